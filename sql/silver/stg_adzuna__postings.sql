@@ -1,0 +1,36 @@
+-- Adzuna search results from bronze, renamed and cast; one row per bronze record.
+-- grain: bronze_file, bronze_line
+-- materialized: view
+-- Adzuna publishes annual salaries (salary_is_predicted = "1" marks its own estimates) in the
+-- currency of the searched country; location.area runs from country to city.
+SELECT
+    bronze_file,
+    bronze_line,
+    ingest_date,
+    source,
+    source_id,
+    fetched_at,
+    coalesce(json_get_str(payload, 'redirect_url'), url) AS url,
+    parse_error,
+    json_get_str(payload, 'title') AS title,
+    json_get_str(payload, 'company', 'display_name') AS company,
+    json_get_str(payload, 'description') AS description,
+    trim(split_part(json_get_str(payload, 'location', 'display_name'), ',', 1)) AS city,
+    json_get_str(payload, 'location', 'area', 1) AS region,
+    json_get_str(payload, 'location', 'area', 0) AS country,
+    CAST(NULL AS VARCHAR) AS postal_code,
+    json_get_float(payload, 'latitude') AS latitude,
+    json_get_float(payload, 'longitude') AS longitude,
+    CAST(NULL AS BOOLEAN) AS remote,
+    json_get_str(payload, 'contract_type') AS contract_raw,
+    json_get_str(payload, 'contract_time') AS working_time_raw,
+    json_get_float(payload, 'salary_min') AS salary_min,
+    json_get_float(payload, 'salary_max') AS salary_max,
+    CAST(NULL AS VARCHAR) AS salary_currency,
+    CASE WHEN json_get_float(payload, 'salary_min') IS NOT NULL
+           OR json_get_float(payload, 'salary_max') IS NOT NULL THEN 'year' END AS salary_period,
+    CAST(NULL AS VARCHAR) AS salary_text,
+    json_get_str(payload, 'salary_is_predicted') = '1' AS salary_predicted,
+    json_get_str(payload, 'created') AS posted_raw,
+    json_get_str(payload, 'category', 'label') AS category_raw
+FROM bronze.adzuna

@@ -1,0 +1,35 @@
+-- Remotive remote jobs from bronze, renamed and cast; one row per bronze record.
+-- grain: bronze_file, bronze_line
+-- materialized: view
+-- Every Remotive job is remote; candidate_required_location is a region ("Worldwide", "USA"),
+-- not a city; salary is free text; publication_date has no time zone (taken as UTC).
+SELECT
+    bronze_file,
+    bronze_line,
+    ingest_date,
+    source,
+    source_id,
+    fetched_at,
+    coalesce(json_get_str(payload, 'url'), url) AS url,
+    parse_error,
+    json_get_str(payload, 'title') AS title,
+    json_get_str(payload, 'company_name') AS company,
+    json_get_str(payload, 'description') AS description,
+    CAST(NULL AS VARCHAR) AS city,
+    json_get_str(payload, 'candidate_required_location') AS region,
+    json_get_str(payload, 'candidate_required_location') AS country,
+    CAST(NULL AS VARCHAR) AS postal_code,
+    CAST(NULL AS DOUBLE) AS latitude,
+    CAST(NULL AS DOUBLE) AS longitude,
+    true AS remote,
+    json_get_str(payload, 'job_type') AS contract_raw,
+    json_get_str(payload, 'job_type') AS working_time_raw,
+    CAST(NULL AS DOUBLE) AS salary_min,
+    CAST(NULL AS DOUBLE) AS salary_max,
+    CAST(NULL AS VARCHAR) AS salary_currency,
+    CAST(NULL AS VARCHAR) AS salary_period,
+    json_get_str(payload, 'salary') AS salary_text,
+    false AS salary_predicted,
+    json_get_str(payload, 'publication_date') AS posted_raw,
+    json_get_str(payload, 'category') AS category_raw
+FROM bronze.remotive

@@ -1,0 +1,67 @@
+//! Configuration: built-in defaults, then `joblake.toml`, then `JOBLAKE_*` environment variables
+//! (and a `.env` file). Secrets are only ever read from the environment, never from the file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Validated settings shared by every subcommand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the lake lives: a local directory or an object-store URL (`s3://bucket/prefix`).
+    pub lake: String,
+    /// Extra object-store options (endpoint, region...). `AWS_*` environment variables are
+    /// added at load time so that credentials never need to be written in the file.
+    pub storage: HashMap<String, String>,
+    /// A directory of SQL models replacing the ones built into the binary.
+    pub models_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lake: "./lake".to_string(),
+            storage: HashMap::new(),
+            models_dir: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path` (or `./joblake.toml` when it exists) merged with `JOBLAKE_*` variables.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        // A missing .env is the normal case; a malformed one is worth a warning, not a failure.
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            tracing::warn!("ignoring .env: {e}");
+        }
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) if !p.exists() => {
+                return Err(Error::Config(format!("{} does not exist", p.display())));
+            }
+            Some(p) => figment = figment.merge(Toml::file(p)),
+            None => figment = figment.merge(Toml::file("joblake.toml")),
+        }
+        let mut config: Config = figment
+            .merge(Env::prefixed("JOBLAKE_").only(&["lake", "models_dir"]))
+            .extract()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        for (key, value) in std::env::vars() {
+            if key.starts_with("AWS_") {
+                config
+                    .storage
+                    .entry(key.to_ascii_lowercase())
+                    .or_insert(value);
+            }
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,143 @@
+//! The one place a DataFusion `SessionContext` is built. Transform, `joblake sql`, the REPL and
+//! the tests all take their session from here, so that swapping the engine (e.g. for Ballista)
+//! is one change.
+//!
+//! Catalog: `bronze.*` (raw envelopes, one table per source plus `bronze.envelopes`),
+//! `silver.*` and `gold.*` (Delta tables, opened at their latest version when a query is
+//! planned), `ref.*` (the reference CSVs beside the models).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deltalake::datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
+use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
+use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
+use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::bronze::{BronzeSchema, FileSelection};
+use crate::error::{Error, Result};
+use crate::lake::{DELTA_LAYERS, Lake};
+use crate::transform::Project;
+use crate::transform::udf;
+
+/// Name of DataFusion's default catalog, which holds our schemas.
+pub const CATALOG: &str = "datafusion";
+
+/// Builds a session over `lake`: functions, reference tables and the layer schemas.
+/// `bronze` says which bronze files the bronze tables expose (all, or the unconsumed ones).
+pub async fn session(lake: &Lake, project: &Project, bronze: FileSelection) -> Result<SessionContext> {
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_default_catalog_and_schema(CATALOG, "public");
+    let mut ctx = SessionContext::new_with_config(config);
+    datafusion_functions_json::register_all(&mut ctx)?;
+    udf::register(&ctx, project)?;
+
+    // Delta scans resolve their files through the session's object-store registry: make the
+    // lake's store (S3 or other) known there; local files are registered by default.
+    if lake.url().scheme() != "file" {
+        let base = format!(
+            "{}://{}",
+            lake.url().scheme(),
+            lake.url().host_str().unwrap_or_default()
+        );
+        let url = ObjectStoreUrl::parse(&base)?;
+        ctx.runtime_env()
+            .register_object_store(url.as_ref(), lake.store());
+    }
+
+    let catalog = ctx
+        .catalog(CATALOG)
+        .ok_or_else(|| Error::Config("DataFusion's default catalog is missing".into()))?;
+    catalog.register_schema("bronze", Arc::new(BronzeSchema::new(lake.clone(), bronze)))?;
+    for layer in DELTA_LAYERS {
+        catalog.register_schema(layer, Arc::new(DeltaSchema::new(lake.clone(), layer)))?;
+    }
+    let reference = Arc::new(MemorySchemaProvider::new());
+    for (name, table) in project.reference_tables()? {
+        reference.register_table(name, table)?;
+    }
+    catalog.register_schema("ref", reference)?;
+    Ok(ctx)
+}
+
+/// A layer of Delta tables. Tables are opened when a query names them, at their latest
+/// version, so a session always sees the last refresh; views registered by the model runner
+/// (staging models) live beside them in memory.
+#[derive(Debug)]
+pub struct DeltaSchema {
+    lake: Lake,
+    layer: &'static str,
+    views: MemorySchemaProvider,
+}
+
+impl DeltaSchema {
+    /// The schema of `layer` in `lake`.
+    pub fn new(lake: Lake, layer: &'static str) -> Self {
+        DeltaSchema {
+            lake,
+            layer,
+            views: MemorySchemaProvider::new(),
+        }
+    }
+
+    fn block_on_list(&self) -> Vec<String> {
+        // `table_names` is synchronous; listing one directory level is cheap.
+        let lake = self.lake.clone();
+        let layer = self.layer;
+        let listed = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()
+                .and_then(|rt| rt.block_on(lake.list_tables(layer)).ok())
+        })
+        .join()
+        .ok()
+        .flatten();
+        listed.unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for DeltaSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names = self.block_on_list();
+        names.extend(self.views.table_names());
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        if let Some(view) = self.views.table(name).await? {
+            return Ok(Some(view));
+        }
+        let table = self
+            .lake
+            .table(self.layer, name)
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        if table.version().is_none() {
+            return Ok(None);
+        }
+        Ok(Some(table.table_provider().await?))
+    }
+
+    fn register_table(
+        &self,
+        name: String,
+        table: Arc<dyn TableProvider>,
+    ) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        self.views.deregister_table(&name)?;
+        self.views.register_table(name, table)
+    }
+
+    fn deregister_table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        self.views.deregister_table(name)
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.views.table_exist(name) || self.block_on_list().iter().any(|n| n == name)
+    }
+}

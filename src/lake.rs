@@ -1,0 +1,138 @@
+//! The lake: one object store (a local directory or S3) holding the bronze files, the Delta
+//! tables of silver and gold, and `_meta`. Nothing else in the code knows which store it is.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use deltalake::{DeltaTable, DeltaTableBuilder};
+use futures::TryStreamExt;
+use object_store::ObjectStore;
+use object_store::path::Path;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// The layers that hold Delta tables, in build order.
+pub const DELTA_LAYERS: [&str; 2] = ["silver", "gold"];
+
+/// A handle on the lake's storage.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    url: Url,
+    store: Arc<dyn ObjectStore>,
+    root: Path,
+    options: HashMap<String, String>,
+}
+
+impl Lake {
+    /// Opens the lake at `location`: a local directory (created if missing) or a URL.
+    pub fn open(location: &str, options: HashMap<String, String>) -> Result<Lake> {
+        let url = match Url::parse(location) {
+            Ok(url) if url.scheme().len() > 1 => url,
+            // Not a URL (or a Windows drive letter): a local directory.
+            _ => {
+                std::fs::create_dir_all(location).map_err(|source| Error::Io {
+                    context: format!("creating the lake directory {location}"),
+                    source,
+                })?;
+                let abs = std::fs::canonicalize(location).map_err(|source| Error::Io {
+                    context: format!("resolving {location}"),
+                    source,
+                })?;
+                Url::from_directory_path(&abs)
+                    .map_err(|()| Error::Config(format!("bad lake path {}", abs.display())))?
+            }
+        };
+        let mut url = url;
+        if !url.path().ends_with('/') {
+            url.set_path(&format!("{}/", url.path()));
+        }
+        if url.scheme() == "s3" || url.scheme() == "s3a" {
+            deltalake::aws::register_handlers(None);
+        }
+        let (store, root) = object_store::parse_url_opts(&url, options.iter())?;
+        Ok(Lake {
+            url,
+            store: Arc::from(store),
+            root,
+            options,
+        })
+    }
+
+    /// The lake's root URL (always ends with `/`).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The object store behind the lake.
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    /// Storage options, shared by object_store and Delta so that every reader sees the same store.
+    pub fn options(&self) -> &HashMap<String, String> {
+        &self.options
+    }
+
+    /// The store path of `relative` (slash separated) inside the lake.
+    pub fn path(&self, relative: &str) -> Path {
+        relative
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .fold(self.root.clone(), |p, part| p.clone().join(part))
+    }
+
+    /// The path of `path` relative to the lake root, as stored in lineage columns.
+    pub fn relative(&self, path: &Path) -> String {
+        match path.prefix_match(&self.root) {
+            Some(parts) => parts.map(|p| p.as_ref().to_string()).collect::<Vec<_>>().join("/"),
+            None => path.to_string(),
+        }
+    }
+
+    /// URL of the Delta table `layer.name`.
+    pub fn table_url(&self, layer: &str, name: &str) -> Result<Url> {
+        self.url
+            .join(&format!("{layer}/{name}/"))
+            .map_err(|e| Error::Config(format!("table URL for {layer}.{name}: {e}")))
+    }
+
+    /// A handle on `layer.name`, loaded at its latest version when it exists.
+    pub async fn table(&self, layer: &str, name: &str) -> Result<DeltaTable> {
+        let mut table = DeltaTableBuilder::from_url(self.table_url(layer, name)?)?
+            .with_storage_options(self.options.clone())
+            .build()?;
+        match table.load().await {
+            Ok(()) | Err(deltalake::DeltaTableError::NotATable(_)) => Ok(table),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The Delta tables of a layer (directories holding a `_delta_log`), sorted.
+    pub async fn list_tables(&self, layer: &str) -> Result<Vec<String>> {
+        let listing = self
+            .store
+            .list_with_delimiter(Some(&self.path(layer)))
+            .await?;
+        let mut names = Vec::new();
+        for dir in listing.common_prefixes {
+            let log = dir.clone().join("_delta_log");
+            let mut entries = self.store.list(Some(&log));
+            if entries.try_next().await?.is_some()
+                && let Some(name) = dir.filename()
+            {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Human-readable location: a path for local lakes, the URL otherwise.
+    pub fn display(&self) -> String {
+        match self.url.to_file_path() {
+            Ok(p) if self.url.scheme() == "file" => p.display().to_string(),
+            _ => self.url.to_string(),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! joblake: a lakehouse for job-market data.
+//!
+//! The modules follow the data flow: [`sources`] split what job APIs and boards return into
+//! postings; [`bronze`] lands them, verbatim, in the lake ([`lake`]); [`transform`] runs the SQL
+//! models of `sql/` that build silver and gold Delta tables; [`engine`] is the one place a
+//! DataFusion session is made; [`exec`] and [`output`] run and print queries; [`demo`] makes a
+//! realistic sample in the sources' native formats; [`pipeline`] chains the stages for the CLI.
+
+pub mod bronze;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod exec;
+pub mod lake;
+pub mod output;
+pub mod pipeline;
+pub mod sources;
+pub mod transform;
+
+pub use error::{Error, Result};

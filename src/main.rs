@@ -1,0 +1,413 @@
+//! The `joblake` binary: parses arguments, sets up logging and configuration, dispatches to
+//! the library, prints reports, and maps errors to an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use comfy_table::{Table, presets};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use joblake::bronze::FileSelection;
+use joblake::config::Config;
+use joblake::demo::DemoSpec;
+use joblake::exec::{ExecOptions, run_sql};
+use joblake::lake::Lake;
+use joblake::output::{Format, TableStyle};
+use joblake::pipeline::{self, LandReport};
+use joblake::transform::{self, Project, RefreshOptions, RefreshReport};
+use joblake::{engine, sources};
+
+/// joblake: a lakehouse for job-market data (bronze JSON -> silver and gold Delta tables).
+#[derive(Parser)]
+#[command(version, about, propagate_version = true)]
+struct Cli {
+    /// The lake: a directory or an object-store URL (s3://bucket/prefix).
+    #[arg(long, global = true, env = "JOBLAKE_LAKE")]
+    lake: Option<String>,
+    /// Configuration file (default: ./joblake.toml when present).
+    #[arg(long, global = true, env = "JOBLAKE_CONFIG")]
+    config: Option<PathBuf>,
+    /// A directory of SQL models to use instead of the built-in ones.
+    #[arg(long, global = true, env = "JOBLAKE_MODELS_DIR")]
+    models: Option<PathBuf>,
+    /// Print only results and errors (no progress, no summary).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a realistic sample in the sources' native formats, land it, refresh silver and
+    /// gold, and print a summary. No server, no key, no network.
+    Demo {
+        /// Distinct jobs to generate (each is published on one to three sources).
+        #[arg(long, default_value_t = 3000)]
+        jobs: usize,
+        /// Random seed: the same seed and anchor give the same sample.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// "Today" for the sample (YYYY-MM-DD): postings are dated in the months before it.
+        #[arg(long)]
+        anchor: Option<chrono::NaiveDate>,
+    },
+    /// Land raw files, as a source returned them, into bronze (one envelope per posting).
+    Land {
+        /// Source whose format the files are in.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(sources::source_names()))]
+        source: String,
+        /// Files to land.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run the SQL models: bronze -> silver -> gold, then the data tests.
+    Refresh {
+        /// Rebuild every table from all of bronze instead of reading only new bronze files.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Run SQL against the lake (bronze.*, silver.*, gold.*, ref.*).
+    Sql {
+        /// A statement (or several separated by `;`) to run; may be repeated.
+        #[arg(short = 'c', long = "command")]
+        commands: Vec<String>,
+        /// A file of statements to run; may be repeated.
+        #[arg(short = 'f', long = "file")]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Rows shown in table format (0: all).
+        #[arg(long, default_value_t = 40)]
+        maxrows: usize,
+        /// Allow statements that change tables (DDL/DML).
+        #[arg(long)]
+        allow_writes: bool,
+        /// Print each statement's elapsed time.
+        #[arg(long)]
+        timing: bool,
+    },
+    /// List the tables of each layer with rows, Delta version and last refresh time.
+    Tables,
+    /// Run the data tests over the lake as it is.
+    Test,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if cli.quiet { "error" } else { "warn" }));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`joblake sql ... | head`) is not a failure.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(lake) = &cli.lake {
+        config.lake = lake.clone();
+    }
+    if let Some(models) = &cli.models {
+        config.models_dir = Some(models.clone());
+    }
+    let lake = Lake::open(&config.lake, config.storage.clone())
+        .with_context(|| format!("opening the lake at {}", config.lake))?;
+    let project = match &config.models_dir {
+        Some(dir) => Project::from_dir(dir)?,
+        None => Project::embedded(),
+    };
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Demo { jobs, seed, anchor } => {
+            let started = Instant::now();
+            let spec = DemoSpec {
+                seed,
+                jobs,
+                anchor: anchor.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            };
+            let spinner = spinner(quiet, "generating and landing the demo sample");
+            let reports = pipeline::land_demo(&lake, &spec).await?;
+            spinner.finish_and_clear();
+            if !quiet {
+                print_land_summary(&reports);
+            }
+            let report = refresh(&lake, &project, false, quiet).await?;
+            if !quiet {
+                print_refresh(&report);
+                let tables = pipeline::tables(&lake, &project).await?;
+                print_tables(&tables);
+                println!(
+                    "\nDemo lake ready at {} in {:.1} s. Try:\n  joblake sql -c \"SELECT job_family, count(*) AS postings FROM silver.job_postings GROUP BY 1 ORDER BY 2 DESC\"\n  joblake sql -c \"SELECT * FROM gold.agg_skill_demand_monthly ORDER BY postings DESC LIMIT 10\"\n  joblake tables",
+                    lake.display(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(exit_for(&report))
+        }
+        Command::Land { source, files } => {
+            let report = pipeline::land_paths(&lake, &source, &files).await?;
+            print_land(&source, &report, quiet);
+            Ok(if report.refused.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Refresh { full } => {
+            let report = refresh(&lake, &project, full, quiet).await?;
+            if !quiet {
+                print_refresh(&report);
+            } else {
+                print_failures(&report);
+            }
+            Ok(exit_for(&report))
+        }
+        Command::Sql {
+            commands,
+            files,
+            format,
+            maxrows,
+            allow_writes,
+            timing,
+        } => {
+            let ctx = engine::session(&lake, &project, FileSelection::All).await?;
+            transform::run::register_views(&ctx, &transform::model::load_models(&project)?).await?;
+            let width = if std::io::stdout().is_terminal() {
+                crossterm_width()
+            } else {
+                None
+            };
+            let options = ExecOptions {
+                format,
+                style: TableStyle {
+                    max_rows: if maxrows == 0 { usize::MAX } else { maxrows },
+                    width,
+                    ..TableStyle::default()
+                },
+                allow_writes,
+                timing,
+            };
+            let mut scripts: Vec<(String, String)> =
+                commands.into_iter().map(|c| ("-c".to_string(), c)).collect();
+            for f in files {
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("reading {}", f.display()))?;
+                scripts.push((f.display().to_string(), text));
+            }
+            if scripts.is_empty() {
+                anyhow::bail!(
+                    "nothing to run: give -c \"SQL\" or -f FILE (the interactive REPL comes in a later release)"
+                );
+            }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            for (origin, sql) in scripts {
+                run_sql(&ctx, &sql, &options, &mut out)
+                    .await
+                    .with_context(|| format!("in {origin}"))?;
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tables => {
+            let tables = pipeline::tables(&lake, &project).await?;
+            if tables.is_empty() {
+                println!("The lake at {} is empty: try `joblake demo`.", lake.display());
+            } else {
+                print_tables(&tables);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Test => {
+            let outcomes = transform::run::test(&lake, &project).await?;
+            let failed: Vec<_> = outcomes.iter().filter(|t| !t.passed()).collect();
+            for t in &failed {
+                print_failed_test(t);
+            }
+            println!("{} passed, {} failed", outcomes.len() - failed.len(), failed.len());
+            Ok(if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn crossterm_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(160))
+}
+
+async fn refresh(lake: &Lake, project: &Project, full: bool, quiet: bool) -> Result<RefreshReport> {
+    let spinner = spinner(quiet, "refreshing");
+    let report = transform::refresh(lake, project, &RefreshOptions { full }, &|step| {
+        spinner.set_message(format!("refreshing {step}"));
+    })
+    .await;
+    spinner.finish_and_clear();
+    Ok(report?)
+}
+
+fn spinner(quiet: bool, message: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+        pb.set_style(style);
+    }
+    pb.set_message(message.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+fn exit_for(report: &RefreshReport) -> ExitCode {
+    if report.failed_tests().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn print_land(source: &str, r: &LandReport, quiet: bool) {
+    for (origin, reason) in &r.refused {
+        eprintln!("refused {origin}: {reason}");
+    }
+    if quiet {
+        return;
+    }
+    for (origin, f) in &r.landed {
+        println!("landed {origin}: {} postings -> {}", f.records, f.bronze_file);
+    }
+    for (origin, b) in &r.already_landed {
+        println!("skipped {origin}: already landed as {b}");
+    }
+    println!(
+        "{source}: {} file(s) landed ({} postings), {} already landed, {} refused, in {:.2} s",
+        r.landed.len(),
+        r.records(),
+        r.already_landed.len(),
+        r.refused.len(),
+        r.seconds
+    );
+}
+
+fn print_land_summary(reports: &[(String, LandReport)]) {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["source", "files landed", "postings", "already landed", "refused"]);
+    for (source, r) in reports {
+        t.add_row(vec![
+            source.clone(),
+            r.landed.len().to_string(),
+            r.records().to_string(),
+            r.already_landed.len().to_string(),
+            r.refused.len().to_string(),
+        ]);
+        for (origin, reason) in &r.refused {
+            eprintln!("refused {origin}: {reason}");
+        }
+    }
+    println!("Bronze\n{t}");
+}
+
+fn print_refresh(r: &RefreshReport) {
+    if r.up_to_date() {
+        println!(
+            "Nothing new in bronze ({} files, all consumed): every table is up to date, no version written.",
+            r.bronze_files
+        );
+        return;
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["model", "kind", "rows", "version", "seconds"]);
+    for m in &r.models {
+        t.add_row(vec![
+            m.model.clone(),
+            m.materialized.clone(),
+            m.rows.map(|r| r.to_string()).unwrap_or_default(),
+            m.version.map(|v| v.to_string()).unwrap_or_default(),
+            format!("{:.2}", m.seconds),
+        ]);
+    }
+    println!(
+        "Refresh ({}): read {} of {} bronze files in {:.1} s\n{t}",
+        if r.full { "full" } else { "incremental" },
+        r.bronze_files_read,
+        r.bronze_files,
+        r.seconds
+    );
+    print_failures(r);
+    let failed = r.failed_tests().len();
+    println!("Data tests: {} passed, {failed} failed", r.tests.len() - failed);
+}
+
+fn print_failures(r: &RefreshReport) {
+    for t in r.failed_tests() {
+        print_failed_test(t);
+    }
+    if !r.rolled_back.is_empty() {
+        eprintln!(
+            "data tests failed: tables restored to their previous version ({}); the failed version stays readable with time travel",
+            r.rolled_back.join(", ")
+        );
+    }
+}
+
+fn print_failed_test(t: &joblake::transform::checks::TestOutcome) {
+    match &t.error {
+        Some(e) => eprintln!("FAILED {}: could not run: {e}", t.name),
+        None => eprintln!(
+            "FAILED {}: {} row(s)\n{}",
+            t.name,
+            t.failing_rows,
+            t.sample.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+fn print_tables(tables: &[pipeline::TableInfo]) {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["table", "rows", "version", "files", "last refresh"]);
+    for info in tables {
+        t.add_row(vec![
+            format!("{}.{}", info.layer, info.name),
+            info.rows.to_string(),
+            info.version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            info.files.to_string(),
+            info.last_refresh
+                .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    println!("{t}");
+}

@@ -1,0 +1,185 @@
+//! The stages chained for the CLI: land raw files, run the demo, list tables. Each returns a
+//! typed report that the CLI prints (and the run log will store).
+
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use deltalake::arrow::array::{AsArray, Int64Array};
+use serde::Serialize;
+
+use crate::bronze::{self, FileSelection, LandOutcome, LandedFile};
+use crate::demo::{self, DemoSpec};
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::lake::{DELTA_LAYERS, Lake};
+use crate::transform::Project;
+
+/// What `land` did, file by file.
+#[derive(Debug, Default, Serialize)]
+pub struct LandReport {
+    /// Run id shared by the files landed together.
+    pub run_id: String,
+    /// Files written to bronze.
+    pub landed: Vec<(String, LandedFile)>,
+    /// Files skipped because the same bytes were landed before (origin, bronze file).
+    pub already_landed: Vec<(String, String)>,
+    /// Files refused, with the reason (origin, message).
+    pub refused: Vec<(String, String)>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+impl LandReport {
+    /// Postings written.
+    pub fn records(&self) -> usize {
+        self.landed.iter().map(|(_, f)| f.records).sum()
+    }
+}
+
+/// Lands raw in-memory files (name, bytes) for `source`. A refused file does not stop the
+/// others; it is listed in the report.
+pub async fn land_bytes(
+    lake: &Lake,
+    source: &str,
+    files: impl IntoIterator<Item = (String, Vec<u8>)>,
+    run_id: &str,
+) -> Result<LandReport> {
+    let started = Instant::now();
+    let mut report = LandReport {
+        run_id: run_id.to_string(),
+        ..LandReport::default()
+    };
+    for (seq, (origin, bytes)) in files.into_iter().enumerate() {
+        match bronze::land_raw(lake, source, &origin, &bytes, run_id, seq).await {
+            Ok(LandOutcome::Landed(f)) => report.landed.push((origin, f)),
+            Ok(LandOutcome::AlreadyLanded { bronze_file }) => {
+                report.already_landed.push((origin, bronze_file))
+            }
+            Err(e @ Error::Source { .. }) => {
+                let msg = match &e {
+                    Error::Source { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
+                report.refused.push((origin, msg));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Lands files from the local disk for `source`.
+pub async fn land_paths(lake: &Lake, source: &str, paths: &[impl AsRef<Path>]) -> Result<LandReport> {
+    crate::sources::parser_for(source).map_err(|e| Error::Source {
+        file: source.to_string(),
+        source: e,
+    })?;
+    let mut files = Vec::with_capacity(paths.len());
+    let mut unreadable = Vec::new();
+    for p in paths {
+        let p = p.as_ref();
+        match std::fs::read(p) {
+            Ok(bytes) => files.push((p.display().to_string(), bytes)),
+            Err(e) => unreadable.push((p.display().to_string(), format!("cannot read: {e}"))),
+        }
+    }
+    let mut report = land_bytes(lake, source, files, &bronze::new_run_id()).await?;
+    report.refused.extend(unreadable);
+    Ok(report)
+}
+
+/// Generates the demo sample and lands it, source by source.
+pub async fn land_demo(lake: &Lake, spec: &DemoSpec) -> Result<Vec<(String, LandReport)>> {
+    let run_id = bronze::new_run_id();
+    let mut by_source: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    for f in demo::generate(spec) {
+        match by_source.iter_mut().find(|(s, _)| s == f.source) {
+            Some((_, files)) => files.push((f.name, f.bytes)),
+            None => by_source.push((f.source.to_string(), vec![(f.name, f.bytes)])),
+        }
+    }
+    let mut reports = Vec::new();
+    for (source, files) in by_source {
+        let report = land_bytes(lake, &source, files, &run_id).await?;
+        reports.push((source, report));
+    }
+    Ok(reports)
+}
+
+/// One table of the lake as `joblake tables` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    /// bronze, silver or gold.
+    pub layer: String,
+    /// Table name.
+    pub name: String,
+    /// Rows.
+    pub rows: i64,
+    /// Delta version (bronze: none).
+    pub version: Option<u64>,
+    /// Data files (bronze: objects).
+    pub files: usize,
+    /// Time of the last commit (bronze: none).
+    pub last_refresh: Option<DateTime<Utc>>,
+}
+
+/// Every table of the lake with its size and version.
+pub async fn tables(lake: &Lake, project: &Project) -> Result<Vec<TableInfo>> {
+    let ctx = engine::session(lake, project, FileSelection::All).await?;
+    let mut out = Vec::new();
+    let files = bronze::list_files(lake, None).await?;
+    if !files.is_empty() {
+        let batches = ctx
+            .sql("SELECT source, count(*) AS n FROM bronze.envelopes GROUP BY source ORDER BY source")
+            .await?
+            .collect()
+            .await?;
+        for b in &batches {
+            let src = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Utf8)?;
+            let src = src.as_string::<i32>();
+            let n = b.column(1).as_any().downcast_ref::<Int64Array>();
+            for i in 0..b.num_rows() {
+                let name = src.value(i).to_string();
+                out.push(TableInfo {
+                    layer: "bronze".into(),
+                    files: files.iter().filter(|f| f.source == name).count(),
+                    name,
+                    rows: n.map_or(0, |n| n.value(i)),
+                    version: None,
+                    last_refresh: None,
+                });
+            }
+        }
+    }
+    for layer in DELTA_LAYERS {
+        for name in lake.list_tables(layer).await? {
+            let table = lake.table(layer, &name).await?;
+            let version = table.version();
+            let snapshot = table.snapshot()?;
+            let last_refresh = version
+                .and_then(|v| snapshot.version_timestamp(v))
+                .and_then(DateTime::from_timestamp_millis);
+            let files = snapshot.log_data().num_files();
+            let batches = ctx
+                .sql(&format!("SELECT count(*) FROM {layer}.{name}"))
+                .await?
+                .collect()
+                .await?;
+            let rows = batches
+                .first()
+                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .unwrap_or(0);
+            out.push(TableInfo {
+                layer: layer.into(),
+                name,
+                rows,
+                version,
+                files,
+                last_refresh,
+            });
+        }
+    }
+    Ok(out)
+}

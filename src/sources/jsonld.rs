@@ -1,0 +1,279 @@
+//! schema.org `JobPosting` in JSON-LD, as a scraper extracts it from job pages.
+//!
+//! Takes either an HTML page, whose `<script type="application/ld+json">` blocks are read, or
+//! JSON (a JobPosting object, an array of them, or NDJSON of them). JobPostings are found at the
+//! top level of a block, in a top-level array, or in a `@graph` array; other objects are skipped.
+
+use scraper::{ElementRef, Html};
+use serde_json::value::RawValue;
+
+use super::{
+    RawPosting, SourceError, SourceParser, array, documents, hash_id, id_text, minify, object,
+    string, string_at, text,
+};
+
+/// The JSON-LD parser. A posting's id is `identifier.value`, else `identifier` when a string,
+/// else `url`, else a hash of the payload; its URL is `url`.
+pub(super) struct JsonLd;
+
+const EXPECTED: &str = "an HTML page with schema.org JobPosting JSON-LD, or JobPosting JSON";
+
+impl SourceParser for JsonLd {
+    fn name(&self) -> &'static str {
+        "jsonld"
+    }
+
+    fn split(&self, bytes: &[u8]) -> Result<Vec<RawPosting>, SourceError> {
+        let text = text(bytes, EXPECTED)?;
+        let mut found = Found::default();
+        if matches!(text.trim_ascii_start().bytes().next(), Some(b'{' | b'[')) {
+            for doc in documents(text)? {
+                found.block(doc.raw);
+            }
+            found.finish("the JSON")
+        } else {
+            let page = Html::parse_document(text);
+            let mut blocks = 0;
+            for script in page.root_element().descendent_elements() {
+                if !is_json_ld(script) {
+                    continue;
+                }
+                blocks += 1;
+                let body: String = script.text().collect();
+                match serde_json::from_str::<&RawValue>(unwrap_block(&body)) {
+                    Ok(raw) => found.block(raw),
+                    // One broken block must not hide the JobPosting of another.
+                    Err(_) => found.invalid += 1,
+                }
+            }
+            match blocks {
+                0 => Err(SourceError::NoJobPosting(
+                    "the page has no application/ld+json script block".to_owned(),
+                )),
+                1 => found.finish("the page has 1 application/ld+json block"),
+                n => found.finish(&format!("the page has {n} application/ld+json blocks")),
+            }
+        }
+    }
+}
+
+/// Whether an element is a `<script type="application/ld+json">`.
+fn is_json_ld(element: ElementRef<'_>) -> bool {
+    element.value().name() == "script"
+        && element
+            .attr("type")
+            .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/ld+json"))
+}
+
+/// The JSON inside a script block, without the HTML comment or CDATA markers that some sites
+/// still wrap it in.
+fn unwrap_block(body: &str) -> &str {
+    const WRAPPERS: [(&str, &str); 4] = [
+        ("/*<![CDATA[*/", "/*]]>*/"),
+        ("//<![CDATA[", "//]]>"),
+        ("<![CDATA[", "]]>"),
+        ("<!--", "-->"),
+    ];
+    let mut json = body.trim_ascii();
+    loop {
+        let before = json;
+        for (open, close) in WRAPPERS {
+            json = json.strip_prefix(open).unwrap_or(json).trim_ascii();
+            json = json.strip_suffix(close).unwrap_or(json).trim_ascii();
+        }
+        if json == before {
+            return json;
+        }
+    }
+}
+
+/// What the blocks held: the JobPostings, and the rest for the refusal message.
+#[derive(Default)]
+struct Found {
+    postings: Vec<RawPosting>,
+    /// The @types of the other top-level objects, each once, in order of appearance.
+    types: Vec<String>,
+    /// Top-level objects without @type.
+    untyped: usize,
+    /// Blocks that are not valid JSON.
+    invalid: usize,
+}
+
+impl Found {
+    /// Collects the JobPostings of one JSON-LD block (or JSON document).
+    fn block(&mut self, raw: &RawValue) {
+        match array(raw) {
+            Some(items) => items.into_iter().for_each(|item| self.node(item)),
+            None => self.node(raw),
+        }
+    }
+
+    /// Keeps a JobPosting, looks into a `@graph`, notes the @types of anything else.
+    fn node(&mut self, raw: &RawValue) {
+        let Some(members) = object(raw) else { return };
+        let types: Vec<String> = members.get("@type").map_or_else(Vec::new, |kind| {
+            array(kind)
+                .unwrap_or_else(|| vec![*kind])
+                .into_iter()
+                .filter_map(string)
+                .collect()
+        });
+        if types.iter().any(|kind| is_job_posting(kind)) {
+            let payload = minify(raw.get());
+            let id = members
+                .get("identifier")
+                .and_then(|identifier| match object(identifier) {
+                    Some(value) => value.get("value").copied().and_then(id_text),
+                    None => id_text(identifier),
+                })
+                .or_else(|| string_at(&members, &["url"]))
+                .unwrap_or_else(|| hash_id(&payload));
+            self.postings.push(RawPosting {
+                source_id: id,
+                url: string_at(&members, &["url"]),
+                payload,
+            });
+        } else if let Some(graph) = members.get("@graph").and_then(|graph| array(graph)) {
+            graph.into_iter().for_each(|item| self.node(item));
+        } else if types.is_empty() {
+            self.untyped += 1;
+        }
+        for kind in types {
+            if !self.types.contains(&kind) {
+                self.types.push(kind);
+            }
+        }
+    }
+
+    /// The JobPostings found, or a refusal that says what `source` held instead.
+    fn finish(self, source: &str) -> Result<Vec<RawPosting>, SourceError> {
+        if !self.postings.is_empty() {
+            return Ok(self.postings);
+        }
+        let mut held = Vec::new();
+        if !self.types.is_empty() {
+            held.push(format!("@types [{}]", self.types.join(", ")));
+        }
+        match self.untyped {
+            0 => {}
+            1 => held.push("1 object without @type".to_owned()),
+            n => held.push(format!("{n} objects without @type")),
+        }
+        match self.invalid {
+            0 => {}
+            1 => held.push("1 block that is not valid JSON".to_owned()),
+            n => held.push(format!("{n} blocks that are not valid JSON")),
+        }
+        if held.is_empty() {
+            held.push("no JSON-LD object".to_owned());
+        }
+        Err(SourceError::NoJobPosting(format!(
+            "{source}, with {}",
+            held.join(", ")
+        )))
+    }
+}
+
+/// Whether an @type names schema.org's JobPosting, bare, prefixed or as a full IRI.
+fn is_job_posting(kind: &str) -> bool {
+    matches!(
+        kind,
+        "JobPosting"
+            | "schema:JobPosting"
+            | "http://schema.org/JobPosting"
+            | "https://schema.org/JobPosting"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{SourceParser, hash_id};
+    use super::JsonLd;
+
+    fn page(blocks: &[&str]) -> String {
+        let scripts: String = (blocks.iter())
+            .map(|block| format!("<script type=\"application/ld+json\">{block}</script>\n"))
+            .collect();
+        format!("<!DOCTYPE html><html><head><title>t</title>{scripts}</head><body></body></html>")
+    }
+
+    #[test]
+    fn extracts_job_postings_verbatim_from_a_page() {
+        let html = page(&[
+            "\n  {\"@type\": \"Organization\", \"name\": \"A\"}\n",
+            "\n\t{\n\t\"@context\": \"http://schema.org/\",\n\t\"@type\": \"JobPosting\",\n\t\
+             \"title\": \"Dev \",\n\t\"description\": \"a </br> M&amp;E\",\n\t\
+             \"identifier\": {\"@type\": \"PropertyValue\", \"value\": \"R-123\"}\n\t}\n",
+        ]);
+        let postings = JsonLd.split(html.as_bytes()).unwrap();
+        assert_eq!(postings.len(), 1);
+        assert_eq!(postings[0].source_id, "R-123");
+        assert_eq!(postings[0].url, None);
+        // The block's text, entities and all, minified.
+        assert_eq!(
+            postings[0].payload,
+            r#"{"@context":"http://schema.org/","@type":"JobPosting","title":"Dev ","description":"a </br> M&amp;E","identifier":{"@type":"PropertyValue","value":"R-123"}}"#
+        );
+    }
+
+    #[test]
+    fn finds_postings_in_graphs_arrays_and_wrapped_blocks() {
+        let html = page(&[
+            r#"{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"},
+                {"@type": ["JobPosting"], "url": "https://x.test/1"}]}"#,
+            r#"[{"@type": "JobPosting", "identifier": "J-2"}, {"@type": "Place"}]"#,
+            "<!-- {\"@type\": \"JobPosting\", \"identifier\": {\"value\": 3}} -->",
+            "//<![CDATA[\n{\"@type\": \"schema:JobPosting\", \"identifier\": \"J-4\"}\n//]]>",
+            "{\"@type\": \"JobPosting\", broken",
+        ]);
+        let postings = JsonLd.split(html.as_bytes()).unwrap();
+        let ids: Vec<_> = postings.iter().map(|p| p.source_id.as_str()).collect();
+        assert_eq!(ids, ["https://x.test/1", "J-2", "3", "J-4"]);
+        assert_eq!(postings[0].url.as_deref(), Some("https://x.test/1"));
+    }
+
+    #[test]
+    fn without_identifier_or_url_the_id_is_a_hash_of_the_payload() {
+        let json = "{ \"@type\": \"JobPosting\", \"title\": \"Dev\" }";
+        let postings = JsonLd.split(json.as_bytes()).unwrap();
+        let payload = r#"{"@type":"JobPosting","title":"Dev"}"#;
+        assert_eq!(postings[0].payload, payload);
+        assert_eq!(postings[0].source_id, hash_id(payload));
+    }
+
+    #[test]
+    fn reads_json_arrays_and_ndjson_of_postings() {
+        let array = r#"[{"@type":"JobPosting","url":"u1"},{"@type":"JobPosting","url":"u2"}]"#;
+        assert_eq!(JsonLd.split(array.as_bytes()).unwrap().len(), 2);
+        let ndjson = "\u{feff}{\"@type\":\"JobPosting\",\"url\":\"u1\"}\n\n\
+                      {\"@type\":\"JobPosting\",\"url\":\"u2\"}\n";
+        assert_eq!(JsonLd.split(ndjson.as_bytes()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn refuses_pages_without_job_postings_naming_what_they_hold() {
+        let html = page(&[
+            r#"{"@type": "WebSite"}"#,
+            r#"{"@type": "BreadcrumbList", "itemListElement": [{"@type": "ListItem"}]}"#,
+            r#"{"@context": "https://example.test/context"}"#,
+            "{nope",
+        ]);
+        let err = JsonLd.split(html.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no schema.org JobPosting found: the page has 4 application/ld+json blocks, with \
+             @types [WebSite, BreadcrumbList], 1 object without @type, 1 block that is not \
+             valid JSON"
+        );
+        let err = JsonLd.split(b"<html><body>jobs</body></html>").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no schema.org JobPosting found: the page has no application/ld+json script block"
+        );
+        let err = JsonLd.split(br#"[{"id": 1}]"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no schema.org JobPosting found: the JSON, with 1 object without @type"
+        );
+    }
+}

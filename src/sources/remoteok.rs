@@ -1,0 +1,54 @@
+//! RemoteOK: `GET /api` responses.
+
+use super::ApiShape;
+
+/// A JSON array: element 0 is a `{"last_updated", "legal"}` notice, skipped like any element
+/// that has neither `id` nor `position`; a job's id is `id` (a string of digits) and its URL
+/// `url`.
+pub(super) static REMOTEOK: ApiShape = ApiShape {
+    name: "remoteok",
+    expected: "a RemoteOK API response (an array of jobs, led by a legal notice)",
+    envelope: None,
+    posting: "a RemoteOK job (an object with `id` and `position`)",
+    required: &["id", "position"],
+    url: &["url"],
+    skip_notices: true,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::super::SourceParser;
+    use super::REMOTEOK;
+
+    #[test]
+    fn skips_the_legal_notice() {
+        let file = r#"[{"last_updated": 1700000000, "legal": "terms"},
+            {"id": "4242", "position": "Advisor", "location": "Gda\u0144sk",
+             "url": "https:\/\/remoteOK.com\/remote-jobs\/4242"}]"#;
+        let postings = REMOTEOK.split(file.as_bytes()).unwrap();
+        assert_eq!(postings.len(), 1);
+        assert_eq!(postings[0].source_id, "4242");
+        // The URL is unescaped, the payload is not.
+        assert_eq!(
+            postings[0].url.as_deref(),
+            Some("https://remoteOK.com/remote-jobs/4242")
+        );
+        assert!(postings[0].payload.contains(r#""Gda\u0144sk""#));
+    }
+
+    #[test]
+    fn refuses_a_job_lacking_only_its_position() {
+        let err = REMOTEOK.split(br#"[{"id":"1","url":"u"}]"#).unwrap_err();
+        assert!(err.to_string().contains("(no `position`)"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_response_object() {
+        let err = REMOTEOK.split(br#"{"results": []}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "expected a RemoteOK API response (an array of jobs, led by a legal notice), found \
+             an object with keys [results]"
+        );
+    }
+}

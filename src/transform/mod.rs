@@ -1,0 +1,13 @@
+//! Transform: bronze → silver → gold, the dbt way without templating. The SQL project
+//! ([`Project`]) holds one model per file; [`refresh`] runs them in the order their table
+//! references imply, then the data tests. Rust UDFs ([`udf`]) do what SQL does badly.
+
+pub mod checks;
+pub mod enrich;
+pub mod model;
+pub mod project;
+pub mod run;
+pub mod udf;
+
+pub use project::Project;
+pub use run::{RefreshOptions, RefreshReport, refresh};

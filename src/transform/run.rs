@@ -1,0 +1,255 @@
+//! The model runner: `joblake refresh`. Runs the models layer by layer in dependency order,
+//! incrementally by default (only bronze files no incremental model has consumed yet are read),
+//! then the data tests. When a test fails, every table the refresh wrote is restored to the
+//! version it had before, so readers keep the last good data; the failed version stays
+//! readable through time travel for diagnosis.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use deltalake::arrow::array::{Array, AsArray, Int64Array};
+use deltalake::datafusion::prelude::SessionContext;
+use deltalake::datafusion::common::TableReference;
+use deltalake::operations::write::SchemaMode;
+use deltalake::protocol::SaveMode;
+use serde::Serialize;
+
+use super::checks::{self, TestOutcome};
+use super::model::{Materialized, Model, load_models};
+use super::Project;
+use crate::bronze::{self, FileSelection};
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+
+/// Options of a refresh.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshOptions {
+    /// Rebuild everything from all of bronze.
+    pub full: bool,
+}
+
+/// What one model did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelReport {
+    /// Qualified name.
+    pub model: String,
+    /// view, table or incremental.
+    pub materialized: String,
+    /// Rows the table holds after the refresh (views: none).
+    pub rows: Option<i64>,
+    /// Delta version written (None: nothing written).
+    pub version: Option<u64>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshReport {
+    /// Whether it was a full rebuild.
+    pub full: bool,
+    /// Bronze files in the lake.
+    pub bronze_files: usize,
+    /// Bronze files read by this refresh.
+    pub bronze_files_read: usize,
+    /// Models run (empty when there was nothing new).
+    pub models: Vec<ModelReport>,
+    /// Data test outcomes.
+    pub tests: Vec<TestOutcome>,
+    /// Tables restored to their previous version because a test failed.
+    pub rolled_back: Vec<String>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+impl RefreshReport {
+    /// True when nothing needed to run.
+    pub fn up_to_date(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// The failed tests.
+    pub fn failed_tests(&self) -> Vec<&TestOutcome> {
+        self.tests.iter().filter(|t| !t.passed()).collect()
+    }
+}
+
+/// Runs the project's models over the lake.
+pub async fn refresh(
+    lake: &Lake,
+    project: &Project,
+    options: &RefreshOptions,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<RefreshReport> {
+    let started = Instant::now();
+    let models = load_models(project)?;
+    let all_files = bronze::list_files(lake, None).await?;
+
+    let consumed = if options.full {
+        HashSet::new()
+    } else {
+        consumed_files(lake, project, &models).await?
+    };
+    let new_files = all_files
+        .iter()
+        .filter(|f| !consumed.contains(&f.relative))
+        .count();
+    let mut report = RefreshReport {
+        full: options.full,
+        bronze_files: all_files.len(),
+        bronze_files_read: new_files,
+        models: Vec::new(),
+        tests: Vec::new(),
+        rolled_back: Vec::new(),
+        seconds: 0.0,
+    };
+    if !options.full && new_files == 0 {
+        tracing::info!("no new bronze files: every table is up to date, nothing written");
+        report.seconds = started.elapsed().as_secs_f64();
+        return Ok(report);
+    }
+
+    let selection = if options.full {
+        FileSelection::All
+    } else {
+        FileSelection::Except(Arc::new(consumed))
+    };
+    let ctx = engine::session(lake, project, selection).await?;
+    let mut written: Vec<(Model, Option<u64>)> = Vec::new();
+    for model in &models {
+        progress(&format!("{} ({})", model.qualified(), mat_name(model.materialized)));
+        let t = Instant::now();
+        let fail = |e: Error| Error::Model {
+            model: model.qualified(),
+            message: format!("{}: {e}", model.path),
+        };
+        let df = ctx.sql(&model.sql).await.map_err(|e| fail(e.into()))?;
+        let (rows, version) = if model.materialized == Materialized::View {
+            ctx.register_table(
+                TableReference::partial(model.layer.as_str(), model.name.as_str()),
+                df.into_view(),
+            )
+            .map_err(|e| fail(e.into()))?;
+            (None, None)
+        } else {
+            let table = lake.table(&model.layer, &model.name).await?;
+            let before = table.version();
+            let append = model.materialized == Materialized::Incremental
+                && !options.full
+                && before.is_some();
+            let mut write = table
+                .write(Vec::new())
+                .with_input_plan(df.logical_plan().clone())
+                .with_session_state(Arc::new(ctx.state()))
+                .with_table_name(model.name.clone())
+                .with_description(model.description.clone())
+                .with_partition_columns(model.partition_by.clone());
+            write = if append {
+                write.with_save_mode(SaveMode::Append)
+            } else {
+                write
+                    .with_save_mode(SaveMode::Overwrite)
+                    .with_schema_mode(SchemaMode::Overwrite)
+            };
+            let table = write.await.map_err(|e| fail(e.into()))?;
+            written.push((model.clone(), before));
+            let rows = count_rows(&ctx, &model.qualified()).await.map_err(fail)?;
+            (Some(rows), table.version())
+        };
+        report.models.push(ModelReport {
+            model: model.qualified(),
+            materialized: mat_name(model.materialized).to_string(),
+            rows,
+            version,
+            seconds: t.elapsed().as_secs_f64(),
+        });
+    }
+
+    progress("data tests");
+    let tests = checks::collect(&models, project);
+    report.tests = checks::run(&ctx, &tests).await;
+    if !report.failed_tests().is_empty() {
+        for (model, before) in written.iter().rev() {
+            if let Some(v) = before {
+                let table = lake.table(&model.layer, &model.name).await?;
+                table.restore().with_version_to_restore(*v).await?;
+                report.rolled_back.push(format!("{} -> version {v}", model.qualified()));
+            }
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Runs the data tests alone, over the lake as it is.
+pub async fn test(lake: &Lake, project: &Project) -> Result<Vec<TestOutcome>> {
+    let models = load_models(project)?;
+    let ctx = engine::session(lake, project, FileSelection::All).await?;
+    register_views(&ctx, &models).await?;
+    Ok(checks::run(&ctx, &checks::collect(&models, project)).await)
+}
+
+/// Registers the project's view models in `ctx`, so that queries can use them too.
+pub async fn register_views(ctx: &SessionContext, models: &[Model]) -> Result<()> {
+    for m in models.iter().filter(|m| m.materialized == Materialized::View) {
+        let df = ctx.sql(&m.sql).await?;
+        ctx.register_table(
+            TableReference::partial(m.layer.as_str(), m.name.as_str()),
+            df.into_view(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Bronze files already read by every incremental model (from their `bronze_file` column).
+async fn consumed_files(lake: &Lake, project: &Project, models: &[Model]) -> Result<HashSet<String>> {
+    let incremental: Vec<&Model> = models
+        .iter()
+        .filter(|m| m.materialized == Materialized::Incremental)
+        .collect();
+    let mut consumed: Option<HashSet<String>> = None;
+    let ctx = engine::session(lake, project, FileSelection::All).await?;
+    for m in incremental {
+        if lake.table(&m.layer, &m.name).await?.version().is_none() {
+            return Ok(HashSet::new());
+        }
+        let batches = ctx
+            .sql(&format!("SELECT DISTINCT bronze_file FROM {}", m.qualified()))
+            .await?
+            .collect()
+            .await?;
+        let mut files = HashSet::new();
+        for b in &batches {
+            let col = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Utf8)?;
+            let col = col.as_string::<i32>();
+            files.extend(col.iter().flatten().map(str::to_string));
+        }
+        consumed = Some(match consumed {
+            None => files,
+            Some(prev) => prev.intersection(&files).cloned().collect(),
+        });
+    }
+    Ok(consumed.unwrap_or_default())
+}
+
+async fn count_rows(ctx: &SessionContext, table: &str) -> Result<i64> {
+    let batches = ctx
+        .sql(&format!("SELECT count(*) FROM {table}"))
+        .await?
+        .collect()
+        .await?;
+    Ok(batches
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+        .unwrap_or(0))
+}
+
+fn mat_name(m: Materialized) -> &'static str {
+    match m {
+        Materialized::View => "view",
+        Materialized::Table => "table",
+        Materialized::Incremental => "incremental",
+    }
+}

@@ -1,0 +1,256 @@
+//! Rust functions registered in the DataFusion session for what SQL does badly: HTML to text,
+//! matching keys, free-text salaries, lenient dates, skills, job families, contract types,
+//! countries and regions. The logic lives in [`super::enrich`] (pure Rust, tested on its own);
+//! this module only adapts it to Arrow arrays. Reference data comes from the SQL project's
+//! `reference/` CSVs, so a user's own project can change it without rebuilding.
+
+use std::sync::Arc;
+
+use deltalake::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    StructArray, TimestampMicrosecondBuilder,
+};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
+use deltalake::datafusion::error::Result as DfResult;
+use deltalake::datafusion::logical_expr::{
+    ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility,
+};
+use deltalake::datafusion::prelude::SessionContext;
+use sha2::{Digest, Sha256};
+
+use super::Project;
+use super::enrich;
+use crate::error::{Error, Result};
+
+/// Registers every joblake function in `ctx`.
+pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
+    let load = |file: &str| -> Result<String> { Ok(project.require(&format!("reference/{file}"))?.to_string()) };
+    let bad = |file: &str, e: enrich::EnrichError| Error::Config(format!("reference/{file}: {e}"));
+    let skills = Arc::new(enrich::SkillMatcher::from_csv(&load("skills.csv")?).map_err(|e| bad("skills.csv", e))?);
+    let families = Arc::new(
+        enrich::JobFamilyRules::from_csv(&load("job_families.csv")?).map_err(|e| bad("job_families.csv", e))?,
+    );
+    let contracts = Arc::new(
+        enrich::ContractTypes::from_csv(&load("contract_types.csv")?).map_err(|e| bad("contract_types.csv", e))?,
+    );
+    let countries = Arc::new(enrich::Countries::from_csv(&load("countries.csv")?).map_err(|e| bad("countries.csv", e))?);
+    let departments = Arc::new(
+        enrich::Departments::from_csv(&load("fr_departments.csv")?).map_err(|e| bad("fr_departments.csv", e))?,
+    );
+
+    let utf8 = DataType::Utf8;
+    ctx.register_udf(string_fn("html_to_text", |s, out| out.append_value(enrich::html_to_text(s))));
+    ctx.register_udf(string_fn("normalize_key", |s, out| out.append_value(enrich::normalize_key(s))));
+    ctx.register_udf(string_fn("normalize_company", |s, out| {
+        out.append_value(enrich::normalize_company(s))
+    }));
+    ctx.register_udf(string_fn("working_time", |s, out| out.append_option(enrich::working_time(s))));
+    {
+        let f = families.clone();
+        ctx.register_udf(string_fn("job_family", move |s, out| out.append_value(f.classify(s))));
+    }
+    {
+        let c = contracts.clone();
+        ctx.register_udf(string_fn("contract_type", move |s, out| out.append_option(c.classify(s))));
+    }
+    {
+        let c = countries.clone();
+        // Whole values first ("Germany", "DE"), then place lists ("Munich, Bavaria, Germany").
+        ctx.register_udf(string_fn("country_code", move |s, out| {
+            out.append_option(c.resolve(s).or_else(|| c.resolve_location(s)))
+        }));
+    }
+    {
+        let d = departments.clone();
+        ctx.register_udf(string_fn("fr_region", move |s, out| out.append_option(d.region_of(s))));
+    }
+    ctx.register_udf(string_fn("fr_department", |s, out| {
+        out.append_option(enrich::department_code_from_label(s))
+    }));
+    ctx.register_udf(string_fn("fr_city", |s, out| out.append_option(enrich::city_from_ft_label(s))));
+
+    ctx.register_udf(unary(
+        "parse_timestamp",
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        |arr| {
+            let mut b = TimestampMicrosecondBuilder::with_capacity(arr.len()).with_timezone("UTC");
+            for v in arr.iter() {
+                b.append_option(v.and_then(enrich::parse_timestamp).map(|t| t.timestamp_micros()));
+            }
+            Arc::new(b.finish())
+        },
+    ));
+
+    ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        "guess_salary_period",
+        Signature::exact(vec![DataType::Float64], Volatility::Immutable),
+        utf8.clone(),
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let amounts = arrays[0].as_primitive::<deltalake::arrow::datatypes::Float64Type>();
+            let mut b = StringBuilder::with_capacity(amounts.len(), amounts.len() * 5);
+            for v in amounts.iter() {
+                b.append_option(v.and_then(enrich::guess_salary_period));
+            }
+            Ok(ColumnarValue::Array(Arc::new(b.finish())))
+        }),
+    )));
+
+    let salary_fields = Fields::from(vec![
+        Field::new("min", DataType::Float64, true),
+        Field::new("max", DataType::Float64, true),
+        Field::new("currency", utf8.clone(), true),
+        Field::new("period", utf8.clone(), true),
+    ]);
+    {
+        let fields = salary_fields.clone();
+        ctx.register_udf(unary("parse_salary", DataType::Struct(salary_fields), move |arr| {
+            let n = arr.len();
+            let (mut min, mut max) = (Float64Builder::with_capacity(n), Float64Builder::with_capacity(n));
+            let (mut cur, mut per) = (StringBuilder::new(), StringBuilder::new());
+            for v in arr.iter() {
+                let s = v.and_then(enrich::parse_salary_text);
+                min.append_option(s.as_ref().map(|s| s.min));
+                max.append_option(s.as_ref().map(|s| s.max));
+                cur.append_option(s.as_ref().and_then(|s| s.currency));
+                per.append_option(s.as_ref().and_then(|s| s.period));
+            }
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(min.finish()),
+                Arc::new(max.finish()),
+                Arc::new(cur.finish()),
+                Arc::new(per.finish()),
+            ];
+            Arc::new(StructArray::new(fields.clone(), columns, None))
+        }));
+    }
+
+    {
+        let s = skills.clone();
+        let item = Arc::new(Field::new("item", utf8.clone(), true));
+        ctx.register_udf(unary("extract_skills", DataType::List(item.clone()), move |arr| {
+            let mut b = ListBuilder::new(StringBuilder::new()).with_field(item.clone());
+            for v in arr.iter() {
+                match v {
+                    Some(text) => {
+                        for skill in s.find(text) {
+                            b.values().append_value(skill);
+                        }
+                        b.append(true);
+                    }
+                    None => b.append(false),
+                }
+            }
+            Arc::new(b.finish())
+        }));
+    }
+
+    ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        "stable_key",
+        Signature::variadic_any(Volatility::Immutable),
+        DataType::Int64,
+        Arc::new(stable_key),
+    )));
+    Ok(())
+}
+
+/// A surrogate key derived from natural key parts: the first 63 bits of SHA-256 over the parts
+/// (NULL parts count as empty). Stable across refreshes and machines, so BI tools' saved
+/// questions and foreign keys survive a rebuild.
+pub fn stable_key_of(parts: &[Option<&str>]) -> i64 {
+    let mut h = Sha256::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update([0x1f]);
+        }
+        h.update(p.unwrap_or("").as_bytes());
+    }
+    let d = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&d[..8]);
+    (u64::from_be_bytes(first) >> 1) as i64
+}
+
+fn stable_key(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let strings: Vec<ArrayRef> = arrays
+        .iter()
+        .map(|a| cast(a, &DataType::Utf8))
+        .collect::<std::result::Result<_, _>>()?;
+    let n = strings.first().map_or(1, |a| a.len());
+    let mut b = Int64Builder::with_capacity(n);
+    let cols: Vec<_> = strings.iter().map(|a| a.as_string::<i32>()).collect();
+    for row in 0..n {
+        let parts: Vec<Option<&str>> = cols
+            .iter()
+            .map(|c| (!c.is_null(row)).then(|| c.value(row)))
+            .collect();
+        b.append_value(stable_key_of(&parts));
+    }
+    let out: ArrayRef = Arc::new(b.finish());
+    Ok(if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(&out, 0)?)
+    } else {
+        ColumnarValue::Array(out)
+    })
+}
+
+/// A one-argument string function returning a string; NULL in, NULL out.
+fn string_fn(
+    name: &str,
+    f: impl Fn(&str, &mut StringBuilder) + Send + Sync + 'static,
+) -> ScalarUDF {
+    unary(name, DataType::Utf8, move |arr| {
+        let mut b = StringBuilder::with_capacity(arr.len(), arr.value_data().len());
+        for v in arr.iter() {
+            match v {
+                Some(s) => f(s, &mut b),
+                None => b.append_null(),
+            }
+        }
+        Arc::new(b.finish())
+    })
+}
+
+/// A one-argument function over strings (any string type, cast to Utf8 first).
+fn unary(
+    name: &str,
+    ret: DataType,
+    f: impl Fn(&deltalake::arrow::array::StringArray) -> ArrayRef + Send + Sync + 'static,
+) -> ScalarUDF {
+    let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+        let scalar = matches!(args.first(), Some(ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let input = cast(&arrays[0], &DataType::Utf8)?;
+        let out = f(input.as_string::<i32>());
+        Ok(if scalar {
+            ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(&out, 0)?)
+        } else {
+            ColumnarValue::Array(out)
+        })
+    };
+    ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        name,
+        Signature::string(1, Volatility::Immutable),
+        ret,
+        Arc::new(fun),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_keys_are_stable_and_positive() {
+        let a = stable_key_of(&[Some("acme"), Some("paris")]);
+        assert_eq!(a, stable_key_of(&[Some("acme"), Some("paris")]));
+        assert!(a >= 0);
+        // Part boundaries matter: ("ab","c") is not ("a","bc").
+        assert_ne!(
+            stable_key_of(&[Some("ab"), Some("c")]),
+            stable_key_of(&[Some("a"), Some("bc")])
+        );
+    }
+}

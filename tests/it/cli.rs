@@ -1,0 +1,143 @@
+//! The `joblake` binary as a user runs it: demo, sql, tables, land, refresh.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::util::temp_lake;
+
+fn joblake(lake: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("joblake").expect("binary built");
+    cmd.env("JOBLAKE_LAKE", lake).env_remove("RUST_LOG");
+    cmd
+}
+
+fn summary_count(stdout: &str, table: &str) -> i64 {
+    stdout
+        .lines()
+        .find(|l| l.contains(&format!(" {table} ")))
+        .and_then(|l| l.split('┆').nth(1).or_else(|| l.split('│').nth(2)))
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no row count for {table} in\n{stdout}"))
+}
+
+#[test]
+fn demo_then_sql_answers_the_count_the_summary_gave() {
+    let t = temp_lake();
+    let out = joblake(t.dir.path())
+        .args(["demo", "--jobs", "150", "--anchor", "2026-10-01"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("silver.job_postings"))
+        .stdout(predicate::str::contains("Try:"))
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8_lossy(&out);
+    let summary = summary_count(&stdout, "silver.job_postings");
+    assert!(summary > 0);
+
+    let out = joblake(t.dir.path())
+        .args(["sql", "--format", "csv", "-c", "SELECT count(*) AS n FROM silver.job_postings"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8_lossy(&out), format!("n\n{summary}\n"));
+
+    // Running the demo again lands nothing new and changes no count.
+    let again = joblake(t.dir.path())
+        .args(["demo", "--jobs", "150", "--anchor", "2026-10-01"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let again = String::from_utf8_lossy(&again);
+    assert!(again.contains("Nothing new in bronze"), "{again}");
+    assert_eq!(summary_count(&again, "silver.job_postings"), summary);
+
+    joblake(t.dir.path())
+        .arg("tables")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("gold.fact_job_posting"))
+        .stdout(predicate::str::contains("bronze.adzuna"));
+    joblake(t.dir.path())
+        .args(["sql", "--format", "json", "-c", "SELECT job_family FROM gold.dim_job_family WHERE job_family = 'data_engineer'"])
+        .assert()
+        .success()
+        .stdout("[{\"job_family\":\"data_engineer\"}]\n");
+    joblake(t.dir.path()).arg("test").assert().success().stdout(predicate::str::contains(" 0 failed"));
+}
+
+#[test]
+fn sql_errors_name_the_problem_and_writes_are_refused() {
+    let t = temp_lake();
+    joblake(t.dir.path())
+        .args(["sql", "-c", "SELECT * FROM silver.nope"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("silver.nope"));
+    joblake(t.dir.path())
+        .args(["sql", "-c", "CREATE TABLE t AS SELECT 1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("DDL not supported"));
+}
+
+#[test]
+fn land_refuses_invalid_files_by_name_and_keeps_the_good_ones() {
+    let t = temp_lake();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, b"{\"results\": [ {\"id\": 1, ").expect("write");
+    let good = dir.path().join("remotive.json");
+    std::fs::write(
+        &good,
+        br#"{"job-count": 1, "jobs": [{"id": 7, "url": "https://example.org/7", "title": "Data Analyst", "company_name": "Acme", "description": "SQL", "publication_date": "2026-09-01T10:00:00"}]}"#,
+    )
+    .expect("write");
+    joblake(t.dir.path())
+        .args(["land", "--source", "adzuna"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("broken.json"));
+    joblake(t.dir.path())
+        .args(["land", "--source", "remotive"])
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 postings"));
+    // Nothing half-written: only the good file reached bronze.
+    let bronze: Vec<_> = walk(&t.dir.path().join("bronze"));
+    assert_eq!(bronze.len(), 1, "{bronze:?}");
+    joblake(t.dir.path())
+        .args(["land", "--source", "remotive"])
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already landed"));
+    joblake(t.dir.path()).arg("refresh").assert().success().stdout(predicate::str::contains("0 failed"));
+    joblake(t.dir.path())
+        .args(["sql", "--format", "csv", "-c", "SELECT title, company FROM silver.job_postings"])
+        .assert()
+        .success()
+        .stdout("title,company\nData Analyst,Acme\n");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! Shared fixtures: the real corpus (through `JOBLAKE_CORPUS`), temporary lakes, small
+//! demo samples, and helpers to query a lake.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::util::pretty::pretty_format_batches;
+use joblake::bronze::FileSelection;
+use joblake::demo::DemoSpec;
+use joblake::engine;
+use joblake::lake::Lake;
+use joblake::transform::{Project, RefreshOptions, RefreshReport, refresh};
+
+/// The real corpus, if `JOBLAKE_CORPUS` is set. Unset: says so and returns None (a user who
+/// cloned only the project). Set but missing: panics, so that CI cannot silently skip it.
+pub fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("JOBLAKE_CORPUS") {
+        None => {
+            eprintln!("JOBLAKE_CORPUS is not set: skipping checks against the real corpus");
+            None
+        }
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            assert!(
+                dir.is_dir(),
+                "JOBLAKE_CORPUS={} is not a directory",
+                dir.display()
+            );
+            Some(dir)
+        }
+    }
+}
+
+/// A lake in a fresh temporary directory (removed when the guard drops).
+pub struct TempLake {
+    pub dir: tempfile::TempDir,
+    pub lake: Lake,
+}
+
+pub fn temp_lake() -> TempLake {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = Lake::open(&dir.path().to_string_lossy(), Default::default()).expect("lake opens");
+    TempLake { dir, lake }
+}
+
+/// A small, fixed demo sample.
+pub fn small_demo(jobs: usize) -> DemoSpec {
+    DemoSpec {
+        seed: 7,
+        jobs,
+        anchor: NaiveDate::from_ymd_opt(2026, 10, 1).expect("valid date"),
+    }
+}
+
+pub async fn run_refresh(lake: &Lake, full: bool) -> RefreshReport {
+    let report = refresh(lake, &Project::embedded(), &RefreshOptions { full }, &|_| {})
+        .await
+        .expect("refresh runs");
+    let failed: Vec<_> = report.failed_tests().into_iter().cloned().collect();
+    assert!(failed.is_empty(), "data tests failed: {failed:#?}");
+    report
+}
+
+/// Runs a query over the lake and returns its batches.
+pub async fn query(lake: &Lake, sql: &str) -> Vec<RecordBatch> {
+    let project = Project::embedded();
+    let ctx = engine::session(lake, &project, FileSelection::All)
+        .await
+        .expect("session");
+    ctx.sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A query's result as text (a pretty table), for comparisons and messages.
+pub async fn query_text(lake: &Lake, sql: &str) -> String {
+    let batches = query(lake, sql).await;
+    pretty_format_batches(&batches).expect("printable").to_string()
+}
+
+/// A single integer from a query such as `SELECT count(*) ...`.
+pub async fn query_i64(lake: &Lake, sql: &str) -> i64 {
+    let batches = query(lake, sql).await;
+    let b = batches.iter().find(|b| b.num_rows() > 0).unwrap_or_else(|| panic!("{sql}: no rows"));
+    let col = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Int64)
+        .expect("integer column");
+    col.as_any()
+        .downcast_ref::<deltalake::arrow::array::Int64Array>()
+        .expect("int64")
+        .value(0)
+}
