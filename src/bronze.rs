@@ -14,7 +14,8 @@ use std::sync::{Arc, LazyLock};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use deltalake::arrow::array::{
-    ArrayBuilder, ArrayRef, Date32Builder, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, Date32Builder, Int64Builder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use deltalake::datafusion::catalog::{SchemaProvider, Session, TableProvider};
@@ -333,15 +334,17 @@ pub fn decode(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
     }
     let n = bronze_line.len();
     let mut date = Date32Builder::with_capacity(n);
-    let days = file.ingest_date.map(|d| {
-        (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
-    });
+    let days = file
+        .ingest_date
+        .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
     for _ in 0..n {
         date.append_option(days);
     }
     let columns: Vec<ArrayRef> = vec![
         Arc::new(deltalake::arrow::array::StringArray::from(vec![
-            file.source.as_str();
+            file.source
+                .as_str(
+                );
             n
         ])),
         Arc::new(source_id.finish()),
@@ -443,7 +446,8 @@ impl TableProvider for BronzeTable {
         for (i, b) in batches.into_iter().enumerate() {
             partitions[i % len].push(b);
         }
-        let exec = MemorySourceConfig::try_new_exec(&partitions, SCHEMA.clone(), projection.cloned())?;
+        let exec =
+            MemorySourceConfig::try_new_exec(&partitions, SCHEMA.clone(), projection.cloned())?;
         Ok(exec)
     }
 }

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use deltalake::datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
+use deltalake::datafusion::execution::SessionStateBuilder;
 use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
+use deltalake::delta_datafusion::planner::DeltaPlanner;
 
 use crate::bronze::{BronzeSchema, FileSelection};
 use crate::error::{Error, Result};
@@ -25,11 +27,28 @@ pub const CATALOG: &str = "datafusion";
 
 /// Builds a session over `lake`: functions, reference tables and the layer schemas.
 /// `bronze` says which bronze files the bronze tables expose (all, or the unconsumed ones).
-pub async fn session(lake: &Lake, project: &Project, bronze: FileSelection) -> Result<SessionContext> {
+pub async fn session(
+    lake: &Lake,
+    project: &Project,
+    bronze: FileSelection,
+) -> Result<SessionContext> {
     let config = SessionConfig::new()
         .with_information_schema(true)
-        .with_default_catalog_and_schema(CATALOG, "public");
-    let mut ctx = SessionContext::new_with_config(config);
+        .with_default_catalog_and_schema(CATALOG, "public")
+        // delta-rs's own session defaults: hash-join IN-list pushdown can panic on dictionary
+        // join keys, so it is disabled.
+        .set_usize("datafusion.optimizer.hash_join_inlist_pushdown_max_size", 0)
+        .set_usize(
+            "datafusion.optimizer.hash_join_inlist_pushdown_max_distinct_values",
+            0,
+        );
+    // Delta's planner executes the write and merge nodes of delta-rs operations.
+    let state = SessionStateBuilder::new()
+        .with_default_features()
+        .with_config(config)
+        .with_query_planner(DeltaPlanner::new())
+        .build();
+    let mut ctx = SessionContext::new_with_state(state);
     datafusion_functions_json::register_all(&mut ctx)?;
     udf::register(&ctx, project)?;
 

@@ -85,7 +85,10 @@ impl Lake {
     /// The path of `path` relative to the lake root, as stored in lineage columns.
     pub fn relative(&self, path: &Path) -> String {
         match path.prefix_match(&self.root) {
-            Some(parts) => parts.map(|p| p.as_ref().to_string()).collect::<Vec<_>>().join("/"),
+            Some(parts) => parts
+                .map(|p| p.as_ref().to_string())
+                .collect::<Vec<_>>()
+                .join("/"),
             None => path.to_string(),
         }
     }
@@ -102,10 +105,18 @@ impl Lake {
         let mut table = DeltaTableBuilder::from_url(self.table_url(layer, name)?)?
             .with_storage_options(self.options.clone())
             .build()?;
-        match table.load().await {
-            Ok(()) | Err(deltalake::DeltaTableError::NotATable(_)) => Ok(table),
-            Err(e) => Err(e.into()),
+        // Loading a location without a log is an error (and an ERROR log line) in delta-rs:
+        // look for the log first, and hand back an unloaded table ready to be created.
+        if self.is_table(layer, name).await? {
+            table.load().await?;
         }
+        Ok(table)
+    }
+
+    /// True when `layer.name` has a Delta log.
+    pub async fn is_table(&self, layer: &str, name: &str) -> Result<bool> {
+        let log = self.path(&format!("{layer}/{name}/_delta_log"));
+        Ok(self.store.list(Some(&log)).try_next().await?.is_some())
     }
 
     /// The Delta tables of a layer (directories holding a `_delta_log`), sorted.
@@ -116,10 +127,8 @@ impl Lake {
             .await?;
         let mut names = Vec::new();
         for dir in listing.common_prefixes {
-            let log = dir.clone().join("_delta_log");
-            let mut entries = self.store.list(Some(&log));
-            if entries.try_next().await?.is_some()
-                && let Some(name) = dir.filename()
+            if let Some(name) = dir.filename()
+                && self.is_table(layer, name).await?
             {
                 names.push(name.to_string());
             }

@@ -100,13 +100,17 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if cli.quiet { "error" } else { "warn" }));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if cli.quiet { "error" } else { "warn" })
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -214,8 +218,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 allow_writes,
                 timing,
             };
-            let mut scripts: Vec<(String, String)> =
-                commands.into_iter().map(|c| ("-c".to_string(), c)).collect();
+            let mut scripts: Vec<(String, String)> = commands
+                .into_iter()
+                .map(|c| ("-c".to_string(), c))
+                .collect();
             for f in files {
                 let text = std::fs::read_to_string(&f)
                     .with_context(|| format!("reading {}", f.display()))?;
@@ -239,7 +245,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tables => {
             let tables = pipeline::tables(&lake, &project).await?;
             if tables.is_empty() {
-                println!("The lake at {} is empty: try `joblake demo`.", lake.display());
+                println!(
+                    "The lake at {} is empty: try `joblake demo`.",
+                    lake.display()
+                );
             } else {
                 print_tables(&tables);
             }
@@ -251,7 +260,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for t in &failed {
                 print_failed_test(t);
             }
-            println!("{} passed, {} failed", outcomes.len() - failed.len(), failed.len());
+            println!(
+                "{} passed, {} failed",
+                outcomes.len() - failed.len(),
+                failed.len()
+            );
             Ok(if failed.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -262,7 +275,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn crossterm_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(160))
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(160))
 }
 
 async fn refresh(lake: &Lake, project: &Project, full: bool, quiet: bool) -> Result<RefreshReport> {
@@ -304,7 +320,10 @@ fn print_land(source: &str, r: &LandReport, quiet: bool) {
         return;
     }
     for (origin, f) in &r.landed {
-        println!("landed {origin}: {} postings -> {}", f.records, f.bronze_file);
+        println!(
+            "landed {origin}: {} postings -> {}",
+            f.records, f.bronze_file
+        );
     }
     for (origin, b) in &r.already_landed {
         println!("skipped {origin}: already landed as {b}");
@@ -322,7 +341,13 @@ fn print_land(source: &str, r: &LandReport, quiet: bool) {
 fn print_land_summary(reports: &[(String, LandReport)]) {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
-    t.set_header(vec!["source", "files landed", "postings", "already landed", "refused"]);
+    t.set_header(vec![
+        "source",
+        "files landed",
+        "postings",
+        "already landed",
+        "refused",
+    ]);
     for (source, r) in reports {
         t.add_row(vec![
             source.clone(),
@@ -367,7 +392,10 @@ fn print_refresh(r: &RefreshReport) {
     );
     print_failures(r);
     let failed = r.failed_tests().len();
-    println!("Data tests: {} passed, {failed} failed", r.tests.len() - failed);
+    println!(
+        "Data tests: {} passed, {failed} failed",
+        r.tests.len() - failed
+    );
 }
 
 fn print_failures(r: &RefreshReport) {
@@ -402,7 +430,9 @@ fn print_tables(tables: &[pipeline::TableInfo]) {
         t.add_row(vec![
             format!("{}.{}", info.layer, info.name),
             info.rows.to_string(),
-            info.version.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            info.version
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-".into()),
             info.files.to_string(),
             info.last_refresh
                 .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())

@@ -183,7 +183,10 @@ mod tests {
     fn batch() -> RecordBatch {
         RecordBatch::try_from_iter(vec![
             ("n", Arc::new(Int64Array::from(vec![Some(1), None])) as _),
-            ("s", Arc::new(StringArray::from(vec![Some("a|b"), Some("x")])) as _),
+            (
+                "s",
+                Arc::new(StringArray::from(vec![Some("a|b"), Some("x")])) as _,
+            ),
         ])
         .expect("valid batch")
     }
@@ -193,7 +196,10 @@ mod tests {
         for (format, expect) in [
             (Format::Csv, "n,s\n1,a|b\n,x\n"),
             (Format::Ndjson, "{\"n\":1,\"s\":\"a|b\"}\n{\"s\":\"x\"}\n"),
-            (Format::Markdown, "| n | s |\n| --- | --- |\n| 1 | a\\|b |\n| NULL | x |\n"),
+            (
+                Format::Markdown,
+                "| n | s |\n| --- | --- |\n| 1 | a\\|b |\n| NULL | x |\n",
+            ),
         ] {
             let mut out = Vec::new();
             let rows = write_batches(&[batch()], format, TableStyle::default(), &mut out)

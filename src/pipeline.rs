@@ -71,7 +71,11 @@ pub async fn land_bytes(
 }
 
 /// Lands files from the local disk for `source`.
-pub async fn land_paths(lake: &Lake, source: &str, paths: &[impl AsRef<Path>]) -> Result<LandReport> {
+pub async fn land_paths(
+    lake: &Lake,
+    source: &str,
+    paths: &[impl AsRef<Path>],
+) -> Result<LandReport> {
     crate::sources::parser_for(source).map_err(|e| Error::Source {
         file: source.to_string(),
         source: e,
@@ -137,7 +141,10 @@ pub async fn tables(lake: &Lake, project: &Project) -> Result<Vec<TableInfo>> {
             .collect()
             .await?;
         for b in &batches {
-            let src = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Utf8)?;
+            let src = deltalake::arrow::compute::cast(
+                b.column(0),
+                &deltalake::arrow::datatypes::DataType::Utf8,
+            )?;
             let src = src.as_string::<i32>();
             let n = b.column(1).as_any().downcast_ref::<Int64Array>();
             for i in 0..b.num_rows() {
@@ -169,7 +176,12 @@ pub async fn tables(lake: &Lake, project: &Project) -> Result<Vec<TableInfo>> {
                 .await?;
             let rows = batches
                 .first()
-                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .and_then(|b| {
+                    b.column(0)
+                        .as_any()
+                        .downcast_ref::<Int64Array>()
+                        .map(|a| a.value(0))
+                })
                 .unwrap_or(0);
             out.push(TableInfo {
                 layer: layer.into(),

@@ -17,7 +17,7 @@ SELECT
     s.posted_month,
     s.job_family,
     s.skill,
-    d.skill_family,
+    d.family AS skill_family,
     s.postings,
     t.family_postings,
     CAST(s.postings AS DOUBLE) / t.family_postings AS share

@@ -6,8 +6,8 @@ use deltalake::arrow::util::pretty::pretty_format_batches;
 use deltalake::datafusion::prelude::SessionContext;
 use serde::Serialize;
 
-use super::model::{Check, Model};
 use super::Project;
+use super::model::{Check, Model};
 
 /// The outcome of one data test.
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +50,9 @@ pub fn collect(models: &[Model], project: &Project) -> Vec<DataTest> {
                     (
                         "unique",
                         cols.join("_"),
-                        format!("SELECT {c}, count(*) AS n FROM {t} GROUP BY {c} HAVING count(*) > 1"),
+                        format!(
+                            "SELECT {c}, count(*) AS n FROM {t} GROUP BY {c} HAVING count(*) > 1"
+                        ),
                     )
                 }
                 Check::NotNull(c) => (
@@ -109,7 +111,11 @@ pub async fn run(ctx: &SessionContext, tests: &[DataTest]) -> Vec<TestOutcome> {
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                 let sample = (rows > 0)
                     .then(|| {
-                        let head: Vec<_> = batches.iter().take(1).map(|b| b.slice(0, b.num_rows().min(5))).collect();
+                        let head: Vec<_> = batches
+                            .iter()
+                            .take(1)
+                            .map(|b| b.slice(0, b.num_rows().min(5)))
+                            .collect();
                         pretty_format_batches(&head).ok().map(|t| t.to_string())
                     })
                     .flatten();

@@ -156,13 +156,17 @@ impl Model {
                 }
                 Some(("relationships", v)) => {
                     for rel in v.split(';').map(str::trim).filter(|r| !r.is_empty()) {
-                        let (column, target) = rel
-                            .split_once("->")
-                            .ok_or_else(|| fail(format!("relationship {rel:?}: expected `col -> layer.table.col`")))?;
+                        let (column, target) = rel.split_once("->").ok_or_else(|| {
+                            fail(format!(
+                                "relationship {rel:?}: expected `col -> layer.table.col`"
+                            ))
+                        })?;
                         let target = target.trim();
-                        let (table, to_column) = target
-                            .rsplit_once('.')
-                            .ok_or_else(|| fail(format!("relationship target {target:?}: expected layer.table.col")))?;
+                        let (table, to_column) = target.rsplit_once('.').ok_or_else(|| {
+                            fail(format!(
+                                "relationship target {target:?}: expected layer.table.col"
+                            ))
+                        })?;
                         model.checks.push(Check::Relationship {
                             column: column.trim().to_string(),
                             table: table.to_string(),
@@ -171,9 +175,9 @@ impl Model {
                     }
                 }
                 Some(("accepted_values", v)) => {
-                    let (column, values) = v
-                        .split_once(" in ")
-                        .ok_or_else(|| fail(format!("accepted_values {v:?}: expected `col in (a, b)`")))?;
+                    let (column, values) = v.split_once(" in ").ok_or_else(|| {
+                        fail(format!("accepted_values {v:?}: expected `col in (a, b)`"))
+                    })?;
                     let values = values.trim().trim_start_matches('(').trim_end_matches(')');
                     model.checks.push(Check::AcceptedValues {
                         column: column.trim().to_string(),

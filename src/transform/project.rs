@@ -82,9 +82,8 @@ impl Project {
 
     /// Like [`Project::file`], but a missing file is an error naming it.
     pub fn require(&self, path: &str) -> Result<&str> {
-        self.file(path).ok_or_else(|| {
-            Error::Config(format!("{} has no {path}", self.origin))
-        })
+        self.file(path)
+            .ok_or_else(|| Error::Config(format!("{} has no {path}", self.origin)))
     }
 
     /// Every `reference/*.csv` as an in-memory table named after the file.
@@ -161,12 +160,16 @@ fn csv_to_batch(text: &str) -> std::result::Result<RecordBatch, String> {
         if present().next().is_some() && present().all(|v| v.parse::<i64>().is_ok()) {
             fields.push(Field::new(name, DataType::Int64, true));
             arrays.push(Arc::new(Int64Array::from_iter(
-                values.iter().map(|v| v.as_ref().and_then(|v| v.parse().ok())),
+                values
+                    .iter()
+                    .map(|v| v.as_ref().and_then(|v| v.parse().ok())),
             )));
         } else if present().next().is_some() && present().all(|v| v.parse::<f64>().is_ok()) {
             fields.push(Field::new(name, DataType::Float64, true));
             arrays.push(Arc::new(Float64Array::from_iter(
-                values.iter().map(|v| v.as_ref().and_then(|v| v.parse().ok())),
+                values
+                    .iter()
+                    .map(|v| v.as_ref().and_then(|v| v.parse().ok())),
             )));
         } else {
             fields.push(Field::new(name, DataType::Utf8, true));

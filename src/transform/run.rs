@@ -9,15 +9,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use deltalake::arrow::array::{Array, AsArray, Int64Array};
-use deltalake::datafusion::prelude::SessionContext;
 use deltalake::datafusion::common::TableReference;
+use deltalake::datafusion::prelude::SessionContext;
 use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 use serde::Serialize;
 
+use super::Project;
 use super::checks::{self, TestOutcome};
 use super::model::{Materialized, Model, load_models};
-use super::Project;
 use crate::bronze::{self, FileSelection};
 use crate::engine;
 use crate::error::{Error, Result};
@@ -119,13 +119,20 @@ pub async fn refresh(
     let ctx = engine::session(lake, project, selection).await?;
     let mut written: Vec<(Model, Option<u64>)> = Vec::new();
     for model in &models {
-        progress(&format!("{} ({})", model.qualified(), mat_name(model.materialized)));
+        progress(&format!(
+            "{} ({})",
+            model.qualified(),
+            mat_name(model.materialized)
+        ));
         let t = Instant::now();
         let fail = |e: Error| Error::Model {
             model: model.qualified(),
-            message: format!("{}: {e}", model.path),
+            message: format!("{}: {}", model.path, shorten(&e.to_string())),
         };
-        let df = ctx.sql(&model.sql).await.map_err(|e| fail(e.into()))?;
+        let df = ctx.sql(&model.sql).await.map_err(|e| {
+            tracing::debug!("{}: {e}", model.qualified());
+            fail(e.into())
+        })?;
         let (rows, version) = if model.materialized == Materialized::View {
             ctx.register_table(
                 TableReference::partial(model.layer.as_str(), model.name.as_str()),
@@ -153,7 +160,10 @@ pub async fn refresh(
                     .with_save_mode(SaveMode::Overwrite)
                     .with_schema_mode(SchemaMode::Overwrite)
             };
-            let table = write.await.map_err(|e| fail(e.into()))?;
+            let table = write.await.map_err(|e| {
+                tracing::debug!("{}: {e}", model.qualified());
+                fail(e.into())
+            })?;
             written.push((model.clone(), before));
             let rows = count_rows(&ctx, &model.qualified()).await.map_err(fail)?;
             (Some(rows), table.version())
@@ -175,7 +185,9 @@ pub async fn refresh(
             if let Some(v) = before {
                 let table = lake.table(&model.layer, &model.name).await?;
                 table.restore().with_version_to_restore(*v).await?;
-                report.rolled_back.push(format!("{} -> version {v}", model.qualified()));
+                report
+                    .rolled_back
+                    .push(format!("{} -> version {v}", model.qualified()));
             }
         }
     }
@@ -193,7 +205,10 @@ pub async fn test(lake: &Lake, project: &Project) -> Result<Vec<TestOutcome>> {
 
 /// Registers the project's view models in `ctx`, so that queries can use them too.
 pub async fn register_views(ctx: &SessionContext, models: &[Model]) -> Result<()> {
-    for m in models.iter().filter(|m| m.materialized == Materialized::View) {
+    for m in models
+        .iter()
+        .filter(|m| m.materialized == Materialized::View)
+    {
         let df = ctx.sql(&m.sql).await?;
         ctx.register_table(
             TableReference::partial(m.layer.as_str(), m.name.as_str()),
@@ -204,7 +219,11 @@ pub async fn register_views(ctx: &SessionContext, models: &[Model]) -> Result<()
 }
 
 /// Bronze files already read by every incremental model (from their `bronze_file` column).
-async fn consumed_files(lake: &Lake, project: &Project, models: &[Model]) -> Result<HashSet<String>> {
+async fn consumed_files(
+    lake: &Lake,
+    project: &Project,
+    models: &[Model],
+) -> Result<HashSet<String>> {
     let incremental: Vec<&Model> = models
         .iter()
         .filter(|m| m.materialized == Materialized::Incremental)
@@ -216,13 +235,19 @@ async fn consumed_files(lake: &Lake, project: &Project, models: &[Model]) -> Res
             return Ok(HashSet::new());
         }
         let batches = ctx
-            .sql(&format!("SELECT DISTINCT bronze_file FROM {}", m.qualified()))
+            .sql(&format!(
+                "SELECT DISTINCT bronze_file FROM {}",
+                m.qualified()
+            ))
             .await?
             .collect()
             .await?;
         let mut files = HashSet::new();
         for b in &batches {
-            let col = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Utf8)?;
+            let col = deltalake::arrow::compute::cast(
+                b.column(0),
+                &deltalake::arrow::datatypes::DataType::Utf8,
+            )?;
             let col = col.as_string::<i32>();
             files.extend(col.iter().flatten().map(str::to_string));
         }
@@ -242,8 +267,29 @@ async fn count_rows(ctx: &SessionContext, table: &str) -> Result<i64> {
         .await?;
     Ok(batches
         .first()
-        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .map(|a| a.value(0))
+        })
         .unwrap_or(0))
+}
+
+/// Cuts a message that embeds a whole query plan down to something a person can read.
+fn shorten(message: &str) -> String {
+    const MAX: usize = 600;
+    if message.len() <= MAX {
+        return message.to_string();
+    }
+    let cut = (0..=MAX)
+        .rev()
+        .find(|i| message.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!(
+        "{}… (message cut; RUST_LOG=debug shows it whole)",
+        &message[..cut]
+    )
 }
 
 fn mat_name(m: Materialized) -> &'static str {

@@ -25,34 +25,54 @@ use crate::error::{Error, Result};
 
 /// Registers every joblake function in `ctx`.
 pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
-    let load = |file: &str| -> Result<String> { Ok(project.require(&format!("reference/{file}"))?.to_string()) };
+    let load = |file: &str| -> Result<String> {
+        Ok(project.require(&format!("reference/{file}"))?.to_string())
+    };
     let bad = |file: &str, e: enrich::EnrichError| Error::Config(format!("reference/{file}: {e}"));
-    let skills = Arc::new(enrich::SkillMatcher::from_csv(&load("skills.csv")?).map_err(|e| bad("skills.csv", e))?);
+    let skills = Arc::new(
+        enrich::SkillMatcher::from_csv(&load("skills.csv")?).map_err(|e| bad("skills.csv", e))?,
+    );
     let families = Arc::new(
-        enrich::JobFamilyRules::from_csv(&load("job_families.csv")?).map_err(|e| bad("job_families.csv", e))?,
+        enrich::JobFamilyRules::from_csv(&load("job_families.csv")?)
+            .map_err(|e| bad("job_families.csv", e))?,
     );
     let contracts = Arc::new(
-        enrich::ContractTypes::from_csv(&load("contract_types.csv")?).map_err(|e| bad("contract_types.csv", e))?,
+        enrich::ContractTypes::from_csv(&load("contract_types.csv")?)
+            .map_err(|e| bad("contract_types.csv", e))?,
     );
-    let countries = Arc::new(enrich::Countries::from_csv(&load("countries.csv")?).map_err(|e| bad("countries.csv", e))?);
+    let countries = Arc::new(
+        enrich::Countries::from_csv(&load("countries.csv")?)
+            .map_err(|e| bad("countries.csv", e))?,
+    );
     let departments = Arc::new(
-        enrich::Departments::from_csv(&load("fr_departments.csv")?).map_err(|e| bad("fr_departments.csv", e))?,
+        enrich::Departments::from_csv(&load("fr_departments.csv")?)
+            .map_err(|e| bad("fr_departments.csv", e))?,
     );
 
     let utf8 = DataType::Utf8;
-    ctx.register_udf(string_fn("html_to_text", |s, out| out.append_value(enrich::html_to_text(s))));
-    ctx.register_udf(string_fn("normalize_key", |s, out| out.append_value(enrich::normalize_key(s))));
+    ctx.register_udf(string_fn("html_to_text", |s, out| {
+        out.append_value(enrich::html_to_text(s))
+    }));
+    ctx.register_udf(string_fn("normalize_key", |s, out| {
+        out.append_value(enrich::normalize_key(s))
+    }));
     ctx.register_udf(string_fn("normalize_company", |s, out| {
         out.append_value(enrich::normalize_company(s))
     }));
-    ctx.register_udf(string_fn("working_time", |s, out| out.append_option(enrich::working_time(s))));
+    ctx.register_udf(string_fn("working_time", |s, out| {
+        out.append_option(enrich::working_time(s))
+    }));
     {
         let f = families.clone();
-        ctx.register_udf(string_fn("job_family", move |s, out| out.append_value(f.classify(s))));
+        ctx.register_udf(string_fn("job_family", move |s, out| {
+            out.append_value(f.classify(s))
+        }));
     }
     {
         let c = contracts.clone();
-        ctx.register_udf(string_fn("contract_type", move |s, out| out.append_option(c.classify(s))));
+        ctx.register_udf(string_fn("contract_type", move |s, out| {
+            out.append_option(c.classify(s))
+        }));
     }
     {
         let c = countries.clone();
@@ -63,12 +83,16 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
     }
     {
         let d = departments.clone();
-        ctx.register_udf(string_fn("fr_region", move |s, out| out.append_option(d.region_of(s))));
+        ctx.register_udf(string_fn("fr_region", move |s, out| {
+            out.append_option(d.region_of(s))
+        }));
     }
     ctx.register_udf(string_fn("fr_department", |s, out| {
         out.append_option(enrich::department_code_from_label(s))
     }));
-    ctx.register_udf(string_fn("fr_city", |s, out| out.append_option(enrich::city_from_ft_label(s))));
+    ctx.register_udf(string_fn("fr_city", |s, out| {
+        out.append_option(enrich::city_from_ft_label(s))
+    }));
 
     ctx.register_udf(unary(
         "parse_timestamp",
@@ -76,7 +100,10 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         |arr| {
             let mut b = TimestampMicrosecondBuilder::with_capacity(arr.len()).with_timezone("UTC");
             for v in arr.iter() {
-                b.append_option(v.and_then(enrich::parse_timestamp).map(|t| t.timestamp_micros()));
+                b.append_option(
+                    v.and_then(enrich::parse_timestamp)
+                        .map(|t| t.timestamp_micros()),
+                );
             }
             Arc::new(b.finish())
         },
@@ -105,45 +132,56 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
     ]);
     {
         let fields = salary_fields.clone();
-        ctx.register_udf(unary("parse_salary", DataType::Struct(salary_fields), move |arr| {
-            let n = arr.len();
-            let (mut min, mut max) = (Float64Builder::with_capacity(n), Float64Builder::with_capacity(n));
-            let (mut cur, mut per) = (StringBuilder::new(), StringBuilder::new());
-            for v in arr.iter() {
-                let s = v.and_then(enrich::parse_salary_text);
-                min.append_option(s.as_ref().map(|s| s.min));
-                max.append_option(s.as_ref().map(|s| s.max));
-                cur.append_option(s.as_ref().and_then(|s| s.currency));
-                per.append_option(s.as_ref().and_then(|s| s.period));
-            }
-            let columns: Vec<ArrayRef> = vec![
-                Arc::new(min.finish()),
-                Arc::new(max.finish()),
-                Arc::new(cur.finish()),
-                Arc::new(per.finish()),
-            ];
-            Arc::new(StructArray::new(fields.clone(), columns, None))
-        }));
+        ctx.register_udf(unary(
+            "parse_salary",
+            DataType::Struct(salary_fields),
+            move |arr| {
+                let n = arr.len();
+                let (mut min, mut max) = (
+                    Float64Builder::with_capacity(n),
+                    Float64Builder::with_capacity(n),
+                );
+                let (mut cur, mut per) = (StringBuilder::new(), StringBuilder::new());
+                for v in arr.iter() {
+                    let s = v.and_then(enrich::parse_salary_text);
+                    min.append_option(s.as_ref().map(|s| s.min));
+                    max.append_option(s.as_ref().map(|s| s.max));
+                    cur.append_option(s.as_ref().and_then(|s| s.currency));
+                    per.append_option(s.as_ref().and_then(|s| s.period));
+                }
+                let columns: Vec<ArrayRef> = vec![
+                    Arc::new(min.finish()),
+                    Arc::new(max.finish()),
+                    Arc::new(cur.finish()),
+                    Arc::new(per.finish()),
+                ];
+                Arc::new(StructArray::new(fields.clone(), columns, None))
+            },
+        ));
     }
 
     {
         let s = skills.clone();
         let item = Arc::new(Field::new("item", utf8.clone(), true));
-        ctx.register_udf(unary("extract_skills", DataType::List(item.clone()), move |arr| {
-            let mut b = ListBuilder::new(StringBuilder::new()).with_field(item.clone());
-            for v in arr.iter() {
-                match v {
-                    Some(text) => {
-                        for skill in s.find(text) {
-                            b.values().append_value(skill);
+        ctx.register_udf(unary(
+            "extract_skills",
+            DataType::List(item.clone()),
+            move |arr| {
+                let mut b = ListBuilder::new(StringBuilder::new()).with_field(item.clone());
+                for v in arr.iter() {
+                    match v {
+                        Some(text) => {
+                            for skill in s.find(text) {
+                                b.values().append_value(skill);
+                            }
+                            b.append(true);
                         }
-                        b.append(true);
+                        None => b.append(false),
                     }
-                    None => b.append(false),
                 }
-            }
-            Arc::new(b.finish())
-        }));
+                Arc::new(b.finish())
+            },
+        ));
     }
 
     ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
@@ -189,11 +227,15 @@ fn stable_key(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
         b.append_value(stable_key_of(&parts));
     }
     let out: ArrayRef = Arc::new(b.finish());
-    Ok(if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
-        ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(&out, 0)?)
-    } else {
-        ColumnarValue::Array(out)
-    })
+    Ok(
+        if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+            ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(
+                &out, 0,
+            )?)
+        } else {
+            ColumnarValue::Array(out)
+        },
+    )
 }
 
 /// A one-argument string function returning a string; NULL in, NULL out.
@@ -225,7 +267,9 @@ fn unary(
         let input = cast(&arrays[0], &DataType::Utf8)?;
         let out = f(input.as_string::<i32>());
         Ok(if scalar {
-            ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(&out, 0)?)
+            ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(
+                &out, 0,
+            )?)
         } else {
             ColumnarValue::Array(out)
         })

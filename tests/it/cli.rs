@@ -37,7 +37,13 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
     assert!(summary > 0);
 
     let out = joblake(t.dir.path())
-        .args(["sql", "--format", "csv", "-c", "SELECT count(*) AS n FROM silver.job_postings"])
+        .args([
+            "sql",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS n FROM silver.job_postings",
+        ])
         .assert()
         .success()
         .get_output()
@@ -64,11 +70,21 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
         .stdout(predicate::str::contains("gold.fact_job_posting"))
         .stdout(predicate::str::contains("bronze.adzuna"));
     joblake(t.dir.path())
-        .args(["sql", "--format", "json", "-c", "SELECT job_family FROM gold.dim_job_family WHERE job_family = 'data_engineer'"])
+        .args([
+            "sql",
+            "--format",
+            "json",
+            "-c",
+            "SELECT job_family FROM gold.dim_job_family WHERE job_family = 'data_engineer'",
+        ])
         .assert()
         .success()
         .stdout("[{\"job_family\":\"data_engineer\"}]\n");
-    joblake(t.dir.path()).arg("test").assert().success().stdout(predicate::str::contains(" 0 failed"));
+    joblake(t.dir.path())
+        .arg("test")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(" 0 failed"));
 }
 
 #[test]
@@ -119,9 +135,19 @@ fn land_refuses_invalid_files_by_name_and_keeps_the_good_ones() {
         .assert()
         .success()
         .stdout(predicate::str::contains("already landed"));
-    joblake(t.dir.path()).arg("refresh").assert().success().stdout(predicate::str::contains("0 failed"));
     joblake(t.dir.path())
-        .args(["sql", "--format", "csv", "-c", "SELECT title, company FROM silver.job_postings"])
+        .arg("refresh")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 failed"));
+    joblake(t.dir.path())
+        .args([
+            "sql",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT title, company FROM silver.job_postings",
+        ])
         .assert()
         .success()
         .stdout("title,company\nData Analyst,Acme\n");

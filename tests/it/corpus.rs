@@ -9,12 +9,21 @@ const FILES: &[(&str, &str)] = &[
     ("adzuna", "adzuna/job_finder_us_search.json"),
     ("adzuna", "adzuna/taxlyacademy_gb_search.json"),
     ("adzuna", "adzuna/job_market_fr_results_2000_merged.json"),
-    ("france_travail", "france_travail/sarahlakh_offres_search_150.json"),
-    ("france_travail", "france_travail/offer_agent_offres_search_150_devsecops.json"),
+    (
+        "france_travail",
+        "france_travail/sarahlakh_offres_search_150.json",
+    ),
+    (
+        "france_travail",
+        "france_travail/offer_agent_offres_search_150_devsecops.json",
+    ),
     ("remotive", "remotive/workverse_remote_jobs.json"),
     ("arbeitnow", "arbeitnow/jobscout_job_board_api_page1.json"),
     ("remoteok", "remoteok/resume_helper_remoteok_api.json"),
-    ("jsonld", "html/topjobs_lk_jobposting_accounts_executive.html"),
+    (
+        "jsonld",
+        "html/topjobs_lk_jobposting_accounts_executive.html",
+    ),
     ("jsonld", "html/workday_autodesk_jobposting_fr_en.html"),
 ];
 
@@ -23,19 +32,36 @@ async fn real_responses_flow_to_silver_and_gold() {
     let Some(corpus) = corpus() else { return };
     let t = temp_lake();
     for (source, file) in FILES {
-        let report = land_paths(&t.lake, source, &[corpus.join(file)]).await.expect("lands");
+        let report = land_paths(&t.lake, source, &[corpus.join(file)])
+            .await
+            .expect("lands");
         assert!(report.refused.is_empty(), "{file}: {:?}", report.refused);
         assert_eq!(report.landed.len(), 1, "{file}");
     }
     // Malformed real input is refused, naming the file, and lands nothing.
     for (source, file) in [
-        ("adzuna", "adzuna/personalizedjoblist_us_search_2020_TRUNCATED.json"),
-        ("jsonld", "html/bosszhipin_cn_job_detail_autocad_engineer.html"),
-        ("jsonld", "html/hellowork_fr_search_results_dom_snapshot.html"),
+        (
+            "adzuna",
+            "adzuna/personalizedjoblist_us_search_2020_TRUNCATED.json",
+        ),
+        (
+            "jsonld",
+            "html/bosszhipin_cn_job_detail_autocad_engineer.html",
+        ),
+        (
+            "jsonld",
+            "html/hellowork_fr_search_results_dom_snapshot.html",
+        ),
     ] {
-        let report = land_paths(&t.lake, source, &[corpus.join(file)]).await.expect("runs");
+        let report = land_paths(&t.lake, source, &[corpus.join(file)])
+            .await
+            .expect("runs");
         assert_eq!(report.refused.len(), 1, "{file} refused");
-        assert!(report.refused[0].0.ends_with(file.rsplit('/').next().unwrap_or(file)));
+        assert!(
+            report.refused[0]
+                .0
+                .ends_with(file.rsplit('/').next().unwrap_or(file))
+        );
         assert!(report.landed.is_empty());
     }
 
@@ -61,7 +87,10 @@ async fn real_responses_flow_to_silver_and_gold() {
     let response: serde_json::Value = serde_json::from_slice(&raw).expect("json");
     let jobs = response["results"].as_array().expect("results");
     for job in jobs {
-        let id = job["id"].as_str().map(str::to_string).unwrap_or_else(|| job["id"].to_string());
+        let id = job["id"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| job["id"].to_string());
         let row = query_text(
             &t.lake,
             &format!(
@@ -69,7 +98,12 @@ async fn real_responses_flow_to_silver_and_gold() {
             ),
         )
         .await;
-        let title = job["title"].as_str().expect("title").split_whitespace().collect::<Vec<_>>().join(" ");
+        let title = job["title"]
+            .as_str()
+            .expect("title")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(row.contains(&title), "{title} in\n{row}");
         if let Some(min) = job["salary_min"].as_f64() {
             assert!(row.contains(&format!("{min}")), "salary {min} in\n{row}");
@@ -83,13 +117,19 @@ async fn real_responses_flow_to_silver_and_gold() {
         "SELECT count(*) FROM silver.posting_records WHERE source = 'france_travail' AND salary_text LIKE 'Mensuel%' AND salary_min > 1000 AND salary_period = 'month' AND salary_currency = 'EUR'",
     )
     .await;
-    assert!(ft_salaries > 20, "parsed monthly France Travail salaries: {ft_salaries}");
+    assert!(
+        ft_salaries > 20,
+        "parsed monthly France Travail salaries: {ft_salaries}"
+    );
     let ft_regions = query_i64(
         &t.lake,
         "SELECT count(*) FROM silver.job_postings WHERE primary_source = 'france_travail' AND region IS NOT NULL",
     )
     .await;
-    assert!(ft_regions > 200, "regions from département codes: {ft_regions}");
+    assert!(
+        ft_regions > 200,
+        "regions from département codes: {ft_regions}"
+    );
     let html = query_i64(
         &t.lake,
         "SELECT count(*) FROM silver.job_postings WHERE description LIKE '%</%' OR description LIKE '%&amp;%'",
@@ -101,7 +141,10 @@ async fn real_responses_flow_to_silver_and_gold() {
         "SELECT city, country FROM silver.job_postings WHERE primary_source = 'jsonld' ORDER BY city",
     )
     .await;
-    assert!(workday.contains("CA"), "addressCountry \"Canada\" resolved to CA:\n{workday}");
+    assert!(
+        workday.contains("CA"),
+        "addressCountry \"Canada\" resolved to CA:\n{workday}"
+    );
     let fact = query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await;
     assert!(fact > 2000, "{fact}");
 }

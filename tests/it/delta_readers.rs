@@ -15,7 +15,9 @@ async fn python_deltalake_reads_every_table() {
         return;
     };
     let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120)).await.expect("demo lands");
+    land_demo(&t.lake, &small_demo(120))
+        .await
+        .expect("demo lands");
     run_refresh(&t.lake, false).await;
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/read_delta.py");

@@ -33,30 +33,52 @@ async fn snapshot(lake: &joblake::lake::Lake) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_builds_silver_and_gold_and_accounts_for_every_record() {
     let t = temp_lake();
-    let landed = land_demo(&t.lake, &small_demo(400)).await.expect("demo lands");
+    let landed = land_demo(&t.lake, &small_demo(400))
+        .await
+        .expect("demo lands");
     let records: usize = landed.iter().map(|(_, r)| r.records()).sum();
-    assert!(landed.iter().all(|(_, r)| r.refused.is_empty()), "{landed:#?}");
+    assert!(
+        landed.iter().all(|(_, r)| r.refused.is_empty()),
+        "{landed:#?}"
+    );
     assert!(landed.len() >= 3, "at least three sources: {landed:?}");
 
     let report = run_refresh(&t.lake, false).await;
     assert!(!report.up_to_date());
-    assert!(report.tests.len() > 20, "declared and singular tests ran: {}", report.tests.len());
+    assert!(
+        report.tests.len() > 20,
+        "declared and singular tests ran: {}",
+        report.tests.len()
+    );
 
     let bronze = query_i64(&t.lake, "SELECT count(*) FROM bronze.envelopes").await;
-    assert_eq!(bronze as usize, records, "every landed posting is in bronze");
+    assert_eq!(
+        bronze as usize, records,
+        "every landed posting is in bronze"
+    );
     let silver_records = query_i64(&t.lake, "SELECT count(*) FROM silver.posting_records").await;
-    assert_eq!(silver_records, bronze, "one silver record per bronze record");
+    assert_eq!(
+        silver_records, bronze,
+        "one silver record per bronze record"
+    );
     let postings = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
     let rejects = query_i64(&t.lake, "SELECT count(*) FROM silver.rejects").await;
     assert!(rejects > 0, "the demo's malformed records are quarantined");
-    assert!(postings > 300 && postings < bronze, "duplicates merged: {postings} of {bronze}");
+    assert!(
+        postings > 300 && postings < bronze,
+        "duplicates merged: {postings} of {bronze}"
+    );
     let multi = query_i64(
         &t.lake,
         "SELECT count(*) FROM silver.job_postings WHERE array_length(sources) > 1",
     )
     .await;
     assert!(multi > 0, "the same job on two sources becomes one posting");
-    let reasons = query_text(&t.lake, "SELECT DISTINCT reject_code FROM silver.rejects ORDER BY 1").await;
+    let reasons = query_text(
+        &t.lake,
+        "SELECT DISTINCT reject_code FROM silver.rejects ORDER BY 1",
+    )
+    .await;
     assert!(reasons.contains("missing_title"), "{reasons}");
 
     // Normalization did its job on the values, not only the counts.
@@ -65,7 +87,10 @@ async fn demo_builds_silver_and_gold_and_accounts_for_every_record() {
         "SELECT count(*) FROM silver.job_postings WHERE salary_annual_mid_eur BETWEEN 5000 AND 500000",
     )
     .await;
-    assert!(with_salary > postings / 5, "{with_salary} of {postings} with a plausible salary");
+    assert!(
+        with_salary > postings / 5,
+        "{with_salary} of {postings} with a plausible salary"
+    );
     let html = query_i64(
         &t.lake,
         "SELECT count(*) FROM silver.job_postings WHERE description LIKE '%<p>%' OR description LIKE '%&amp;%'",
@@ -77,7 +102,10 @@ async fn demo_builds_silver_and_gold_and_accounts_for_every_record() {
         "SELECT count(*) FROM silver.job_postings WHERE array_length(skills) > 0",
     )
     .await;
-    assert!(skills > postings / 2, "skills found in {skills} of {postings}");
+    assert!(
+        skills > postings / 2,
+        "skills found in {skills} of {postings}"
+    );
     let families = query_i64(
         &t.lake,
         "SELECT count(DISTINCT job_family) FROM silver.job_postings",
@@ -108,15 +136,26 @@ async fn demo_builds_silver_and_gold_and_accounts_for_every_record() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_is_idempotent_and_full_rebuild_gives_identical_tables() {
     let t = temp_lake();
-    land_demo(&t.lake, &small_demo(250)).await.expect("demo lands");
+    land_demo(&t.lake, &small_demo(250))
+        .await
+        .expect("demo lands");
     run_refresh(&t.lake, false).await;
     let first = snapshot(&t.lake).await;
-    let version = t.lake.table("silver", "job_postings").await.expect("table").version();
+    let version = t
+        .lake
+        .table("silver", "job_postings")
+        .await
+        .expect("table")
+        .version();
 
     let again = run_refresh(&t.lake, false).await;
     assert!(again.up_to_date(), "nothing new: nothing runs");
     assert_eq!(
-        t.lake.table("silver", "job_postings").await.expect("table").version(),
+        t.lake
+            .table("silver", "job_postings")
+            .await
+            .expect("table")
+            .version(),
         version,
         "no new Delta version of an unchanged table"
     );
@@ -124,7 +163,11 @@ async fn refresh_is_idempotent_and_full_rebuild_gives_identical_tables() {
 
     let full = run_refresh(&t.lake, true).await;
     assert!(full.full && !full.up_to_date());
-    assert_eq!(snapshot(&t.lake).await, first, "--full gives the same tables");
+    assert_eq!(
+        snapshot(&t.lake).await,
+        first,
+        "--full gives the same tables"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,13 +180,21 @@ async fn incremental_refreshes_equal_one_full_refresh() {
     for (i, chunk) in files.chunks(per).enumerate() {
         let mut by_source: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
         for f in chunk {
-            by_source.entry(f.source).or_default().push((f.name.clone(), f.bytes.clone()));
+            by_source
+                .entry(f.source)
+                .or_default()
+                .push((f.name.clone(), f.bytes.clone()));
         }
         for (source, fs) in by_source {
-            land_bytes(&t.lake, source, fs, &format!("run{i}")).await.expect("lands");
+            land_bytes(&t.lake, source, fs, &format!("run{i}"))
+                .await
+                .expect("lands");
         }
         let r = run_refresh(&t.lake, false).await;
-        assert!(r.bronze_files_read < r.bronze_files || i == 0, "only new files are read");
+        assert!(
+            r.bronze_files_read < r.bronze_files || i == 0,
+            "only new files are read"
+        );
     }
     let incremental = snapshot(&t.lake).await;
     // ...gives exactly what one full refresh over everything gives.
@@ -154,7 +205,9 @@ async fn incremental_refreshes_equal_one_full_refresh() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_bronze_lines_are_quarantined_with_their_position() {
     let t = temp_lake();
-    land_demo(&t.lake, &small_demo(60)).await.expect("demo lands");
+    land_demo(&t.lake, &small_demo(60))
+        .await
+        .expect("demo lands");
     // A bronze file damaged outside joblake: a truncated line, an envelope without payload,
     // a good envelope, and a line that is not JSON at all.
     let good = r#"{"source":"remotive","source_id":"x1","fetched_at":"2026-10-01T00:00:00Z","url":null,"run_id":"manual","payload":{"id":1,"title":"Data Engineer","company_name":"Acme","description":"<p>Python &amp; SQL</p>","publication_date":"2026-09-30T10:00:00"}}"#;
@@ -168,7 +221,10 @@ async fn broken_bronze_lines_are_quarantined_with_their_position() {
     let path = "bronze/remotive/ingest_date=2026-10-01/manual-0000.ndjson.gz";
     t.lake
         .store()
-        .put(&t.lake.path(path), PutPayload::from(gz.finish().expect("gzip")))
+        .put(
+            &t.lake.path(path),
+            PutPayload::from(gz.finish().expect("gzip")),
+        )
         .await
         .expect("put");
 
@@ -178,7 +234,11 @@ async fn broken_bronze_lines_are_quarantined_with_their_position() {
         &format!("SELECT bronze_line, reject_code FROM silver.rejects WHERE bronze_file = '{path}' ORDER BY bronze_line"),
     )
     .await;
-    for expected in ["| 1           | malformed_envelope", "| 2           | malformed_envelope", "| 4           | malformed_envelope"] {
+    for expected in [
+        "| 1           | malformed_envelope",
+        "| 2           | malformed_envelope",
+        "| 4           | malformed_envelope",
+    ] {
         assert!(rejects.contains(expected), "{expected} in\n{rejects}");
     }
     let kept = query_i64(
@@ -192,9 +252,16 @@ async fn broken_bronze_lines_are_quarantined_with_their_position() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_data_test_restores_the_previous_versions() {
     let t = temp_lake();
-    land_demo(&t.lake, &small_demo(80)).await.expect("demo lands");
+    land_demo(&t.lake, &small_demo(80))
+        .await
+        .expect("demo lands");
     run_refresh(&t.lake, false).await;
-    let before = t.lake.table("silver", "job_postings").await.expect("table").version();
+    let before = t
+        .lake
+        .table("silver", "job_postings")
+        .await
+        .expect("table")
+        .version();
     let count_before = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
 
     // A project identical to the built-in one plus a test that fails once a second run landed.
@@ -212,16 +279,33 @@ async fn a_failing_data_test_restores_the_previous_versions() {
         "-- fails when bronze holds more than one run\nSELECT count(DISTINCT run_id) FROM bronze.envelopes HAVING count(DISTINCT run_id) > 1".into(),
     );
     let project = Project::from_files(files);
-    land_demo(&t.lake, &small_demo(90)).await.expect("second sample lands");
+    land_demo(&t.lake, &small_demo(90))
+        .await
+        .expect("second sample lands");
     let report = refresh(&t.lake, &project, &RefreshOptions::default(), &|_| {})
         .await
         .expect("refresh runs");
-    let failed: Vec<_> = report.failed_tests().iter().map(|t| t.name.clone()).collect();
+    let failed: Vec<_> = report
+        .failed_tests()
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
     assert_eq!(failed, vec!["at_most_one_run"]);
     assert!(!report.rolled_back.is_empty());
     // Readers see the previous data; the failed version stays reachable by time travel.
-    assert_eq!(query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await, count_before);
-    let after = t.lake.table("silver", "job_postings").await.expect("table").version();
-    assert!(after > before, "restore is a new commit on top of the failed one");
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
+        count_before
+    );
+    let after = t
+        .lake
+        .table("silver", "job_postings")
+        .await
+        .expect("table")
+        .version();
+    assert!(
+        after > before,
+        "restore is a new commit on top of the failed one"
+    );
     let _ = bronze::list_files(&t.lake, None).await.expect("listing");
 }

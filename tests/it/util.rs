@@ -56,9 +56,14 @@ pub fn small_demo(jobs: usize) -> DemoSpec {
 }
 
 pub async fn run_refresh(lake: &Lake, full: bool) -> RefreshReport {
-    let report = refresh(lake, &Project::embedded(), &RefreshOptions { full }, &|_| {})
-        .await
-        .expect("refresh runs");
+    let report = refresh(
+        lake,
+        &Project::embedded(),
+        &RefreshOptions { full },
+        &|_| {},
+    )
+    .await
+    .expect("refresh runs");
     let failed: Vec<_> = report.failed_tests().into_iter().cloned().collect();
     assert!(failed.is_empty(), "data tests failed: {failed:#?}");
     report
@@ -81,15 +86,21 @@ pub async fn query(lake: &Lake, sql: &str) -> Vec<RecordBatch> {
 /// A query's result as text (a pretty table), for comparisons and messages.
 pub async fn query_text(lake: &Lake, sql: &str) -> String {
     let batches = query(lake, sql).await;
-    pretty_format_batches(&batches).expect("printable").to_string()
+    pretty_format_batches(&batches)
+        .expect("printable")
+        .to_string()
 }
 
 /// A single integer from a query such as `SELECT count(*) ...`.
 pub async fn query_i64(lake: &Lake, sql: &str) -> i64 {
     let batches = query(lake, sql).await;
-    let b = batches.iter().find(|b| b.num_rows() > 0).unwrap_or_else(|| panic!("{sql}: no rows"));
-    let col = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Int64)
-        .expect("integer column");
+    let b = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .unwrap_or_else(|| panic!("{sql}: no rows"));
+    let col =
+        deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Int64)
+            .expect("integer column");
     col.as_any()
         .downcast_ref::<deltalake::arrow::array::Int64Array>()
         .expect("int64")
