@@ -55,7 +55,7 @@ SELECT
     n.description_text AS description,
     nullif(trim(n.city), '') AS city,
     CASE WHEN n.country_code IS NOT NULL AND upper(trim(n.region)) = n.country_code THEN NULL
-         ELSE nullif(trim(n.region), '') END AS region,
+         ELSE coalesce(fr.region, nullif(trim(n.region), '')) END AS region,
     n.country_code AS country,
     n.postal_code,
     n.latitude,
@@ -94,3 +94,6 @@ SELECT
 FROM normalized n
 LEFT JOIN ref.salary_periods sp ON sp.period = n.salary_period_n
 LEFT JOIN ref.currency_rates fx ON fx.currency = n.salary_currency_n
+-- One spelling per French region ("Ile-de-France" from Adzuna is "Île-de-France").
+LEFT JOIN (SELECT DISTINCT region, normalize_key(region) AS region_key FROM ref.fr_departments) fr
+    ON n.country_code = 'FR' AND fr.region_key = normalize_key(n.region)

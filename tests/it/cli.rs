@@ -12,10 +12,12 @@ fn joblake(lake: &std::path::Path) -> Command {
 }
 
 fn summary_count(stdout: &str, table: &str) -> i64 {
+    // The last mention is the table listing (`table ┆ rows ┆ version ...`).
     stdout
         .lines()
-        .find(|l| l.contains(&format!(" {table} ")))
-        .and_then(|l| l.split('┆').nth(1).or_else(|| l.split('│').nth(2)))
+        .filter(|l| l.starts_with('│') && l.contains(&format!(" {table} ")))
+        .last()
+        .and_then(|l| l.split('┆').nth(1))
         .and_then(|c| c.trim().parse().ok())
         .unwrap_or_else(|| panic!("no row count for {table} in\n{stdout}"))
 }
@@ -111,7 +113,7 @@ fn land_refuses_invalid_files_by_name_and_keeps_the_good_ones() {
     let good = dir.path().join("remotive.json");
     std::fs::write(
         &good,
-        br#"{"job-count": 1, "jobs": [{"id": 7, "url": "https://example.org/7", "title": "Data Analyst", "company_name": "Acme", "description": "SQL", "publication_date": "2026-09-01T10:00:00"}]}"#,
+        br#"{"job-count": 1, "jobs": [{"id": 7, "url": "https://example.org/7", "title": "Data Analyst", "company_name": "Acme", "description": "SQL", "publication_date": "2026-09-01T10:00:00", "candidate_required_location": "Worldwide"}]}"#,
     )
     .expect("write");
     joblake(t.dir.path())
