@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 use crate::lake::{DELTA_LAYERS, Lake};
 use crate::transform::Project;
 
+/// A raw file in memory: (origin name, bytes).
+pub type RawFile = (String, Vec<u8>);
+
 /// What `land` did, file by file.
 #[derive(Debug, Default, Serialize)]
 pub struct LandReport {
@@ -42,7 +45,7 @@ impl LandReport {
 pub async fn land_bytes(
     lake: &Lake,
     source: &str,
-    files: impl IntoIterator<Item = (String, Vec<u8>)>,
+    files: impl IntoIterator<Item = RawFile>,
     run_id: &str,
 ) -> Result<LandReport> {
     let started = Instant::now();
@@ -97,7 +100,7 @@ pub async fn land_paths(
 /// Generates the demo sample and lands it, source by source.
 pub async fn land_demo(lake: &Lake, spec: &DemoSpec) -> Result<Vec<(String, LandReport)>> {
     let run_id = bronze::new_run_id();
-    let mut by_source: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut by_source: Vec<(String, Vec<RawFile>)> = Vec::new();
     for f in demo::generate(spec) {
         match by_source.iter_mut().find(|(s, _)| s == f.source) {
             Some((_, files)) => files.push((f.name, f.bytes)),

@@ -15,8 +15,7 @@ fn summary_count(stdout: &str, table: &str) -> i64 {
     // The last mention is the table listing (`table ┆ rows ┆ version ...`).
     stdout
         .lines()
-        .filter(|l| l.starts_with('│') && l.contains(&format!(" {table} ")))
-        .last()
+        .rfind(|l| l.starts_with('│') && l.contains(&format!(" {table} ")))
         .and_then(|l| l.split('┆').nth(1))
         .and_then(|c| c.trim().parse().ok())
         .unwrap_or_else(|| panic!("no row count for {table} in\n{stdout}"))
