@@ -1,23 +1,36 @@
 -- Valid records with the posting they belong to: posting_id, stable across refreshes.
 -- grain: bronze_file, bronze_line
 -- materialized: view
--- Records match when their title and company match (match_key) and they are in the same place
--- (place_key). A record without a place (remote boards often give none) joins the posting of
--- its title and company when there is exactly one place for them; otherwise it stands alone.
+-- Records match when their title and company match (match_key) and they are in the same city
+-- (city_key). A record without a city (remote boards often give only a country, or nothing)
+-- joins the posting of its title and company when that posting is in exactly one city and
+-- no country contradicts it; otherwise it is matched on its country alone.
 -- A listing (source, source_id) keeps the key of its first sighting, so a source editing a
 -- title later does not split one posting in two.
-WITH places AS (
-    SELECT match_key, count(DISTINCT place_key) AS places, min(place_key) AS only_place
+WITH cities AS (
+    SELECT
+        match_key,
+        count(DISTINCT city_key) AS cities,
+        min(city_key) AS only_city,
+        count(DISTINCT country) AS countries,
+        min(country) AS only_country
     FROM silver.posting_records
-    WHERE reject_reason IS NULL AND place_key IS NOT NULL
+    WHERE reject_reason IS NULL AND city_key IS NOT NULL
     GROUP BY match_key
 ),
 keyed AS (
     SELECT
         r.*,
-        r.match_key || '|' || coalesce(r.place_key, CASE WHEN p.places = 1 THEN p.only_place END, '') AS dedup_key
+        r.match_key || '|' || coalesce(
+            r.city_key,
+            CASE WHEN c.cities = 1
+                  AND (r.country IS NULL OR c.only_country IS NULL
+                       OR (c.countries = 1 AND c.only_country = r.country))
+                 THEN c.only_city END,
+            r.country,
+            '') AS dedup_key
     FROM silver.posting_records r
-    LEFT JOIN places p ON p.match_key = r.match_key
+    LEFT JOIN cities c ON c.match_key = r.match_key
     WHERE r.reject_reason IS NULL
 )
 SELECT

@@ -6,8 +6,8 @@
 -- not_null: bronze_file, bronze_line, source
 -- Incremental: each refresh appends the records of bronze files not read before (the runner
 -- reads the set of consumed files from bronze_file). Matching across sources uses match_key
--- (title and company normalized: case, accents, punctuation, gender markers, legal forms) and
--- place_key (the city without arrondissement numbers, else the country).
+-- (title and company normalized: case, accents, punctuation, gender markers, legal forms),
+-- city_key (the city without arrondissement numbers) and country.
 WITH staged AS (
     SELECT * FROM silver.stg_adzuna__postings
     UNION ALL SELECT * FROM silver.stg_france_travail__postings
@@ -82,8 +82,7 @@ SELECT
     coalesce(n.posted_at, n.fetched_at) AS posted_at,
     CAST(coalesce(n.posted_at, n.fetched_at) AS DATE) AS posted_date,
     concat_ws('|', normalize_key(n.title_clean), normalize_company(coalesce(n.company_clean, ''))) AS match_key,
-    nullif(coalesce(regexp_replace(normalize_key(n.city), '\s+(\d+|\d+e|\d+er|\d+eme|cedex)(\s.*)?$', ''),
-                    n.country_code), '') AS place_key,
+    nullif(regexp_replace(normalize_key(n.city), '\s+(\d+|\d+e|\d+er|\d+eme|cedex)(\s.*)?$', ''), '') AS city_key,
     CASE
         WHEN n.parse_error IS NOT NULL THEN 'malformed_envelope: ' || n.parse_error
         WHEN n.title_clean IS NULL THEN 'missing_title'
