@@ -228,9 +228,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 scripts.push((f.display().to_string(), text));
             }
             if scripts.is_empty() {
-                anyhow::bail!(
-                    "nothing to run: give -c \"SQL\" or -f FILE (the interactive REPL comes in a later release)"
-                );
+                // Piped input (`echo "SELECT 1;" | joblake sql`) is a script like any other.
+                if std::io::stdin().is_terminal() {
+                    anyhow::bail!(
+                        "nothing to run: give -c \"SQL\", -f FILE, or pipe statements on stdin (the interactive REPL comes in a later release)"
+                    );
+                }
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .context("reading statements from stdin")?;
+                scripts.push(("stdin".to_string(), text));
             }
             let stdout = std::io::stdout();
             let mut out = stdout.lock();

@@ -82,6 +82,12 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
         .success()
         .stdout("[{\"job_family\":\"data_engineer\"}]\n");
     joblake(t.dir.path())
+        .args(["sql", "--format", "csv"])
+        .write_stdin("SELECT count(*) AS n FROM gold.fact_job_posting;\nSELECT 1 AS one;\n")
+        .assert()
+        .success()
+        .stdout(format!("n\n{summary}\none\n1\n"));
+    joblake(t.dir.path())
         .arg("test")
         .assert()
         .success()
