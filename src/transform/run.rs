@@ -4,7 +4,7 @@
 //! version it had before, so readers keep the last good data; the failed version stays
 //! readable through time travel for diagnosis.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,6 +13,7 @@ use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
+use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
 use super::Project;
@@ -105,11 +106,18 @@ pub async fn refresh(
         rolled_back: Vec::new(),
         seconds: 0.0,
     };
-    if !options.full && new_files == 0 {
+    // Up to date means: nothing new in bronze, and the last refresh that completed (tests
+    // included) built everything from the incremental tables as they are now. A refresh that
+    // died between two commits leaves them ahead, and the next one finishes its work.
+    let incremental_now = incremental_versions(lake, &models).await?;
+    let completed = RefreshState::read(lake).await?;
+    let downstream_current = completed.is_some_and(|c| c.incremental_versions == incremental_now);
+    if !options.full && new_files == 0 && downstream_current {
         tracing::info!("no new bronze files: every table is up to date, nothing written");
         report.seconds = started.elapsed().as_secs_f64();
         return Ok(report);
     }
+    let skip_incremental = !options.full && new_files == 0;
 
     let selection = if options.full {
         FileSelection::All
@@ -124,6 +132,9 @@ pub async fn refresh(
             model.qualified(),
             mat_name(model.materialized)
         ));
+        if skip_incremental && model.materialized == Materialized::Incremental {
+            continue;
+        }
         let t = Instant::now();
         let fail = |e: Error| Error::Model {
             model: model.qualified(),
@@ -194,8 +205,63 @@ pub async fn refresh(
             }
         }
     }
+    if report.failed_tests().is_empty() {
+        RefreshState {
+            incremental_versions: incremental_versions(lake, &models).await?,
+            completed_at: chrono::Utc::now(),
+        }
+        .write(lake)
+        .await?;
+    }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What the last completed refresh built from: the versions of the incremental tables.
+/// Stored in `_meta/refresh_state.json` with a single put, after the data tests passed.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct RefreshState {
+    incremental_versions: BTreeMap<String, Option<u64>>,
+    completed_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl RefreshState {
+    const PATH: &'static str = "_meta/refresh_state.json";
+
+    async fn read(lake: &Lake) -> Result<Option<RefreshState>> {
+        match lake.store().get(&lake.path(Self::PATH)).await {
+            Ok(found) => {
+                let bytes = found.bytes().await?;
+                // An unreadable state only costs a rebuild of the downstream tables.
+                Ok(serde_json::from_slice(&bytes).ok())
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn write(&self, lake: &Lake) -> Result<()> {
+        let body = serde_json::to_vec_pretty(self).map_err(|e| Error::Config(e.to_string()))?;
+        lake.store()
+            .put(&lake.path(Self::PATH), PutPayload::from(body))
+            .await?;
+        Ok(())
+    }
+}
+
+async fn incremental_versions(
+    lake: &Lake,
+    models: &[Model],
+) -> Result<BTreeMap<String, Option<u64>>> {
+    let mut versions = BTreeMap::new();
+    for m in models
+        .iter()
+        .filter(|m| m.materialized == Materialized::Incremental)
+    {
+        let table = lake.table(&m.layer, &m.name).await?;
+        versions.insert(m.qualified(), table.version());
+    }
+    Ok(versions)
 }
 
 /// Runs the data tests alone, over the lake as it is.

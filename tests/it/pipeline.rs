@@ -265,15 +265,7 @@ async fn a_failing_data_test_restores_the_previous_versions() {
     let count_before = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
 
     // A project identical to the built-in one plus a test that fails once a second run landed.
-    let mut files: BTreeMap<String, String> = BTreeMap::new();
-    let embedded = Project::embedded();
-    for folder in ["silver", "gold", "tests", "reference"] {
-        for ext in [".sql", ".csv"] {
-            for (path, text) in embedded.files_in(folder, ext) {
-                files.insert(path.to_string(), text.to_string());
-            }
-        }
-    }
+    let mut files = embedded_files();
     files.insert(
         "tests/at_most_one_run.sql".into(),
         "-- fails when bronze holds more than one run\nSELECT count(DISTINCT run_id) FROM bronze.envelopes HAVING count(DISTINCT run_id) > 1".into(),
@@ -308,4 +300,73 @@ async fn a_failing_data_test_restores_the_previous_versions() {
         "restore is a new commit on top of the failed one"
     );
     let _ = bronze::list_files(&t.lake, None).await.expect("listing");
+}
+
+/// The built-in project's files, to make variants of it.
+fn embedded_files() -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let embedded = Project::embedded();
+    for folder in ["silver", "gold", "tests", "reference"] {
+        for ext in [".sql", ".csv"] {
+            for (path, text) in embedded.files_in(folder, ext) {
+                files.insert(path.to_string(), text.to_string());
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_died_midway_is_finished_by_the_next_one() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(100))
+        .await
+        .expect("demo lands");
+    // A refresh that stops after silver was committed: a gold model fails to run.
+    let mut files = embedded_files();
+    files.insert(
+        "gold/fact_job_posting.sql".into(),
+        "-- broken on purpose\nSELECT no_such_column FROM silver.job_postings".into(),
+    );
+    let broken = refresh(
+        &t.lake,
+        &Project::from_files(files),
+        &RefreshOptions::default(),
+        &|_| {},
+    )
+    .await
+    .expect_err("the broken model stops the refresh");
+    assert!(
+        broken.to_string().contains("gold.fact_job_posting"),
+        "{broken}"
+    );
+    assert!(
+        t.lake
+            .table("silver", "posting_records")
+            .await
+            .expect("table")
+            .version()
+            .is_some()
+    );
+    assert!(
+        !t.lake
+            .is_table("gold", "fact_job_posting")
+            .await
+            .expect("listing")
+    );
+
+    // Nothing new in bronze, but the next refresh sees the unfinished work and completes it.
+    let report = run_refresh(&t.lake, false).await;
+    assert!(!report.up_to_date());
+    assert_eq!(report.bronze_files_read, 0, "bronze is not read again");
+    assert!(
+        report
+            .models
+            .iter()
+            .all(|m| m.model != "silver.posting_records")
+    );
+    let fact = query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await;
+    let postings = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
+    assert_eq!(fact, postings);
+    assert!(run_refresh(&t.lake, false).await.up_to_date());
 }
