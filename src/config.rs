@@ -65,3 +65,35 @@ impl Config {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_are_read_and_typos_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = dir.path().join("good.toml");
+        std::fs::write(
+            &good,
+            "lake = \"s3://bucket/lake\"\n[storage]\naws_region = \"eu-west-3\"\n",
+        )
+        .expect("write");
+        let config = Config::load(Some(&good)).expect("valid config");
+        assert_eq!(config.lake, "s3://bucket/lake");
+        assert_eq!(
+            config.storage.get("aws_region").map(String::as_str),
+            Some("eu-west-3")
+        );
+
+        let typo = dir.path().join("typo.toml");
+        std::fs::write(&typo, "lkae = \"./x\"\n").expect("write");
+        let err = Config::load(Some(&typo))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(err.contains("lkae"), "{err}");
+
+        let missing = dir.path().join("missing.toml");
+        assert!(Config::load(Some(&missing)).is_err());
+    }
+}

@@ -145,3 +145,25 @@ impl Lake {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_lakes_resolve_paths_relative_to_their_root() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lake = Lake::open(&dir.path().join("lake").to_string_lossy(), HashMap::new())
+            .expect("lake opens");
+        assert_eq!(lake.url().scheme(), "file");
+        assert!(lake.url().path().ends_with("/lake/"));
+        let p = lake.path("bronze/adzuna/x.ndjson.gz");
+        assert_eq!(lake.relative(&p), "bronze/adzuna/x.ndjson.gz");
+        assert!(
+            lake.table_url("silver", "job_postings")
+                .expect("url")
+                .as_str()
+                .ends_with("/lake/silver/job_postings/")
+        );
+    }
+}
