@@ -203,11 +203,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let ctx = engine::session(&lake, &project, FileSelection::All).await?;
             transform::run::register_views(&ctx, &transform::model::load_models(&project)?).await?;
-            let width = if std::io::stdout().is_terminal() {
-                crossterm_width()
-            } else {
-                None
-            };
+            // comfy-table measures the terminal itself; COLUMNS overrides it.
+            let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
             let options = ExecOptions {
                 format,
                 style: TableStyle {
@@ -279,13 +276,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
-}
-
-fn crossterm_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(160))
 }
 
 async fn refresh(lake: &Lake, project: &Project, full: bool, quiet: bool) -> Result<RefreshReport> {

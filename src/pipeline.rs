@@ -59,13 +59,7 @@ pub async fn land_bytes(
             Ok(LandOutcome::AlreadyLanded { bronze_file }) => {
                 report.already_landed.push((origin, bronze_file))
             }
-            Err(e @ Error::Source { .. }) => {
-                let msg = match &e {
-                    Error::Source { source, .. } => source.to_string(),
-                    other => other.to_string(),
-                };
-                report.refused.push((origin, msg));
-            }
+            Err(Error::Source { source, .. }) => report.refused.push((origin, source.to_string())),
             Err(e) => return Err(e),
         }
     }
