@@ -160,3 +160,21 @@ impl SchemaProvider for DeltaSchema {
         self.views.table_exist(name) || self.block_on_list().iter().any(|n| n == name)
     }
 }
+
+/// Rows of `table` (a qualified name), answered from Delta statistics where it can be.
+pub async fn count_rows(ctx: &SessionContext, table: &str) -> Result<i64> {
+    let batches = ctx
+        .sql(&format!("SELECT count(*) FROM {table}"))
+        .await?
+        .collect()
+        .await?;
+    Ok(batches
+        .first()
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<deltalake::arrow::array::Int64Array>()
+                .map(|a| a.value(0))
+        })
+        .unwrap_or(0))
+}

@@ -166,20 +166,7 @@ pub async fn tables(lake: &Lake, project: &Project) -> Result<Vec<TableInfo>> {
                 .and_then(|v| snapshot.version_timestamp(v))
                 .and_then(DateTime::from_timestamp_millis);
             let files = snapshot.log_data().num_files();
-            let batches = ctx
-                .sql(&format!("SELECT count(*) FROM {layer}.{name}"))
-                .await?
-                .collect()
-                .await?;
-            let rows = batches
-                .first()
-                .and_then(|b| {
-                    b.column(0)
-                        .as_any()
-                        .downcast_ref::<Int64Array>()
-                        .map(|a| a.value(0))
-                })
-                .unwrap_or(0);
+            let rows = engine::count_rows(&ctx, &format!("{layer}.{name}")).await?;
             out.push(TableInfo {
                 layer: layer.into(),
                 name,

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use deltalake::arrow::array::{Array, AsArray, Int64Array};
+use deltalake::arrow::array::AsArray;
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::operations::write::SchemaMode;
@@ -176,7 +176,9 @@ pub async fn refresh(
                 fail(e.into())
             })?;
             written.push((model.clone(), before));
-            let rows = count_rows(&ctx, &model.qualified()).await.map_err(fail)?;
+            let rows = engine::count_rows(&ctx, &model.qualified())
+                .await
+                .map_err(fail)?;
             (Some(rows), table.version())
         };
         report.models.push(ModelReport {
@@ -331,23 +333,6 @@ async fn consumed_files(
         });
     }
     Ok(consumed.unwrap_or_default())
-}
-
-async fn count_rows(ctx: &SessionContext, table: &str) -> Result<i64> {
-    let batches = ctx
-        .sql(&format!("SELECT count(*) FROM {table}"))
-        .await?
-        .collect()
-        .await?;
-    Ok(batches
-        .first()
-        .and_then(|b| {
-            b.column(0)
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .map(|a| a.value(0))
-        })
-        .unwrap_or(0))
 }
 
 /// Cuts a message that embeds a whole query plan down to something a person can read.
