@@ -122,7 +122,15 @@ pub async fn land_raw(
         file: origin.to_string(),
         source: e,
     })?;
-    let landed = write_postings(lake, source, &postings, Utc::now(), run_id, seq).await?;
+    let fetched_at = Utc::now();
+    let landed = write_postings(
+        lake,
+        source,
+        postings.iter().map(|p| (p, fetched_at)),
+        run_id,
+        seq,
+    )
+    .await?;
     let m = LandedMarker {
         bronze_file: landed.bronze_file.clone(),
         origin: origin.to_string(),
@@ -136,12 +144,11 @@ pub async fn land_raw(
     Ok(LandOutcome::Landed(landed))
 }
 
-/// Writes `postings` as one bronze file in a single put.
-pub async fn write_postings(
+/// Writes `postings`, each with the time it was fetched, as one bronze file in a single put.
+pub async fn write_postings<'p>(
     lake: &Lake,
     source: &str,
-    postings: &[RawPosting],
-    fetched_at: DateTime<Utc>,
+    postings: impl IntoIterator<Item = (&'p RawPosting, DateTime<Utc>)>,
     run_id: &str,
     seq: usize,
 ) -> Result<LandedFile> {
@@ -154,7 +161,9 @@ pub async fn write_postings(
         message,
     };
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    for p in postings {
+    let mut records = 0;
+    for (p, fetched_at) in postings {
+        records += 1;
         let payload = RawValue::from_string(p.payload.clone())
             .map_err(|e| fail(format!("payload of {} is not JSON: {e}", p.source_id)))?;
         let env = Envelope {
@@ -175,7 +184,7 @@ pub async fn write_postings(
         .await?;
     Ok(LandedFile {
         bronze_file: relative,
-        records: postings.len(),
+        records,
         bytes,
     })
 }

@@ -1,7 +1,7 @@
 //! Configuration: built-in defaults, then `joblake.toml`, then `JOBLAKE_*` environment variables
 //! (and a `.env` file). Secrets are only ever read from the environment, never from the file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -9,6 +9,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::sources::http::HttpSettings;
 
 /// Validated settings shared by every subcommand.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,6 +22,10 @@ pub struct Config {
     pub storage: HashMap<String, String>,
     /// A directory of SQL models replacing the ones built into the binary.
     pub models_dir: Option<PathBuf>,
+    /// Politeness of the HTTP client all sources share (`[http]`).
+    pub http: HttpSettings,
+    /// Sources to ingest from (`[sources.<name>]`); empty means the built-in list.
+    pub sources: BTreeMap<String, serde_json::Value>,
 }
 
 impl Default for Config {
@@ -29,6 +34,8 @@ impl Default for Config {
             lake: "./lake".to_string(),
             storage: HashMap::new(),
             models_dir: None,
+            http: HttpSettings::default(),
+            sources: BTreeMap::new(),
         }
     }
 }

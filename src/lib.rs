@@ -1,7 +1,8 @@
 //! joblake: a lakehouse for job-market data.
 //!
-//! The modules follow the data flow: [`sources`] split what job APIs and boards return into
-//! postings; [`bronze`] lands them, verbatim, in the lake ([`lake`]); [`transform`] runs the SQL
+//! The modules follow the data flow: [`sources`] fetch from job APIs and boards (over one polite
+//! HTTP client) and split what they return into postings; [`ingest`] runs the sources and keeps
+//! what they saw; [`bronze`] lands postings, verbatim, in the lake ([`lake`]); [`transform`] runs the SQL
 //! models of `sql/` that build silver and gold Delta tables; [`engine`] is the one place a
 //! DataFusion session is made; [`exec`] and [`output`] run and print queries; [`demo`] makes a
 //! realistic sample in the sources' native formats; [`pipeline`] chains the stages for the CLI.
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod ingest;
 pub mod lake;
 pub mod output;
 pub mod pipeline;

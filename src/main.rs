@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -15,6 +17,7 @@ use joblake::bronze::FileSelection;
 use joblake::config::Config;
 use joblake::demo::DemoSpec;
 use joblake::exec::{ExecOptions, run_sql};
+use joblake::ingest::{self, IngestOptions, IngestReport, SourceStatus};
 use joblake::lake::Lake;
 use joblake::output::{Format, TableStyle};
 use joblake::pipeline::{self, LandReport};
@@ -65,6 +68,28 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Fetch postings from the configured sources (APIs and scraped boards) into bronze.
+    /// Exits non-zero only when every selected source failed.
+    Ingest {
+        /// Run only these sources (names of `[sources.<name>]` tables; repeatable).
+        #[arg(long = "source", short = 's')]
+        sources: Vec<String>,
+        /// Fetch what was published since then: a duration (36h, 7d) or a date
+        /// (2026-11-01). Default: since each source's last successful run.
+        #[arg(long)]
+        since: Option<String>,
+        /// Stop each source after N pages.
+        #[arg(long)]
+        max_pages: Option<usize>,
+        /// Fetch and parse, but write nothing to the lake.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sources `ingest` would run, with their kind and whether they are enabled.
+    Sources,
     /// Run the SQL models: bronze -> silver -> gold, then the data tests.
     Refresh {
         /// Rebuild every table from all of bronze instead of reading only new bronze files.
@@ -183,6 +208,66 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Ingest {
+            sources,
+            since,
+            max_pages,
+            dry_run,
+            json,
+        } => {
+            let since = since
+                .map(|s| ingest::parse_since(&s, chrono::Utc::now()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--since {e}"))?;
+            let cancel = Arc::new(AtomicBool::new(false));
+            let on_signal = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("interrupted: landing what was fetched, then stopping");
+                    on_signal.store(true, Ordering::Relaxed);
+                }
+            });
+            let options = IngestOptions {
+                sources,
+                since,
+                max_pages,
+                dry_run,
+                cancel,
+                secrets: sources::Secrets::default(),
+            };
+            let spinner = spinner(quiet || json, "fetching");
+            let report = ingest::ingest(&lake, &config.http, &config.sources, &options).await?;
+            spinner.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if !quiet {
+                print_ingest(&report, dry_run);
+            }
+            Ok(if report.all_failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Sources => {
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED);
+            t.set_header(vec!["source", "kind", "enabled", "ready"]);
+            for entry in sources::configured(&config.sources)? {
+                let ready = match sources::build(&entry, &sources::Secrets::default()) {
+                    Ok(_) => "yes".to_string(),
+                    Err(e) => e.to_string(),
+                };
+                t.add_row(vec![
+                    entry.name.clone(),
+                    entry.kind.clone(),
+                    if entry.enabled { "yes" } else { "no" }.to_string(),
+                    ready,
+                ]);
+            }
+            println!("{t}");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Refresh { full } => {
             let report = refresh(&lake, &project, full, quiet).await?;
@@ -332,6 +417,67 @@ fn print_land(source: &str, r: &LandReport, quiet: bool) {
         r.already_landed.len(),
         r.refused.len(),
         r.seconds
+    );
+}
+
+fn print_ingest(r: &IngestReport, dry_run: bool) {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "source", "status", "pages", "postings", "new", "seen", "errors", "layout", "robots",
+        "requests", "seconds",
+    ]);
+    for s in &r.sources {
+        let status = match &s.status {
+            SourceStatus::Ok => "ok".to_string(),
+            SourceStatus::Failed(_) => "FAILED".to_string(),
+            SourceStatus::Skipped(_) => "skipped".to_string(),
+        };
+        let pages = if s.list_pages > 0 {
+            format!("{} (+{} lists)", s.pages, s.list_pages)
+        } else if s.not_modified > 0 {
+            format!("{} ({} unchanged)", s.pages, s.not_modified)
+        } else {
+            s.pages.to_string()
+        };
+        t.add_row(vec![
+            s.name.clone(),
+            status,
+            pages,
+            s.postings.to_string(),
+            s.new.to_string(),
+            s.seen.to_string(),
+            s.errors.len().to_string(),
+            s.layout_mismatches.len().to_string(),
+            s.robots_blocked.to_string(),
+            format!("{} ({} retries)", s.requests, s.retries),
+            format!("{:.1}", s.seconds),
+        ]);
+    }
+    println!("{t}");
+    for s in &r.sources {
+        match &s.status {
+            SourceStatus::Failed(why) => eprintln!("{}: failed: {why}", s.name),
+            SourceStatus::Skipped(why) => println!("{}: skipped: {why}", s.name),
+            SourceStatus::Ok => {}
+        }
+        for e in s.errors.iter().take(5) {
+            eprintln!("{}: page error: {e}", s.name);
+        }
+        for m in s.layout_mismatches.iter().take(5) {
+            eprintln!("{}: layout mismatch: {m}", s.name);
+        }
+        let more = s.errors.len().saturating_sub(5) + s.layout_mismatches.len().saturating_sub(5);
+        if more > 0 {
+            eprintln!("{}: ... and {more} more (see --json)", s.name);
+        }
+    }
+    let verb = if dry_run { "would land" } else { "landed" };
+    println!(
+        "{verb} {} new postings in {:.1} s (run {})",
+        r.new_postings(),
+        r.seconds,
+        r.run_id
     );
 }
 

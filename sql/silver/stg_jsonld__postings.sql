@@ -3,6 +3,8 @@
 -- materialized: view
 -- jobLocation may be one Place or an array of them (the first is taken); baseSalary is a
 -- MonetaryAmount whose value holds minValue/maxValue or a single value, per unitText.
+-- joblakeSalaryText is not schema.org: the scraper's CSS selectors put a page's salary text
+-- there when the page has no JSON-LD.
 SELECT
     bronze_file,
     bronze_line,
@@ -37,7 +39,7 @@ SELECT
              json_get_float(payload, 'baseSalary', 'value', 'value')) AS salary_max,
     json_get_str(payload, 'baseSalary', 'currency') AS salary_currency,
     lower(json_get_str(payload, 'baseSalary', 'value', 'unitText')) AS salary_period,
-    CAST(NULL AS VARCHAR) AS salary_text,
+    json_get_str(payload, 'joblakeSalaryText') AS salary_text,
     false AS salary_predicted,
     json_get_str(payload, 'datePosted') AS posted_raw,
     json_get_str(payload, 'occupationalCategory') AS category_raw

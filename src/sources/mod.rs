@@ -1,4 +1,8 @@
-//! Source parsers: split a raw file, as a job source returned it, into one record per posting.
+//! Sources: fetch job postings from APIs and boards ([`Source`]), and split a raw file, as a
+//! job source returned it, into one record per posting ([`SourceParser`]).
+//!
+//! A source is one module: its parser, its configuration and its fetcher (a [`Source`]),
+//! registered in [`KINDS`]; `joblake.toml` declares instances of it under `[sources.<name>]`.
 //!
 //! Each posting keeps its JSON verbatim: the exact text of its object in the file, with only the
 //! insignificant whitespace outside strings removed so that it fits on one NDJSON line. Nothing
@@ -13,11 +17,20 @@
 mod adzuna;
 mod arbeitnow;
 mod france_travail;
+pub mod http;
 mod jsonld;
 mod remoteok;
 mod remotive;
+mod scrape;
 
 use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::ingest::SourceRun;
+use http::{HttpError, RequestPolicy};
 
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -73,6 +86,190 @@ pub enum SourceError {
     /// A JSON-LD input (HTML page or JSON) holds no schema.org `JobPosting`.
     #[error("no schema.org JobPosting found: {0}")]
     NoJobPosting(String),
+}
+
+/// Why a source stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// A request failed after its retries.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// The source needs credentials that the environment does not hold.
+    #[error("missing credentials: {0}")]
+    MissingCredentials(String),
+    /// The source's `[sources.<name>]` table is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The server answered something the protocol does not allow (e.g. a token response
+    /// without a token).
+    #[error("{0}")]
+    Protocol(String),
+    /// Writing to the lake failed: this stops the whole ingest.
+    #[error(transparent)]
+    Lake(#[from] crate::error::Error),
+}
+
+/// A job source that fetches postings over HTTP.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// The parser its pages go through, which is also its bronze directory.
+    fn parser(&self) -> &'static str;
+    /// Politeness of its requests (robots.txt, User-Agent rotation).
+    fn policy(&self) -> RequestPolicy {
+        RequestPolicy::default()
+    }
+    /// Fetches pages through `run` and lands them with it. An error stops this source only.
+    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError>;
+}
+
+/// One `[sources.<name>]` table of `joblake.toml`: the keys every source understands, and the
+/// rest for the source's own configuration.
+#[derive(Debug, Clone)]
+pub struct SourceEntry {
+    /// The table's name: how the source is called on the command line and in reports.
+    pub name: String,
+    /// What it is: a key of [`KINDS`] (default: the name).
+    pub kind: String,
+    /// Run it when no `--source` is given (default true).
+    pub enabled: bool,
+    /// Requests per second to its host, overriding `[http] requests_per_second`.
+    pub requests_per_second: Option<f64>,
+    /// Page limit (overridden by `--max-pages`).
+    pub max_pages: Option<usize>,
+    /// Its own keys.
+    pub settings: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct CommonKeys {
+    kind: Option<String>,
+    #[serde(default = "yes")]
+    enabled: bool,
+    requests_per_second: Option<f64>,
+    max_pages: Option<usize>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Builds a source from its entry.
+type Builder = fn(&SourceEntry, &Secrets) -> Result<Box<dyn Source>, FetchError>;
+
+/// Every kind of source that can be declared in `joblake.toml`.
+pub const KINDS: [(&str, Builder); 6] = [
+    ("adzuna", adzuna::build),
+    ("france_travail", france_travail::build),
+    ("remotive", remotive::build),
+    ("arbeitnow", arbeitnow::build),
+    ("remoteok", remoteok::build),
+    ("scrape", scrape::build),
+];
+
+/// The sources used when `joblake.toml` declares none.
+const DEFAULT_SOURCES: &str = include_str!("default_sources.toml");
+
+/// The declared sources (or the built-in defaults when none is declared), in name order.
+pub fn configured(
+    declared: &BTreeMap<String, serde_json::Value>,
+) -> Result<Vec<SourceEntry>, FetchError> {
+    let defaults;
+    let declared = if declared.is_empty() {
+        defaults = default_sources()?;
+        &defaults
+    } else {
+        declared
+    };
+    let mut entries = Vec::new();
+    for (name, value) in declared {
+        let keys: CommonKeys = serde_json::from_value(value.clone())
+            .map_err(|e| FetchError::Config(format!("sources.{name}: {e}")))?;
+        let kind = keys.kind.unwrap_or_else(|| name.clone());
+        if !KINDS.iter().any(|(k, _)| *k == kind) {
+            let known: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+            return Err(FetchError::Config(format!(
+                "sources.{name}: unknown kind `{kind}` (known: {})",
+                known.join(", ")
+            )));
+        }
+        entries.push(SourceEntry {
+            name: name.clone(),
+            kind,
+            enabled: keys.enabled,
+            requests_per_second: keys.requests_per_second,
+            max_pages: keys.max_pages,
+            settings: serde_json::Value::Object(keys.rest),
+        });
+    }
+    Ok(entries)
+}
+
+/// The built-in source declarations (`src/sources/default_sources.toml`).
+pub fn default_sources() -> Result<BTreeMap<String, serde_json::Value>, FetchError> {
+    use figment::providers::{Format, Toml};
+    figment::Figment::from(Toml::string(DEFAULT_SOURCES))
+        .extract()
+        .map_err(|e| FetchError::Config(format!("built-in sources: {e}")))
+}
+
+/// Builds the source an entry declares.
+pub fn build(entry: &SourceEntry, secrets: &Secrets) -> Result<Box<dyn Source>, FetchError> {
+    let (_, builder) = KINDS
+        .iter()
+        .find(|(kind, _)| *kind == entry.kind)
+        .ok_or_else(|| FetchError::Config(format!("unknown source kind `{}`", entry.kind)))?;
+    builder(entry, secrets)
+}
+
+/// A source's own settings, unknown keys refused with the source's name.
+pub fn settings<T: DeserializeOwned>(entry: &SourceEntry) -> Result<T, FetchError> {
+    serde_json::from_value(entry.settings.clone())
+        .map_err(|e| FetchError::Config(format!("sources.{}: {e}", entry.name)))
+}
+
+/// Where credentials come from: the environment (and `.env`, loaded with the configuration),
+/// unless given explicitly (embedding programs, tests). Never from `joblake.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    given: std::collections::HashMap<String, String>,
+}
+
+impl Secrets {
+    /// Secrets given explicitly, looked up before the environment.
+    pub fn with(pairs: impl IntoIterator<Item = (String, String)>) -> Secrets {
+        Secrets {
+            given: pairs.into_iter().collect(),
+        }
+    }
+
+    /// The secret in `variable`, or the error telling which variable to set and `how` to get
+    /// its value.
+    pub fn get(&self, variable: &str, how: &str) -> Result<String, FetchError> {
+        let value = self
+            .given
+            .get(variable)
+            .cloned()
+            .or_else(|| std::env::var(variable).ok());
+        match value {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(FetchError::MissingCredentials(format!(
+                "set {variable} in the environment or .env ({how})"
+            ))),
+        }
+    }
+}
+
+/// `base` with `path` appended, a configuration error naming the source if it is not a URL.
+pub fn endpoint(source: &str, base: &str, path: &str) -> Result<url::Url, FetchError> {
+    let joined = format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url::Url::parse(&joined)
+        .map_err(|e| FetchError::Config(format!("sources.{source}: `{joined}` is not a URL: {e}")))
 }
 
 /// A parser for the files of one job source.

@@ -1,6 +1,10 @@
 //! RemoteOK: `GET /api` responses.
 
-use super::ApiShape;
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
+use crate::ingest::SourceRun;
 
 /// A JSON array: element 0 is a `{"last_updated", "legal"}` notice, skipped like any element
 /// that has neither `id` nor `position`; a job's id is `id` (a string of digits) and its URL
@@ -14,6 +18,59 @@ pub(super) static REMOTEOK: ApiShape = ApiShape {
     url: &["url"],
     skip_notices: true,
 };
+
+/// `[sources.<name>]` keys of a RemoteOK source (no key needed; RemoteOK asks for a link back
+/// to the posting wherever its jobs are shown).
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RemoteOkConfig {
+    base_url: String,
+    /// Tag filter, e.g. "data".
+    tag: Option<String>,
+}
+
+impl Default for RemoteOkConfig {
+    fn default() -> Self {
+        RemoteOkConfig {
+            base_url: "https://remoteok.com".to_string(),
+            tag: None,
+        }
+    }
+}
+
+struct RemoteOk {
+    config: RemoteOkConfig,
+    name: String,
+}
+
+pub(super) fn build(
+    entry: &SourceEntry,
+    _secrets: &Secrets,
+) -> Result<Box<dyn Source>, FetchError> {
+    Ok(Box::new(RemoteOk {
+        config: super::settings(entry)?,
+        name: entry.name.clone(),
+    }))
+}
+
+#[async_trait]
+impl Source for RemoteOk {
+    fn parser(&self) -> &'static str {
+        "remoteok"
+    }
+
+    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+        let c = &self.config;
+        let mut url = super::endpoint(&self.name, &c.base_url, "api")?;
+        if let Some(tag) = &c.tag {
+            url.query_pairs_mut().append_pair("tag", tag);
+        }
+        if let Some(fetched) = run.get_if_changed(&url).await? {
+            run.land_page(&url, &fetched.body).await?;
+        }
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,10 @@
 //! Remotive: `GET /api/remote-jobs` responses.
 
-use super::ApiShape;
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
+use crate::ingest::SourceRun;
 
 /// `{"00-warning": .., "0-legal-notice": .., "job-count": N, "jobs": [job, ...]}` (the other
 /// top-level keys are ignored); a job's id is `id` (a number) and its URL `url`.
@@ -14,6 +18,75 @@ pub(super) static REMOTIVE: ApiShape = ApiShape {
     url: &["url"],
     skip_notices: false,
 };
+
+/// `[sources.<name>]` keys of a Remotive source (no key needed).
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RemotiveConfig {
+    base_url: String,
+    /// Remotive category slug, e.g. "data" or "software-dev".
+    category: Option<String>,
+    /// Free-text search.
+    search: Option<String>,
+    /// At most this many jobs.
+    limit: Option<u32>,
+}
+
+impl Default for RemotiveConfig {
+    fn default() -> Self {
+        RemotiveConfig {
+            base_url: "https://remotive.com".to_string(),
+            category: Some("data".to_string()),
+            search: None,
+            limit: None,
+        }
+    }
+}
+
+struct Remotive {
+    config: RemotiveConfig,
+    name: String,
+}
+
+pub(super) fn build(
+    entry: &SourceEntry,
+    _secrets: &Secrets,
+) -> Result<Box<dyn Source>, FetchError> {
+    Ok(Box::new(Remotive {
+        config: super::settings(entry)?,
+        name: entry.name.clone(),
+    }))
+}
+
+#[async_trait]
+impl Source for Remotive {
+    fn parser(&self) -> &'static str {
+        "remotive"
+    }
+
+    /// One request returns every matching job (Remotive has no pagination); a 304 to the
+    /// conditional request means nothing changed.
+    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+        let c = &self.config;
+        let mut url = super::endpoint(&self.name, &c.base_url, "api/remote-jobs")?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(category) = &c.category {
+                q.append_pair("category", category);
+            }
+            if let Some(search) = &c.search {
+                q.append_pair("search", search);
+            }
+            if let Some(limit) = c.limit {
+                q.append_pair("limit", &limit.to_string());
+            }
+        }
+        if let Some(fetched) = run.get_if_changed(&url).await? {
+            run.land_page(&url, &fetched.body).await?;
+        }
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

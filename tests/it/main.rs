@@ -3,6 +3,8 @@
 mod cli;
 mod corpus;
 mod delta_readers;
+mod ingest;
 mod pipeline;
+mod replay;
 mod sources;
 mod util;
