@@ -615,6 +615,80 @@ impl ApiShape {
 mod tests {
     use super::*;
 
+    fn declared(toml: &str) -> BTreeMap<String, serde_json::Value> {
+        use figment::providers::{Format, Toml};
+        figment::Figment::from(Toml::string(toml))
+            .extract()
+            .expect("valid TOML")
+    }
+
+    #[test]
+    fn the_built_in_sources_all_build_and_keyed_ones_name_their_variables() {
+        let entries = configured(&BTreeMap::new()).expect("built-in list parses");
+        let keys = Secrets::with(
+            [
+                "ADZUNA_APP_ID",
+                "ADZUNA_APP_KEY",
+                "FRANCE_TRAVAIL_CLIENT_ID",
+                "FRANCE_TRAVAIL_CLIENT_SECRET",
+            ]
+            .map(|k| (k.to_string(), "x".to_string())),
+        );
+        assert!(entries.len() >= 6);
+        for entry in &entries {
+            assert!(build(entry, &keys).is_ok(), "{} does not build", entry.name);
+        }
+        let adzuna = entries.iter().find(|e| e.kind == "adzuna").expect("adzuna");
+        // An empty value counts as missing (a blank line in .env).
+        let blank = Secrets::with([
+            ("ADZUNA_APP_ID".to_string(), " ".to_string()),
+            ("ADZUNA_APP_KEY".to_string(), "k".to_string()),
+        ]);
+        match build(adzuna, &blank) {
+            Err(FetchError::MissingCredentials(why)) => assert!(why.contains("ADZUNA_APP_ID")),
+            Err(e) => panic!("wrong error: {e}"),
+            Ok(_) => panic!("built without a key"),
+        }
+    }
+
+    #[test]
+    fn typos_and_unknown_kinds_are_refused_with_the_source_name() {
+        let typo = configured(&declared("[remotive]\ncategroy = \"data\"\n")).expect("entry");
+        let err = build(&typo[0], &Secrets::default())
+            .err()
+            .expect("unknown key refused")
+            .to_string();
+        assert!(
+            err.contains("sources.remotive") && err.contains("categroy"),
+            "{err}"
+        );
+
+        let err = configured(&declared("[mine]\nkind = \"linkedin\"\n"))
+            .expect_err("unknown kind")
+            .to_string();
+        assert!(err.contains("mine") && err.contains("linkedin"), "{err}");
+
+        let err = configured(&declared("[board]\nkind = \"scrape\"\nstart_urls = [\"https://x.test\"]\nlink_selector = \"a[\"\n"))
+            .and_then(|e| build(&e[0], &Secrets::default()).map(|_| ()))
+            .expect_err("bad selector")
+            .to_string();
+        assert!(err.contains("link_selector"), "{err}");
+    }
+
+    #[test]
+    fn disabled_sources_keep_their_settings() {
+        let entries = configured(&declared(
+            "[arbeitnow]\nenabled = false\nmax_pages = 2\nrequests_per_second = 0.5\n",
+        ))
+        .expect("entry");
+        let e = &entries[0];
+        assert_eq!(
+            (e.enabled, e.max_pages, e.requests_per_second),
+            (false, Some(2), Some(0.5))
+        );
+        assert_eq!(e.kind, "arbeitnow");
+    }
+
     #[test]
     fn minify_drops_whitespace_outside_strings_only() {
         let json = "{ \"a b\" : [ 1 ,\n\t2 ] ,\r\n \"c\" : { \"d\" : \" x \" } }";

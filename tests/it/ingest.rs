@@ -689,3 +689,155 @@ next_selector = "a[rel=next]"
         assert!(row.contains("Accounts Executive"), "{row}");
     });
 }
+
+/// An Arbeitnow page of our own: jobs `ids`, and a next link unless it is the last page.
+fn arbeitnow_page(ids: std::ops::Range<u32>, last: bool) -> String {
+    let jobs: Vec<String> = ids
+        .map(|i| {
+            format!(
+                r#"{{"slug": "data-engineer-{i}", "company_name": "Firma {i} GmbH",
+                "title": "Data Engineer (m/w/d)", "location": "Berlin", "remote": false,
+                "url": "https://arbeitnow.test/{i}", "created_at": 1763900000,
+                "description": "<p>Spark</p>", "tags": [], "job_types": []}}"#
+            )
+        })
+        .collect();
+    let next = if last { "null" } else { r#""more""# };
+    format!(
+        r#"{{"data": [{}], "links": {{"next": {next}}}, "meta": {{}}}}"#,
+        jobs.join(",")
+    )
+}
+
+#[tokio::test]
+async fn an_interrupted_run_keeps_what_it_fetched_and_the_rerun_completes_it() {
+    let mut opts = options();
+    let cancel = opts.cancel.clone();
+    let interrupt = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let armed = interrupt.clone();
+    let server = Replay::start(move |r, _| {
+        let page: u32 = r.param("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+        // Ctrl-C arrives while page 3 is being served (first run only).
+        if page == 3 && armed.swap(false, Ordering::SeqCst) {
+            cancel.store(true, Ordering::SeqCst);
+        }
+        match page {
+            1..=6 => Reply::ok(arbeitnow_page((page - 1) * 5..page * 5, page == 6)),
+            _ => Reply::not_found(),
+        }
+    });
+    let t = temp_lake();
+    let declared = sources(&format!("[arbeitnow]\nbase_url = \"{}\"\n", server.base));
+    let first = ingest(&t.lake, &quick(), &declared, &opts)
+        .await
+        .expect("ingest");
+    let a = source(&first, "arbeitnow");
+    assert_eq!(
+        a.status,
+        SourceStatus::Failed("interrupted".into()),
+        "{a:#?}"
+    );
+    assert_eq!((a.pages, a.new), (3, 15), "{a:#?}");
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM bronze.arbeitnow").await,
+        15
+    );
+
+    opts.cancel.store(false, Ordering::SeqCst);
+    let second = ingest(&t.lake, &quick(), &declared, &opts)
+        .await
+        .expect("ingest");
+    let a = source(&second, "arbeitnow");
+    assert_eq!(a.status, SourceStatus::Ok, "{a:#?}");
+    assert_eq!((a.pages, a.new, a.seen), (6, 15, 15), "{a:#?}");
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(*) - count(DISTINCT source_id) FROM bronze.arbeitnow"
+        )
+        .await,
+        0,
+        "nothing landed twice"
+    );
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM bronze.arbeitnow").await,
+        30
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_fetches_and_counts_but_writes_nothing() {
+    let server = Replay::start(|r, _| match r.path() {
+        "/api/remote-jobs" => Reply::ok(remotive_page(1..6)),
+        _ => Reply::not_found(),
+    });
+    let t = temp_lake();
+    let declared = sources(&format!("[remotive]\nbase_url = \"{}\"\n", server.base));
+    let opts = IngestOptions {
+        dry_run: true,
+        ..options()
+    };
+    let report = ingest(&t.lake, &quick(), &declared, &opts)
+        .await
+        .expect("ingest");
+    assert_eq!(source(&report, "remotive").new, 5);
+    let written: Vec<_> = std::fs::read_dir(t.dir.path())
+        .expect("lake dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(written.is_empty(), "a dry run wrote {written:?}");
+}
+
+#[test]
+fn the_cli_lists_sources_and_fails_only_when_every_source_failed() {
+    let t = temp_lake();
+    let joblake = |config: Option<&Path>| {
+        let mut cmd = assert_cmd::Command::cargo_bin("joblake").expect("binary");
+        cmd.env("JOBLAKE_LAKE", t.dir.path().join("lake"))
+            .env_remove("RUST_LOG")
+            .env_remove("ADZUNA_APP_ID")
+            .env_remove("ADZUNA_APP_KEY")
+            .current_dir(t.dir.path());
+        if let Some(c) = config {
+            cmd.env("JOBLAKE_CONFIG", c);
+        }
+        cmd
+    };
+    // The built-in list: the keyed APIs say which variables they need.
+    let out = joblake(None).arg("sources").assert().success();
+    let listed = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        listed.contains("ADZUNA_APP_ID") && listed.contains("remotive"),
+        "{listed}"
+    );
+
+    // A port nobody listens on: the only source fails, so the run does.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let config = t.dir.path().join("joblake.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[http]\nmax_retries = 1\nbackoff_initial_ms = 10\n\
+             [sources.remotive]\nbase_url = \"http://127.0.0.1:{port}\"\n"
+        ),
+    )
+    .expect("config");
+    joblake(Some(&config))
+        .arg("ingest")
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("remotive: failed"));
+    joblake(Some(&config))
+        .args(["ingest", "--source", "adzuna"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no source named `adzuna`"));
+    joblake(Some(&config))
+        .args(["ingest", "--since", "last tuesday"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--since"));
+}
