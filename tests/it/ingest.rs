@@ -711,7 +711,7 @@ fn arbeitnow_page(ids: std::ops::Range<u32>, last: bool) -> String {
 
 #[tokio::test]
 async fn an_interrupted_run_keeps_what_it_fetched_and_the_rerun_completes_it() {
-    let mut opts = options();
+    let opts = options();
     let cancel = opts.cancel.clone();
     let interrupt = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let armed = interrupt.clone();
