@@ -841,3 +841,41 @@ fn the_cli_lists_sources_and_fails_only_when_every_source_failed() {
         .failure()
         .stderr(predicates::str::contains("--since"));
 }
+
+#[tokio::test]
+async fn crawl_delay_slows_a_board_down_and_user_agents_rotate_when_asked() {
+    let server = Replay::start(|r, _| match r.path() {
+        "/robots.txt" => Reply::ok("User-agent: joblake\nCrawl-delay: 0.5\nAllow: /\n"),
+        "/jobs" => Reply::ok(list_page(&["/jobs/a", "/jobs/b", "/jobs/c"], None)),
+        _ => Reply::ok(PLAIN_DETAIL),
+    });
+    let t = temp_lake();
+    let http = HttpSettings {
+        user_agents: vec!["agent-one".into(), "agent-two".into()],
+        ..quick()
+    };
+    let mut declared = board_config(&server.base, "/jobs");
+    if let Some(board) = declared.get_mut("board").and_then(|b| b.as_object_mut()) {
+        board.insert("rotate_user_agent".into(), serde_json::Value::Bool(true));
+    }
+    let report = run(&t.lake, &http, &declared).await;
+    assert_eq!(source(&report, "board").new, 3);
+    let pages: Vec<Received> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() != "/robots.txt")
+        .collect();
+    assert_eq!(pages.len(), 4);
+    for pair in pages.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(
+            gap >= Duration::from_millis(450),
+            "Crawl-delay 0.5 not honoured: {gap:?}"
+        );
+    }
+    let agents: std::collections::HashSet<&str> = pages
+        .iter()
+        .filter_map(|r| r.header("user-agent"))
+        .collect();
+    assert_eq!(agents, ["agent-one", "agent-two"].into_iter().collect());
+}
