@@ -22,6 +22,9 @@ pub struct Config {
     pub storage: HashMap<String, String>,
     /// A directory of SQL models replacing the ones built into the binary.
     pub models_dir: Option<PathBuf>,
+    /// The warehouse gold is mirrored into: `postgres://...` or `sqlite://...` (default: a
+    /// SQLite file in the lake directory). Passwords belong in `JOBLAKE_WAREHOUSE_URL`.
+    pub warehouse: Option<String>,
     /// Politeness of the HTTP client all sources share (`[http]`).
     pub http: HttpSettings,
     /// Sources to ingest from (`[sources.<name>]`); empty means the built-in list.
@@ -34,6 +37,7 @@ impl Default for Config {
             lake: "./lake".to_string(),
             storage: HashMap::new(),
             models_dir: None,
+            warehouse: None,
             http: HttpSettings::default(),
             sources: BTreeMap::new(),
         }
@@ -59,6 +63,11 @@ impl Config {
         }
         let mut config: Config = figment
             .merge(Env::prefixed("JOBLAKE_").only(&["lake", "models_dir"]))
+            .merge(
+                Env::raw()
+                    .only(&["JOBLAKE_WAREHOUSE_URL"])
+                    .map(|_| "warehouse".into()),
+            )
             .extract()
             .map_err(|e| Error::Config(e.to_string()))?;
         for (key, value) in std::env::vars() {

@@ -57,6 +57,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The warehouse (PostgreSQL or SQLite) refused or failed an operation.
+    #[error("warehouse {0}")]
+    Warehouse(String),
     /// Local I/O failed.
     #[error("{context}: {source}")]
     Io {

@@ -1,12 +1,15 @@
 //! joblake: a lakehouse for job-market data.
 //!
-//! The modules follow the data flow: [`sources`] fetch from job APIs and boards (over one polite
-//! HTTP client) and split what they return into postings; [`ingest`] runs the sources and keeps
-//! what they saw; [`bronze`] lands postings, verbatim, in the lake ([`lake`]); [`transform`] runs the SQL
-//! models of `sql/` that build silver and gold Delta tables; [`engine`] is the one place a
-//! DataFusion session is made; [`exec`] and [`output`] run and print queries; [`demo`] makes a
-//! realistic sample in the sources' native formats; [`pipeline`] chains the stages for the CLI.
+//! The modules follow the data flow: [`sources`] fetch from job APIs and boards (over one
+//! polite HTTP client) and split what they return into postings; [`ingest`] runs the sources
+//! and keeps what they saw; [`bronze`] lands postings, verbatim, in the lake ([`lake`]);
+//! [`transform`] runs the SQL models of `sql/` that build silver and gold Delta tables;
+//! [`warehouse`] mirrors gold into PostgreSQL or SQLite for BI tools; [`engine`] is the one
+//! place a DataFusion session is made; [`exec`] and [`output`] run and print queries; [`demo`]
+//! makes a realistic sample in the sources' native formats; [`pipeline`] chains the stages for
+//! the CLI; [`bench`] measures them against other tools.
 
+pub mod bench;
 pub mod bronze;
 pub mod config;
 pub mod demo;
@@ -19,5 +22,6 @@ pub mod output;
 pub mod pipeline;
 pub mod sources;
 pub mod transform;
+pub mod warehouse;
 
 pub use error::{Error, Result};

@@ -22,6 +22,7 @@ use joblake::lake::Lake;
 use joblake::output::{Format, TableStyle};
 use joblake::pipeline::{self, LandReport};
 use joblake::transform::{self, Project, RefreshOptions, RefreshReport};
+use joblake::warehouse::{MirrorOptions, MirrorReport};
 use joblake::{engine, sources};
 
 /// joblake: a lakehouse for job-market data (bronze JSON -> silver and gold Delta tables).
@@ -117,10 +118,46 @@ enum Command {
         #[arg(long)]
         timing: bool,
     },
+    /// Mirror gold into the warehouse (PostgreSQL or SQLite) that BI tools read: applies the
+    /// pending migrations, then reloads the tables whose Delta version changed.
+    Mirror {
+        /// postgres://user@host/db?sslmode=require or sqlite://file.db (default: config,
+        /// JOBLAKE_WAREHOUSE_URL, else a SQLite file in the lake directory).
+        #[arg(long)]
+        warehouse: Option<String>,
+        /// Reload every table, changed or not.
+        #[arg(long)]
+        full: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks against the tools a data engineer would use instead.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// List the tables of each layer with rows, Delta version and last refresh time.
     Tables,
     /// Run the data tests over the lake as it is.
     Test,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Mirror a generated gold of N postings into PostgreSQL, then load the same rows with
+    /// psql's \copy, and compare the rates.
+    Mirror {
+        /// Fact rows to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// The PostgreSQL database to load (tables go to its `gold` schema).
+        #[arg(long, env = "JOBLAKE_WAREHOUSE_URL")]
+        warehouse: String,
+        /// The psql to compare with.
+        #[arg(long, default_value = "psql")]
+        psql: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -181,20 +218,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 jobs,
                 anchor: anchor.unwrap_or_else(|| chrono::Utc::now().date_naive()),
             };
-            let spinner = spinner(quiet, "generating and landing the demo sample");
+            let landing = spinner(quiet, "generating and landing the demo sample");
             let reports = pipeline::land_demo(&lake, &spec).await?;
-            spinner.finish_and_clear();
+            landing.finish_and_clear();
             if !quiet {
                 print_land_summary(&reports);
             }
             let report = refresh(&lake, &project, false, quiet).await?;
             if !quiet {
                 print_refresh(&report);
+            }
+            if !report.failed_tests().is_empty() {
+                // print_refresh already showed them, unless quiet.
+                if quiet {
+                    print_failures(&report);
+                }
+                return Ok(exit_for(&report));
+            }
+            let url = config
+                .warehouse
+                .clone()
+                .unwrap_or_else(|| joblake::warehouse::default_url(&lake));
+            let mirroring = spinner(quiet, "mirroring gold into the warehouse");
+            let mirrored =
+                joblake::warehouse::mirror(&lake, &project, &url, MirrorOptions::default()).await?;
+            mirroring.finish_and_clear();
+            if !quiet {
+                print_mirror(&mirrored);
                 let tables = pipeline::tables(&lake, &project).await?;
                 print_tables(&tables);
                 println!(
-                    "\nDemo lake ready at {} in {:.1} s. Try:\n  joblake sql -c \"SELECT job_family, count(*) AS postings FROM silver.job_postings GROUP BY 1 ORDER BY 2 DESC\"\n  joblake sql -c \"SELECT * FROM gold.agg_skill_demand_monthly ORDER BY postings DESC LIMIT 10\"\n  joblake tables",
+                    "\nDemo lake ready at {} in {:.1} s. Try:\n  joblake sql -c \"SELECT job_family, count(*) AS postings FROM silver.job_postings GROUP BY 1 ORDER BY 2 DESC\"\n  joblake sql -c \"SELECT * FROM gold.agg_skill_demand_monthly ORDER BY postings DESC LIMIT 10\"\n  joblake tables\nThe warehouse for BI tools is {} (tables and views such as v_postings).",
                     lake.display(),
+                    mirrored.warehouse,
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -249,6 +305,75 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Mirror {
+            warehouse,
+            full,
+            json,
+        } => {
+            let url = warehouse
+                .or(config.warehouse.clone())
+                .unwrap_or_else(|| joblake::warehouse::default_url(&lake));
+            let spinner = spinner(quiet || json, "mirroring gold into the warehouse");
+            let report =
+                joblake::warehouse::mirror(&lake, &project, &url, MirrorOptions { full }).await?;
+            spinner.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if !quiet {
+                print_mirror(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Mirror {
+                    rows,
+                    warehouse,
+                    psql,
+                },
+        } => {
+            let scratch =
+                std::env::temp_dir().join(format!("joblake-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&scratch)?;
+            let bench_lake =
+                Lake::open(&scratch.join("lake").to_string_lossy(), Default::default())?;
+            let spinner = spinner(
+                quiet,
+                &format!("building a gold of {rows} postings, mirroring it, then psql \\copy"),
+            );
+            let result =
+                joblake::bench::mirror_vs_copy(&bench_lake, &scratch, &warehouse, rows, &psql)
+                    .await;
+            spinner.finish_and_clear();
+            let _ = std::fs::remove_dir_all(&scratch);
+            let b = result?;
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED);
+            t.set_header(vec!["load", "rows", "seconds", "rows/s"]);
+            t.add_row(vec![
+                "joblake mirror --full (Delta -> binary COPY -> swap)".to_string(),
+                b.total_rows.to_string(),
+                format!("{:.2}", b.mirror_seconds),
+                format!("{:.0}", b.mirror_rate()),
+            ]);
+            t.add_row(vec![
+                format!("psql \\copy from CSV ({:.0} MB)", b.csv_bytes as f64 / 1e6),
+                b.total_rows.to_string(),
+                format!("{:.2}", b.copy_seconds),
+                format!("{:.0}", b.copy_rate()),
+            ]);
+            println!("{t}");
+            println!(
+                "{} fact rows ({} rows in all gold tables); gold generated in {:.1} s; swap {:.2} s; joblake at {:.0}% of \\copy's rate; peak RSS {:.0} MB",
+                b.fact_rows,
+                b.total_rows,
+                b.generate_seconds,
+                b.swap_seconds,
+                100.0 * b.mirror_rate() / b.copy_rate(),
+                joblake::bench::peak_rss().unwrap_or(0) as f64 / 1e6
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Sources => {
             let mut t = Table::new();
@@ -478,6 +603,34 @@ fn print_ingest(r: &IngestReport, dry_run: bool) {
         r.new_postings(),
         r.seconds,
         r.run_id
+    );
+}
+
+fn print_mirror(r: &MirrorReport) {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["table", "delta version", "rows loaded", "seconds"]);
+    for m in &r.tables {
+        t.add_row(vec![
+            m.table.clone(),
+            m.version.to_string(),
+            if m.unchanged {
+                "unchanged".to_string()
+            } else {
+                m.rows.to_string()
+            },
+            format!("{:.2}", m.seconds),
+        ]);
+    }
+    println!("Warehouse {}\n{t}", r.warehouse);
+    let loaded = r.tables.iter().filter(|m| !m.unchanged).count();
+    println!(
+        "{} migration(s) applied; {loaded} table(s) reloaded ({} rows), {} unchanged; swap {:.2} s, total {:.1} s",
+        r.migrations_applied,
+        r.rows(),
+        r.tables.len() - loaded,
+        r.swap_seconds,
+        r.seconds
     );
 }
 

@@ -8,3 +8,4 @@ mod pipeline;
 mod replay;
 mod sources;
 mod util;
+mod warehouse;

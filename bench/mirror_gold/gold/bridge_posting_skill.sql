@@ -1,0 +1,3 @@
+-- One skill per synthetic posting.
+-- materialized: table
+SELECT value AS posting_key, value % 200 AS skill_key FROM range(0, {rows})

@@ -1,0 +1,4 @@
+-- materialized: table
+SELECT value AS contract_key, 'contract_' || CAST(value % 5 AS VARCHAR) AS contract_type,
+       'time_' || CAST(value AS VARCHAR) AS working_time
+FROM range(0, 20)

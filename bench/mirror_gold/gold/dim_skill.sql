@@ -1,0 +1,4 @@
+-- materialized: table
+SELECT value AS skill_key, 'Skill ' || CAST(value AS VARCHAR) AS skill,
+       'family ' || CAST(value % 12 AS VARCHAR) AS skill_family
+FROM range(0, 200)

@@ -1,0 +1,580 @@
+//! `mirror`: gold into a real SQLite file and a real PostgreSQL server (started by `.ci/run`
+//! on 127.0.0.1; `JOBLAKE_TEST_POSTGRES_URL` points at it).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use deltalake::arrow::array::{Array, AsArray};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::{DataType, Int64Type};
+use joblake::lake::Lake;
+use joblake::pipeline::land_demo;
+use joblake::transform::Project;
+use joblake::warehouse::{AGGREGATES, MirrorOptions, MirrorReport, STAR, mirror};
+use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
+
+use crate::util::{TempLake, query, query_i64, run_refresh, small_demo, temp_lake};
+
+/// The admin URL of the test server, or None (and a message) when there is none; on CI a
+/// missing server is an error, not a skip.
+fn postgres() -> Option<String> {
+    match std::env::var("JOBLAKE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must provide JOBLAKE_TEST_POSTGRES_URL (see .ci/run)"
+            );
+            eprintln!("JOBLAKE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL checks");
+            None
+        }
+    }
+}
+
+/// A new empty database on the test server; returns its URL.
+async fn fresh_database(admin: &str) -> String {
+    let name = format!("jl_{:016x}", rand::random::<u64>());
+    let mut conn = PgConnection::connect(admin)
+        .await
+        .expect("admin connection");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create database");
+    let mut url = url::Url::parse(admin).expect("admin URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// A lake with a refreshed demo sample.
+async fn demo_lake(jobs: usize, seed: u64) -> TempLake {
+    let t = temp_lake();
+    let spec = joblake::demo::DemoSpec {
+        seed,
+        ..small_demo(jobs)
+    };
+    land_demo(&t.lake, &spec).await.expect("demo lands");
+    run_refresh(&t.lake, false).await;
+    t
+}
+
+async fn gold_counts(lake: &Lake) -> HashMap<String, i64> {
+    let mut counts = HashMap::new();
+    for t in STAR.iter().chain(AGGREGATES.iter()) {
+        counts.insert(
+            t.to_string(),
+            query_i64(lake, &format!("SELECT count(*) FROM gold.{t}")).await,
+        );
+    }
+    counts
+}
+
+/// (posting_id, posting_key) of every posting in the lake's gold.
+async fn lake_keys(lake: &Lake) -> HashMap<String, i64> {
+    let batches = query(
+        lake,
+        "SELECT posting_id, posting_key FROM gold.fact_job_posting",
+    )
+    .await;
+    let mut keys = HashMap::new();
+    for b in batches {
+        let ids = cast(b.column(0), &DataType::Utf8).expect("text");
+        let ids = ids.as_string::<i32>();
+        let k = b.column(1).as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            keys.insert(ids.value(i).to_string(), k.value(i));
+        }
+    }
+    keys
+}
+
+/// A fact row compared value by value: key, id, title, mid salary, remote, date, first seen.
+type FactRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<f64>,
+    bool,
+    Option<String>,
+    Option<String>,
+);
+
+async fn lake_facts(lake: &Lake) -> Vec<FactRow> {
+    let batches = query(
+        lake,
+        "SELECT posting_key, posting_id, title, salary_annual_mid_eur, remote, \
+         CAST(posted_date AS VARCHAR), \
+         to_char(first_seen, '%Y-%m-%dT%H:%M:%S%.6f') \
+         FROM gold.fact_job_posting ORDER BY posting_key",
+    )
+    .await;
+    let mut rows = Vec::new();
+    for b in batches {
+        let text = |i: usize| cast(b.column(i), &DataType::Utf8).expect("text");
+        let (id, title, date, seen) = (text(1), text(2), text(5), text(6));
+        let (id, title, date, seen) = (
+            id.as_string::<i32>(),
+            title.as_string::<i32>(),
+            date.as_string::<i32>(),
+            seen.as_string::<i32>(),
+        );
+        let key = b.column(0).as_primitive::<Int64Type>();
+        let mid = b
+            .column(3)
+            .as_primitive::<deltalake::arrow::datatypes::Float64Type>();
+        let remote = b.column(4).as_boolean();
+        let opt = |a: &deltalake::arrow::array::StringArray, i: usize| {
+            a.is_valid(i).then(|| a.value(i).to_string())
+        };
+        for i in 0..b.num_rows() {
+            rows.push((
+                key.value(i),
+                id.value(i).to_string(),
+                opt(title, i),
+                mid.is_valid(i).then(|| mid.value(i)),
+                remote.value(i),
+                opt(date, i),
+                opt(seen, i),
+            ));
+        }
+    }
+    rows
+}
+
+fn assert_report(report: &MirrorReport, expect_loaded: bool) {
+    for t in &report.tables {
+        assert_eq!(!t.unchanged, expect_loaded, "{t:?}");
+    }
+    assert_eq!(report.tables.len(), STAR.len() + AGGREGATES.len());
+}
+
+#[tokio::test]
+async fn sqlite_mirror_equals_gold_and_follows_refreshes() {
+    let t = demo_lake(200, 7).await;
+    let db = t.dir.path().join("warehouse.db");
+    let url = format!("sqlite://{}", db.display());
+    let project = Project::embedded();
+
+    let first = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    assert!(first.migrations_applied >= 2, "{first:?}");
+    assert_report(&first, true);
+
+    let mut conn = SqliteConnection::connect(&url).await.expect("sqlite");
+    for (table, rows) in gold_counts(&t.lake).await {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut conn)
+                .await
+                .expect("count");
+        assert_eq!(n, rows, "{table}");
+    }
+    let violations: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .expect("fk check");
+    assert!(violations.is_empty(), "{violations:?}");
+
+    // Value by value, NULLs included.
+    let lake_rows = lake_facts(&t.lake).await;
+    let wh_rows: Vec<FactRow> = sqlx::query_as(
+        "SELECT posting_key, posting_id, title, salary_annual_mid_eur, remote, posted_date, \
+         substr(first_seen, 1, 26) FROM fact_job_posting ORDER BY posting_key",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("facts");
+    assert_eq!(lake_rows.len(), wh_rows.len());
+    for (l, w) in lake_rows.iter().zip(&wh_rows) {
+        assert_eq!(
+            (&l.0, &l.1, &l.2, &l.3, l.4, &l.5),
+            (&w.0, &w.1, &w.2, &w.3, w.4, &w.5)
+        );
+        assert_eq!(l.6.is_some(), w.6.is_some());
+    }
+    let nulls: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM fact_job_posting WHERE salary_annual_mid_eur IS NULL",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("nulls");
+    assert!(
+        nulls > 0,
+        "the demo has postings without salary: they must stay NULL"
+    );
+
+    // Nothing changed: nothing loaded, migrations not re-applied.
+    let again = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    assert_eq!(again.migrations_applied, 0);
+    assert_report(&again, false);
+
+    // New postings: reloaded; the keys of postings that were there do not move.
+    let before = lake_keys(&t.lake).await;
+    land_demo(
+        &t.lake,
+        &joblake::demo::DemoSpec {
+            seed: 8,
+            ..small_demo(120)
+        },
+    )
+    .await
+    .expect("more");
+    run_refresh(&t.lake, false).await;
+    let third = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    assert_report(&third, true);
+    let keys: Vec<(String, i64)> =
+        sqlx::query_as("SELECT posting_id, posting_key FROM fact_job_posting")
+            .fetch_all(&mut conn)
+            .await
+            .expect("keys");
+    assert!(keys.len() > before.len());
+    for (id, key) in &keys {
+        if let Some(old) = before.get(id) {
+            assert_eq!(old, key, "the key of {id} moved");
+        }
+    }
+    let views: i64 = sqlx::query_scalar("SELECT count(*) FROM v_postings")
+        .fetch_one(&mut conn)
+        .await
+        .expect("view");
+    assert_eq!(views as usize, keys.len());
+}
+
+#[tokio::test]
+async fn postgres_mirror_equals_gold_and_follows_refreshes() {
+    let Some(admin) = postgres() else { return };
+    let url = fresh_database(&admin).await;
+    let t = demo_lake(200, 7).await;
+    let project = Project::embedded();
+    let first = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    assert!(first.migrations_applied >= 2);
+    assert_report(&first, true);
+
+    let mut conn = PgConnection::connect(&url).await.expect("pg");
+    for (table, rows) in gold_counts(&t.lake).await {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM gold.{table}"
+        )))
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+        assert_eq!(n, rows, "{table}");
+    }
+    let lake_rows = lake_facts(&t.lake).await;
+    let wh_rows: Vec<FactRow> = sqlx::query_as(
+        "SELECT posting_key, posting_id, title, salary_annual_mid_eur, remote, posted_date::text, \
+         to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') \
+         FROM gold.fact_job_posting ORDER BY posting_key",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("facts");
+    assert_eq!(
+        lake_rows, wh_rows,
+        "fact rows differ between the lake and PostgreSQL"
+    );
+    // Foreign keys are declared, so PostgreSQL checked them; and the comments are there.
+    let comment: Option<String> =
+        sqlx::query_scalar("SELECT obj_description('gold.fact_job_posting'::regclass)")
+            .fetch_one(&mut conn)
+            .await
+            .expect("comment");
+    assert!(comment.is_some_and(|c| c.contains("deduplicated")));
+
+    let again = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    assert_eq!(again.migrations_applied, 0);
+    assert_report(&again, false);
+    let full = mirror(&t.lake, &project, &url, MirrorOptions { full: true })
+        .await
+        .expect("mirror");
+    assert_report(&full, true);
+
+    let before = lake_keys(&t.lake).await;
+    land_demo(
+        &t.lake,
+        &joblake::demo::DemoSpec {
+            seed: 8,
+            ..small_demo(120)
+        },
+    )
+    .await
+    .expect("more");
+    run_refresh(&t.lake, false).await;
+    mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    let keys: Vec<(String, i64)> =
+        sqlx::query_as("SELECT posting_id, posting_key FROM gold.fact_job_posting")
+            .fetch_all(&mut conn)
+            .await
+            .expect("keys");
+    assert!(keys.len() > before.len());
+    for (id, key) in &keys {
+        if let Some(old) = before.get(id) {
+            assert_eq!(old, key, "the key of {id} moved");
+        }
+    }
+}
+
+#[tokio::test]
+async fn postgres_readers_never_see_a_partial_or_empty_star() {
+    let Some(admin) = postgres() else { return };
+    let url = fresh_database(&admin).await;
+    let t = demo_lake(300, 7).await;
+    let project = Project::embedded();
+    mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    let counts_sql = "SELECT (SELECT count(*) FROM gold.fact_job_posting), \
+                      (SELECT count(*) FROM gold.bridge_posting_skill)";
+    let mut conn = PgConnection::connect(&url).await.expect("pg");
+    let old: (i64, i64) = sqlx::query_as(counts_sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("old");
+    land_demo(
+        &t.lake,
+        &joblake::demo::DemoSpec {
+            seed: 9,
+            ..small_demo(300)
+        },
+    )
+    .await
+    .expect("more");
+    run_refresh(&t.lake, false).await;
+    let new_fact = query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await;
+    let new_bridge = query_i64(&t.lake, "SELECT count(*) FROM gold.bridge_posting_skill").await;
+    assert_ne!(old.0, new_fact);
+
+    let reader_url = url.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_reader = stop.clone();
+    let reader = tokio::spawn(async move {
+        let mut conn = PgConnection::connect(&reader_url).await.expect("reader");
+        let mut seen = Vec::new();
+        while !stop_reader.load(std::sync::atomic::Ordering::SeqCst) {
+            let pair: (i64, i64) = sqlx::query_as(counts_sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("read");
+            seen.push(pair);
+        }
+        seen
+    });
+    for _ in 0..3 {
+        mirror(&t.lake, &project, &url, MirrorOptions { full: true })
+            .await
+            .expect("mirror");
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = reader.await.expect("reader");
+    assert!(
+        seen.len() > 10,
+        "the reader ran only {} queries",
+        seen.len()
+    );
+    for pair in &seen {
+        assert!(
+            *pair == old || *pair == (new_fact, new_bridge),
+            "a reader saw {pair:?}: neither the old {old:?} nor the new ({new_fact}, {new_bridge})"
+        );
+    }
+    assert_eq!(seen.last(), Some(&(new_fact, new_bridge)));
+}
+
+/// psql, from PATH or the distribution's PostgreSQL directory.
+fn psql() -> std::path::PathBuf {
+    if let Ok(found) = which("psql") {
+        return found;
+    }
+    let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.flatten().map(|e| e.path().join("bin/psql")).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs.pop().expect("psql is installed with PostgreSQL")
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join(name))
+                .find(|p| p.is_file())
+        })
+        .ok_or(())
+}
+
+#[tokio::test]
+async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
+    let Some(admin) = postgres() else { return };
+    let url = fresh_database(&admin).await;
+    let t = demo_lake(200, 7).await;
+    let project = Project::embedded();
+    mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    land_demo(
+        &t.lake,
+        &joblake::demo::DemoSpec {
+            seed: 10,
+            ..small_demo(150)
+        },
+    )
+    .await
+    .expect("more");
+    run_refresh(&t.lake, false).await;
+    let mut conn = PgConnection::connect(&url).await.expect("pg");
+    let old: i64 = sqlx::query_scalar("SELECT count(*) FROM gold.fact_job_posting")
+        .fetch_one(&mut conn)
+        .await
+        .expect("old");
+
+    // A BI session holding a lock makes the mirror wait at its swap; it is killed there.
+    let mut blocker = PgConnection::connect(&url).await.expect("pg");
+    blocker.execute("BEGIN").await.expect("begin");
+    blocker
+        .execute("LOCK TABLE gold.dim_source IN ACCESS SHARE MODE")
+        .await
+        .expect("lock");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_joblake"))
+        .args([
+            "--lake",
+            &t.dir.path().to_string_lossy(),
+            "-q",
+            "mirror",
+            "--warehouse",
+            &url,
+        ])
+        .env_remove("RUST_LOG")
+        .spawn()
+        .expect("mirror starts");
+    let mut waiting = false;
+    for _ in 0..600 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+             AND query LIKE 'TRUNCATE%' AND datname = current_database()",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("activity");
+        if n > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(waiting, "the mirror never reached its swap");
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    blocker.execute("ROLLBACK").await.expect("release");
+
+    let mut tries = 0;
+    let after: i64 = loop {
+        // The server notices the dead client and rolls its transaction back.
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM gold.fact_job_posting")
+            .fetch_one(&mut conn)
+            .await
+            .expect("count");
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'TRUNCATE%' \
+             AND state <> 'idle' AND datname = current_database()",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("activity");
+        if busy == 0 || tries > 100 {
+            break n;
+        }
+        tries += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(after, old, "the killed mirror changed the live table");
+
+    let report = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("the next mirror completes");
+    assert_report(&report, true);
+    let now: i64 = sqlx::query_scalar("SELECT count(*) FROM gold.fact_job_posting")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(
+        now,
+        query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await
+    );
+}
+
+#[tokio::test]
+async fn the_reader_role_reads_gold_and_can_change_nothing() {
+    let Some(admin) = postgres() else { return };
+    let url = fresh_database(&admin).await;
+    let status = std::process::Command::new(psql())
+        .arg(&url)
+        .args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            "loader_password=loader-pw",
+        ])
+        .args(["-v", "reader_password=reader-pw", "-f"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/postgres/roles.sql"
+        ))
+        .status()
+        .expect("psql runs");
+    assert!(status.success(), "roles.sql failed");
+    let as_role = |role: &str, pw: &str| {
+        let mut u = url::Url::parse(&url).expect("url");
+        u.set_username(role).expect("user");
+        u.set_password(Some(pw)).expect("password");
+        u.to_string()
+    };
+    let t = demo_lake(120, 7).await;
+    let report = mirror(
+        &t.lake,
+        &Project::embedded(),
+        &as_role("joblake_loader", "loader-pw"),
+        MirrorOptions::default(),
+    )
+    .await
+    .expect("the loader role mirrors");
+    assert!(
+        !report.warehouse.contains("loader-pw"),
+        "{}",
+        report.warehouse
+    );
+
+    let mut reader = PgConnection::connect(&as_role("joblake_reader", "reader-pw"))
+        .await
+        .expect("reader connects");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM v_postings")
+        .fetch_one(&mut reader)
+        .await
+        .expect("the reader reads the views");
+    assert!(n > 0);
+    for forbidden in [
+        "DELETE FROM gold.fact_job_posting",
+        "INSERT INTO gold.dim_source (source_key, source_kind) VALUES (1, 'api')",
+        "UPDATE gold.dim_company SET postings = 0",
+        "TRUNCATE gold.agg_postings_daily",
+        "CREATE TABLE gold.mine (x int)",
+        "CREATE TABLE public.mine (x int)",
+        "CREATE TEMP TABLE mine (x int)",
+        "SELECT count(*) FROM joblake.mirror_state",
+        "DROP VIEW gold.v_postings",
+    ] {
+        let result = reader.execute(forbidden).await;
+        assert!(result.is_err(), "the reader role could run: {forbidden}");
+    }
+}
