@@ -56,7 +56,12 @@ impl MirrorBench {
 
 /// The synthetic gold project for `rows` postings.
 pub fn mirror_gold_project(rows: u64) -> Result<Project> {
-    let mut files = BTreeMap::new();
+    // The reference data of the real project (the session's functions need it).
+    let real = Project::embedded();
+    let mut files: BTreeMap<String, String> = real
+        .files_in("reference", ".csv")
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect();
     let gold = MIRROR_GOLD
         .get_dir("gold")
         .ok_or_else(|| Error::Config("bench/mirror_gold/gold is missing".into()))?;

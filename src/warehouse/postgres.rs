@@ -1,10 +1,12 @@
 //! PostgreSQL: binary `COPY` into unlogged staging tables, then one transaction that
 //! truncates the live tables and fills them from staging.
 
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use sqlx::postgres::{PgConnection, PgPoolOptions};
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgPool};
 
 use deltalake::datafusion::prelude::SessionContext;
@@ -17,10 +19,13 @@ use crate::error::{Error, Result};
 const CHUNK: usize = 1 << 20;
 
 pub(super) async fn connect(url: &str) -> std::result::Result<PgPool, sqlx::Error> {
+    // Bulk statements are slow by nature: sqlx's slow-statement warnings would be noise.
+    let options = PgConnectOptions::from_str(url)?
+        .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(3600));
     PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(30))
-        .connect(url)
+        .connect_with(options)
         .await
 }
 
@@ -134,6 +139,44 @@ pub(super) async fn load(
         .map(|l| format!("gold.{}", l.table))
         .collect::<Vec<_>>()
         .join(", ");
+    // Foreign keys are checked row by row on INSERT, which costs more than the load itself:
+    // they are dropped and added back (one set-based validation each) inside the transaction,
+    // so the data is just as checked when it commits, and nothing is visible before.
+    let names: Vec<String> = loads.iter().map(|l| format!("gold.{}", l.table)).collect();
+    let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) \
+         FROM pg_constraint WHERE contype = 'f' \
+         AND (conrelid::regclass::text = ANY($1) OR confrelid::regclass::text = ANY($1))",
+    )
+    .bind(&names)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(sql_error("reading the foreign keys"))?;
+    for (table, name, _) in &foreign_keys {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "ALTER TABLE {table} DROP CONSTRAINT \"{name}\""
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(sql_error("dropping a foreign key"))?;
+    }
+    // Secondary indexes are cheaper to build once than to maintain row by row: dropped here,
+    // created again after the INSERTs (primary keys stay: the foreign keys need them).
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         WHERE i.indrelid::regclass::text = ANY($1) AND NOT i.indisprimary \
+         AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+    )
+    .bind(&names)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(sql_error("reading the indexes"))?;
+    for (index, _) in &indexes {
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP INDEX {index}")))
+            .execute(&mut *tx)
+            .await
+            .map_err(sql_error("dropping an index"))?;
+    }
     // One TRUNCATE for all: tables referencing each other must go together.
     sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {live}")))
         .execute(&mut *tx)

@@ -11,7 +11,9 @@ use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool,
+};
 
 use super::{Load, STAR, TableMirror, read_gold};
 use crate::error::{Error, Result};
@@ -24,7 +26,8 @@ pub(super) async fn connect(url: &str) -> std::result::Result<SqlitePool, sqlx::
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(60));
+        .busy_timeout(Duration::from_secs(60))
+        .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(3600));
     SqlitePoolOptions::new()
         .max_connections(2)
         .connect_with(options)

@@ -296,6 +296,17 @@ async fn postgres_mirror_equals_gold_and_follows_refreshes() {
         .await
         .expect("mirror");
     assert_report(&full, true);
+    // The reload drops and re-creates foreign keys and secondary indexes: all are back.
+    let (fks, indexes): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f' \
+                 AND connamespace = 'gold'::regnamespace), \
+                (SELECT count(*) FROM pg_indexes WHERE schemaname = 'gold')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("catalog");
+    assert_eq!(fks, 8, "6 from the fact, 2 from the bridge");
+    assert!(indexes >= 9 + 7 + 1 + 3, "{indexes} indexes");
 
     let before = lake_keys(&t.lake).await;
     land_demo(

@@ -1,3 +1,4 @@
+-- Synthetic agg_hiring_companies_monthly for the mirror benchmark.
 -- materialized: table
 SELECT posted_month, company_key, 'Company ' || CAST(company_key AS VARCHAR) AS company_name,
        count(*) AS postings, count(DISTINCT job_family_key) AS job_families,

@@ -1,3 +1,4 @@
+-- Synthetic agg_postings_daily for the mirror benchmark.
 -- materialized: table
 SELECT posted_date, 'source_' || CAST(source_key AS VARCHAR) AS source,
        'family_' || CAST(job_family_key AS VARCHAR) AS job_family, count(*) AS postings,

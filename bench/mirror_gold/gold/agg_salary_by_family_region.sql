@@ -1,3 +1,4 @@
+-- Synthetic agg_salary_by_family_region for the mirror benchmark.
 -- materialized: table
 SELECT 'family_' || CAST(job_family_key AS VARCHAR) AS job_family, 'FR' AS country,
        'Région ' || CAST(location_key % 13 AS VARCHAR) AS region,

@@ -1,3 +1,4 @@
+-- Synthetic agg_skill_demand_monthly for the mirror benchmark.
 -- materialized: table
 SELECT f.posted_month, 'family_' || CAST(f.job_family_key AS VARCHAR) AS job_family,
        'Skill ' || CAST(b.skill_key AS VARCHAR) AS skill, 'family' AS skill_family,

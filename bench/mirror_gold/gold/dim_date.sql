@@ -1,3 +1,4 @@
+-- Synthetic dim_date for the mirror benchmark.
 -- materialized: table
 SELECT
     CAST(to_char(d, '%Y%m%d') AS BIGINT) AS date_key,

@@ -1,3 +1,4 @@
+-- Synthetic dim_job_family for the mirror benchmark.
 -- materialized: table
 SELECT value AS job_family_key, 'family_' || CAST(value AS VARCHAR) AS job_family,
        'Family ' || CAST(value AS VARCHAR) AS job_family_name

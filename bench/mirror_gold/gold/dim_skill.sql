@@ -1,3 +1,4 @@
+-- Synthetic dim_skill for the mirror benchmark.
 -- materialized: table
 SELECT value AS skill_key, 'Skill ' || CAST(value AS VARCHAR) AS skill,
        'family ' || CAST(value % 12 AS VARCHAR) AS skill_family

@@ -1,3 +1,4 @@
+-- Synthetic dim_source for the mirror benchmark.
 -- materialized: table
 SELECT value AS source_key, 'source_' || CAST(value AS VARCHAR) AS source,
        'Source ' || CAST(value AS VARCHAR) AS source_name, 'api' AS source_kind,
