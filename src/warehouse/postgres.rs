@@ -203,6 +203,20 @@ pub(super) async fn load(
         .await
         .map_err(sql_error("recording the mirror state"))?;
     }
+    for (_, definition) in &indexes {
+        sqlx::raw_sql(AssertSqlSafe(definition.clone()))
+            .execute(&mut *tx)
+            .await
+            .map_err(sql_error("creating an index"))?;
+    }
+    for (table, name, definition) in &foreign_keys {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| Error::Warehouse(format!("{table}: foreign key {name} does not hold: {e}")))?;
+    }
     tx.commit()
         .await
         .map_err(sql_error("committing the swap"))?;

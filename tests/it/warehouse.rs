@@ -472,7 +472,7 @@ async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
     for _ in 0..600 {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-             AND query LIKE 'TRUNCATE%' AND datname = current_database()",
+             AND query ~ '^(TRUNCATE|ALTER|DROP INDEX)' AND datname = current_database()",
         )
         .fetch_one(&mut conn)
         .await
@@ -496,7 +496,7 @@ async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
             .await
             .expect("count");
         let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'TRUNCATE%' \
+            "SELECT count(*) FROM pg_stat_activity WHERE query ~ '^(TRUNCATE|ALTER|DROP INDEX)' \
              AND state <> 'idle' AND datname = current_database()",
         )
         .fetch_one(&mut conn)
@@ -509,6 +509,17 @@ async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(after, old, "the killed mirror changed the live table");
+    let fks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_constraint WHERE contype = 'f' \
+         AND connamespace = 'gold'::regnamespace",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("catalog");
+    assert_eq!(
+        fks, 8,
+        "the foreign keys dropped by the dead swap are back (rolled back)"
+    );
 
     let report = mirror(&t.lake, &project, &url, MirrorOptions::default())
         .await
