@@ -4,8 +4,8 @@
 //! `mirror` applies the pending migrations (`migrations/<backend>/`, embedded in the binary),
 //! then reloads each gold table whose Delta version differs from the one the warehouse holds
 //! (all of them with `full`). Tables are first loaded into staging tables, outside any lock;
-//! then one transaction replaces the contents of every changed live table and records the
-//! versions. A BI query therefore sees the old data or the new, never a mix, an empty table or
+//! then one transaction puts them in place of the live tables (PostgreSQL: a rename swap;
+//! SQLite: delete and refill) and records the versions. A BI query therefore sees the old data or the new, never a mix, an empty table or
 //! half a load; a mirror that dies before that commit leaves the warehouse as it was, and the
 //! next one starts over.
 //!

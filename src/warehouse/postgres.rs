@@ -1,5 +1,6 @@
-//! PostgreSQL: binary `COPY` into unlogged staging tables, then one transaction that
-//! truncates the live tables and fills them from staging.
+//! PostgreSQL: binary `COPY` into staging tables that get the live tables' keys and indexes,
+//! then one transaction that swaps them in under the live names, with the foreign keys,
+//! views, comments and privileges that hung on the tables they replace.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -58,13 +59,31 @@ async fn columns(conn: &mut PgConnection, table: &str) -> Result<Vec<(String, Pg
         .collect()
 }
 
-/// COPYs `gold.<table>` of the lake into `joblake.stage_<table>`; returns the rows.
+/// Statements that run one after the other in a transaction.
+async fn run_all(conn: &mut PgConnection, statements: &[String], context: &str) -> Result<()> {
+    for statement in statements {
+        sqlx::raw_sql(AssertSqlSafe(statement.clone()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| Error::Warehouse(format!("{context}: {e} (in: {statement})")))?;
+    }
+    Ok(())
+}
+
+/// The suffix of staging objects' names.
+const NEXT: &str = "__next";
+
+/// Builds `joblake.stage_<table>`: same columns as the live table, loaded by binary COPY, then
+/// given the live table's primary key and indexes (built once, after the load, which is
+/// faster than maintaining them row by row). Returns the rows.
 async fn stage(conn: &mut PgConnection, ctx: &SessionContext, table: &str) -> Result<u64> {
     let columns = columns(conn, table).await?;
     let stage = format!("joblake.stage_{table}");
+    // Logged like the live table it will become (an unlogged table would have to be
+    // rewritten to become durable).
     sqlx::raw_sql(AssertSqlSafe(format!(
         "DROP TABLE IF EXISTS {stage}; \
-         CREATE UNLOGGED TABLE {stage} (LIKE gold.{table} INCLUDING DEFAULTS)"
+         CREATE TABLE {stage} (LIKE gold.{table} INCLUDING DEFAULTS INCLUDING COMMENTS)"
     )))
     .execute(&mut *conn)
     .await
@@ -106,10 +125,67 @@ async fn stage(conn: &mut PgConnection, ctx: &SessionContext, table: &str) -> Re
     copy.finish()
         .await
         .map_err(|e| Error::Warehouse(format!("COPY into {stage}: {e}")))?;
+
+    // The live table's primary key and indexes, under names ending in __next.
+    let primary: Vec<(String, String)> = sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE contype = 'p' AND conrelid = $1::regclass",
+    )
+    .bind(format!("gold.{table}"))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(sql_error("reading the primary key"))?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass \
+         AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+    )
+    .bind(format!("gold.{table}"))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(sql_error("reading the indexes"))?;
+    let mut statements = Vec::new();
+    for (name, definition) in primary {
+        statements.push(format!(
+            "ALTER TABLE {stage} ADD CONSTRAINT \"{name}{NEXT}\" {definition}"
+        ));
+    }
+    for (name, definition) in indexes {
+        let renamed = definition
+            .replacen(
+                &format!(" {name} ON "),
+                &format!(" \"{name}{NEXT}\" ON "),
+                1,
+            )
+            .replacen(&format!(" ON gold.{table} "), &format!(" ON {stage} "), 1);
+        statements.push(renamed);
+    }
+    // Statistics now, so that the first BI queries on the new table get good plans.
+    statements.push(format!("ANALYZE {stage}"));
+    run_all(conn, &statements, "indexing the staging table").await?;
     Ok(rows)
 }
 
-/// Stages every table, then swaps them in one transaction with the new mirror state.
+/// GRANT statements giving `relation`'s privileges (other than its owner's) to the same
+/// roles, for the relation that replaces it.
+async fn grants(conn: &mut PgConnection, relation: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, \
+         a.privilege_type FROM pg_class c, aclexplode(c.relacl) a \
+         WHERE c.oid = $1::regclass AND a.grantee <> c.relowner",
+    )
+    .bind(relation)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(sql_error("reading privileges"))?;
+    Ok(rows
+        .into_iter()
+        .map(|(grantee, privilege)| format!("GRANT {privilege} ON {relation} TO {grantee}"))
+        .collect())
+}
+
+/// Stages every table, then swaps the staging tables in for the live ones in one
+/// transaction: readers wait only for that metadata change and the foreign-key checks.
 pub(super) async fn load(
     pool: &PgPool,
     ctx: &SessionContext,
@@ -134,15 +210,9 @@ pub(super) async fn load(
         .begin()
         .await
         .map_err(sql_error("beginning the swap"))?;
-    let live = loads
-        .iter()
-        .map(|l| format!("gold.{}", l.table))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // Foreign keys are checked row by row on INSERT, which costs more than the load itself:
-    // they are dropped and added back (one set-based validation each) inside the transaction,
-    // so the data is just as checked when it commits, and nothing is visible before.
     let names: Vec<String> = loads.iter().map(|l| format!("gold.{}", l.table)).collect();
+    // What hangs on the live tables and must hang on their replacements: foreign keys, views
+    // (they point at tables, not names), table comments and privileges.
     let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) \
          FROM pg_constraint WHERE contype = 'f' \
@@ -152,84 +222,88 @@ pub(super) async fn load(
     .fetch_all(&mut *tx)
     .await
     .map_err(sql_error("reading the foreign keys"))?;
-    for (table, name, _) in &foreign_keys {
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "ALTER TABLE {table} DROP CONSTRAINT \"{name}\""
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(sql_error("dropping a foreign key"))?;
-    }
-    // Secondary indexes are cheaper to build once than to maintain row by row: dropped here,
-    // created again after the INSERTs (primary keys stay: the foreign keys need them).
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
-         WHERE i.indrelid::regclass::text = ANY($1) AND NOT i.indisprimary \
-         AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+    let views: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.oid::regclass::text, pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class') \
+         FROM pg_class c WHERE c.relkind = 'v' AND c.relnamespace = 'gold'::regnamespace \
+         ORDER BY c.oid",
     )
-    .bind(&names)
     .fetch_all(&mut *tx)
     .await
-    .map_err(sql_error("reading the indexes"))?;
-    for (index, _) in &indexes {
-        sqlx::raw_sql(AssertSqlSafe(format!("DROP INDEX {index}")))
-            .execute(&mut *tx)
-            .await
-            .map_err(sql_error("dropping an index"))?;
+    .map_err(sql_error("reading the views"))?;
+    let mut after = Vec::new();
+    for name in &names {
+        let comment: Option<String> =
+            sqlx::query_scalar("SELECT obj_description($1::regclass, 'pg_class')")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql_error("reading a comment"))?;
+        if let Some(c) = comment {
+            after.push(format!(
+                "COMMENT ON TABLE {name} IS '{}'",
+                c.replace('\'', "''")
+            ));
+        }
+        after.extend(grants(&mut tx, name).await?);
     }
-    // One TRUNCATE for all: tables referencing each other must go together.
-    sqlx::raw_sql(AssertSqlSafe(format!("TRUNCATE {live}")))
-        .execute(&mut *tx)
-        .await
-        .map_err(sql_error("truncating the live tables"))?;
-    for (load, table) in loads.iter().zip(&report) {
+    for (table, name, definition) in &foreign_keys {
+        after.push(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
+        ));
+    }
+    for (view, definition, comment) in &views {
+        after.push(format!("CREATE VIEW {view} AS {definition}"));
+        if let Some(c) = comment {
+            after.push(format!(
+                "COMMENT ON VIEW {view} IS '{}'",
+                c.replace('\'', "''")
+            ));
+        }
+        after.extend(grants(&mut tx, view).await?);
+    }
+
+    let mut swap = Vec::new();
+    for (view, _, _) in &views {
+        swap.push(format!("DROP VIEW {view}"));
+    }
+    // One statement: tables referencing each other go together.
+    swap.push(format!("DROP TABLE {}", names.join(", ")));
+    for load in loads {
         let t = &load.table;
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "INSERT INTO gold.{t} SELECT * FROM joblake.stage_{t}"
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| Error::Warehouse(format!("filling gold.{t}: {e}")))?;
+        swap.push(format!("ALTER TABLE joblake.stage_{t} SET SCHEMA gold"));
+        swap.push(format!("ALTER TABLE gold.stage_{t} RENAME TO {t}"));
+    }
+    run_all(&mut tx, &swap, "swapping in the new tables").await?;
+    // The indexes (and the primary key) take back the names of the ones they replace.
+    let renamed: Vec<String> = sqlx::query_scalar(
+        "SELECT format('ALTER INDEX gold.%I RENAME TO %I', c.relname, \
+                left(c.relname, length(c.relname) - length($2))) \
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE i.indrelid::regclass::text = ANY($1) AND c.relname LIKE '%' || $2",
+    )
+    .bind(&names)
+    .bind(NEXT)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(sql_error("listing the new indexes"))?;
+    run_all(&mut tx, &renamed, "renaming the new indexes").await?;
+    run_all(&mut tx, &after, "restoring keys, views and privileges").await?;
+    for (load, table) in loads.iter().zip(&report) {
         sqlx::query(
             "INSERT INTO joblake.mirror_state (table_name, delta_version, row_count, mirrored_at) \
              VALUES ($1, $2, $3, now()) ON CONFLICT (table_name) DO UPDATE SET \
              delta_version = excluded.delta_version, row_count = excluded.row_count, \
              mirrored_at = excluded.mirrored_at",
         )
-        .bind(t)
+        .bind(&load.table)
         .bind(i64::try_from(load.version).unwrap_or(i64::MAX))
         .bind(i64::try_from(table.rows).unwrap_or(i64::MAX))
         .execute(&mut *tx)
         .await
         .map_err(sql_error("recording the mirror state"))?;
     }
-    for (_, definition) in &indexes {
-        sqlx::raw_sql(AssertSqlSafe(definition.clone()))
-            .execute(&mut *tx)
-            .await
-            .map_err(sql_error("creating an index"))?;
-    }
-    for (table, name, definition) in &foreign_keys {
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| Error::Warehouse(format!("{table}: foreign key {name} does not hold: {e}")))?;
-    }
     tx.commit()
         .await
         .map_err(sql_error("committing the swap"))?;
-    let swap = swap_started.elapsed().as_secs_f64();
-
-    let stages = loads
-        .iter()
-        .map(|l| format!("joblake.stage_{}", l.table))
-        .collect::<Vec<_>>()
-        .join(", ");
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE IF EXISTS {stages}")))
-        .execute(&mut *conn)
-        .await
-        .map_err(sql_error("dropping the staging tables"))?;
-    Ok((report, swap))
+    Ok((report, swap_started.elapsed().as_secs_f64()))
 }

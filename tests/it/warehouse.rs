@@ -472,7 +472,7 @@ async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
     for _ in 0..600 {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-             AND query ~ '^(TRUNCATE|ALTER|DROP INDEX)' AND datname = current_database()",
+             AND query ~ '^(TRUNCATE|ALTER|DROP)' AND datname = current_database()",
         )
         .fetch_one(&mut conn)
         .await
@@ -496,7 +496,7 @@ async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
             .await
             .expect("count");
         let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE query ~ '^(TRUNCATE|ALTER|DROP INDEX)' \
+            "SELECT count(*) FROM pg_stat_activity WHERE query ~ '^(TRUNCATE|ALTER|DROP)' \
              AND state <> 'idle' AND datname = current_database()",
         )
         .fetch_one(&mut conn)
