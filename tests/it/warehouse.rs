@@ -600,3 +600,97 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         assert!(result.is_err(), "the reader role could run: {forbidden}");
     }
 }
+
+#[tokio::test]
+async fn sqlite_readers_never_see_a_partial_or_empty_star() {
+    let t = demo_lake(300, 7).await;
+    let url = format!("sqlite://{}", t.dir.path().join("warehouse.db").display());
+    let project = Project::embedded();
+    mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    let counts_sql = "SELECT (SELECT count(*) FROM fact_job_posting), \
+                      (SELECT count(*) FROM bridge_posting_skill)";
+    let mut conn = SqliteConnection::connect(&url).await.expect("sqlite");
+    let old: (i64, i64) = sqlx::query_as(counts_sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("old");
+    land_demo(
+        &t.lake,
+        &joblake::demo::DemoSpec {
+            seed: 11,
+            ..small_demo(300)
+        },
+    )
+    .await
+    .expect("more");
+    run_refresh(&t.lake, false).await;
+    let new = (
+        query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await,
+        query_i64(&t.lake, "SELECT count(*) FROM gold.bridge_posting_skill").await,
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_reader = stop.clone();
+    let reader_url = url.clone();
+    let reader = tokio::spawn(async move {
+        let mut conn = SqliteConnection::connect(&reader_url)
+            .await
+            .expect("reader");
+        let mut seen = Vec::new();
+        while !stop_reader.load(std::sync::atomic::Ordering::SeqCst) {
+            let pair: (i64, i64) = sqlx::query_as(counts_sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("read");
+            seen.push(pair);
+            tokio::task::yield_now().await;
+        }
+        seen
+    });
+    for _ in 0..2 {
+        mirror(&t.lake, &project, &url, MirrorOptions { full: true })
+            .await
+            .expect("mirror");
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = reader.await.expect("reader");
+    assert!(
+        seen.len() > 10,
+        "the reader ran only {} queries",
+        seen.len()
+    );
+    for pair in &seen {
+        assert!(
+            *pair == old || *pair == new,
+            "a reader saw {pair:?}: neither {old:?} nor {new:?}"
+        );
+    }
+    assert_eq!(seen.last(), Some(&new));
+}
+
+#[tokio::test]
+async fn the_mirror_connects_over_tls_when_asked() {
+    let Some(admin) = postgres() else { return };
+    if std::env::var_os("JOBLAKE_TEST_POSTGRES_TLS").is_none() {
+        eprintln!("JOBLAKE_TEST_POSTGRES_TLS is not set: the test server has no TLS, skipping");
+        return;
+    }
+    let url = format!("{}?sslmode=require", fresh_database(&admin).await);
+    let t = demo_lake(60, 7).await;
+    let report = mirror(
+        &t.lake,
+        &Project::embedded(),
+        &url,
+        MirrorOptions::default(),
+    )
+    .await
+    .expect("mirror over TLS");
+    assert!(report.rows() > 0);
+    let mut conn = PgConnection::connect(&url).await.expect("TLS connection");
+    let tls: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pg_stat_ssl");
+    assert!(tls, "sslmode=require gave a plain connection");
+}
