@@ -250,8 +250,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!(
                     "\nDemo lake ready at {} in {:.1} s. Try:\n  joblake sql -c \"SELECT job_family, count(*) AS postings FROM silver.job_postings GROUP BY 1 ORDER BY 2 DESC\"\n  joblake sql -c \"SELECT * FROM gold.agg_skill_demand_monthly ORDER BY postings DESC LIMIT 10\"\n  joblake tables\nThe warehouse for BI tools is {} (tables and views such as v_postings).",
                     lake.display(),
-                    mirrored.warehouse,
-                    started.elapsed().as_secs_f64()
+                    started.elapsed().as_secs_f64(),
+                    mirrored.warehouse
                 );
             }
             Ok(exit_for(&report))

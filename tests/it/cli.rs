@@ -36,6 +36,12 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
     let stdout = String::from_utf8_lossy(&out);
     let summary = summary_count(&stdout, "silver.job_postings");
     assert!(summary > 0);
+    // The demo ends with a mirror into the SQLite warehouse beside the lake.
+    assert!(
+        stdout.contains("The warehouse for BI tools is sqlite://"),
+        "{stdout}"
+    );
+    assert!(t.dir.path().join("warehouse.db").is_file());
 
     let out = joblake(t.dir.path())
         .args([
@@ -62,6 +68,10 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
         .clone();
     let again = String::from_utf8_lossy(&again);
     assert!(again.contains("Nothing new in bronze"), "{again}");
+    assert!(
+        again.contains("13 unchanged"),
+        "the mirror reloaded tables: {again}"
+    );
     assert_eq!(summary_count(&again, "silver.job_postings"), summary);
 
     joblake(t.dir.path())
