@@ -266,7 +266,7 @@ impl Warehouse {
     }
 }
 
-/// A table to load: its name, the lake version, and its rows as a stream.
+/// A gold table to load, with the Delta version being loaded.
 pub(crate) struct Load {
     pub table: String,
     pub version: u64,

@@ -57,6 +57,16 @@ async fn demo_lake(jobs: usize, seed: u64) -> TempLake {
     t
 }
 
+/// Lands `jobs` more demo jobs (another seed) and refreshes.
+async fn add_postings(lake: &Lake, seed: u64, jobs: usize) {
+    let spec = joblake::demo::DemoSpec {
+        seed,
+        ..small_demo(jobs)
+    };
+    land_demo(lake, &spec).await.expect("more postings land");
+    run_refresh(lake, false).await;
+}
+
 async fn gold_counts(lake: &Lake) -> HashMap<String, i64> {
     let mut counts = HashMap::new();
     for t in STAR.iter().chain(AGGREGATES.iter()) {
@@ -212,16 +222,7 @@ async fn sqlite_mirror_equals_gold_and_follows_refreshes() {
 
     // New postings: reloaded; the keys of postings that were there do not move.
     let before = lake_keys(&t.lake).await;
-    land_demo(
-        &t.lake,
-        &joblake::demo::DemoSpec {
-            seed: 8,
-            ..small_demo(120)
-        },
-    )
-    .await
-    .expect("more");
-    run_refresh(&t.lake, false).await;
+    add_postings(&t.lake, 8, 120).await;
     let third = mirror(&t.lake, &project, &url, MirrorOptions::default())
         .await
         .expect("mirror");
@@ -309,16 +310,7 @@ async fn postgres_mirror_equals_gold_and_follows_refreshes() {
     assert!(indexes >= 9 + 7 + 1 + 3, "{indexes} indexes");
 
     let before = lake_keys(&t.lake).await;
-    land_demo(
-        &t.lake,
-        &joblake::demo::DemoSpec {
-            seed: 8,
-            ..small_demo(120)
-        },
-    )
-    .await
-    .expect("more");
-    run_refresh(&t.lake, false).await;
+    add_postings(&t.lake, 8, 120).await;
     mirror(&t.lake, &project, &url, MirrorOptions::default())
         .await
         .expect("mirror");
@@ -351,16 +343,7 @@ async fn postgres_readers_never_see_a_partial_or_empty_star() {
         .fetch_one(&mut conn)
         .await
         .expect("old");
-    land_demo(
-        &t.lake,
-        &joblake::demo::DemoSpec {
-            seed: 9,
-            ..small_demo(300)
-        },
-    )
-    .await
-    .expect("more");
-    run_refresh(&t.lake, false).await;
+    add_postings(&t.lake, 9, 300).await;
     let new_fact = query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await;
     let new_bridge = query_i64(&t.lake, "SELECT count(*) FROM gold.bridge_posting_skill").await;
     assert_ne!(old.0, new_fact);
@@ -433,16 +416,7 @@ async fn a_mirror_killed_before_its_swap_leaves_the_warehouse_intact() {
     mirror(&t.lake, &project, &url, MirrorOptions::default())
         .await
         .expect("mirror");
-    land_demo(
-        &t.lake,
-        &joblake::demo::DemoSpec {
-            seed: 10,
-            ..small_demo(150)
-        },
-    )
-    .await
-    .expect("more");
-    run_refresh(&t.lake, false).await;
+    add_postings(&t.lake, 10, 150).await;
     let mut conn = PgConnection::connect(&url).await.expect("pg");
     let old: i64 = sqlx::query_scalar("SELECT count(*) FROM gold.fact_job_posting")
         .fetch_one(&mut conn)
@@ -616,16 +590,7 @@ async fn sqlite_readers_never_see_a_partial_or_empty_star() {
         .fetch_one(&mut conn)
         .await
         .expect("old");
-    land_demo(
-        &t.lake,
-        &joblake::demo::DemoSpec {
-            seed: 11,
-            ..small_demo(300)
-        },
-    )
-    .await
-    .expect("more");
-    run_refresh(&t.lake, false).await;
+    add_postings(&t.lake, 11, 300).await;
     let new = (
         query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await,
         query_i64(&t.lake, "SELECT count(*) FROM gold.bridge_posting_skill").await,
