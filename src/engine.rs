@@ -9,10 +9,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use deltalake::datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
+use deltalake::datafusion::catalog::{
+    MemorySchemaProvider, SchemaProvider, TableFunctionArgs, TableFunctionImpl, TableProvider,
+};
+use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
 use deltalake::datafusion::execution::SessionStateBuilder;
 use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
+use deltalake::datafusion::logical_expr::Expr;
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake::delta_datafusion::planner::DeltaPlanner;
 
@@ -77,7 +81,91 @@ pub async fn session(
         reference.register_table(name, table)?;
     }
     catalog.register_schema("ref", reference)?;
+    ctx.register_udtf("table_at", Arc::new(TableAt { lake: lake.clone() }));
     Ok(ctx)
+}
+
+/// Time travel: `table_at('silver.job_postings', 3)` reads a Delta table as of a version,
+/// `table_at('gold.fact_job_posting', '2026-11-24T07:00:00Z')` as of a time.
+#[derive(Debug)]
+struct TableAt {
+    lake: Lake,
+}
+
+/// Where to travel to.
+enum AsOf {
+    Version(u64),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl TableFunctionImpl for TableAt {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
+        let usage =
+            "usage: table_at('layer.table', version) or table_at('layer.table', 'timestamp')";
+        let literal = |e: &Expr| match e {
+            Expr::Literal(v, _) => Some(v.clone()),
+            _ => None,
+        };
+        let [name, when] = args.exprs() else {
+            return Err(DataFusionError::Plan(usage.into()));
+        };
+        let Some(ScalarValue::Utf8(Some(name))) = literal(name) else {
+            return Err(DataFusionError::Plan(usage.into()));
+        };
+        let Some((layer, table)) = name.split_once('.') else {
+            return Err(DataFusionError::Plan(format!(
+                "table_at: `{name}` is not layer.table (silver.x or gold.x)"
+            )));
+        };
+        if !DELTA_LAYERS.contains(&layer) {
+            return Err(DataFusionError::Plan(format!(
+                "table_at: only Delta tables travel in time (silver.*, gold.*), not `{name}`"
+            )));
+        }
+        let as_of = match literal(when) {
+            Some(ScalarValue::Int64(Some(v))) if v >= 0 => AsOf::Version(v as u64),
+            Some(ScalarValue::Utf8(Some(t))) => AsOf::Time(parse_instant(&t).ok_or_else(|| {
+                DataFusionError::Plan(format!(
+                    "table_at: `{t}` is not a timestamp (2026-11-24T07:00:00Z) or a date"
+                ))
+            })?),
+            _ => return Err(DataFusionError::Plan(usage.into())),
+        };
+        let (lake, layer, table) = (self.lake.clone(), layer.to_string(), table.to_string());
+        // Table functions are planned synchronously: open the table on a thread of its own.
+        std::thread::spawn(move || -> DfResult<Arc<dyn TableProvider>> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+            rt.block_on(async {
+                let external = |e: Error| DataFusionError::External(Box::new(e));
+                if !lake.is_table(&layer, &table).await.map_err(external)? {
+                    return Err(DataFusionError::Plan(format!(
+                        "table_at: {layer}.{table} is not a Delta table of this lake"
+                    )));
+                }
+                let mut t = lake.table(&layer, &table).await.map_err(external)?;
+                match as_of {
+                    AsOf::Version(v) => t.load_version(v as _).await,
+                    AsOf::Time(when) => t.load_with_datetime(when).await,
+                }
+                .map_err(|e| DataFusionError::Plan(format!("table_at: {layer}.{table}: {e}")))?;
+                t.table_provider().await
+            })
+        })
+        .join()
+        .map_err(|_| DataFusionError::Internal("table_at: the loading thread panicked".into()))?
+    }
+}
+
+fn parse_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// A layer of Delta tables. Tables are opened when a query names them, at their latest

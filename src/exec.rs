@@ -1,16 +1,20 @@
 //! Running SQL text against the lake: the single path every way of querying ends in
-//! (`joblake sql -c`, `-f`, and the REPL later). Statements are split by DataFusion's parser,
-//! planned one by one, checked against the read-only policy, executed and printed.
+//! (`joblake sql -c`, `-f`, and the REPL). Statements are split by DataFusion's parser,
+//! planned one by one, checked against the read-only policy, executed, and printed as their
+//! batches arrive.
 
 use std::io::Write;
 use std::time::Instant;
 
+use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::execution::context::SQLOptions;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::datafusion::sql::parser::DFParser;
 
 use crate::error::Result;
-use crate::output::{Format, TableStyle, write_batches};
+use futures::StreamExt;
+
+use crate::output::{Format, ResultWriter, TableStyle};
 
 /// How statements are run and shown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,9 +47,21 @@ pub async fn run_sql(
         let started = Instant::now();
         let state = ctx.state();
         let plan = state.statement_to_plan(statement).await?;
-        policy.verify_plan(&plan)?;
-        let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
-        total += write_batches(&batches, options.format, options.style, out)?;
+        policy.verify_plan(&plan).map_err(|e| {
+            DataFusionError::Plan(format!(
+                "{e}: the lake is read-only here; pass --allow-writes to change tables"
+            ))
+        })?;
+        let mut stream = ctx
+            .execute_logical_plan(plan)
+            .await?
+            .execute_stream()
+            .await?;
+        let mut writer = ResultWriter::new(stream.schema(), options.format, options.style);
+        while let Some(batch) = stream.next().await {
+            writer.write(&batch?, out)?;
+        }
+        total += writer.finish(out)?;
         if options.timing {
             writeln!(out, "Elapsed {:.3} s", started.elapsed().as_secs_f64()).ok();
         }

@@ -5,7 +5,8 @@
 //! and keeps what they saw; [`bronze`] lands postings, verbatim, in the lake ([`lake`]);
 //! [`transform`] runs the SQL models of `sql/` that build silver and gold Delta tables;
 //! [`warehouse`] mirrors gold into PostgreSQL or SQLite for BI tools; [`engine`] is the one
-//! place a DataFusion session is made; [`exec`] and [`output`] run and print queries; [`demo`]
+//! place a DataFusion session is made; [`exec`] and [`output`] run and print queries, and
+//! [`repl`] is the interactive shell over them; [`demo`]
 //! makes a realistic sample in the sources' native formats; [`pipeline`] chains the stages for
 //! the CLI; [`bench`] measures them against other tools.
 
@@ -20,6 +21,7 @@ pub mod ingest;
 pub mod lake;
 pub mod output;
 pub mod pipeline;
+pub mod repl;
 pub mod sources;
 pub mod transform;
 pub mod warehouse;

@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand};
 use comfy_table::{Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use joblake::bronze::FileSelection;
 use joblake::config::Config;
 use joblake::demo::DemoSpec;
 use joblake::exec::{ExecOptions, run_sql};
@@ -21,9 +20,9 @@ use joblake::ingest::{self, IngestOptions, IngestReport, SourceStatus};
 use joblake::lake::Lake;
 use joblake::output::{Format, TableStyle};
 use joblake::pipeline::{self, LandReport};
+use joblake::sources;
 use joblake::transform::{self, Project, RefreshOptions, RefreshReport};
 use joblake::warehouse::{MirrorOptions, MirrorReport};
-use joblake::{engine, sources};
 
 /// joblake: a lakehouse for job-market data (bronze JSON -> silver and gold Delta tables).
 #[derive(Parser)]
@@ -97,7 +96,8 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Run SQL against the lake (bronze.*, silver.*, gold.*, ref.*).
+    /// Run SQL against the lake (bronze.*, silver.*, gold.*, ref.*): -c/-f/piped statements,
+    /// or the interactive shell when stdin is a terminal.
     Sql {
         /// A statement (or several separated by `;`) to run; may be repeated.
         #[arg(short = 'c', long = "command")]
@@ -411,8 +411,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             allow_writes,
             timing,
         } => {
-            let ctx = engine::session(&lake, &project, FileSelection::All).await?;
-            transform::run::register_views(&ctx, &transform::model::load_models(&project)?).await?;
             // comfy-table measures the terminal itself; COLUMNS overrides it.
             let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
             let options = ExecOptions {
@@ -435,17 +433,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 scripts.push((f.display().to_string(), text));
             }
             if scripts.is_empty() {
-                // Piped input (`echo "SELECT 1;" | joblake sql`) is a script like any other.
                 if std::io::stdin().is_terminal() {
-                    anyhow::bail!(
-                        "nothing to run: give -c \"SQL\", -f FILE, or pipe statements on stdin (the interactive REPL comes in a later release)"
-                    );
+                    joblake::repl::run(lake, project, options).await?;
+                    return Ok(ExitCode::SUCCESS);
                 }
+                // Piped input (`echo "SELECT 1;" | joblake sql`) is a script like any other.
                 let mut text = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                     .context("reading statements from stdin")?;
                 scripts.push(("stdin".to_string(), text));
             }
+            let ctx = joblake::repl::sql_session(&lake, &project).await?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             for (origin, sql) in scripts {

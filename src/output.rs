@@ -1,11 +1,13 @@
 //! Printing query results: one [`Format`] enum, arrow's own CSV/JSON writers, comfy-table for
-//! terminals. Shared by `joblake sql` and (later) the REPL.
+//! terminals, streamed batch by batch ([`ResultWriter`]). Shared by `joblake sql` and the REPL.
 
 use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use deltalake::arrow::array::RecordBatch;
-use deltalake::arrow::datatypes::DataType;
+use std::sync::Arc;
+
+use deltalake::arrow::datatypes::{DataType, Schema, SchemaRef};
 use deltalake::arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use crate::error::{Error, Result};
@@ -61,106 +63,168 @@ pub fn write_batches(
     style: TableStyle,
     out: &mut dyn Write,
 ) -> Result<usize> {
-    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-    match format {
-        Format::Csv => {
-            let mut w = deltalake::arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(&mut *out);
-            for b in batches {
-                w.write(b)?;
-            }
-        }
-        Format::Json => {
-            let mut w = deltalake::arrow::json::ArrayWriter::new(&mut *out);
-            for b in batches {
-                w.write(b)?;
-            }
-            w.finish()?;
-            writeln!(out).map_err(io)?;
-        }
-        Format::Ndjson => {
-            let mut w = deltalake::arrow::json::LineDelimitedWriter::new(&mut *out);
-            for b in batches {
-                w.write(b)?;
-            }
-            w.finish()?;
-        }
-        Format::Markdown => {
-            let (header, cells, _) = render(batches, usize::MAX, usize::MAX)?;
-            writeln!(out, "| {} |", header.join(" | ")).map_err(io)?;
-            writeln!(out, "|{}", " --- |".repeat(header.len())).map_err(io)?;
-            for row in cells {
-                let row: Vec<String> = row.into_iter().map(|c| c.replace('|', "\\|")).collect();
-                writeln!(out, "| {} |", row.join(" | ")).map_err(io)?;
-            }
-        }
-        Format::Table => {
-            let (header, cells, numeric) = render(batches, style.max_rows, style.max_cell)?;
-            let mut t = Table::new();
-            t.load_style(presets::UTF8_FULL_CONDENSED);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-            if let Some(w) = style.width {
-                t.set_width(w);
-            }
-            t.set_header(header);
-            for row in cells {
-                t.add_row(row.into_iter().enumerate().map(|(i, c)| {
-                    let cell = Cell::new(c);
-                    if numeric[i] {
-                        cell.set_alignment(CellAlignment::Right)
-                    } else {
-                        cell
-                    }
-                }));
-            }
-            writeln!(out, "{t}").map_err(io)?;
-            if rows > style.max_rows {
-                writeln!(out, "{rows} rows ({} shown)", style.max_rows).map_err(io)?;
-            } else {
-                writeln!(out, "{rows} row{}", if rows == 1 { "" } else { "s" }).map_err(io)?;
-            }
-        }
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => Arc::new(Schema::empty()),
+    };
+    let mut writer = ResultWriter::new(schema, format, style);
+    for b in batches {
+        writer.write(b, out)?;
     }
-    Ok(rows)
+    writer.finish(out)
 }
 
-type Rendered = (Vec<String>, Vec<Vec<String>>, Vec<bool>);
+/// Prints a result as its batches arrive: CSV, JSON and Markdown rows are written at once;
+/// a table keeps only the rows it will show and counts the others, so a huge result is never
+/// held in memory to print 40 rows of it.
+pub struct ResultWriter {
+    schema: SchemaRef,
+    format: Format,
+    style: TableStyle,
+    rows: usize,
+    shown: Vec<Vec<String>>,
+}
 
-/// Column names, up to `max_rows` rows of cell text (NULL spelled out, long text cut), and
-/// which columns are numeric.
-fn render(batches: &[RecordBatch], max_rows: usize, max_cell: usize) -> Result<Rendered> {
-    let Some(first) = batches.first() else {
-        return Ok((Vec::new(), Vec::new(), Vec::new()));
-    };
-    let schema = first.schema();
-    let header = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let numeric = schema
-        .fields()
-        .iter()
-        .map(|f| f.data_type().is_numeric() || matches!(f.data_type(), DataType::Decimal128(..)))
-        .collect();
-    let options = FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    'batches: for b in batches {
-        let formatters = b
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        for r in 0..b.num_rows() {
-            if rows.len() >= max_rows {
-                break 'batches;
-            }
-            rows.push(
-                formatters
-                    .iter()
-                    .map(|f| truncate(&f.value(r).to_string(), max_cell))
-                    .collect(),
-            );
+impl ResultWriter {
+    /// A writer for results of `schema`.
+    pub fn new(schema: SchemaRef, format: Format, style: TableStyle) -> ResultWriter {
+        ResultWriter {
+            schema,
+            format,
+            style,
+            rows: 0,
+            shown: Vec::new(),
         }
     }
-    Ok((header, rows, numeric))
+
+    /// Writes (or keeps) one batch.
+    pub fn write(&mut self, batch: &RecordBatch, out: &mut dyn Write) -> Result<()> {
+        let first = self.rows == 0;
+        match self.format {
+            Format::Csv => {
+                let mut w = deltalake::arrow::csv::WriterBuilder::new()
+                    .with_header(first)
+                    .build(&mut *out);
+                w.write(batch)?;
+            }
+            Format::Ndjson => {
+                let mut w = deltalake::arrow::json::LineDelimitedWriter::new(&mut *out);
+                w.write(batch)?;
+                w.finish()?;
+            }
+            Format::Json => {
+                if batch.num_rows() > 0 {
+                    let mut buf = Vec::new();
+                    let mut w = deltalake::arrow::json::ArrayWriter::new(&mut buf);
+                    w.write(batch)?;
+                    w.finish()?;
+                    // `[{..},{..}]` of this batch joins the array the first batch opened.
+                    let inner = &buf[1..buf.len().saturating_sub(1)];
+                    out.write_all(if first { b"[" } else { b"," }).map_err(io)?;
+                    out.write_all(inner).map_err(io)?;
+                }
+            }
+            Format::Markdown => {
+                if first {
+                    let header: Vec<String> = self
+                        .schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect();
+                    writeln!(out, "| {} |", header.join(" | ")).map_err(io)?;
+                    writeln!(out, "|{}", " --- |".repeat(header.len())).map_err(io)?;
+                }
+                for row in cells(batch, usize::MAX, usize::MAX)? {
+                    let row: Vec<String> = row.into_iter().map(|c| c.replace('|', "\\|")).collect();
+                    writeln!(out, "| {} |", row.join(" | ")).map_err(io)?;
+                }
+            }
+            Format::Table => {
+                let room = self.style.max_rows.saturating_sub(self.shown.len());
+                if room > 0 {
+                    self.shown.extend(cells(batch, room, self.style.max_cell)?);
+                }
+            }
+        }
+        self.rows += batch.num_rows();
+        Ok(())
+    }
+
+    /// Ends the result (a table is printed now, with its row count); returns the rows.
+    pub fn finish(self, out: &mut dyn Write) -> Result<usize> {
+        match self.format {
+            Format::Json => {
+                let end: &[u8] = if self.rows == 0 { b"[]\n" } else { b"]\n" };
+                out.write_all(end).map_err(io)?;
+            }
+            Format::Markdown if self.rows == 0 => {
+                let header: Vec<String> = self
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
+                writeln!(out, "| {} |", header.join(" | ")).map_err(io)?;
+                writeln!(out, "|{}", " --- |".repeat(header.len())).map_err(io)?;
+            }
+            Format::Table => {
+                let numeric: Vec<bool> = self
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| {
+                        f.data_type().is_numeric()
+                            || matches!(f.data_type(), DataType::Decimal128(..))
+                    })
+                    .collect();
+                let mut t = Table::new();
+                t.load_style(presets::UTF8_FULL_CONDENSED);
+                t.set_content_arrangement(ContentArrangement::Dynamic);
+                if let Some(w) = self.style.width {
+                    t.set_width(w);
+                }
+                t.set_header(self.schema.fields().iter().map(|f| f.name().clone()));
+                for row in self.shown {
+                    t.add_row(row.into_iter().enumerate().map(|(i, c)| {
+                        let cell = Cell::new(c);
+                        if numeric.get(i).copied().unwrap_or(false) {
+                            cell.set_alignment(CellAlignment::Right)
+                        } else {
+                            cell
+                        }
+                    }));
+                }
+                writeln!(out, "{t}").map_err(io)?;
+                let rows = self.rows;
+                if rows > self.style.max_rows {
+                    writeln!(out, "{rows} rows ({} shown)", self.style.max_rows).map_err(io)?;
+                } else {
+                    writeln!(out, "{rows} row{}", if rows == 1 { "" } else { "s" }).map_err(io)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(self.rows)
+    }
+}
+
+/// Up to `max_rows` rows of `batch` as cell text: NULL spelled out, long text cut.
+fn cells(batch: &RecordBatch, max_rows: usize, max_cell: usize) -> Result<Vec<Vec<String>>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let formatters = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((0..batch.num_rows().min(max_rows))
+        .map(|r| {
+            formatters
+                .iter()
+                .map(|f| truncate(&f.value(r).to_string(), max_cell))
+                .collect()
+        })
+        .collect())
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -178,7 +242,6 @@ fn truncate(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use deltalake::arrow::array::{Int64Array, StringArray};
-    use std::sync::Arc;
 
     fn batch() -> RecordBatch {
         RecordBatch::try_from_iter(vec![

@@ -5,6 +5,7 @@ mod corpus;
 mod delta_readers;
 mod ingest;
 mod pipeline;
+mod repl;
 mod replay;
 mod sources;
 mod util;
