@@ -128,6 +128,27 @@ async fn a_session_queries_edits_completes_and_survives_errors_and_ctrl_c() {
         p.exp_string("1 row").expect("time travel answers");
         p.exp_string(PROMPT).expect("prompt");
 
+        // A display limit, results to a file, statements from a file.
+        p.send_line("\\pset maxrows 2").expect("send");
+        p.exp_string(PROMPT).expect("prompt");
+        p.send_line("SELECT * FROM gold.dim_job_family;").expect("send");
+        p.exp_regex(r"\d+ rows \(2 shown\)").expect("limit");
+        p.exp_string(PROMPT).expect("prompt");
+        let results = home_dir.join("out.csv");
+        let script = home_dir.join("script.sql");
+        std::fs::write(&script, "SELECT 'from a file' AS origin;").expect("script");
+        p.send_line("\\format csv").expect("send");
+        p.exp_string(PROMPT).expect("prompt");
+        p.send_line(&format!("\\o {}", results.display())).expect("send");
+        p.exp_string(PROMPT).expect("prompt");
+        p.send_line(&format!("\\i {}", script.display())).expect("send");
+        p.exp_string(PROMPT).expect("prompt");
+        p.send_line("\\o").expect("send");
+        p.exp_string("terminal").expect("back");
+        p.exp_string(PROMPT).expect("prompt");
+        let written = std::fs::read_to_string(&results).expect("results file");
+        assert_eq!(written, "origin\nfrom a file\n");
+
         p.send_line("\\q").expect("send");
         p.exp_eof().expect("exits");
     })
@@ -187,4 +208,36 @@ fn piped_statements_give_plain_output_for_scripts() {
     let text = String::from_utf8_lossy(&out);
     assert_eq!(text, "one\n1\nletter\na\n");
     assert!(!text.contains(PROMPT) && !text.contains('\u{1b}'));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_and_explain_analyze_show_plans() {
+    let t = demo_lake().await;
+    let run = |sql: &str| {
+        let out = assert_cmd::Command::cargo_bin("joblake")
+            .expect("binary")
+            .args([
+                "--lake",
+                &t.dir.path().to_string_lossy(),
+                "sql",
+                "--maxrows",
+                "0",
+            ])
+            .env_remove("RUST_LOG")
+            .write_stdin(sql)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8_lossy(&out).to_string()
+    };
+    let plan = run("EXPLAIN SELECT count(*) FROM gold.fact_job_posting WHERE remote;");
+    assert!(
+        plan.contains("logical_plan") && plan.contains("physical_plan"),
+        "{plan}"
+    );
+    let analyzed =
+        run("EXPLAIN ANALYZE SELECT job_family, count(*) FROM silver.job_postings GROUP BY 1;");
+    assert!(analyzed.contains("output_rows"), "{analyzed}");
 }
