@@ -82,6 +82,8 @@ pub struct ResultWriter {
     format: Format,
     style: TableStyle,
     rows: usize,
+    /// Something (a header, an opening bracket) was written.
+    started: bool,
     shown: Vec<Vec<String>>,
 }
 
@@ -93,19 +95,21 @@ impl ResultWriter {
             format,
             style,
             rows: 0,
+            started: false,
             shown: Vec::new(),
         }
     }
 
     /// Writes (or keeps) one batch.
     pub fn write(&mut self, batch: &RecordBatch, out: &mut dyn Write) -> Result<()> {
-        let first = self.rows == 0;
+        let first = !self.started;
         match self.format {
             Format::Csv => {
                 let mut w = deltalake::arrow::csv::WriterBuilder::new()
                     .with_header(first)
                     .build(&mut *out);
                 w.write(batch)?;
+                self.started = true;
             }
             Format::Ndjson => {
                 let mut w = deltalake::arrow::json::LineDelimitedWriter::new(&mut *out);
@@ -122,18 +126,12 @@ impl ResultWriter {
                     let inner = &buf[1..buf.len().saturating_sub(1)];
                     out.write_all(if first { b"[" } else { b"," }).map_err(io)?;
                     out.write_all(inner).map_err(io)?;
+                    self.started = true;
                 }
             }
             Format::Markdown => {
                 if first {
-                    let header: Vec<String> = self
-                        .schema
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect();
-                    writeln!(out, "| {} |", header.join(" | ")).map_err(io)?;
-                    writeln!(out, "|{}", " --- |".repeat(header.len())).map_err(io)?;
+                    self.markdown_header(out)?;
                 }
                 for row in cells(batch, usize::MAX, usize::MAX)? {
                     let row: Vec<String> = row.into_iter().map(|c| c.replace('|', "\\|")).collect();
@@ -151,23 +149,27 @@ impl ResultWriter {
         Ok(())
     }
 
+    fn markdown_header(&mut self, out: &mut dyn Write) -> Result<()> {
+        let names: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        writeln!(out, "| {} |", names.join(" | ")).map_err(io)?;
+        writeln!(out, "|{}", " --- |".repeat(names.len())).map_err(io)?;
+        self.started = true;
+        Ok(())
+    }
+
     /// Ends the result (a table is printed now, with its row count); returns the rows.
-    pub fn finish(self, out: &mut dyn Write) -> Result<usize> {
+    pub fn finish(mut self, out: &mut dyn Write) -> Result<usize> {
         match self.format {
             Format::Json => {
-                let end: &[u8] = if self.rows == 0 { b"[]\n" } else { b"]\n" };
+                let end: &[u8] = if self.started { b"]\n" } else { b"[]\n" };
                 out.write_all(end).map_err(io)?;
             }
-            Format::Markdown if self.rows == 0 => {
-                let header: Vec<String> = self
-                    .schema
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().clone())
-                    .collect();
-                writeln!(out, "| {} |", header.join(" | ")).map_err(io)?;
-                writeln!(out, "|{}", " --- |".repeat(header.len())).map_err(io)?;
-            }
+            Format::Markdown if !self.started => self.markdown_header(out)?,
             Format::Table => {
                 let numeric: Vec<bool> = self
                     .schema
@@ -285,6 +287,32 @@ mod tests {
         let mut out = Vec::new();
         write_batches(&[batch()], Format::Table, TableStyle::default(), &mut out).expect("written");
         assert!(String::from_utf8_lossy(&out).contains("NULL"));
+    }
+
+    #[test]
+    fn empty_batches_write_one_header() {
+        let empty = batch().slice(0, 0);
+        for (format, expect) in [
+            (Format::Csv, "n,s\n1,a|b\n,x\n"),
+            (Format::Json, "[{\"n\":1,\"s\":\"a|b\"},{\"s\":\"x\"}]\n"),
+            (
+                Format::Markdown,
+                "| n | s |\n| --- | --- |\n| 1 | a\\|b |\n| NULL | x |\n",
+            ),
+        ] {
+            let mut out = Vec::new();
+            write_batches(
+                &[empty.clone(), batch(), empty.clone()],
+                format,
+                TableStyle::default(),
+                &mut out,
+            )
+            .expect("written");
+            assert_eq!(String::from_utf8_lossy(&out), expect, "{format:?}");
+        }
+        let mut out = Vec::new();
+        write_batches(&[empty], Format::Json, TableStyle::default(), &mut out).expect("written");
+        assert_eq!(out, b"[]\n");
     }
 
     #[test]
