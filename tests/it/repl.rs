@@ -113,6 +113,23 @@ async fn a_session_queries_edits_completes_and_survives_errors_and_ctrl_c() {
         p.exp_string("1 row").expect("one row");
         p.exp_string(PROMPT).expect("prompt");
 
+        // Tab completes a column of a table the statement names.
+        p.send("SELECT job_family AS completed FROM gold.dim_job_family WHERE job_family_na")
+            .expect("send");
+        p.send("\t").expect("tab");
+        p.send_line(" IS NOT NULL ORDER BY 1 LIMIT 1;").expect("send");
+        p.exp_string("completed").expect("the completed column answered");
+        p.exp_string("1 row").expect("one row");
+        p.exp_string(PROMPT).expect("prompt");
+
+        // Help and \refresh.
+        p.send_line("\\?").expect("send");
+        p.exp_string("\\timing").expect("help lists the commands");
+        p.exp_string(PROMPT).expect("prompt");
+        p.send_line("\\refresh").expect("send");
+        p.exp_string("Lake re-read").expect("refreshed");
+        p.exp_string(PROMPT).expect("prompt");
+
         // Ctrl-C cancels a long query, not the shell.
         p.send_line("SELECT count(*) FROM range(0, 100000000000);").expect("send");
         std::thread::sleep(std::time::Duration::from_millis(1500));
