@@ -19,7 +19,6 @@ mod sqlite;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use deltalake::arrow::array::RecordBatch;
 use deltalake::datafusion::execution::SendableRecordBatchStream;
 use deltalake::datafusion::prelude::SessionContext;
 use include_dir::{Dir, include_dir};
@@ -299,12 +298,12 @@ async fn plan(
 ) -> Result<(Vec<Load>, Vec<TableMirror>)> {
     let mut current = Vec::new();
     for table in STAR.iter().chain(AGGREGATES.iter()) {
-        if !lake.is_table("gold", table).await? {
+        // `Lake::table` looks for the log first: an unloaded table has no version.
+        let Some(version) = lake.table("gold", table).await?.version() else {
             return Err(Error::Warehouse(format!(
                 "gold.{table} does not exist in the lake: run `joblake refresh` first"
             )));
-        }
-        let version = lake.table("gold", table).await?.version().unwrap_or(0);
+        };
         current.push((table.to_string(), version));
     }
     let changed = |t: &str, v: u64| full || held.get(t) != Some(&v);
@@ -371,9 +370,4 @@ pub async fn mirror(
         swap_seconds,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// Converts a batch's rows count to u64.
-pub(crate) fn rows(batch: &RecordBatch) -> u64 {
-    batch.num_rows() as u64
 }

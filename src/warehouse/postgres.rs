@@ -108,7 +108,7 @@ async fn stage(conn: &mut PgConnection, ctx: &SessionContext, table: &str) -> Re
     // On any error the copy is dropped, which sends CopyFail: the staging table stays empty.
     while let Some(batch) = stream.next().await {
         let batch = batch?;
-        rows += super::rows(&batch);
+        rows += batch.num_rows() as u64;
         pgcopy::encode(&batch, &types, &mut buf)
             .map_err(|e| Error::Warehouse(format!("encoding gold.{table}: {e}")))?;
         if buf.len() >= CHUNK {

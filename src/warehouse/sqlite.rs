@@ -121,7 +121,7 @@ async fn stage(conn: &mut SqliteConnection, ctx: &SessionContext, table: &str) -
     let mut rows = 0;
     while let Some(batch) = stream.next().await {
         let batch = batch?;
-        rows += super::rows(&batch);
+        rows += batch.num_rows() as u64;
         let cols = batch
             .columns()
             .iter()
