@@ -274,6 +274,22 @@ struct EnvelopeIn<'a> {
 /// Decodes one bronze file (gzipped or not) into a batch of [`SCHEMA`]. A line that is not a
 /// valid envelope becomes a row with `parse_error` set; blank lines are not records.
 pub fn decode(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
+    let batch = decode_envelopes(file, raw)?;
+    RECORDS_DECODED.fetch_add(
+        batch.num_rows() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    Ok(batch)
+}
+
+/// Envelopes decoded by this process so far (the run log's "rows in" of a refresh).
+pub fn records_decoded() -> u64 {
+    RECORDS_DECODED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static RECORDS_DECODED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn decode_envelopes(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
     let mut plain;
     let text: &[u8] = if file.relative.ends_with(".gz") {
         plain = Vec::with_capacity(raw.len() * 6);

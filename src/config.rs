@@ -9,6 +9,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::maintain::MaintainSettings;
+use crate::runs::meter::EnergyModel;
+use crate::schedule::ScheduleSettings;
 use crate::sources::http::HttpSettings;
 
 /// Validated settings shared by every subcommand.
@@ -29,6 +32,12 @@ pub struct Config {
     pub http: HttpSettings,
     /// Sources to ingest from (`[sources.<name>]`); empty means the built-in list.
     pub sources: BTreeMap<String, serde_json::Value>,
+    /// Jobs, cron expressions, leases and the metrics endpoint (`[schedule]`).
+    pub schedule: ScheduleSettings,
+    /// Maintenance: compaction, vacuum retention, bronze retention (`[maintain]`).
+    pub maintain: MaintainSettings,
+    /// The power model of the run log's energy estimate (`[energy]`).
+    pub energy: EnergyModel,
 }
 
 impl Default for Config {
@@ -40,6 +49,9 @@ impl Default for Config {
             warehouse: None,
             http: HttpSettings::default(),
             sources: BTreeMap::new(),
+            schedule: ScheduleSettings::default(),
+            maintain: MaintainSettings::default(),
+            energy: EnergyModel::default(),
         }
     }
 }

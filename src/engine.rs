@@ -76,6 +76,11 @@ pub async fn session(
     for layer in DELTA_LAYERS {
         catalog.register_schema(layer, Arc::new(DeltaSchema::new(lake.clone(), layer)))?;
     }
+    // The run log and the audit trail: `meta.runs`, `meta.run_steps`, `meta.audit`.
+    catalog.register_schema(
+        crate::meta::SCHEMA,
+        Arc::new(DeltaSchema::new(lake.clone(), crate::meta::DIR)),
+    )?;
     let reference = Arc::new(MemorySchemaProvider::new());
     for (name, table) in project.reference_tables()? {
         reference.register_table(name, table)?;

@@ -9,7 +9,13 @@
 //! [`repl`] is the interactive shell over them; [`demo`]
 //! makes a realistic sample in the sources' native formats; [`pipeline`] chains the stages for
 //! the CLI; [`bench`] measures them against other tools.
+//!
+//! Operations: [`runs`] executes a job's steps (ingest → refresh → tests → mirror, or
+//! maintenance) and logs each run with its cost in [`meta`] tables; [`schedule`] runs the jobs
+//! on their cron under leases kept in the lake; [`audit`] records every change; [`maintain`]
+//! compacts, checkpoints and vacuums the tables.
 
+pub mod audit;
 pub mod bench;
 pub mod bronze;
 pub mod config;
@@ -19,9 +25,13 @@ pub mod error;
 pub mod exec;
 pub mod ingest;
 pub mod lake;
+pub mod maintain;
+pub mod meta;
 pub mod output;
 pub mod pipeline;
 pub mod repl;
+pub mod runs;
+pub mod schedule;
 pub mod sources;
 pub mod transform;
 pub mod warehouse;

@@ -18,8 +18,12 @@ use joblake::demo::DemoSpec;
 use joblake::exec::{ExecOptions, run_sql};
 use joblake::ingest::{self, IngestOptions, IngestReport, SourceStatus};
 use joblake::lake::Lake;
+use joblake::maintain::MaintainReport;
 use joblake::output::{Format, TableStyle};
 use joblake::pipeline::{self, LandReport};
+use joblake::runs::log::RunRecord;
+use joblake::runs::{self, RunContext, Trigger, steps};
+use joblake::schedule::lease;
 use joblake::sources;
 use joblake::transform::{self, Project, RefreshOptions, RefreshReport};
 use joblake::warehouse::{MirrorOptions, MirrorReport};
@@ -137,6 +141,42 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Run a job once, now: `pipeline` (ingest -> refresh -> data tests -> mirror) by default.
+    /// Logged in meta.runs; refuses to start while the job runs elsewhere.
+    Run {
+        /// The job (`[schedule.jobs.<name>]`; built in: pipeline, maintain).
+        #[arg(default_value = "pipeline")]
+        job: String,
+        /// Print the run record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the jobs on their cron until stopped (SIGTERM or Ctrl-C: the running steps finish
+    /// first). Serves health and Prometheus metrics on localhost.
+    Schedule {
+        /// Schedule only these jobs (repeatable; default: all enabled jobs).
+        #[arg(long = "job")]
+        jobs: Vec<String>,
+    },
+    /// Show the last runs from the run log (meta.runs), newest first.
+    Runs {
+        /// How many runs.
+        #[arg(long, default_value_t = 10)]
+        last: usize,
+        /// Only this job's runs.
+        #[arg(long)]
+        job: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Compact small files, write checkpoints and vacuum old files of every Delta table, then
+    /// apply the bronze retention (`[maintain]`).
+    Maintain {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the tables of each layer with rows, Delta version and last refresh time.
     Tables,
     /// Run the data tests over the lake as it is.
@@ -220,6 +260,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let landing = spinner(quiet, "generating and landing the demo sample");
             let reports = pipeline::land_demo(&lake, &spec).await?;
+            steps::audit_land(&lake, &reports).await?;
             landing.finish_and_clear();
             if !quiet {
                 print_land_summary(&reports);
@@ -241,7 +282,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .unwrap_or_else(|| joblake::warehouse::default_url(&lake));
             let mirroring = spinner(quiet, "mirroring gold into the warehouse");
             let mirrored =
-                joblake::warehouse::mirror(&lake, &project, &url, MirrorOptions::default()).await?;
+                steps::mirror(&lake, &project, &url, MirrorOptions::default(), None).await?;
             mirroring.finish_and_clear();
             if !quiet {
                 print_mirror(&mirrored);
@@ -258,6 +299,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Land { source, files } => {
             let report = pipeline::land_paths(&lake, &source, &files).await?;
+            steps::audit_land(&lake, &[(source.clone(), report.clone())]).await?;
             print_land(&source, &report, quiet);
             Ok(if report.refused.is_empty() {
                 ExitCode::SUCCESS
@@ -293,7 +335,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 secrets: sources::Secrets::default(),
             };
             let spinner = spinner(quiet || json, "fetching");
-            let report = ingest::ingest(&lake, &config.http, &config.sources, &options).await?;
+            let ctx = run_context(&lake, &project, &config, options.cancel.clone());
+            let report = steps::ingest(&ctx, &options, None).await?;
             spinner.finish_and_clear();
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -315,8 +358,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .or(config.warehouse.clone())
                 .unwrap_or_else(|| joblake::warehouse::default_url(&lake));
             let spinner = spinner(quiet || json, "mirroring gold into the warehouse");
-            let report =
-                joblake::warehouse::mirror(&lake, &project, &url, MirrorOptions { full }).await?;
+            let report = steps::mirror(&lake, &project, &url, MirrorOptions { full }, None).await?;
             spinner.finish_and_clear();
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -454,6 +496,106 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run { job, json } => {
+            let jobs = config.schedule.jobs();
+            let spec = runs::job(&jobs, &job)?.clone();
+            let stop = stop_on_signals();
+            let ctx = run_context(&lake, &project, &config, stop);
+            let run_id = joblake::bronze::new_run_id();
+            let ttl = config.schedule.lease_ttl;
+            let guard = match lease::try_acquire(&lake, &job, ttl, None, Some(&run_id)).await? {
+                lease::Acquired::Held { guard, lost } => {
+                    if let Some(lost) = lost {
+                        eprintln!(
+                            "warning: {} died while running {job} (run {}); its lease expired",
+                            lost.holder,
+                            lost.run_id.as_deref().unwrap_or("?")
+                        );
+                        runs::record_lost(&lake, &job, &lost).await?;
+                    }
+                    guard
+                }
+                lease::Acquired::Busy(h) | lease::Acquired::SlotTaken(h) => {
+                    anyhow::bail!(
+                        "job {job} is already running: {} holds it since {} (run {}); its lease expires at {} unless renewed",
+                        h.holder,
+                        h.acquired_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        h.run_id.as_deref().unwrap_or("?"),
+                        h.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
+                    );
+                }
+            };
+            let spinner = spinner(quiet || json, &format!("{job}: starting"));
+            let result = runs::execute(&ctx, &job, &spec, Trigger::Manual, 1, &run_id, &|step| {
+                spinner.set_message(format!("{job}: {step}"));
+            })
+            .await;
+            spinner.finish_and_clear();
+            guard.release().await?;
+            let run = result?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&run_json(&run))?);
+            } else if !quiet {
+                print_run(&run);
+            }
+            Ok(match run.status.as_str() {
+                "succeeded" | "partial" => ExitCode::SUCCESS,
+                // Stopped by a signal between steps, as shells report it.
+                "cancelled" => ExitCode::from(130),
+                _ => ExitCode::FAILURE,
+            })
+        }
+        Command::Schedule { jobs } => {
+            let stop = stop_on_signals();
+            let ctx = run_context(&lake, &project, &config, stop);
+            joblake::schedule::run(ctx, &jobs).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs { last, job, format } => {
+            if !lake.is_table(joblake::meta::DIR, runs::log::RUNS).await? {
+                println!(
+                    "No run logged in {} yet: `joblake run` or `joblake schedule` log theirs.",
+                    lake.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let filter = match &job {
+                Some(j) => format!("WHERE job = '{}'", j.replace('\'', "''")),
+                None => String::new(),
+            };
+            let sql = include_str!("../sql/reports/recent_runs.sql")
+                .replace("{filter}", &filter)
+                .replace("{limit}", &last.to_string());
+            let ctx = joblake::repl::sql_session(&lake, &project).await?;
+            let options = ExecOptions {
+                format,
+                style: TableStyle {
+                    max_rows: usize::MAX,
+                    width: std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()),
+                    ..TableStyle::default()
+                },
+                allow_writes: false,
+                timing: false,
+            };
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            run_sql(&ctx, &sql, &options, &mut out).await?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Maintain { json } => {
+            let ctx = run_context(&lake, &project, &config, stop_on_signals());
+            let spinner = spinner(quiet || json, "compacting, checkpointing, vacuuming");
+            let report = steps::maintain(&ctx).await;
+            spinner.finish_and_clear();
+            let report = report?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if !quiet {
+                print_maintain(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Tables => {
             let tables = pipeline::tables(&lake, &project).await?;
             if tables.is_empty() {
@@ -488,12 +630,57 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn refresh(lake: &Lake, project: &Project, full: bool, quiet: bool) -> Result<RefreshReport> {
     let spinner = spinner(quiet, "refreshing");
-    let report = transform::refresh(lake, project, &RefreshOptions { full }, &|step| {
+    let report = steps::refresh(lake, project, &RefreshOptions { full }, None, &|step| {
         spinner.set_message(format!("refreshing {step}"));
     })
     .await;
     spinner.finish_and_clear();
-    Ok(report?)
+    Ok(report?.0)
+}
+
+/// Everything a run or a step needs, from the command line's lake and configuration.
+fn run_context(
+    lake: &Lake,
+    project: &Project,
+    config: &Config,
+    stop: Arc<AtomicBool>,
+) -> RunContext {
+    RunContext {
+        lake: lake.clone(),
+        project: project.clone(),
+        config: config.clone(),
+        stop,
+        secrets: sources::Secrets::default(),
+    }
+}
+
+/// A flag set by the first SIGTERM or Ctrl-C (the running step finishes, the rest is
+/// skipped); a second one exits at once, which is safe: every commit is atomic.
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("warning: SIGTERM will not stop gracefully: {e}");
+                    return;
+                }
+            };
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            if flag.swap(true, Ordering::SeqCst) {
+                eprintln!("stopping now");
+                std::process::exit(130);
+            }
+            eprintln!("stopping: the running step finishes first (signal again to stop now)");
+        }
+    });
+    stop
 }
 
 fn spinner(quiet: bool, message: &str) -> ProgressBar {
@@ -601,6 +788,100 @@ fn print_ingest(r: &IngestReport, dry_run: bool) {
         r.new_postings(),
         r.seconds,
         r.run_id
+    );
+}
+
+fn print_run(run: &RunRecord) {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "step", "status", "rows in", "rows out", "seconds", "cpu s", "peak MB", "Wh", "note",
+    ]);
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for s in &run.steps {
+        t.add_row(vec![
+            s.step.clone(),
+            s.status.clone(),
+            opt(s.rows_in),
+            opt(s.rows_out),
+            format!("{:.2}", s.wall_seconds),
+            s.cpu_seconds.map(|c| format!("{c:.2}")).unwrap_or_default(),
+            s.peak_memory_bytes
+                .map(|b| format!("{:.0}", b as f64 / 1e6))
+                .unwrap_or_default(),
+            format!("{:.4}", s.energy_wh),
+            s.error.as_deref().map(short).unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
+    if let Some(e) = &run.error {
+        println!("{}: {e}", run.failed_step.as_deref().unwrap_or("stopped"));
+    }
+    println!(
+        "{} run {} {} in {:.1} s: {:.1} CPU s, estimated {:.4} Wh and {:.3} g CO2e{}",
+        run.job,
+        run.run_id,
+        run.status,
+        run.wall_seconds,
+        run.cpu_seconds.unwrap_or(0.0),
+        run.energy_wh,
+        run.co2e_g,
+        run.failed_step
+            .as_ref()
+            .map(|s| format!("; failed at {s}"))
+            .unwrap_or_default()
+    );
+}
+
+/// The first line of a message, cut at 60 characters, for a table cell.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+/// A run with its steps, for `--json`.
+fn run_json(run: &RunRecord) -> serde_json::Value {
+    let mut v = serde_json::to_value(run).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "steps".into(),
+            serde_json::to_value(&run.steps).unwrap_or_default(),
+        );
+    }
+    v
+}
+
+fn print_maintain(r: &MaintainReport) {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "table",
+        "files before",
+        "files after",
+        "MB",
+        "vacuumed",
+        "seconds",
+    ]);
+    for m in &r.tables {
+        t.add_row(vec![
+            m.table.clone(),
+            m.files_before.to_string(),
+            m.files_after.to_string(),
+            format!("{:.1}", m.bytes_after as f64 / 1e6),
+            m.vacuumed_files.to_string(),
+            format!("{:.2}", m.seconds),
+        ]);
+    }
+    println!("{t}");
+    let (before, after) = r.files();
+    println!(
+        "{} tables: {before} data files -> {after}; {} bronze files expired; {:.1} s",
+        r.tables.len(),
+        r.bronze_expired,
+        r.seconds
     );
 }
 

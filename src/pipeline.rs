@@ -19,7 +19,7 @@ use crate::transform::Project;
 pub type RawFile = (String, Vec<u8>);
 
 /// What `land` did, file by file.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct LandReport {
     /// Run id shared by the files landed together.
     pub run_id: String,

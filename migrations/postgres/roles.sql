@@ -44,5 +44,12 @@ GRANT SELECT ON ALL TABLES IN SCHEMA gold TO joblake_reader;
 -- Tables and views the loader creates later (new migrations) are readable too.
 ALTER DEFAULT PRIVILEGES FOR ROLE joblake_loader IN SCHEMA gold
     GRANT SELECT ON TABLES TO joblake_reader;
+-- The run log (migration 0003): readable by BI tools too.
+CREATE SCHEMA IF NOT EXISTS meta AUTHORIZATION joblake_loader;
+ALTER SCHEMA meta OWNER TO joblake_loader;
+GRANT USAGE ON SCHEMA meta TO joblake_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA meta TO joblake_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE joblake_loader IN SCHEMA meta
+    GRANT SELECT ON TABLES TO joblake_reader;
 ALTER ROLE joblake_reader SET default_transaction_read_only = on;
 ALTER ROLE joblake_reader SET search_path = gold;

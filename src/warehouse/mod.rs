@@ -14,7 +14,10 @@
 
 mod pgcopy;
 mod postgres;
+mod runs;
 mod sqlite;
+
+pub use runs::mirror_runs;
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -75,7 +75,7 @@ fn read(dir: &Path, file: &str) -> Vec<u8> {
 }
 
 /// A small Remotive response of our own with `n` jobs.
-fn remotive_page(ids: std::ops::Range<u32>) -> String {
+pub(crate) fn remotive_page(ids: std::ops::Range<u32>) -> String {
     let jobs: Vec<String> = ids
         .map(|i| {
             format!(
@@ -691,7 +691,7 @@ next_selector = "a[rel=next]"
 }
 
 /// An Arbeitnow page of our own: jobs `ids`, and a next link unless it is the last page.
-fn arbeitnow_page(ids: std::ops::Range<u32>, last: bool) -> String {
+pub(crate) fn arbeitnow_page(ids: std::ops::Range<u32>, last: bool) -> String {
     let jobs: Vec<String> = ids
         .map(|i| {
             format!(

@@ -1,0 +1,378 @@
+//! Runs: one execution of a job's steps (ingest → refresh → data tests → mirror, or
+//! maintain), measured, audited and logged in `_meta/runs`. `joblake run` starts one by hand;
+//! the scheduler ([`crate::schedule`]) starts them on their cron.
+//!
+//! A step that fails stops the steps that depend on it (they are logged as skipped, with
+//! why), and the run's status names the failed step. A stop request (SIGTERM, Ctrl-C) lets the
+//! running step finish — ingest lands what it fetched, a refresh completes its tables and data
+//! tests, a mirror its swap — and skips the rest.
+
+pub mod log;
+pub mod meter;
+pub mod steps;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+use crate::maintain::duration_serde;
+use crate::schedule::lease;
+use crate::transform::Project;
+use log::{RunRecord, StepRecord};
+use meter::Snapshot;
+
+/// A step of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    /// Fetch from the configured sources into bronze.
+    Ingest,
+    /// Run the models: bronze → silver → gold (always followed by the data tests).
+    Refresh,
+    /// The data tests (after a refresh, they are the refresh's own).
+    Test,
+    /// Mirror gold (and the run log) into the warehouse.
+    Mirror,
+    /// Compaction, checkpoints, vacuum, bronze retention.
+    Maintain,
+}
+
+impl Step {
+    /// The step's name in configs and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Ingest => "ingest",
+            Step::Refresh => "refresh",
+            Step::Test => "test",
+            Step::Mirror => "mirror",
+            Step::Maintain => "maintain",
+        }
+    }
+
+    /// The steps whose failure stops this one (when they are in the same job).
+    fn depends_on(self) -> &'static [Step] {
+        match self {
+            Step::Ingest | Step::Maintain => &[],
+            Step::Refresh => &[Step::Ingest],
+            Step::Test => &[Step::Refresh],
+            Step::Mirror => &[Step::Test, Step::Refresh],
+        }
+    }
+}
+
+/// A job: steps run together, on a cron when scheduled (`[schedule.jobs.<name>]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    /// Cron expression, 5 fields (minute precision) or 6 (seconds first), or `@hourly`,
+    /// `@daily`...; evaluated in UTC.
+    pub cron: String,
+    /// Steps in order.
+    pub steps: Vec<Step>,
+    /// Attempts after a failed one, within the same slot.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Wait before a retry (doubled after each failed attempt).
+    #[serde(default = "default_retry_delay", with = "duration_serde")]
+    pub retry_delay: Duration,
+    /// Sources its ingest step runs (empty: every enabled source), e.g. the APIs hourly and
+    /// the scraped boards daily as two jobs.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Set to false to keep a job in the file without running it.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_retries() -> u32 {
+    2
+}
+fn default_retry_delay() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_true() -> bool {
+    true
+}
+
+/// The jobs used when `joblake.toml` defines none: the pipeline every hour at :05, the
+/// maintenance every night at 03:30 UTC.
+pub fn default_jobs() -> BTreeMap<String, JobSpec> {
+    let job = |cron: &str, steps: Vec<Step>| JobSpec {
+        cron: cron.to_string(),
+        steps,
+        retries: default_retries(),
+        retry_delay: default_retry_delay(),
+        sources: Vec::new(),
+        enabled: true,
+    };
+    BTreeMap::from([
+        (
+            "pipeline".to_string(),
+            job(
+                "5 * * * *",
+                vec![Step::Ingest, Step::Refresh, Step::Test, Step::Mirror],
+            ),
+        ),
+        (
+            "maintain".to_string(),
+            job("30 3 * * *", vec![Step::Maintain]),
+        ),
+    ])
+}
+
+/// How the run was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// `joblake run`.
+    Manual,
+    /// The scheduler, for the cron slot given.
+    Scheduled(chrono::DateTime<Utc>),
+}
+
+impl Trigger {
+    fn name(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled(_) => "scheduled",
+        }
+    }
+
+    fn slot(self) -> Option<chrono::DateTime<Utc>> {
+        match self {
+            Trigger::Manual => None,
+            Trigger::Scheduled(slot) => Some(slot),
+        }
+    }
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// The lake.
+    pub lake: Lake,
+    /// The SQL models.
+    pub project: Project,
+    /// The configuration (sources, warehouse, energy model, maintenance, leases).
+    pub config: Config,
+    /// Set to stop after the running step.
+    pub stop: Arc<AtomicBool>,
+    /// Sources' credentials.
+    pub secrets: crate::sources::Secrets,
+}
+
+/// Runs `job`'s steps once and logs the run. Errors of a step are recorded in the run, not
+/// returned: the result is an error only when the run could not be logged at all.
+pub async fn execute(
+    ctx: &RunContext,
+    job_name: &str,
+    job: &JobSpec,
+    trigger: Trigger,
+    attempt: u32,
+    run_id: &str,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<RunRecord> {
+    let started_at = Utc::now();
+    let run_started = std::time::Instant::now();
+    let mut run = RunRecord {
+        run_id: run_id.to_string(),
+        job: job_name.to_string(),
+        trigger: trigger.name().to_string(),
+        attempt: i64::from(attempt),
+        slot: trigger.slot(),
+        host: format!("{} pid {}", meter::host_name(), std::process::id()),
+        user: meter::user_name(),
+        started_at,
+        ended_at: started_at,
+        status: "succeeded".to_string(),
+        failed_step: None,
+        error: None,
+        rows_in: None,
+        rows_out: None,
+        bytes_read: None,
+        bytes_written: None,
+        wall_seconds: 0.0,
+        cpu_seconds: None,
+        peak_memory_bytes: None,
+        energy_wh: 0.0,
+        co2e_g: 0.0,
+        steps: Vec::new(),
+    };
+    let mut steps = job.steps.clone();
+    // The data tests are part of every refresh: log them as their own step.
+    if let Some(i) = steps.iter().position(|s| *s == Step::Refresh)
+        && !steps.contains(&Step::Test)
+    {
+        steps.insert(i + 1, Step::Test);
+    }
+    let model = &ctx.config.energy;
+    let mut outcomes: BTreeMap<&'static str, &'static str> = BTreeMap::new();
+    let mut pending_tests: Option<Box<steps::StepDone>> = None;
+    for (i, step) in steps.iter().copied().enumerate() {
+        let mut record = StepRecord {
+            run_id: run_id.to_string(),
+            job: job_name.to_string(),
+            position: i as i64 + 1,
+            step: step.name().to_string(),
+            status: "succeeded".to_string(),
+            error: None,
+            started_at: Utc::now(),
+            ended_at: Utc::now(),
+            rows_in: None,
+            rows_out: None,
+            bytes_read: None,
+            bytes_written: None,
+            wall_seconds: 0.0,
+            cpu_seconds: None,
+            peak_memory_bytes: None,
+            energy_wh: 0.0,
+            co2e_g: 0.0,
+            detail: None,
+        };
+        let blocked = step
+            .depends_on()
+            .iter()
+            .find(|d| matches!(outcomes.get(d.name()), Some(&"failed") | Some(&"skipped")));
+        // The tests of a refresh that ran are always logged: they ran with it.
+        let stopping =
+            ctx.stop.load(Ordering::SeqCst) && !(step == Step::Test && pending_tests.is_some());
+        if let Some(dep) = blocked {
+            record.status = "skipped".to_string();
+            record.error = Some(format!("{} {}", dep.name(), outcomes[dep.name()]));
+        } else if stopping {
+            record.status = "skipped".to_string();
+            record.error = Some("stopped by a signal before it started".to_string());
+            if run.status == "succeeded" {
+                run.status = "cancelled".to_string();
+                run.error = Some("stopped by a signal".to_string());
+            }
+        } else {
+            progress(step.name());
+            let snapshot = Snapshot::take();
+            let result = match (step, pending_tests.take()) {
+                (Step::Test, Some(done)) => Ok(*done),
+                (Step::Test, None) => steps::test(ctx).await,
+                _ => {
+                    steps::run(ctx, job, step, run_id, &|what: &str| {
+                        progress(&format!("{} {what}", step.name()))
+                    })
+                    .await
+                }
+            };
+            let usage = snapshot.usage();
+            match result {
+                Ok(mut done) => {
+                    record.set_usage(done.usage.as_ref().unwrap_or(&usage), model);
+                    record.rows_in = done.rows_in;
+                    record.rows_out = done.rows_out;
+                    record.detail = done.detail.take();
+                    if let Some(problem) = done.failure.take() {
+                        record.status = "failed".to_string();
+                        record.error = Some(problem);
+                    } else if let Some(partial) = done.partial.take() {
+                        record.status = "partial".to_string();
+                        record.error = Some(partial);
+                        if run.status == "succeeded" {
+                            run.status = "partial".to_string();
+                        }
+                    }
+                    pending_tests = done.tests.take();
+                }
+                Err(e) => {
+                    record.set_usage(&usage, model);
+                    record.status = "failed".to_string();
+                    record.error = Some(e.to_string());
+                }
+            }
+            if record.status == "failed" {
+                run.status = "failed".to_string();
+                if run.failed_step.is_none() {
+                    run.failed_step = Some(step.name().to_string());
+                    run.error = record.error.clone();
+                }
+            }
+        }
+        record.ended_at = Utc::now();
+        outcomes.insert(step.name(), status_name(&record.status));
+        run.steps.push(record);
+    }
+    run.ended_at = Utc::now();
+    run.total_steps();
+    run.wall_seconds = run_started.elapsed().as_secs_f64();
+    log::record(&ctx.lake, &run).await?;
+    if job.steps.contains(&Step::Mirror) && outcomes.get("mirror") == Some(&"succeeded") {
+        let url = steps::warehouse_url(ctx);
+        if let Err(e) = crate::warehouse::mirror_runs(&ctx.lake, &url).await {
+            tracing::warn!("the run log was not mirrored (the next mirror will): {e}");
+        }
+    }
+    Ok(run)
+}
+
+fn status_name(status: &str) -> &'static str {
+    match status {
+        "failed" => "failed",
+        "skipped" => "skipped",
+        "partial" => "partial",
+        _ => "succeeded",
+    }
+}
+
+/// Logs the run of a holder that died holding its lease, so that the run log shows it.
+pub async fn record_lost(lake: &Lake, job: &str, lost: &lease::LeaseInfo) -> Result<()> {
+    let Some(run_id) = &lost.run_id else {
+        return Ok(());
+    };
+    let run = RunRecord {
+        run_id: run_id.clone(),
+        job: job.to_string(),
+        trigger: if lost.slot.is_some() {
+            "scheduled"
+        } else {
+            "manual"
+        }
+        .to_string(),
+        attempt: 1,
+        slot: lost.slot,
+        host: lost.holder.clone(),
+        user: String::new(),
+        started_at: lost.acquired_at,
+        ended_at: lost.expires_at,
+        status: "lost".to_string(),
+        failed_step: None,
+        error: Some(format!(
+            "{} stopped renewing its lease, which expired at {}: the process died or hung",
+            lost.holder, lost.expires_at
+        )),
+        rows_in: None,
+        rows_out: None,
+        bytes_read: None,
+        bytes_written: None,
+        wall_seconds: (lost.expires_at - lost.acquired_at)
+            .to_std()
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0),
+        cpu_seconds: None,
+        peak_memory_bytes: None,
+        energy_wh: 0.0,
+        co2e_g: 0.0,
+        steps: Vec::new(),
+    };
+    log::record(lake, &run).await
+}
+
+/// The job `name` from the configuration (or the defaults).
+pub fn job<'a>(jobs: &'a BTreeMap<String, JobSpec>, name: &str) -> Result<&'a JobSpec> {
+    jobs.get(name).ok_or_else(|| {
+        Error::Config(format!(
+            "no job `{name}`: the jobs are {}",
+            jobs.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    })
+}

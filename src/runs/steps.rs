@@ -1,0 +1,402 @@
+//! The steps of a run, each with its audit events. The single-step commands (`joblake land`,
+//! `ingest`, `refresh`, `mirror`, `maintain`) go through the same functions, so every change to
+//! the lake or the warehouse is audited whichever way it was started.
+
+use std::sync::Mutex;
+
+use futures::StreamExt;
+use serde_json::json;
+
+use super::meter::{Snapshot, Usage};
+use super::{JobSpec, RunContext, Step};
+use crate::audit::{self, AuditEvent};
+use crate::error::{Error, Result};
+use crate::ingest::{self, IngestOptions, IngestReport, SourceStatus};
+use crate::lake::Lake;
+use crate::maintain::{self, MaintainReport};
+use crate::pipeline::LandReport;
+use crate::schedule::lease;
+use crate::transform::{self, Project, RefreshOptions, RefreshReport};
+use crate::warehouse::{self, MirrorOptions, MirrorReport};
+
+/// The lease every writer of Delta tables (refresh, maintain) holds, so that a compaction
+/// never races a refresh of the same table.
+pub const TABLES_LEASE: &str = "tables";
+
+/// What a step did, for the run log.
+#[derive(Debug, Default)]
+pub struct StepDone {
+    /// Rows read.
+    pub rows_in: Option<i64>,
+    /// Rows written.
+    pub rows_out: Option<i64>,
+    /// Step-specific figures, JSON.
+    pub detail: Option<String>,
+    /// Set when the step failed without an error of its own (e.g. every source failed).
+    pub failure: Option<String>,
+    /// Set when part of the step failed and the rest went on.
+    pub partial: Option<String>,
+    /// The step's cost when measured inside it (a refresh splits off its tests).
+    pub usage: Option<Usage>,
+    /// The data tests a refresh ran, logged as the next step.
+    pub tests: Option<Box<StepDone>>,
+}
+
+fn i(v: usize) -> Option<i64> {
+    Some(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// Runs one step of a job.
+pub async fn run(
+    ctx: &RunContext,
+    job: &JobSpec,
+    step: Step,
+    run_id: &str,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<StepDone> {
+    match step {
+        Step::Ingest => {
+            let options = IngestOptions {
+                sources: job.sources.clone(),
+                since: None,
+                max_pages: None,
+                dry_run: false,
+                cancel: ctx.stop.clone(),
+                secrets: ctx.secrets.clone(),
+            };
+            let report = ingest(ctx, &options, Some(run_id)).await?;
+            Ok(ingest_done(&report))
+        }
+        Step::Refresh => refresh_step(ctx, run_id, progress).await,
+        Step::Test => test(ctx).await,
+        Step::Mirror => {
+            let report = mirror(
+                &ctx.lake,
+                &ctx.project,
+                &warehouse_url(ctx),
+                MirrorOptions::default(),
+                Some(run_id),
+            )
+            .await?;
+            let rows = i(report.rows() as usize);
+            Ok(StepDone {
+                rows_in: rows,
+                rows_out: rows,
+                detail: serde_json::to_string(&report).ok(),
+                ..StepDone::default()
+            })
+        }
+        Step::Maintain => {
+            let Some(guard) = tables_lease(ctx, Some(run_id)).await? else {
+                return Ok(stopped_waiting());
+            };
+            let report = maintain::maintain(&ctx.lake, &ctx.config.maintain, Some(run_id)).await;
+            guard.release().await?;
+            let report = report?;
+            let (before, after) = report.files();
+            Ok(StepDone {
+                rows_in: i(before),
+                rows_out: i(after),
+                detail: serde_json::to_string(&report).ok(),
+                ..StepDone::default()
+            })
+        }
+    }
+}
+
+fn stopped_waiting() -> StepDone {
+    StepDone {
+        failure: Some(format!(
+            "stopped while waiting for the `{TABLES_LEASE}` lease"
+        )),
+        ..StepDone::default()
+    }
+}
+
+async fn tables_lease(ctx: &RunContext, run_id: Option<&str>) -> Result<Option<lease::LeaseGuard>> {
+    lease::acquire_waiting(
+        &ctx.lake,
+        TABLES_LEASE,
+        ctx.config.schedule.lease_ttl,
+        run_id,
+        &ctx.stop,
+    )
+    .await
+}
+
+/// The warehouse the run mirrors into.
+pub fn warehouse_url(ctx: &RunContext) -> String {
+    ctx.config
+        .warehouse
+        .clone()
+        .unwrap_or_else(|| warehouse::default_url(&ctx.lake))
+}
+
+fn ingest_done(report: &IngestReport) -> StepDone {
+    let failed: Vec<String> = report
+        .sources
+        .iter()
+        .filter_map(|s| match &s.status {
+            SourceStatus::Failed(why) => Some(format!("{}: {why}", s.name)),
+            _ => None,
+        })
+        .collect();
+    let mut done = StepDone {
+        rows_in: i(report.sources.iter().map(|s| s.postings).sum()),
+        rows_out: i(report.sources.iter().map(|s| s.new).sum()),
+        detail: serde_json::to_string(report).ok(),
+        ..StepDone::default()
+    };
+    if report.all_failed() {
+        done.failure = Some(if failed.is_empty() {
+            "no source ran: see `joblake sources`".to_string()
+        } else {
+            format!("every source failed: {}", failed.join("; "))
+        });
+    } else if !failed.is_empty() {
+        done.partial = Some(format!("failed sources: {}", failed.join("; ")));
+    }
+    done
+}
+
+async fn refresh_step(
+    ctx: &RunContext,
+    run_id: &str,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<StepDone> {
+    let Some(guard) = tables_lease(ctx, Some(run_id)).await? else {
+        return Ok(stopped_waiting());
+    };
+    let started = Snapshot::take();
+    let decoded_before = crate::bronze::records_decoded();
+    // The tests start when the runner says so: split the cost there.
+    let at_tests: Mutex<Option<(Snapshot, Usage, u64)>> = Mutex::new(None);
+    let report = refresh(
+        &ctx.lake,
+        &ctx.project,
+        &RefreshOptions::default(),
+        Some(run_id),
+        &|what: &str| {
+            if what == "data tests"
+                && let Ok(mut t) = at_tests.lock()
+            {
+                let so_far = started.usage();
+                *t = Some((Snapshot::take(), so_far, crate::bronze::records_decoded()));
+            }
+            progress(what);
+        },
+    )
+    .await;
+    guard.release().await?;
+    let (report, rows_out) = report?;
+    let total = started.usage();
+    let (usage, tests_usage, decoded) = match at_tests.into_inner().ok().flatten() {
+        Some((tests_started, so_far, decoded)) => (so_far, tests_started.usage(), decoded),
+        None => (total, Usage::default(), crate::bronze::records_decoded()),
+    };
+    let failed: Vec<String> = report
+        .failed_tests()
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let tests = StepDone {
+        rows_in: i(report.tests.len()),
+        rows_out: i(report.tests.len() - failed.len()),
+        detail: serde_json::to_string(&report.tests).ok(),
+        failure: (!failed.is_empty()).then(|| {
+            format!(
+                "{} data test(s) failed: {}; tables restored: {}",
+                failed.len(),
+                failed.join(", "),
+                report.rolled_back.join(", ")
+            )
+        }),
+        usage: Some(tests_usage),
+        ..StepDone::default()
+    };
+    Ok(StepDone {
+        rows_in: i((decoded - decoded_before) as usize),
+        rows_out: Some(rows_out),
+        detail: serde_json::to_string(&json!({
+            "bronze_files_read": report.bronze_files_read,
+            "models": report.models,
+        }))
+        .ok(),
+        usage: Some(usage),
+        tests: Some(Box::new(tests)),
+        ..StepDone::default()
+    })
+}
+
+/// The data tests alone, over the lake as it is.
+pub async fn test(ctx: &RunContext) -> Result<StepDone> {
+    let outcomes = transform::run::test(&ctx.lake, &ctx.project).await?;
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|t| !t.passed())
+        .map(|t| t.name.as_str())
+        .collect();
+    Ok(StepDone {
+        rows_in: i(outcomes.len()),
+        rows_out: i(outcomes.len() - failed.len()),
+        detail: serde_json::to_string(&outcomes).ok(),
+        failure: (!failed.is_empty()).then(|| {
+            format!(
+                "{} data test(s) failed: {}",
+                failed.len(),
+                failed.join(", ")
+            )
+        }),
+        ..StepDone::default()
+    })
+}
+
+/// `ingest`, audited: one event per source that landed postings (or failed).
+pub async fn ingest(
+    ctx: &RunContext,
+    options: &IngestOptions,
+    run_id: Option<&str>,
+) -> Result<IngestReport> {
+    let lake = &ctx.lake;
+    let report = ingest::ingest(lake, &ctx.config.http, &ctx.config.sources, options).await?;
+    if !options.dry_run {
+        let events: Vec<AuditEvent> = report
+            .sources
+            .iter()
+            .filter(|s| s.files > 0 || matches!(s.status, SourceStatus::Failed(_)))
+            .map(|s| {
+                let e = AuditEvent::new("ingest", format!("bronze/{}", s.name))
+                    .run(run_id.or(Some(&report.run_id)))
+                    .rows(Some(s.new as u64))
+                    .detail(format!("{} files", s.files));
+                match &s.status {
+                    SourceStatus::Failed(why) => e.failed(why),
+                    _ => e,
+                }
+            })
+            .collect();
+        audit::record(lake, &events).await?;
+    }
+    Ok(report)
+}
+
+/// `refresh`, audited: one event per table written (with its Delta version) and per table
+/// restored after a failed data test. Returns the report and the rows the commits added.
+pub async fn refresh(
+    lake: &Lake,
+    project: &Project,
+    options: &RefreshOptions,
+    run_id: Option<&str>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(RefreshReport, i64)> {
+    let report = match transform::refresh(lake, project, options, progress).await {
+        Ok(r) => r,
+        Err(e) => {
+            let event = AuditEvent::new("refresh", "lake").run(run_id).failed(&e);
+            audit::record(lake, &[event]).await?;
+            return Err(e);
+        }
+    };
+    let mut events = Vec::new();
+    let mut rows_out = 0i64;
+    for m in report.models.iter().filter(|m| m.version.is_some()) {
+        let added = rows_added(lake, &m.model).await;
+        rows_out += added.unwrap_or(0);
+        events.push(
+            AuditEvent::new("refresh", &m.model)
+                .run(run_id)
+                .version(m.version)
+                .rows(added.map(|a| a.max(0) as u64))
+                .detail(if report.full { "full" } else { "incremental" }),
+        );
+    }
+    for restored in &report.rolled_back {
+        let table = restored.split(' ').next().unwrap_or(restored);
+        events.push(
+            AuditEvent::new("restore", table)
+                .run(run_id)
+                .detail(format!("data tests failed: {restored}")),
+        );
+    }
+    audit::record(lake, &events).await?;
+    Ok((report, rows_out))
+}
+
+/// Rows the latest commit of `layer.table` added, from its commit metrics.
+async fn rows_added(lake: &Lake, qualified: &str) -> Option<i64> {
+    let (layer, name) = qualified.split_once('.')?;
+    let table = lake.table(layer, name).await.ok()?;
+    let mut history = table.history(Some(1));
+    let commit = history.next().await?.ok()?;
+    commit
+        .info
+        .get("operationMetrics")?
+        .get("num_added_rows")?
+        .as_i64()
+}
+
+/// `mirror`, audited: one event per table loaded.
+pub async fn mirror(
+    lake: &Lake,
+    project: &Project,
+    url: &str,
+    options: MirrorOptions,
+    run_id: Option<&str>,
+) -> Result<MirrorReport> {
+    let target = warehouse::redacted(url);
+    let report = match warehouse::mirror(lake, project, url, options).await {
+        Ok(r) => r,
+        Err(e) => {
+            let event = AuditEvent::new("mirror", &target).run(run_id).failed(&e);
+            audit::record(lake, &[event]).await?;
+            return Err(e);
+        }
+    };
+    let events: Vec<AuditEvent> = report
+        .tables
+        .iter()
+        .filter(|t| !t.unchanged)
+        .map(|t| {
+            AuditEvent::new("mirror", format!("{target} gold.{}", t.table))
+                .run(run_id)
+                .version(Some(t.version))
+                .rows(Some(t.rows))
+        })
+        .collect();
+    audit::record(lake, &events).await?;
+    Ok(report)
+}
+
+/// `land`, audited: one event per source with the postings and files landed.
+pub async fn audit_land(lake: &Lake, reports: &[(String, LandReport)]) -> Result<()> {
+    let events: Vec<AuditEvent> = reports
+        .iter()
+        .filter(|(_, r)| !r.landed.is_empty() || !r.refused.is_empty())
+        .map(|(source, r)| {
+            let e = AuditEvent::new("land", format!("bronze/{source}"))
+                .run(Some(&r.run_id))
+                .rows(Some(r.records() as u64))
+                .detail(format!(
+                    "{} files landed, {} refused",
+                    r.landed.len(),
+                    r.refused.len()
+                ));
+            if r.landed.is_empty() {
+                e.failed(format!("{} files refused", r.refused.len()))
+            } else {
+                e
+            }
+        })
+        .collect();
+    audit::record(lake, &events).await
+}
+
+/// `maintain` by hand: under the tables lease, audited inside.
+pub async fn maintain(ctx: &RunContext) -> Result<MaintainReport> {
+    let guard = tables_lease(ctx, None)
+        .await?
+        .ok_or_else(|| Error::Config("stopped while waiting for the tables lease".into()))?;
+    let report = maintain::maintain(&ctx.lake, &ctx.config.maintain, None).await;
+    guard.release().await?;
+    report
+}
