@@ -177,10 +177,4 @@ fn run_psql(psql: &Path, url: &str, scratch: &Path, script: &str) -> Result<()> 
     Ok(())
 }
 
-/// Peak resident memory of this process so far, in bytes (Linux; None elsewhere).
-pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
+pub use crate::runs::meter::peak_rss;

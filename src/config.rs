@@ -124,4 +124,38 @@ mod tests {
         let missing = dir.path().join("missing.toml");
         assert!(Config::load(Some(&missing)).is_err());
     }
+
+    #[test]
+    fn the_example_config_loads_and_job_mistakes_name_the_job() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("joblake.example.toml");
+        let config = Config::load(Some(&example)).expect("the example is valid");
+        let jobs = config.schedule.jobs();
+        let pipeline = &jobs["pipeline"];
+        assert_eq!(pipeline.steps.len(), 4);
+        assert_eq!(pipeline.retries, 2);
+        assert_eq!(config.maintain.vacuum_retention.as_secs(), 7 * 24 * 3600);
+        assert!((config.energy.grid_g_per_kwh - 475.0).abs() < 1e-9);
+        for (name, job) in &jobs {
+            crate::schedule::parse_cron(name, &job.cron).expect("example crons parse");
+        }
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bad_step = dir.path().join("step.toml");
+        std::fs::write(
+            &bad_step,
+            "[schedule.jobs.x]\ncron = \"@hourly\"\nsteps = [\"refrsh\"]\n",
+        )
+        .expect("write");
+        let err = Config::load(Some(&bad_step))
+            .expect_err("unknown step")
+            .to_string();
+        assert!(err.contains("refrsh"), "{err}");
+        let err = crate::schedule::parse_cron("nightly", "61 * * * *")
+            .expect_err("bad cron")
+            .to_string();
+        assert!(
+            err.contains("nightly") && err.contains("61 * * * *"),
+            "{err}"
+        );
+    }
 }

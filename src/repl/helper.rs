@@ -14,7 +14,7 @@ use rustyline::{Context, Helper};
 use crate::engine::CATALOG;
 
 /// The schemas of the catalog.
-pub const SCHEMAS: [&str; 4] = ["bronze", "silver", "gold", "ref"];
+pub const SCHEMAS: [&str; 5] = ["bronze", "silver", "gold", "ref", "meta"];
 
 /// SQL keywords offered for completion (DataFusion's dialect, the common part).
 const KEYWORDS: &[&str] = &[

@@ -86,6 +86,10 @@ pub struct JobSpec {
     /// the scraped boards daily as two jobs.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Its refresh rebuilds every table from all of bronze (`refresh --full`), e.g. a weekly
+    /// rebuild after a change of the models.
+    #[serde(default)]
+    pub full_refresh: bool,
     /// Set to false to keep a job in the file without running it.
     #[serde(default = "default_true")]
     pub enabled: bool,
@@ -110,6 +114,7 @@ pub fn default_jobs() -> BTreeMap<String, JobSpec> {
         retries: default_retries(),
         retry_delay: default_retry_delay(),
         sources: Vec::new(),
+        full_refresh: false,
         enabled: true,
     };
     BTreeMap::from([

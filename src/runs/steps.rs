@@ -67,7 +67,7 @@ pub async fn run(
             let report = ingest(ctx, &options, Some(run_id)).await?;
             Ok(ingest_done(&report))
         }
-        Step::Refresh => refresh_step(ctx, run_id, progress).await,
+        Step::Refresh => refresh_step(ctx, job.full_refresh, run_id, progress).await,
         Step::Test => test(ctx).await,
         Step::Mirror => {
             let report = mirror(
@@ -161,6 +161,7 @@ fn ingest_done(report: &IngestReport) -> StepDone {
 
 async fn refresh_step(
     ctx: &RunContext,
+    full: bool,
     run_id: &str,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<StepDone> {
@@ -174,7 +175,7 @@ async fn refresh_step(
     let report = refresh(
         &ctx.lake,
         &ctx.project,
-        &RefreshOptions::default(),
+        &RefreshOptions { full },
         Some(run_id),
         &|what: &str| {
             if what == "data tests"

@@ -551,6 +551,34 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         report.warehouse
     );
 
+    // A run that mirrors copies the run log into `meta`, which the reader may read too.
+    let ctx = joblake::runs::RunContext {
+        lake: t.lake.clone(),
+        project: Project::embedded(),
+        config: joblake::config::Config {
+            warehouse: Some(as_role("joblake_loader", "loader-pw")),
+            ..joblake::config::Config::default()
+        },
+        stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        secrets: joblake::sources::Secrets::default(),
+    };
+    let job = joblake::runs::JobSpec {
+        steps: vec![joblake::runs::Step::Mirror],
+        ..joblake::runs::default_jobs()["pipeline"].clone()
+    };
+    let run = joblake::runs::execute(
+        &ctx,
+        "publish",
+        &job,
+        joblake::runs::Trigger::Manual,
+        1,
+        "run-under-test",
+        &|_| {},
+    )
+    .await
+    .expect("the run is logged");
+    assert_eq!(run.status, "succeeded", "{run:?}");
+
     let mut reader = PgConnection::connect(&as_role("joblake_reader", "reader-pw"))
         .await
         .expect("reader connects");
@@ -559,6 +587,17 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         .await
         .expect("the reader reads the views");
     assert!(n > 0);
+    let (job, status, steps): (String, String, i64) = sqlx::query_as(
+        "SELECT r.job, r.status, (SELECT count(*) FROM meta.run_steps s WHERE s.run_id = r.run_id) \
+         FROM meta.runs r WHERE r.run_id = 'run-under-test'",
+    )
+    .fetch_one(&mut reader)
+    .await
+    .expect("the reader reads the run log");
+    assert_eq!(
+        (job.as_str(), status.as_str(), steps),
+        ("publish", "succeeded", 1)
+    );
     for forbidden in [
         "DELETE FROM gold.fact_job_posting",
         "INSERT INTO gold.dim_source (source_key, source_kind) VALUES (1, 'api')",
@@ -569,6 +608,7 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         "CREATE TEMP TABLE mine (x int)",
         "SELECT count(*) FROM joblake.mirror_state",
         "DROP VIEW gold.v_postings",
+        "DELETE FROM meta.runs",
     ] {
         let result = reader.execute(forbidden).await;
         assert!(result.is_err(), "the reader role could run: {forbidden}");
