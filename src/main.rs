@@ -265,7 +265,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if !quiet {
                 print_land_summary(&reports);
             }
-            let report = refresh(&lake, &project, false, quiet).await?;
+            let report = refresh(&lake, &project, &config, false, quiet).await?;
             if !quiet {
                 print_refresh(&report);
             }
@@ -437,7 +437,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Refresh { full } => {
-            let report = refresh(&lake, &project, full, quiet).await?;
+            let report = refresh(&lake, &project, &config, full, quiet).await?;
             if !quiet {
                 print_refresh(&report);
             } else {
@@ -628,12 +628,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-async fn refresh(lake: &Lake, project: &Project, full: bool, quiet: bool) -> Result<RefreshReport> {
+/// A refresh by hand: audited, and under the `tables` lease so that it never races a
+/// scheduled refresh or maintenance (it waits for them).
+async fn refresh(
+    lake: &Lake,
+    project: &Project,
+    config: &Config,
+    full: bool,
+    quiet: bool,
+) -> Result<RefreshReport> {
     let spinner = spinner(quiet, "refreshing");
+    // Ctrl-C keeps its default here (exit at once), which is safe: commits are atomic.
+    let ctx = run_context(lake, project, config, Arc::new(AtomicBool::new(false)));
+    let guard = steps::tables_lease(&ctx, None)
+        .await?
+        .context("the tables lease was not taken")?;
     let report = steps::refresh(lake, project, &RefreshOptions { full }, None, &|step| {
         spinner.set_message(format!("refreshing {step}"));
     })
     .await;
+    guard.release().await?;
     spinner.finish_and_clear();
     Ok(report?.0)
 }

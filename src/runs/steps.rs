@@ -113,7 +113,11 @@ fn stopped_waiting() -> StepDone {
     }
 }
 
-async fn tables_lease(ctx: &RunContext, run_id: Option<&str>) -> Result<Option<lease::LeaseGuard>> {
+/// Waits for the `tables` lease (None: a stop was requested while waiting).
+pub async fn tables_lease(
+    ctx: &RunContext,
+    run_id: Option<&str>,
+) -> Result<Option<lease::LeaseGuard>> {
     lease::acquire_waiting(
         &ctx.lake,
         TABLES_LEASE,
