@@ -185,30 +185,9 @@ pub async fn execute(
 ) -> Result<RunRecord> {
     let started_at = Utc::now();
     let run_started = std::time::Instant::now();
-    let mut run = RunRecord {
-        run_id: run_id.to_string(),
-        job: job_name.to_string(),
-        trigger: trigger.name().to_string(),
-        attempt: i64::from(attempt),
-        slot: trigger.slot(),
-        host: format!("{} pid {}", meter::host_name(), std::process::id()),
-        user: meter::user_name(),
-        started_at,
-        ended_at: started_at,
-        status: "succeeded".to_string(),
-        failed_step: None,
-        error: None,
-        rows_in: None,
-        rows_out: None,
-        bytes_read: None,
-        bytes_written: None,
-        wall_seconds: 0.0,
-        cpu_seconds: None,
-        peak_memory_bytes: None,
-        energy_wh: 0.0,
-        co2e_g: 0.0,
-        steps: Vec::new(),
-    };
+    let mut run = RunRecord::new(run_id, job_name, trigger.name(), started_at);
+    run.attempt = i64::from(attempt);
+    run.slot = trigger.slot();
     let mut steps = job.steps.clone();
     // The data tests are part of every refresh: log them as their own step.
     if let Some(i) = steps.iter().position(|s| *s == Step::Refresh)
@@ -220,26 +199,7 @@ pub async fn execute(
     let mut outcomes: BTreeMap<&'static str, &'static str> = BTreeMap::new();
     let mut pending_tests: Option<Box<steps::StepDone>> = None;
     for (i, step) in steps.iter().copied().enumerate() {
-        let mut record = StepRecord {
-            run_id: run_id.to_string(),
-            job: job_name.to_string(),
-            position: i as i64 + 1,
-            step: step.name().to_string(),
-            status: "succeeded".to_string(),
-            error: None,
-            started_at: Utc::now(),
-            ended_at: Utc::now(),
-            rows_in: None,
-            rows_out: None,
-            bytes_read: None,
-            bytes_written: None,
-            wall_seconds: 0.0,
-            cpu_seconds: None,
-            peak_memory_bytes: None,
-            energy_wh: 0.0,
-            co2e_g: 0.0,
-            detail: None,
-        };
+        let mut record = StepRecord::new(run_id, job_name, i as i64 + 1, step.name());
         let blocked = step
             .depends_on()
             .iter()
@@ -334,41 +294,25 @@ pub async fn record_lost(lake: &Lake, job: &str, lost: &lease::LeaseInfo) -> Res
     let Some(run_id) = &lost.run_id else {
         return Ok(());
     };
-    let run = RunRecord {
-        run_id: run_id.clone(),
-        job: job.to_string(),
-        trigger: if lost.slot.is_some() {
-            "scheduled"
-        } else {
-            "manual"
-        }
-        .to_string(),
-        attempt: 1,
-        slot: lost.slot,
-        host: lost.holder.clone(),
-        user: String::new(),
-        started_at: lost.acquired_at,
-        ended_at: lost.expires_at,
-        status: "lost".to_string(),
-        failed_step: None,
-        error: Some(format!(
-            "{} stopped renewing its lease, which expired at {}: the process died or hung",
-            lost.holder, lost.expires_at
-        )),
-        rows_in: None,
-        rows_out: None,
-        bytes_read: None,
-        bytes_written: None,
-        wall_seconds: (lost.expires_at - lost.acquired_at)
-            .to_std()
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0),
-        cpu_seconds: None,
-        peak_memory_bytes: None,
-        energy_wh: 0.0,
-        co2e_g: 0.0,
-        steps: Vec::new(),
+    let trigger = if lost.slot.is_some() {
+        "scheduled"
+    } else {
+        "manual"
     };
+    let mut run = RunRecord::new(run_id, job, trigger, lost.acquired_at);
+    run.slot = lost.slot;
+    run.host = lost.holder.clone();
+    run.user = String::new();
+    run.ended_at = lost.expires_at;
+    run.status = "lost".to_string();
+    run.error = Some(format!(
+        "{} stopped renewing its lease, which expired at {}: the process died or hung",
+        lost.holder, lost.expires_at
+    ));
+    run.wall_seconds = (lost.expires_at - lost.acquired_at)
+        .to_std()
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
     log::record(lake, &run).await
 }
 

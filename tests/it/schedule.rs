@@ -443,6 +443,19 @@ fn sigterm_during_a_refresh_finishes_it_skips_the_rest_and_the_next_run_complete
         assert!(last.contains("succeeded"), "{last}");
     });
     assert!(lake_dir.join("warehouse.db").exists());
+    // `joblake runs` lists both, newest first.
+    let out = assert_cmd::Command::cargo_bin("joblake")
+        .expect("binary")
+        .env("JOBLAKE_LAKE", &lake_dir)
+        .env("JOBLAKE_CONFIG", &config)
+        .args(["runs", "--last", "5", "--format", "csv"])
+        .assert()
+        .success();
+    let listed = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let rows: Vec<&str> = listed.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{listed}");
+    assert!(rows[0].contains(",nightly,manual,succeeded,"), "{listed}");
+    assert!(rows[1].contains(",nightly,manual,cancelled,"), "{listed}");
 }
 
 #[test]
