@@ -136,10 +136,53 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Benchmarks against the tools a data engineer would use instead.
+    /// Generate a large realistic sample (the demo's generator: native formats, duplicates
+    /// across sources, missing fields, long HTML) and land it in the lake's bronze.
+    Gen {
+        /// Postings to generate (about: each job is published on one to three sources).
+        #[arg(long, default_value_t = 100_000)]
+        postings: usize,
+        /// Only these sources (comma separated; default: all five).
+        #[arg(long, value_delimiter = ',')]
+        sources: Vec<String>,
+        /// Random seed: the same seed and anchor give the same bytes.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// "Today" for the sample (YYYY-MM-DD).
+        #[arg(long)]
+        anchor: Option<chrono::NaiveDate>,
+    },
+    /// Benchmark every stage at N postings in a scratch lake, beside DuckDB, Polars and pandas
+    /// on the same bronze (installed into a throwaway virtual environment on first use).
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
         #[command(subcommand)]
-        what: BenchCommand,
+        what: Option<BenchCommand>,
+        /// Postings to generate.
+        #[arg(long, default_value_t = 100_000)]
+        postings: usize,
+        /// Peers to run beside joblake (comma separated), or `none`.
+        #[arg(long, value_delimiter = ',', default_value = "duckdb,polars,pandas")]
+        peers: Vec<String>,
+        /// A Python that has the peers' packages (default: a virtual environment in the cache
+        /// directory, made on first use).
+        #[arg(long, env = "JOBLAKE_BENCH_PYTHON")]
+        python: Option<PathBuf>,
+        /// Mirror into this warehouse instead of a scratch SQLite file.
+        #[arg(long)]
+        warehouse: Option<String>,
+        /// Timed runs of each analyst query (after a cold one).
+        #[arg(long, default_value_t = 5)]
+        query_runs: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Keep the scratch lake (its path is printed).
+        #[arg(long)]
+        keep: bool,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a job once, now: `pipeline` (ingest -> refresh -> data tests -> mirror) by default.
     /// Logged in meta.runs; refuses to start while the job runs elsewhere.
@@ -199,6 +242,10 @@ enum BenchCommand {
         psql: PathBuf,
     },
 }
+
+// Measured on `joblake bench`: see docs/performance.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -367,13 +414,112 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Gen {
+            postings,
+            sources,
+            seed,
+            anchor,
+        } => {
+            for s in &sources {
+                anyhow::ensure!(
+                    joblake::demo::SOURCES.contains(&s.as_str()),
+                    "--sources: `{s}` is not generated (choose among {})",
+                    joblake::demo::SOURCES.join(", ")
+                );
+            }
+            let spec = DemoSpec {
+                seed,
+                jobs: pipeline::jobs_for_postings(postings),
+                anchor: anchor.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            };
+            let spinner = spinner(quiet, &format!("generating about {postings} postings"));
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let report = pipeline::generate(&lake, &spec, &sources, cores).await?;
+            spinner.finish_and_clear();
+            let events = [joblake::audit::AuditEvent::new("land", "bronze")
+                .run(Some(&report.run_id))
+                .rows(Some(report.records as u64))
+                .detail(format!("generated: {} files", report.files))];
+            joblake::audit::record(&lake, &events).await?;
+            if !quiet {
+                println!(
+                    "{} postings in {} files landed in {:.1} s ({:.0} postings/s, {:.1} MB/s of raw responses): {:.0} MB raw -> {:.0} MB of bronze",
+                    report.records,
+                    report.files,
+                    report.seconds,
+                    report.records as f64 / report.seconds,
+                    report.raw_bytes as f64 / 1e6 / report.seconds,
+                    report.raw_bytes as f64 / 1e6,
+                    report.bronze_bytes as f64 / 1e6
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: None,
+            postings,
+            peers,
+            python,
+            warehouse,
+            query_runs,
+            seed,
+            keep,
+            json,
+        } => {
+            let peers: Vec<String> = peers
+                .into_iter()
+                .filter(|p| p != "none" && !p.is_empty())
+                .collect();
+            for p in &peers {
+                anyhow::ensure!(
+                    joblake::bench::peers::TOOLS.contains(&p.as_str()),
+                    "--peers: `{p}` is not a peer (choose among {}, or none)",
+                    joblake::bench::peers::TOOLS.join(", ")
+                );
+            }
+            let scratch =
+                std::env::temp_dir().join(format!("joblake-bench-{}", std::process::id()));
+            let venv = dirs::cache_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("joblake")
+                .join("bench-venv");
+            let options = joblake::bench::stages::BenchOptions {
+                postings,
+                seed,
+                peers,
+                python,
+                venv,
+                warehouse,
+                scratch: scratch.clone(),
+                query_runs,
+                progress: if quiet || json {
+                    |_| {}
+                } else {
+                    |stage| eprintln!("bench: {stage}")
+                },
+            };
+            let result = joblake::bench::stages::run(&options).await;
+            if keep {
+                eprintln!("scratch lake kept at {}", scratch.display());
+            } else {
+                let _ = std::fs::remove_dir_all(&scratch);
+            }
+            let bench = result?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&bench)?);
+            } else {
+                print_bench(&bench);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             what:
-                BenchCommand::Mirror {
+                Some(BenchCommand::Mirror {
                     rows,
                     warehouse,
                     psql,
-                },
+                }),
+            ..
         } => {
             let scratch =
                 std::env::temp_dir().join(format!("joblake-bench-{}", std::process::id()));
@@ -897,6 +1043,109 @@ fn print_maintain(r: &MaintainReport) {
         r.bronze_expired,
         r.seconds
     );
+}
+
+fn print_bench(b: &joblake::bench::stages::Bench) {
+    let mb = |bytes: u64| format!("{:.0}", bytes as f64 / 1e6);
+    println!(
+        "joblake bench: {} postings landed ({} records in silver, {} after deduplication)",
+        b.landed, b.silver_rows, b.deduplicated
+    );
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "stage",
+        "seconds",
+        "rows",
+        "rows/s",
+        "MB in/s",
+        "peak MB",
+        "MB on disk",
+    ]);
+    for s in &b.stages {
+        t.add_row(vec![
+            s.stage.clone(),
+            format!("{:.2}", s.seconds),
+            s.rows.to_string(),
+            format!("{:.0}", s.rows_per_second()),
+            format!("{:.1}", s.mb_per_second()),
+            s.peak_memory_bytes.map(mb).unwrap_or_default(),
+            mb(s.output_bytes),
+        ]);
+    }
+    println!("{t}");
+    let full = b.refresh_seconds();
+    if let Some(inc) = b.stage("refresh (incremental, +1% postings)") {
+        println!(
+            "incremental refresh of 1% new postings: {:.2} s = {:.1}% of the full refresh ({full:.2} s)",
+            inc.seconds,
+            100.0 * inc.seconds / full.max(1e-9)
+        );
+    }
+    let mut q = Table::new();
+    q.load_style(presets::UTF8_FULL_CONDENSED);
+    q.set_header(vec!["analyst query", "cold ms", "median ms", "rows"]);
+    for x in &b.queries {
+        q.add_row(vec![
+            x.name.clone(),
+            format!("{:.1}", x.cold_ms),
+            format!("{:.1}", x.median_ms),
+            x.rows.to_string(),
+        ]);
+    }
+    println!("{q}");
+    if b.peers.is_empty() {
+        return;
+    }
+    let joblake_peak = b
+        .stage("refresh --full: silver")
+        .and_then(|s| s.peak_memory_bytes)
+        .unwrap_or(0);
+    let mut p = Table::new();
+    p.load_style(presets::UTF8_FULL_CONDENSED);
+    p.set_header(vec![
+        "full refresh",
+        "silver s",
+        "gold s",
+        "total s",
+        "peer time / joblake time",
+        "peak MB",
+        "postings",
+        "note",
+    ]);
+    p.add_row(vec![
+        "joblake".to_string(),
+        format!(
+            "{:.2}",
+            b.stage("refresh --full: silver").map_or(0.0, |s| s.seconds)
+        ),
+        format!(
+            "{:.2}",
+            b.stage("refresh --full: gold").map_or(0.0, |s| s.seconds)
+        ),
+        format!("{full:.2}"),
+        "1.00".to_string(),
+        mb(joblake_peak),
+        b.deduplicated.to_string(),
+        String::new(),
+    ]);
+    for r in &b.peers {
+        p.add_row(vec![
+            r.tool.clone(),
+            format!("{:.2}", r.silver_seconds),
+            format!("{:.2}", r.gold_seconds),
+            format!("{:.2}", r.refresh_seconds()),
+            if r.error.is_none() {
+                format!("{:.2}", r.refresh_seconds() / full.max(1e-9))
+            } else {
+                String::new()
+            },
+            mb(r.peak_rss_bytes),
+            r.postings.to_string(),
+            r.error.as_deref().map(short).unwrap_or_default(),
+        ]);
+    }
+    println!("{p}");
 }
 
 fn print_mirror(r: &MirrorReport) {

@@ -109,6 +109,99 @@ pub async fn land_demo(lake: &Lake, spec: &DemoSpec) -> Result<Vec<(String, Land
     Ok(reports)
 }
 
+/// What `joblake gen` wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GenReport {
+    /// The run id of the bronze files.
+    pub run_id: String,
+    /// Raw files generated (API pages, job pages, NDJSON).
+    pub files: usize,
+    /// Postings landed (envelopes).
+    pub records: usize,
+    /// Bytes of the raw files, as the sources would have served them.
+    pub raw_bytes: u64,
+    /// Bytes written to bronze (gzipped envelopes).
+    pub bronze_bytes: u64,
+    /// Raw files a source's parser refused (the deliberately broken ones).
+    pub refused: usize,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Generates a realistic sample of about `postings` postings (see [`demo`]: duplicates across
+/// sources, missing fields, long HTML, malformed records) and lands it as it is generated, so
+/// that a million postings never sit in memory. `sources` keeps only those sources (empty:
+/// all). Files are landed `concurrency` at a time.
+pub async fn generate(
+    lake: &Lake,
+    spec: &DemoSpec,
+    sources: &[String],
+    concurrency: usize,
+) -> Result<GenReport> {
+    use futures::StreamExt;
+
+    let started = Instant::now();
+    let run_id = bronze::new_run_id();
+    let (tx, rx) = tokio::sync::mpsc::channel::<demo::DemoFile>(concurrency.max(1) * 4);
+    let generator_spec = spec.clone();
+    let keep: Vec<String> = sources.to_vec();
+    let generator = tokio::task::spawn_blocking(move || {
+        demo::generate_each(&generator_spec, |file| {
+            if keep.is_empty() || keep.iter().any(|s| s == file.source) {
+                // The receiver is gone only when landing failed: stop generating.
+                tx.blocking_send(file).map_err(|_| ())?;
+            }
+            Ok::<(), ()>(())
+        })
+    });
+    let files =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|f| (f, rx)) });
+    let mut report = GenReport {
+        run_id: run_id.clone(),
+        ..GenReport::default()
+    };
+    let landed = files
+        .enumerate()
+        .map(|(seq, file)| {
+            let (lake, run_id) = (lake.clone(), run_id.clone());
+            tokio::spawn(async move {
+                let raw = file.bytes.len() as u64;
+                let outcome =
+                    bronze::land_raw(&lake, file.source, &file.name, &file.bytes, &run_id, seq)
+                        .await;
+                (raw, outcome)
+            })
+        })
+        .buffer_unordered(concurrency.max(1));
+    let mut landed = std::pin::pin!(landed);
+    while let Some(joined) = landed.next().await {
+        let (raw, outcome) = joined.map_err(|e| Error::Config(format!("landing task: {e}")))?;
+        report.files += 1;
+        report.raw_bytes += raw;
+        match outcome {
+            Ok(LandOutcome::Landed(f)) => {
+                report.records += f.records;
+                report.bronze_bytes += f.bytes as u64;
+            }
+            Ok(LandOutcome::AlreadyLanded { .. }) => {}
+            Err(Error::Source { .. }) => report.refused += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    generator
+        .await
+        .map_err(|e| Error::Config(format!("generator: {e}")))?
+        .map_err(|()| Error::Config("the generator stopped early".into()))?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Distinct jobs to generate for about `postings` postings (each job is published on one to
+/// three sources: 1.55 postings per job on average).
+pub fn jobs_for_postings(postings: usize) -> usize {
+    (postings as f64 / 1.55).ceil().max(1.0) as usize
+}
+
 /// One table of the lake as `joblake tables` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableInfo {

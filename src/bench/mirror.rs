@@ -1,10 +1,8 @@
-//! Benchmarks run by `joblake bench`: each compares joblake with the tool a data engineer would
-//! otherwise use, on the same data, in the same run.
-//!
-//! `mirror`: a synthetic gold of N postings (`bench/mirror_gold/`, SQL models generating every
-//! column type with realistic NULL rates) is built in a temporary lake and mirrored into
-//! PostgreSQL; then the same tables, exported to CSV, are loaded with `psql`'s `\copy` into
-//! tables with the same definition and indexes: the practical ceiling of a bulk load.
+//! `joblake bench mirror`: a synthetic gold of N postings (`bench/mirror_gold/`, SQL models
+//! generating every column type with realistic NULL rates) is built in a temporary lake and
+//! mirrored into PostgreSQL; then the same tables, exported to CSV, are loaded with `psql`'s
+//! `\copy` into tables with the same definition and indexes: the practical ceiling of a bulk
+//! load.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -176,5 +174,3 @@ fn run_psql(psql: &Path, url: &str, scratch: &Path, script: &str) -> Result<()> 
     }
     Ok(())
 }
-
-pub use crate::runs::meter::peak_rss;
