@@ -20,10 +20,12 @@ use deltalake::arrow::array::{
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use deltalake::datafusion::catalog::{SchemaProvider, Session, TableProvider};
 use deltalake::datafusion::datasource::TableType;
-use deltalake::datafusion::datasource::memory::MemorySourceConfig;
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
+use deltalake::datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use deltalake::datafusion::logical_expr::Expr;
 use deltalake::datafusion::physical_plan::ExecutionPlan;
+use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use deltalake::datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
@@ -454,7 +456,7 @@ impl TableProvider for BronzeTable {
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
         _filters: &[Expr],
-        _limit: Option<usize>,
+        limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let external = |e: Error| DataFusionError::External(Box::new(e));
         let mut files = list_files(&self.lake, self.source.as_deref())
@@ -463,17 +465,71 @@ impl TableProvider for BronzeTable {
         if let FileSelection::Except(done) = &self.selection {
             files.retain(|f| !done.contains(&f.relative));
         }
-        let batches = read_files(&self.lake, files).await.map_err(external)?;
-        // Spread the files over the session's partitions so that the plan runs in parallel.
+        // Spread the files over the session's partitions so that the plan runs in parallel;
+        // each partition reads and decodes its files one after the other as the plan pulls
+        // them, so that a refresh of a million postings never holds all of bronze in memory.
         let n = state.config().target_partitions().max(1);
-        let mut partitions = vec![Vec::new(); n.min(batches.len()).max(1)];
+        let mut partitions = vec![Vec::new(); n.min(files.len()).max(1)];
         let len = partitions.len();
-        for (i, b) in batches.into_iter().enumerate() {
-            partitions[i % len].push(b);
+        for (i, f) in files.into_iter().enumerate() {
+            partitions[i % len].push(f);
         }
-        let exec =
-            MemorySourceConfig::try_new_exec(&partitions, SCHEMA.clone(), projection.cloned())?;
-        Ok(exec)
+        let partitions: Vec<Arc<dyn PartitionStream>> = partitions
+            .into_iter()
+            .map(|files| {
+                Arc::new(BronzePartition {
+                    lake: self.lake.clone(),
+                    files,
+                }) as Arc<dyn PartitionStream>
+            })
+            .collect();
+        let exec = StreamingTableExec::try_new(
+            SCHEMA.clone(),
+            partitions,
+            projection,
+            Vec::new(),
+            false,
+            limit,
+        )?;
+        Ok(Arc::new(exec))
+    }
+}
+
+/// One partition of a bronze scan: its files, fetched and decoded as the plan pulls batches
+/// (two in flight, so that reading the next file overlaps decoding this one).
+#[derive(Debug)]
+struct BronzePartition {
+    lake: Lake,
+    files: Vec<BronzeFile>,
+}
+
+impl PartitionStream for BronzePartition {
+    fn schema(&self) -> &SchemaRef {
+        &SCHEMA
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let store = self.lake.store();
+        let external = |e: Error| DataFusionError::External(Box::new(e));
+        let batches = futures::stream::iter(self.files.clone())
+            .map(move |file| {
+                let store = store.clone();
+                async move {
+                    let raw = store
+                        .get(&file.path)
+                        .await
+                        .map_err(|e| external(e.into()))?
+                        .bytes()
+                        .await
+                        .map_err(|e| external(e.into()))?;
+                    tokio::task::spawn_blocking(move || decode(&file, &raw))
+                        .await
+                        .map_err(|e| DataFusionError::External(Box::new(e)))?
+                        .map_err(external)
+                }
+            })
+            .buffered(2);
+        Box::pin(RecordBatchStreamAdapter::new(SCHEMA.clone(), batches))
     }
 }
 
