@@ -243,10 +243,6 @@ enum BenchCommand {
     },
 }
 
-// Measured on `joblake bench`: see docs/performance.md.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
