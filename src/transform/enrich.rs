@@ -864,6 +864,11 @@ fn merge_slash_variants(key: &str) -> String {
 /// not alphanumeric (a separator).
 #[inline]
 fn fold_char(c: char, out: &mut String, pending_sep: &mut bool) -> bool {
+    // A combining mark written apart ("e" + U+0308, as some sources send "ë") belongs to the
+    // letter before it: dropped like the accent of a precomposed letter, not a word break.
+    if unicode_normalization::char::is_combining_mark(c) {
+        return true;
+    }
     if c.is_ascii() {
         if c.is_ascii_alphanumeric() {
             if *pending_sep && !out.is_empty() {
@@ -946,7 +951,8 @@ fn fold_into(s: &str, out: &mut String) {
             i += 1;
             continue;
         }
-        prev_letter = fold_char(c, out, &mut pending_sep) && c.is_alphabetic();
+        prev_letter = fold_char(c, out, &mut pending_sep)
+            && (c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c));
         i += c.len_utf8();
     }
 }
@@ -3174,6 +3180,9 @@ mod tests {
         assert_eq!(normalize_key("Ingénieur Données"), "ingenieur donnees");
         assert_eq!(normalize_key("MÉDECIN URGENTISTE"), "medecin urgentiste");
         assert_eq!(normalize_key("Straße"), "strasse");
+        // A decomposed accent (e + U+0308) folds like the precomposed letter.
+        assert_eq!(normalize_key("Noe\u{308}sis Data"), "noesis data");
+        assert_eq!(normalize_company("Noe\u{308}sis Data"), normalize_company("Noësis Data"));
         assert_eq!(
             normalize_key("Æther Œuvre Øresund Łódź"),
             "aether oeuvre oresund lodz"
