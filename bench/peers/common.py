@@ -89,7 +89,20 @@ class Stopwatch:
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set size of this process (Linux reports ru_maxrss in KiB, macOS in bytes)."""
+    """Peak resident set size of this process.
+
+    On Linux this is VmHWM of /proc/self/status: ru_maxrss would also count the parent's
+    memory, since a child started by fork + exec inherits the parent's high-water mark (the
+    Rust bench runs the peers from a process holding gigabytes). Elsewhere, ru_maxrss (KiB on
+    Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss if os.uname().sysname == "Darwin" else rss * 1024
 
