@@ -11,7 +11,9 @@ use deltalake::datafusion::execution::context::SQLOptions;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::datafusion::sql::parser::DFParser;
 
+use crate::audit::AuditEvent;
 use crate::error::Result;
+use crate::lake::Lake;
 use futures::StreamExt;
 
 use deltalake::arrow::array::{AsArray, RecordBatch};
@@ -36,12 +38,14 @@ pub struct ExecOptions {
 }
 
 /// Runs every statement of `sql` in order, printing each result to `out`. Stops at the first
-/// error, which names the statement.
+/// error, which names the statement. With `audit_to`, every statement that writes a table
+/// (`--allow-writes`) is recorded in that lake's audit trail, failed or not.
 pub async fn run_sql(
     ctx: &SessionContext,
     sql: &str,
     options: &ExecOptions,
     out: &mut dyn Write,
+    audit_to: Option<&Lake>,
 ) -> Result<usize> {
     let statements = DFParser::parse_sql(sql)?;
     let policy = SQLOptions::new()
@@ -52,30 +56,61 @@ pub async fn run_sql(
     for statement in statements {
         let started = Instant::now();
         let state = ctx.state();
+        let text = statement.to_string();
         let plan = state.statement_to_plan(statement).await?;
         policy.verify_plan(&plan).map_err(|e| {
             DataFusionError::Plan(format!(
                 "{e}: the lake is read-only here; pass --allow-writes to change tables"
             ))
         })?;
-        let explain = matches!(plan, LogicalPlan::Explain(_) | LogicalPlan::Analyze(_));
-        let df = ctx.execute_logical_plan(plan).await?;
-        if explain && options.format == Format::Table {
-            // Plans are multi-line text: printed whole, not cut into table cells.
-            total += write_plans(&df.collect().await?, out)?;
-        } else {
-            let mut stream = df.execute_stream().await?;
-            let mut writer = ResultWriter::new(stream.schema(), options.format, options.style);
-            while let Some(batch) = stream.next().await {
-                writer.write(&batch?, out)?;
-            }
-            total += writer.finish(out)?;
+        let write = match &plan {
+            LogicalPlan::Dml(dml) => Some((dml.table_name.to_string(), dml.op.name().to_string())),
+            _ => None,
+        };
+        if let Some((table, _)) = &write
+            && table.starts_with(&format!("{}.", crate::meta::SCHEMA))
+        {
+            return Err(DataFusionError::Plan(format!(
+                "{table} is written by joblake only (the run log and the audit trail)"
+            ))
+            .into());
         }
+        let result = run_plan(ctx, plan, options, out).await;
+        if let (Some(lake), Some((table, op))) = (audit_to, write) {
+            let event = AuditEvent::new("sql", table).detail(format!("{op}: {text}"));
+            let event = match &result {
+                Ok(_) => event,
+                Err(e) => event.failed(e),
+            };
+            crate::audit::record(lake, &[event]).await?;
+        }
+        total += result?;
         if options.timing {
             writeln!(out, "Elapsed {:.3} s", started.elapsed().as_secs_f64()).ok();
         }
     }
     Ok(total)
+}
+
+/// Executes one planned statement and prints its result; returns the rows printed.
+async fn run_plan(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+    options: &ExecOptions,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let explain = matches!(plan, LogicalPlan::Explain(_) | LogicalPlan::Analyze(_));
+    let df = ctx.execute_logical_plan(plan).await?;
+    if explain && options.format == Format::Table {
+        // Plans are multi-line text: printed whole, not cut into table cells.
+        return write_plans(&df.collect().await?, out);
+    }
+    let mut stream = df.execute_stream().await?;
+    let mut writer = ResultWriter::new(stream.schema(), options.format, options.style);
+    while let Some(batch) = stream.next().await {
+        writer.write(&batch?, out)?;
+    }
+    writer.finish(out)
 }
 
 /// Writes EXPLAIN output (`plan_type`, `plan` rows) as headed blocks of text.

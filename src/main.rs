@@ -631,7 +631,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             for (origin, sql) in scripts {
-                run_sql(&ctx, &sql, &options, &mut out)
+                run_sql(&ctx, &sql, &options, &mut out, Some(&lake))
                     .await
                     .with_context(|| format!("in {origin}"))?;
             }
@@ -721,7 +721,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            run_sql(&ctx, &sql, &options, &mut out).await?;
+            run_sql(&ctx, &sql, &options, &mut out, None).await?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }

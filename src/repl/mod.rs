@@ -80,9 +80,10 @@ impl Shell {
     async fn run(&mut self, sql: &str) {
         let ctx = self.ctx.clone();
         let options = self.options;
+        let lake = self.lake.clone();
         let mut out = self.out();
         tokio::select! {
-            result = run_sql(&ctx, sql, &options, &mut *out) => {
+            result = run_sql(&ctx, sql, &options, &mut *out, Some(&lake)) => {
                 if let Err(e) = result {
                     eprintln!("error: {e}");
                 }

@@ -3182,7 +3182,10 @@ mod tests {
         assert_eq!(normalize_key("Straße"), "strasse");
         // A decomposed accent (e + U+0308) folds like the precomposed letter.
         assert_eq!(normalize_key("Noe\u{308}sis Data"), "noesis data");
-        assert_eq!(normalize_company("Noe\u{308}sis Data"), normalize_company("Noësis Data"));
+        assert_eq!(
+            normalize_company("Noe\u{308}sis Data"),
+            normalize_company("Noësis Data")
+        );
         assert_eq!(
             normalize_key("Æther Œuvre Øresund Łódź"),
             "aether oeuvre oresund lodz"
