@@ -7,13 +7,16 @@
 -- no country contradicts it; otherwise it is matched on its country alone.
 -- A listing (source, source_id) keeps the key of its first sighting, so a source editing a
 -- title later does not split one posting in two.
+-- "One city" is min = max rather than count(DISTINCT ...) = 1: two DISTINCT aggregates over
+-- different columns keep a hash set per group in DataFusion, which took 1.3 GB at 100k
+-- records (docs/performance.md); min and max keep two values.
 WITH cities AS (
     SELECT
         match_key,
-        count(DISTINCT city_key) AS cities,
         min(city_key) AS only_city,
-        count(DISTINCT country) AS countries,
-        min(country) AS only_country
+        max(city_key) AS last_city,
+        min(country) AS only_country,
+        max(country) AS last_country
     FROM silver.posting_records
     WHERE reject_reason IS NULL AND city_key IS NOT NULL
     GROUP BY match_key
@@ -23,9 +26,9 @@ keyed AS (
         r.*,
         r.match_key || '|' || coalesce(
             r.city_key,
-            CASE WHEN c.cities = 1
+            CASE WHEN c.only_city = c.last_city
                   AND (r.country IS NULL OR c.only_country IS NULL
-                       OR (c.countries = 1 AND c.only_country = r.country))
+                       OR (c.only_country = c.last_country AND c.only_country = r.country))
                  THEN c.only_city END,
             r.country,
             '') AS dedup_key
