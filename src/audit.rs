@@ -52,7 +52,7 @@ impl AuditEvent {
         AuditEvent {
             at: Utc::now(),
             user: meter::user_name(),
-            host: format!("{} pid {}", meter::host_name(), std::process::id()),
+            host: meter::process_label(),
             command: command_line(),
             run_id: None,
             action: action.to_string(),

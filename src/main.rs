@@ -728,9 +728,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Maintain { json } => {
             let ctx = run_context(&lake, &project, &config, stop_on_signals());
             let spinner = spinner(quiet || json, "compacting, checkpointing, vacuuming");
-            let report = steps::maintain(&ctx).await;
+            let report = steps::maintain(&ctx, None).await;
             spinner.finish_and_clear();
-            let report = report?;
+            let report = report?.context("stopped while waiting for the tables lease")?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if !quiet {

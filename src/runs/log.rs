@@ -156,7 +156,7 @@ impl RunRecord {
             trigger: trigger.to_string(),
             attempt: 1,
             slot: None,
-            host: format!("{} pid {}", meter::host_name(), std::process::id()),
+            host: meter::process_label(),
             user: meter::user_name(),
             started_at,
             ended_at: started_at,

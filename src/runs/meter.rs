@@ -180,6 +180,11 @@ pub fn host_name() -> String {
     "unknown-host".to_string()
 }
 
+/// This process as the run log, the audit trail and leases name it: `host pid N`.
+pub fn process_label() -> String {
+    format!("{} pid {}", host_name(), std::process::id())
+}
+
 /// The user running the process (`$USER`, `$LOGNAME`, else the numeric uid).
 pub fn user_name() -> String {
     std::env::var("USER")

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::meter::{Snapshot, Usage};
 use super::{JobSpec, RunContext, Step};
 use crate::audit::{self, AuditEvent};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::{self, IngestOptions, IngestReport, SourceStatus};
 use crate::lake::Lake;
 use crate::maintain::{self, MaintainReport};
@@ -87,12 +87,9 @@ pub async fn run(
             })
         }
         Step::Maintain => {
-            let Some(guard) = tables_lease(ctx, Some(run_id)).await? else {
+            let Some(report) = maintain(ctx, Some(run_id)).await? else {
                 return Ok(stopped_waiting());
             };
-            let report = maintain::maintain(&ctx.lake, &ctx.config.maintain, Some(run_id)).await;
-            guard.release().await?;
-            let report = report?;
             let (before, after) = report.files();
             Ok(StepDone {
                 rows_in: i(before),
@@ -396,12 +393,13 @@ pub async fn audit_land(lake: &Lake, reports: &[(String, LandReport)]) -> Result
     audit::record(lake, &events).await
 }
 
-/// `maintain` by hand: under the tables lease, audited inside.
-pub async fn maintain(ctx: &RunContext) -> Result<MaintainReport> {
-    let guard = tables_lease(ctx, None)
-        .await?
-        .ok_or_else(|| Error::Config("stopped while waiting for the tables lease".into()))?;
-    let report = maintain::maintain(&ctx.lake, &ctx.config.maintain, None).await;
+/// `maintain` under the tables lease (audited inside); None when a stop was requested while
+/// waiting for the lease.
+pub async fn maintain(ctx: &RunContext, run_id: Option<&str>) -> Result<Option<MaintainReport>> {
+    let Some(guard) = tables_lease(ctx, run_id).await? else {
+        return Ok(None);
+    };
+    let report = maintain::maintain(&ctx.lake, &ctx.config.maintain, run_id).await;
     guard.release().await?;
-    report
+    report.map(Some)
 }

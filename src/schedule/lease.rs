@@ -138,7 +138,7 @@ pub async fn try_acquire(
     let info = LeaseInfo {
         name: name.to_string(),
         generation,
-        holder: format!("{} pid {}", meter::host_name(), std::process::id()),
+        holder: meter::process_label(),
         run_id: run_id.map(str::to_string),
         slot,
         acquired_at: now,
