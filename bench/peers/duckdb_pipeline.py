@@ -662,7 +662,7 @@ def build_silver(
     for t in ("staged", "typed", "normalized", "record_skills"):
         con.execute(f"DROP TABLE {t}")
 
-    # int_posting_records.sql
+    # int_posting_keys.sql
     con.execute("""
         CREATE TABLE int_posting_records AS
         WITH cities AS (

@@ -793,7 +793,7 @@ def posting_records(staged: pd.DataFrame, lk: Lookups) -> pd.DataFrame:
 
 
 def int_posting_records(records: pd.DataFrame) -> pd.DataFrame:
-    """sql/silver/int_posting_records.sql: valid records with their posting_id."""
+    """sql/silver/int_posting_keys.sql: valid records with their posting_id."""
     valid = records[records["reject_reason"].isna()].copy()
     cities = (
         valid[valid["city_key"].notna()]

@@ -939,7 +939,7 @@ def posting_records(bronze: pl.DataFrame, ref: Reference) -> pl.LazyFrame:
 
 
 def int_posting_records(records: pl.LazyFrame) -> pl.LazyFrame:
-    """sql/silver/int_posting_records.sql: valid records with their posting_id."""
+    """sql/silver/int_posting_keys.sql: valid records with their posting_id."""
     valid = records.filter(pl.col("reject_reason").is_null())
     cities = (
         valid.filter(pl.col("city_key").is_not_null())

@@ -8,30 +8,37 @@
 -- accepted_values: working_time in ('full_time', 'part_time')
 -- The values come from the posting's best record: one with a salary, then the longest
 -- description, then the latest fetch; sources, first/last seen and counts cover all of them.
-WITH ranked AS (
-    SELECT
-        r.*,
-        row_number() OVER (
-            PARTITION BY r.posting_id
-            ORDER BY CASE WHEN r.salary_min IS NULL THEN 1 ELSE 0 END,
-                     length(r.description) DESC NULLS LAST,
-                     r.fetched_at DESC, r.bronze_file DESC, r.bronze_line DESC) AS pick
-    FROM silver.int_posting_records r
+-- The best record is picked on the thin key table; its wide columns (description, skills) are
+-- read once, by joining posting_records on the record's position in bronze.
+WITH best AS (
+    SELECT posting_id, bronze_file, bronze_line
+    FROM (
+        SELECT
+            posting_id,
+            bronze_file,
+            bronze_line,
+            row_number() OVER (
+                PARTITION BY posting_id
+                ORDER BY has_salary DESC, description_length DESC NULLS LAST,
+                         fetched_at DESC, bronze_file DESC, bronze_line DESC) AS pick
+        FROM silver.int_posting_keys
+    ) ranked
+    WHERE pick = 1
 ),
 seen AS (
     SELECT
         posting_id,
         array_sort(array_distinct(array_agg(source))) AS sources,
-        count(DISTINCT source || ':' || source_id) AS listings,
-        count(*) AS records,
+        count(*) AS listings,
+        sum(records) AS records,
         min(posted_date) AS posted_date,
-        min(fetched_at) AS first_seen,
-        max(fetched_at) AS last_seen
-    FROM silver.int_posting_records
+        min(first_seen) AS first_seen,
+        max(last_seen) AS last_seen
+    FROM silver.posting_sources
     GROUP BY posting_id
 )
 SELECT
-    p.posting_id,
+    b.posting_id,
     s.sources,
     p.source AS primary_source,
     p.source_id AS primary_source_id,
@@ -65,6 +72,6 @@ SELECT
     s.last_seen,
     s.listings,
     s.records
-FROM ranked p
-JOIN seen s ON s.posting_id = p.posting_id
-WHERE p.pick = 1
+FROM best b
+JOIN silver.posting_records p ON p.bronze_file = b.bronze_file AND p.bronze_line = b.bronze_line
+JOIN seen s ON s.posting_id = b.posting_id

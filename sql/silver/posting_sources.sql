@@ -10,7 +10,8 @@ SELECT
     source_id,
     max(url) AS url,
     count(*) AS records,
+    min(posted_date) AS posted_date,
     min(fetched_at) AS first_seen,
     max(fetched_at) AS last_seen
-FROM silver.int_posting_records
+FROM silver.int_posting_keys
 GROUP BY posting_id, source, source_id
