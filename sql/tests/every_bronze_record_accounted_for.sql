@@ -3,13 +3,14 @@
 -- silver.rejects. Returns the records that break this.
 WITH b AS (SELECT bronze_file, bronze_line FROM bronze.envelopes),
 r AS (SELECT bronze_file, bronze_line, source, source_id, reject_reason FROM silver.posting_records)
-SELECT 'in bronze, missing from silver' AS problem, b.bronze_file, b.bronze_line
-FROM b LEFT JOIN r ON r.bronze_file = b.bronze_file AND r.bronze_line = b.bronze_line
-WHERE r.bronze_file IS NULL
-UNION ALL
-SELECT 'in silver, not in bronze', r.bronze_file, r.bronze_line
-FROM r LEFT JOIN b ON r.bronze_file = b.bronze_file AND r.bronze_line = b.bronze_line
-WHERE b.bronze_file IS NULL
+-- One full join reads bronze once (only the record positions: the envelopes are not parsed).
+SELECT
+    CASE WHEN r.bronze_file IS NULL THEN 'in bronze, missing from silver'
+         ELSE 'in silver, not in bronze' END AS problem,
+    coalesce(b.bronze_file, r.bronze_file) AS bronze_file,
+    coalesce(b.bronze_line, r.bronze_line) AS bronze_line
+FROM b FULL JOIN r ON r.bronze_file = b.bronze_file AND r.bronze_line = b.bronze_line
+WHERE r.bronze_file IS NULL OR b.bronze_file IS NULL
 UNION ALL
 SELECT 'valid record without a posting', r.bronze_file, r.bronze_line
 FROM r LEFT JOIN silver.posting_sources ps ON ps.source = r.source AND ps.source_id = r.source_id

@@ -2,8 +2,14 @@
 //! not_null, relationships, accepted_values) are turned into small generated queries; singular
 //! tests are the files of `tests/` in the SQL project.
 
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use deltalake::arrow::array::{Array, AsArray};
+use deltalake::arrow::datatypes::Int64Type;
 use deltalake::arrow::util::pretty::pretty_format_batches;
 use deltalake::datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use serde::Serialize;
 
 use super::Project;
@@ -20,6 +26,8 @@ pub struct TestOutcome {
     pub sample: Option<String>,
     /// The query could not run at all.
     pub error: Option<String>,
+    /// Wall time in seconds (a not_null test probed with its table's others: its share).
+    pub seconds: f64,
 }
 
 impl TestOutcome {
@@ -36,6 +44,9 @@ pub struct DataTest {
     pub name: String,
     /// The query.
     pub sql: String,
+    /// For a not_null check, (table, column): all of a table's not_null checks are first
+    /// probed with one scan, and only a column with nulls runs its own query.
+    pub not_null: Option<(String, String)>,
 }
 
 /// The generated queries for the declared checks of `models`, then the singular tests.
@@ -81,9 +92,14 @@ pub fn collect(models: &[Model], project: &Project) -> Vec<DataTest> {
                     ),
                 ),
             };
+            let not_null = match check {
+                Check::NotNull(c) => Some((t.clone(), c.clone())),
+                _ => None,
+            };
             tests.push(DataTest {
                 name: format!("{kind}:{t}.{cols}"),
                 sql,
+                not_null,
             });
         }
     }
@@ -92,47 +108,144 @@ pub fn collect(models: &[Model], project: &Project) -> Vec<DataTest> {
         tests.push(DataTest {
             name: name.to_string(),
             sql: sql.to_string(),
+            not_null: None,
         });
     }
     tests
 }
 
-/// Runs every test; a test that errors counts as failed, the others still run.
+/// Runs every test; a test that cannot run is reported as an error, not a panic.
 pub async fn run(ctx: &SessionContext, tests: &[DataTest]) -> Vec<TestOutcome> {
-    let mut out = Vec::with_capacity(tests.len());
-    for test in tests {
-        let result = async {
-            let batches = ctx.sql(&test.sql).await?.collect().await?;
-            Ok::<_, deltalake::datafusion::error::DataFusionError>(batches)
-        }
-        .await;
-        out.push(match result {
-            Ok(batches) => {
-                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-                let sample = (rows > 0)
-                    .then(|| {
-                        let head: Vec<_> = batches
-                            .iter()
-                            .take(1)
-                            .map(|b| b.slice(0, b.num_rows().min(5)))
-                            .collect();
-                        pretty_format_batches(&head).ok().map(|t| t.to_string())
-                    })
-                    .flatten();
-                TestOutcome {
-                    name: test.name.clone(),
-                    failing_rows: rows,
-                    sample,
-                    error: None,
-                }
-            }
-            Err(e) => TestOutcome {
-                name: test.name.clone(),
-                failing_rows: 0,
-                sample: None,
-                error: Some(e.to_string()),
-            },
-        });
+    let probed = probe_not_null(ctx, tests).await;
+    // Most tests are small queries whose time goes to planning and opening tables: a few at a
+    // time keep both the cores and the store busy. `buffered` keeps the declared order.
+    // The futures are built first: a stream mapping through a closure that borrows `probed`
+    // is not provably `Send` to the scheduler's `tokio::spawn` (a higher-ranked lifetime limit).
+    let pending: Vec<_> = tests
+        .iter()
+        .map(|test| {
+            let probed = test.not_null.as_ref().and_then(|key| probed.get(key));
+            outcome(ctx, test, probed.copied())
+        })
+        .collect();
+    futures::stream::iter(pending)
+        .buffered(TESTS_AT_ONCE)
+        .collect()
+        .await
+}
+
+/// The outcome of `test`: passed without a query of its own when the not_null probe found
+/// its column clean (`probed`: its share of the probe's time).
+async fn outcome(ctx: &SessionContext, test: &DataTest, probed: Option<f64>) -> TestOutcome {
+    match probed {
+        Some(seconds) => TestOutcome {
+            name: test.name.clone(),
+            failing_rows: 0,
+            sample: None,
+            error: None,
+            seconds,
+        },
+        None => run_one(ctx, test).await,
     }
-    out
+}
+
+/// Data tests run concurrently.
+const TESTS_AT_ONCE: usize = 4;
+
+/// Counts the nulls of every not_null column of a table in one scan (a table of a million
+/// rows has up to nine such checks, each a full scan of its own). Returns the checks found
+/// clean, with their share of the probe's time; the others, and those of a probe that could
+/// not run, go through their own query, which gives the failing rows.
+async fn probe_not_null(
+    ctx: &SessionContext,
+    tests: &[DataTest],
+) -> BTreeMap<(String, String), f64> {
+    let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (table, column) in tests.iter().filter_map(|t| t.not_null.as_ref()) {
+        by_table.entry(table).or_default().push(column);
+    }
+    let pending: Vec<_> = by_table
+        .into_iter()
+        .map(|(table, columns)| probe_table(ctx, table, columns))
+        .collect();
+    let clean: Vec<Vec<_>> = futures::stream::iter(pending)
+        .buffer_unordered(TESTS_AT_ONCE)
+        .collect()
+        .await;
+    clean.into_iter().flatten().collect()
+}
+
+/// The not_null columns of `table` found without nulls, with their share of the scan's time.
+async fn probe_table(
+    ctx: &SessionContext,
+    table: &str,
+    columns: Vec<&str>,
+) -> Vec<((String, String), f64)> {
+    let started = Instant::now();
+    let counts: Vec<String> = columns
+        .iter()
+        .map(|c| format!("count(*) FILTER (WHERE {c} IS NULL)"))
+        .collect();
+    let sql = format!("SELECT {} FROM {table}", counts.join(", "));
+    let batches = match ctx.sql(&sql).await {
+        Ok(df) => df.collect().await,
+        Err(e) => Err(e),
+    };
+    let Ok(batches) = batches else {
+        return Vec::new();
+    };
+    let Some(row) = batches.iter().find(|b| b.num_rows() == 1) else {
+        return Vec::new();
+    };
+    let share = started.elapsed().as_secs_f64() / columns.len() as f64;
+    columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            row.column(*i)
+                .as_primitive_opt::<Int64Type>()
+                .is_some_and(|a| !a.is_null(0) && a.value(0) == 0)
+        })
+        .map(|(_, column)| ((table.to_string(), column.to_string()), share))
+        .collect()
+}
+
+async fn run_one(ctx: &SessionContext, test: &DataTest) -> TestOutcome {
+    let started = Instant::now();
+    let result = async {
+        let batches = ctx.sql(&test.sql).await?.collect().await?;
+        Ok::<_, deltalake::datafusion::error::DataFusionError>(batches)
+    }
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::debug!("data test {}: {seconds:.3} s", test.name);
+    match result {
+        Ok(batches) => {
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let sample = (rows > 0)
+                .then(|| {
+                    let head: Vec<_> = batches
+                        .iter()
+                        .take(1)
+                        .map(|b| b.slice(0, b.num_rows().min(5)))
+                        .collect();
+                    pretty_format_batches(&head).ok().map(|t| t.to_string())
+                })
+                .flatten();
+            TestOutcome {
+                name: test.name.clone(),
+                failing_rows: rows,
+                sample,
+                error: None,
+                seconds,
+            }
+        }
+        Err(e) => TestOutcome {
+            name: test.name.clone(),
+            failing_rows: 0,
+            sample: None,
+            error: Some(e.to_string()),
+            seconds,
+        },
+    }
 }

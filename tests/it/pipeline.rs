@@ -302,6 +302,101 @@ async fn a_failing_data_test_restores_the_previous_versions() {
     let _ = bronze::list_files(&t.lake, None).await.expect("listing");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_not_null_check_on_a_column_with_nulls_fails_with_its_rows() {
+    // The not_null checks of a table are probed in one scan; a column with nulls must still
+    // fail on its own, with the failing rows, and its clean neighbours pass.
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(80))
+        .await
+        .expect("demo lands");
+    let mut files = embedded_files();
+    let path = "silver/job_postings.sql".to_string();
+    let sql = files[&path].replacen(
+        "-- not_null: posting_id,",
+        "-- not_null: salary_min, posting_id,",
+        1,
+    );
+    assert_ne!(sql, files[&path], "the header line to extend exists");
+    files.insert(path, sql);
+    let project = Project::from_files(files);
+    let report = refresh(&t.lake, &project, &RefreshOptions { full: true }, &|_| {})
+        .await
+        .expect("refresh runs");
+    let nulls = query_i64(
+        &t.lake,
+        "SELECT count(*) FROM silver.job_postings WHERE salary_min IS NULL",
+    )
+    .await;
+    assert!(nulls > 0, "the demo has postings without a salary");
+    let failed: Vec<_> = report.failed_tests();
+    assert_eq!(failed.len(), 1, "only the new check fails: {failed:?}");
+    assert_eq!(failed[0].name, "not_null:silver.job_postings.salary_min");
+    assert_eq!(failed[0].failing_rows as i64, nulls);
+    assert!(
+        failed[0]
+            .sample
+            .as_deref()
+            .is_some_and(|s| s.contains("posting_id"))
+    );
+    assert!(
+        report
+            .tests
+            .iter()
+            .any(|t| t.name == "not_null:silver.job_postings.posting_id" && t.passed())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciliation_test_finds_bronze_records_that_silver_lacks() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(80))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, false).await;
+    let reconciliation = |outcomes: Vec<joblake::transform::checks::TestOutcome>| {
+        outcomes
+            .into_iter()
+            .find(|o| o.name == "every_bronze_record_accounted_for")
+            .expect("the test exists")
+    };
+    let clean = reconciliation(
+        joblake::transform::run::test(&t.lake, &Project::embedded())
+            .await
+            .expect("tests run"),
+    );
+    assert!(clean.passed(), "{clean:?}");
+
+    // Bronze landed but not refreshed: every new record is reported, by position (the scan
+    // reads positions only, without parsing the envelopes).
+    let more = joblake::demo::DemoSpec {
+        seed: 8,
+        ..small_demo(30)
+    };
+    let landed: usize = land_demo(&t.lake, &more)
+        .await
+        .expect("more lands")
+        .iter()
+        .map(|(_, report)| report.records())
+        .sum();
+    assert!(landed > 0);
+    let dirty = reconciliation(
+        joblake::transform::run::test(&t.lake, &Project::embedded())
+            .await
+            .expect("tests run"),
+    );
+    assert_eq!(dirty.failing_rows, landed, "{dirty:?}");
+    let sample = dirty.sample.as_deref().unwrap_or_default();
+    assert!(
+        sample.contains("in bronze, missing from silver"),
+        "{sample}"
+    );
+    assert!(
+        sample.contains(".ndjson"),
+        "positions name the file: {sample}"
+    );
+}
+
 /// The built-in project's files, to make variants of it.
 fn embedded_files() -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
