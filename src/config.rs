@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::engine::EngineSettings;
 use crate::error::{Error, Result};
 use crate::maintain::MaintainSettings;
 use crate::runs::meter::EnergyModel;
@@ -38,6 +39,8 @@ pub struct Config {
     pub maintain: MaintainSettings,
     /// The power model of the run log's energy estimate (`[energy]`).
     pub energy: EnergyModel,
+    /// Query engine memory and spilling (`[engine]`).
+    pub engine: EngineSettings,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             schedule: ScheduleSettings::default(),
             maintain: MaintainSettings::default(),
             energy: EnergyModel::default(),
+            engine: EngineSettings::default(),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! `silver.*` and `gold.*` (Delta tables, opened at their latest version when a query is
 //! planned), `ref.*` (the reference CSVs beside the models).
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use deltalake::datafusion::catalog::{
@@ -15,7 +16,9 @@ use deltalake::datafusion::catalog::{
 use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
 use deltalake::datafusion::execution::SessionStateBuilder;
+use deltalake::datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
+use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use deltalake::datafusion::logical_expr::Expr;
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake::delta_datafusion::planner::DeltaPlanner;
@@ -28,6 +31,30 @@ use crate::transform::udf;
 
 /// Name of DataFusion's default catalog, which holds our schemas.
 pub const CATALOG: &str = "datafusion";
+
+/// How queries use the machine (`[engine]`): the memory they may hold before sorts, joins and
+/// aggregations spill to disk, and where they spill.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSettings {
+    /// Memory, in MiB, that DataFusion's operators may reserve in one session; beyond it, sorts
+    /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted".
+    /// Unset: no limit (a refresh of a million postings peaks near 1.7 GB, docs/performance.md).
+    pub memory_limit_mb: Option<u64>,
+    /// Directory for spill files (default: the system temporary directory).
+    pub spill_dir: Option<PathBuf>,
+}
+
+static SETTINGS: OnceLock<EngineSettings> = OnceLock::new();
+
+/// How many of the largest memory consumers an "out of memory" error names.
+const TOP_CONSUMERS: std::num::NonZeroUsize = std::num::NonZeroUsize::new(5).unwrap();
+
+/// Sets the engine settings of this process, once, before the first session (the CLI does it
+/// from the configuration). Later calls are ignored: sessions must agree.
+pub fn configure(settings: EngineSettings) {
+    let _ = SETTINGS.set(settings);
+}
 
 /// Builds a session over `lake`: functions, reference tables and the layer schemas.
 /// `bronze` says which bronze files the bronze tables expose (all, or the unconsumed ones).
@@ -47,11 +74,26 @@ pub async fn session(
             0,
         );
     // Delta's planner executes the write and merge nodes of delta-rs operations.
-    let state = SessionStateBuilder::new()
+    let mut state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(config)
-        .with_query_planner(DeltaPlanner::new())
-        .build();
+        .with_query_planner(DeltaPlanner::new());
+    let settings = SETTINGS.get_or_init(EngineSettings::default);
+    if settings.memory_limit_mb.is_some() || settings.spill_dir.is_some() {
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(mb) = settings.memory_limit_mb {
+            let bytes = usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+            // Fair: each spilling operator gets an equal share, so one sort cannot starve
+            // the others; the tracker names the top consumers when the limit is hit.
+            let pool = TrackConsumersPool::new(FairSpillPool::new(bytes), TOP_CONSUMERS);
+            runtime = runtime.with_memory_pool(Arc::new(pool));
+        }
+        if let Some(dir) = &settings.spill_dir {
+            runtime = runtime.with_temp_file_path(dir);
+        }
+        state = state.with_runtime_env(runtime.build_arc()?);
+    }
+    let state = state.build();
     let mut ctx = SessionContext::new_with_state(state);
     datafusion_functions_json::register_all(&mut ctx)?;
     udf::register(&ctx, project)?;

@@ -184,3 +184,73 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn under_a_memory_limit_a_big_sort_spills_to_disk_and_gives_the_same_answer() {
+    let t = temp_lake();
+    joblake(t.dir.path())
+        .args(["demo", "--jobs", "3000", "--anchor", "2026-10-01"])
+        .assert()
+        .success();
+    let spill_dir = tempfile::tempdir().expect("temp dir");
+    let limited = |mb: u64| {
+        let config = t.dir.path().join(format!("limit-{mb}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[engine]\nmemory_limit_mb = {mb}\nspill_dir = \"{}\"\n",
+                spill_dir.path().display()
+            ),
+        )
+        .expect("config written");
+        config
+    };
+    // Every record with its description, sixteen times over: about 70 MB to sort, in one
+    // partition. A sort keeps 10 MiB aside to merge its spill files; 32 MiB leaves it about
+    // 20 MiB, so it has to spill several times.
+    let sorted = "SELECT bronze_file, bronze_line, copy FROM silver.posting_records \
+                  CROSS JOIN (SELECT * FROM unnest(range(16))) AS copies(copy) \
+                  ORDER BY description, bronze_file, bronze_line, copy";
+    let run = |config: Option<&std::path::Path>, sql: &str| {
+        let mut cmd = joblake(t.dir.path());
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        cmd.args(["sql", "--format", "csv"])
+            .args([
+                "-c",
+                "SET datafusion.execution.target_partitions = 1",
+                "-c",
+                sql,
+            ])
+            .assert()
+    };
+    let stdout = |a: assert_cmd::assert::Assert| {
+        String::from_utf8_lossy(&a.success().get_output().stdout).to_string()
+    };
+    let unlimited = stdout(run(None, sorted));
+    let spilled = stdout(run(Some(&limited(32)), sorted));
+    assert!(unlimited.lines().count() > 50_000, "{}", unlimited.len());
+    assert_eq!(spilled, unlimited, "same rows in the same order");
+
+    let spill_count = |plan: &str| -> u64 {
+        plan.split("spill_count=")
+            .skip(1)
+            .filter_map(|s| {
+                s.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
+            .sum()
+    };
+    let explain = format!("EXPLAIN ANALYZE {sorted}");
+    let plan = stdout(run(Some(&limited(32)), &explain));
+    assert!(spill_count(&plan) > 0, "the sort spilled:\n{plan}");
+    let plan = stdout(run(None, &explain));
+    assert_eq!(spill_count(&plan), 0, "no spill without a limit:\n{plan}");
+
+    // Below what the sort needs at all, the query fails and says why.
+    run(Some(&limited(1)), sorted)
+        .failure()
+        .stderr(predicate::str::contains("Resources exhausted"));
+}
