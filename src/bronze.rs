@@ -28,7 +28,7 @@ use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use deltalake::datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -142,8 +142,34 @@ pub async fn land_raw(
         file: landed.bronze_file.clone(),
         message: e.to_string(),
     })?;
-    lake.store().put(&marker, PutPayload::from(body)).await?;
-    Ok(LandOutcome::Landed(landed))
+    // The marker is created, never overwritten: when the same bytes are landed twice at once
+    // (parallel landings), one marker wins and the other landing removes its file, so bronze
+    // holds them once. Checking first and writing after left a window for both.
+    let create = PutOptions::from(PutMode::Create);
+    match lake
+        .store()
+        .put_opts(&marker, PutPayload::from(body.clone()), create)
+        .await
+    {
+        Ok(_) => Ok(LandOutcome::Landed(landed)),
+        Err(object_store::Error::AlreadyExists { .. }) => {
+            let existing = lake.store().get(&marker).await?.bytes().await?;
+            match serde_json::from_slice::<LandedMarker>(&existing) {
+                Ok(winner) => {
+                    lake.store().delete(&lake.path(&landed.bronze_file)).await?;
+                    Ok(LandOutcome::AlreadyLanded {
+                        bronze_file: winner.bronze_file,
+                    })
+                }
+                // A damaged marker (it was unreadable above too): this landing replaces it.
+                Err(_) => {
+                    lake.store().put(&marker, PutPayload::from(body)).await?;
+                    Ok(LandOutcome::Landed(landed))
+                }
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Writes `postings`, each with the time it was fetched, as one bronze file in a single put.

@@ -397,6 +397,40 @@ async fn the_reconciliation_test_finds_bronze_records_that_silver_lacks() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_bytes_landed_at_once_are_written_once() {
+    // `joblake gen` and parallel ingests land many files at once; the same response landed
+    // twice concurrently used to pass both "already landed?" checks and land twice.
+    let t = temp_lake();
+    let file = demo::generate(&small_demo(20))
+        .into_iter()
+        .next()
+        .expect("the demo has files");
+    let landings = (0..8).map(|i| {
+        let (lake, bytes, source) = (t.lake.clone(), file.bytes.clone(), file.source);
+        tokio::spawn(async move {
+            joblake::bronze::land_raw(&lake, source, "same.json", &bytes, &format!("run{i}"), i)
+                .await
+        })
+    });
+    let mut landed = Vec::new();
+    let mut skipped = Vec::new();
+    for outcome in futures::future::join_all(landings).await {
+        match outcome.expect("task ran").expect("lands") {
+            joblake::bronze::LandOutcome::Landed(f) => landed.push(f.bronze_file),
+            joblake::bronze::LandOutcome::AlreadyLanded { bronze_file } => {
+                skipped.push(bronze_file)
+            }
+        }
+    }
+    assert_eq!(landed.len(), 1, "landed: {landed:?}");
+    assert_eq!(skipped.len(), 7);
+    assert!(skipped.iter().all(|f| f == &landed[0]), "{skipped:?}");
+    let files = bronze::list_files(&t.lake, None).await.expect("listing");
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].relative, landed[0]);
+}
+
 /// The built-in project's files, to make variants of it.
 fn embedded_files() -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
