@@ -9,6 +9,7 @@ mod maintain;
 mod pipeline;
 mod repl;
 mod replay;
+mod s3;
 mod schedule;
 mod sources;
 mod util;
