@@ -367,8 +367,8 @@ async fn the_reconciliation_test_finds_bronze_records_that_silver_lacks() {
     );
     assert!(clean.passed(), "{clean:?}");
 
-    // Bronze landed but not refreshed: every new record is reported, by position (the scan
-    // reads positions only, without parsing the envelopes).
+    // Bronze landed but not refreshed: every new file is reported with its record count (the
+    // scan reads positions only, without parsing the envelopes).
     let more = joblake::demo::DemoSpec {
         seed: 8,
         ..small_demo(30)
@@ -385,15 +385,58 @@ async fn the_reconciliation_test_finds_bronze_records_that_silver_lacks() {
             .await
             .expect("tests run"),
     );
-    assert_eq!(dirty.failing_rows, landed, "{dirty:?}");
+    let refreshed = query_i64(
+        &t.lake,
+        "SELECT count(DISTINCT bronze_file) FROM silver.posting_records",
+    )
+    .await as usize;
+    let new_files = bronze::list_files(&t.lake, None)
+        .await
+        .expect("listing")
+        .len()
+        - refreshed;
+    assert!(new_files > 0);
+    assert_eq!(
+        dirty.failing_rows, new_files,
+        "one row per new file: {dirty:?}"
+    );
     let sample = dirty.sample.as_deref().unwrap_or_default();
     assert!(
         sample.contains("in bronze, missing from silver"),
         "{sample}"
     );
+    assert!(sample.contains(".ndjson"), "the file is named: {sample}");
+    // The rows' counts add up to what was landed (the sample shows the first five).
+    let missing = query_i64(
+        &t.lake,
+        "SELECT count(*) FROM bronze.envelopes WHERE bronze_file NOT IN \
+         (SELECT DISTINCT bronze_file FROM silver.posting_records)",
+    )
+    .await;
+    assert_eq!(missing as usize, landed);
+
+    // A model that loses the valid records of one source is caught per source.
+    let mut files = embedded_files();
+    let path = "silver/posting_sources.sql".to_string();
+    let sql = files[&path].replace(
+        "FROM silver.int_posting_keys\n",
+        "FROM silver.int_posting_keys\nWHERE source <> 'remotive'\n",
+    );
+    assert_ne!(sql, files[&path]);
+    files.insert(path, sql);
+    let report = refresh(
+        &t.lake,
+        &Project::from_files(files),
+        &RefreshOptions { full: true },
+        &|_| {},
+    )
+    .await
+    .expect("refresh runs");
+    let lost = reconciliation(report.tests);
+    let sample = lost.sample.as_deref().unwrap_or_default();
     assert!(
-        sample.contains(".ndjson"),
-        "positions name the file: {sample}"
+        sample.contains("valid records without a posting") && sample.contains("remotive"),
+        "{sample}"
     );
 }
 
