@@ -39,7 +39,7 @@ pub const CATALOG: &str = "datafusion";
 pub struct EngineSettings {
     /// Memory, in MiB, that DataFusion's operators may reserve in one session; beyond it, sorts
     /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted".
-    /// Unset: no limit (a refresh of a million postings peaks near 1.7 GB, docs/performance.md).
+    /// Unset: no limit (a refresh of a million postings peaks at 1.5–1.7 GB, docs/performance.md).
     pub memory_limit_mb: Option<u64>,
     /// Directory for spill files (default: the system temporary directory).
     pub spill_dir: Option<PathBuf>,
