@@ -305,18 +305,6 @@ pub fn decode(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
     decode_columns(file, raw, true)
 }
 
-/// Like [`decode`]; with `parse` false only the columns that come from the file's name and
-/// line numbers (`source`, `ingest_date`, `bronze_file`, `bronze_line`) are filled, and the
-/// envelopes are not parsed: what a count or a reconciliation of record positions needs.
-fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBatch> {
-    let batch = decode_envelopes(file, raw, parse)?;
-    RECORDS_DECODED.fetch_add(
-        batch.num_rows() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    Ok(batch)
-}
-
 /// Envelopes decoded by this process so far (the run log's "rows in" of a refresh).
 pub fn records_decoded() -> u64 {
     RECORDS_DECODED.load(std::sync::atomic::Ordering::Relaxed)
@@ -324,7 +312,10 @@ pub fn records_decoded() -> u64 {
 
 static RECORDS_DECODED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn decode_envelopes(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBatch> {
+/// Like [`decode`]; with `parse` false only the columns that come from the file's name and
+/// line numbers (`source`, `ingest_date`, `bronze_file`, `bronze_line`) are filled, and the
+/// envelopes are not parsed: what a count or a reconciliation of record positions needs.
+fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBatch> {
     let mut plain;
     let text: &[u8] = if file.relative.ends_with(".gz") {
         plain = Vec::with_capacity(raw.len() * 6);
@@ -429,7 +420,9 @@ fn decode_envelopes(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<Record
         Arc::new(bronze_line.finish()),
         Arc::new(parse_error.finish()),
     ];
-    Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
+    let batch = RecordBatch::try_new(SCHEMA.clone(), columns)?;
+    RECORDS_DECODED.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    Ok(batch)
 }
 
 /// Reads and decodes `files` concurrently, keeping their order.
