@@ -27,6 +27,7 @@ use deltalake::datafusion::physical_plan::ExecutionPlan;
 use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use deltalake::datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use futures::{StreamExt, TryStreamExt};
+use joblake_sources::RawPosting;
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::sources::{self, RawPosting};
 
 /// One posting as it lands in bronze.
 #[derive(Debug, Serialize)]
@@ -102,7 +102,7 @@ pub async fn land_raw(
     run_id: &str,
     seq: usize,
 ) -> Result<LandOutcome> {
-    let parser = sources::parser_for(source).map_err(|e| Error::Source {
+    let parser = joblake_sources::parser_for(source).map_err(|e| Error::Source {
         file: origin.to_string(),
         source: e,
     })?;
@@ -599,7 +599,7 @@ impl BronzeSchema {
 #[async_trait]
 impl SchemaProvider for BronzeSchema {
     fn table_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = sources::source_names()
+        let mut names: Vec<String> = joblake_sources::source_names()
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -610,7 +610,7 @@ impl SchemaProvider for BronzeSchema {
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         let source = if name == Self::ALL {
             None
-        } else if sources::source_names().contains(&name) {
+        } else if joblake_sources::source_names().contains(&name) {
             Some(name.to_string())
         } else {
             return Ok(None);
@@ -623,6 +623,6 @@ impl SchemaProvider for BronzeSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        name == Self::ALL || sources::source_names().contains(&name)
+        name == Self::ALL || joblake_sources::source_names().contains(&name)
     }
 }

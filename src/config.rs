@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use joblake_sources::http::HttpSettings;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::EngineSettings;
 use crate::error::{Error, Result};
+use crate::lake::EngineSettings;
 use crate::maintain::MaintainSettings;
 use crate::runs::meter::EnergyModel;
 use crate::schedule::ScheduleSettings;
-use crate::sources::http::HttpSettings;
 
 /// Validated settings shared by every subcommand.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,8 +6,7 @@
 //! `silver.*` and `gold.*` (Delta tables, opened at their latest version when a query is
 //! planned), `ref.*` (the reference CSVs beside the models).
 
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use deltalake::datafusion::catalog::{
@@ -32,29 +31,8 @@ use crate::transform::udf;
 /// Name of DataFusion's default catalog, which holds our schemas.
 pub const CATALOG: &str = "datafusion";
 
-/// How queries use the machine (`[engine]`): the memory they may hold before sorts, joins and
-/// aggregations spill to disk, and where they spill.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EngineSettings {
-    /// Memory, in MiB, that DataFusion's operators may reserve in one session; beyond it, sorts
-    /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted".
-    /// Unset: no limit (a refresh of a million postings peaks at 1.5–1.7 GB, docs/performance.md).
-    pub memory_limit_mb: Option<u64>,
-    /// Directory for spill files (default: the system temporary directory).
-    pub spill_dir: Option<PathBuf>,
-}
-
-static SETTINGS: OnceLock<EngineSettings> = OnceLock::new();
-
 /// How many of the largest memory consumers an "out of memory" error names.
 const TOP_CONSUMERS: std::num::NonZeroUsize = std::num::NonZeroUsize::new(5).unwrap();
-
-/// Sets the engine settings of this process, once, before the first session (the CLI does it
-/// from the configuration). Later calls are ignored: sessions must agree.
-pub fn configure(settings: EngineSettings) {
-    let _ = SETTINGS.set(settings);
-}
 
 /// Builds a session over `lake`: functions, reference tables and the layer schemas.
 /// `bronze` says which bronze files the bronze tables expose (all, or the unconsumed ones).
@@ -78,7 +56,9 @@ pub async fn session(
         .with_default_features()
         .with_config(config)
         .with_query_planner(DeltaPlanner::new());
-    let settings = SETTINGS.get_or_init(EngineSettings::default);
+    // The settings travel with the lake handle, so two lakes (or two runs) in one process can
+    // use different limits.
+    let settings = lake.engine_settings();
     if settings.memory_limit_mb.is_some() || settings.spill_dir.is_some() {
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(mb) = settings.memory_limit_mb {

@@ -4,7 +4,7 @@ use deltalake::DeltaTableError;
 use deltalake::arrow::error::ArrowError;
 use deltalake::datafusion::error::DataFusionError;
 
-use crate::sources::SourceError;
+use joblake_sources::SourceError;
 
 /// Everything that can go wrong in joblake, with enough context to name the culprit.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 //! tables of silver and gold, and `_meta`. Nothing else in the code knows which store it is.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use deltalake::{DeltaTable, DeltaTableBuilder};
@@ -15,6 +16,20 @@ use crate::error::{Error, Result};
 /// The layers that hold Delta tables, in build order.
 pub const DELTA_LAYERS: [&str; 2] = ["silver", "gold"];
 
+/// How queries over the lake use the machine (`[engine]`): the memory they may hold before
+/// sorts, joins and aggregations spill to disk, and where they spill. Carried by the [`Lake`]
+/// handle, so every session built over it agrees, and two handles in one process may differ.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSettings {
+    /// Memory, in MiB, that DataFusion's operators may reserve in one session; beyond it, sorts
+    /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted".
+    /// Unset: no limit (a refresh of a million postings peaks at 1.5–1.7 GB, docs/performance.md).
+    pub memory_limit_mb: Option<u64>,
+    /// Directory for spill files (default: the system temporary directory).
+    pub spill_dir: Option<PathBuf>,
+}
+
 /// A handle on the lake's storage.
 #[derive(Debug, Clone)]
 pub struct Lake {
@@ -22,6 +37,7 @@ pub struct Lake {
     store: Arc<dyn ObjectStore>,
     root: Path,
     options: HashMap<String, String>,
+    engine: EngineSettings,
 }
 
 impl Lake {
@@ -56,7 +72,19 @@ impl Lake {
             store: Arc::from(store),
             root,
             options,
+            engine: EngineSettings::default(),
         })
+    }
+
+    /// The same lake, with sessions built under `settings`.
+    pub fn with_engine_settings(mut self, settings: EngineSettings) -> Lake {
+        self.engine = settings;
+        self
+    }
+
+    /// The settings sessions over this lake are built with.
+    pub fn engine_settings(&self) -> &EngineSettings {
+        &self.engine
     }
 
     /// The lake's root URL (always ends with `/`).

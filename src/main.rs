@@ -14,19 +14,18 @@ use comfy_table::{Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use joblake::config::Config;
-use joblake::demo::DemoSpec;
 use joblake::exec::{ExecOptions, run_sql};
-use joblake::ingest::{self, IngestOptions, IngestReport, SourceStatus};
 use joblake::lake::Lake;
 use joblake::maintain::MaintainReport;
 use joblake::output::{Format, TableStyle};
 use joblake::pipeline::{self, LandReport};
-use joblake::runs::log::RunRecord;
+use joblake::runs::log::{RunRecord, RunStatus};
 use joblake::runs::{self, RunContext, Trigger, steps};
 use joblake::schedule::lease;
-use joblake::sources;
 use joblake::transform::{self, Project, RefreshOptions, RefreshReport};
 use joblake::warehouse::{MirrorOptions, MirrorReport};
+use joblake_gen::DemoSpec;
+use joblake_sources::{IngestOptions, IngestReport, SourceStatus};
 
 /// joblake: a lakehouse for job-market data (bronze JSON -> silver and gold Delta tables).
 #[derive(Parser)]
@@ -66,7 +65,7 @@ enum Command {
     /// Land raw files, as a source returned them, into bronze (one envelope per posting).
     Land {
         /// Source whose format the files are in.
-        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(sources::source_names()))]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(joblake_sources::source_names()))]
         source: String,
         /// Files to land.
         #[arg(required = true)]
@@ -286,9 +285,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(models) = &cli.models {
         config.models_dir = Some(models.clone());
     }
-    joblake::engine::configure(config.engine.clone());
     let lake = Lake::open(&config.lake, config.storage.clone())
-        .with_context(|| format!("opening the lake at {}", config.lake))?;
+        .with_context(|| format!("opening the lake at {}", config.lake))?
+        .with_engine_settings(config.engine.clone());
     let project = match &config.models_dir {
         Some(dir) => Project::from_dir(dir)?,
         None => Project::embedded(),
@@ -359,7 +358,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let since = since
-                .map(|s| ingest::parse_since(&s, chrono::Utc::now()))
+                .map(|s| joblake_sources::parse_since(&s, chrono::Utc::now()))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--since {e}"))?;
             let cancel = Arc::new(AtomicBool::new(false));
@@ -376,7 +375,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 max_pages,
                 dry_run,
                 cancel,
-                secrets: sources::Secrets::default(),
+                secrets: joblake_sources::Secrets::default(),
+                run_id: None,
             };
             let spinner = spinner(quiet || json, "fetching");
             let ctx = run_context(&lake, &project, &config, options.cancel.clone());
@@ -419,9 +419,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             for s in &sources {
                 anyhow::ensure!(
-                    joblake::demo::SOURCES.contains(&s.as_str()),
+                    joblake_gen::SOURCES.contains(&s.as_str()),
                     "--sources: `{s}` is not generated (choose among {})",
-                    joblake::demo::SOURCES.join(", ")
+                    joblake_gen::SOURCES.join(", ")
                 );
             }
             let spec = DemoSpec {
@@ -522,7 +522,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 std::env::temp_dir().join(format!("joblake-bench-{}", std::process::id()));
             std::fs::create_dir_all(&scratch)?;
             let bench_lake =
-                Lake::open(&scratch.join("lake").to_string_lossy(), Default::default())?;
+                Lake::open(&scratch.join("lake").to_string_lossy(), Default::default())?
+                    .with_engine_settings(config.engine.clone());
             let spinner = spinner(
                 quiet,
                 &format!("building a gold of {rows} postings, mirroring it, then psql \\copy"),
@@ -534,7 +535,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let _ = std::fs::remove_dir_all(&scratch);
             let b = result?;
             let mut t = Table::new();
-            t.load_style(presets::UTF8_FULL_CONDENSED);
+            t.load_preset(presets::UTF8_FULL_CONDENSED);
             t.set_header(vec!["load", "rows", "seconds", "rows/s"]);
             t.add_row(vec![
                 "joblake mirror --full (Delta -> binary COPY -> swap)".to_string(),
@@ -562,13 +563,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sources => {
             let mut t = Table::new();
-            t.load_style(presets::UTF8_FULL_CONDENSED);
+            t.load_preset(presets::UTF8_FULL_CONDENSED);
             t.set_header(vec!["source", "kind", "enabled", "ready"]);
-            for entry in sources::configured(&config.sources)? {
-                let ready = match sources::build(&entry, &sources::Secrets::default()) {
-                    Ok(_) => "yes".to_string(),
-                    Err(e) => e.to_string(),
-                };
+            for entry in joblake_sources::configured(&config.sources)? {
+                let ready =
+                    match joblake_sources::build(&entry, &joblake_sources::Secrets::default()) {
+                        Ok(_) => "yes".to_string(),
+                        Err(e) => e.to_string(),
+                    };
                 t.add_row(vec![
                     entry.name.clone(),
                     entry.kind.clone(),
@@ -681,11 +683,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else if !quiet {
                 print_run(&run);
             }
-            Ok(match run.status.as_str() {
-                "succeeded" | "partial" => ExitCode::SUCCESS,
+            Ok(match run.status {
+                RunStatus::Succeeded | RunStatus::Partial => ExitCode::SUCCESS,
                 // Stopped by a signal between steps, as shells report it.
-                "cancelled" => ExitCode::from(130),
-                _ => ExitCode::FAILURE,
+                RunStatus::Cancelled => ExitCode::from(130),
+                RunStatus::Failed | RunStatus::Lost => ExitCode::FAILURE,
             })
         }
         Command::Schedule { jobs } => {
@@ -807,7 +809,7 @@ fn run_context(
         project: project.clone(),
         config: config.clone(),
         stop,
-        secrets: sources::Secrets::default(),
+        secrets: joblake_sources::Secrets::default(),
     }
 }
 
@@ -889,7 +891,7 @@ fn print_land(source: &str, r: &LandReport, quiet: bool) {
 
 fn print_ingest(r: &IngestReport, dry_run: bool) {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![
         "source", "status", "pages", "postings", "new", "seen", "errors", "layout", "robots",
         "requests", "seconds",
@@ -950,7 +952,7 @@ fn print_ingest(r: &IngestReport, dry_run: bool) {
 
 fn print_run(run: &RunRecord) {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![
         "step", "status", "rows in", "rows out", "seconds", "cpu s", "peak MB", "Wh", "note",
     ]);
@@ -958,7 +960,7 @@ fn print_run(run: &RunRecord) {
     for s in &run.steps {
         t.add_row(vec![
             s.step.clone(),
-            s.status.clone(),
+            s.status.to_string(),
             opt(s.rows_in),
             opt(s.rows_out),
             format!("{:.2}", s.wall_seconds),
@@ -1013,7 +1015,7 @@ fn run_json(run: &RunRecord) -> serde_json::Value {
 
 fn print_maintain(r: &MaintainReport) {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![
         "table",
         "files before",
@@ -1049,7 +1051,7 @@ fn print_bench(b: &joblake::bench::stages::Bench) {
         b.landed, b.silver_rows, b.deduplicated
     );
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![
         "stage",
         "seconds",
@@ -1084,7 +1086,7 @@ fn print_bench(b: &joblake::bench::stages::Bench) {
         );
     }
     let mut q = Table::new();
-    q.load_style(presets::UTF8_FULL_CONDENSED);
+    q.load_preset(presets::UTF8_FULL_CONDENSED);
     q.set_header(vec!["analyst query", "cold ms", "median ms", "rows"]);
     for x in &b.queries {
         q.add_row(vec![
@@ -1104,7 +1106,7 @@ fn print_bench(b: &joblake::bench::stages::Bench) {
         .and_then(|s| s.peak_memory_bytes)
         .unwrap_or(0);
     let mut p = Table::new();
-    p.load_style(presets::UTF8_FULL_CONDENSED);
+    p.load_preset(presets::UTF8_FULL_CONDENSED);
     p.set_header(vec![
         "full refresh",
         "silver s",
@@ -1152,7 +1154,7 @@ fn print_bench(b: &joblake::bench::stages::Bench) {
 
 fn print_mirror(r: &MirrorReport) {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec!["table", "delta version", "rows loaded", "seconds"]);
     for m in &r.tables {
         t.add_row(vec![
@@ -1180,7 +1182,7 @@ fn print_mirror(r: &MirrorReport) {
 
 fn print_land_summary(reports: &[(String, LandReport)]) {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![
         "source",
         "files landed",
@@ -1212,7 +1214,7 @@ fn print_refresh(r: &RefreshReport) {
         return;
     }
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec!["model", "kind", "rows", "version", "seconds"]);
     for m in &r.models {
         t.add_row(vec![
@@ -1264,7 +1266,7 @@ fn print_failed_test(t: &joblake::transform::checks::TestOutcome) {
 
 fn print_tables(tables: &[pipeline::TableInfo]) {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec!["table", "rows", "version", "files", "last refresh"]);
     for info in tables {
         t.add_row(vec![

@@ -181,7 +181,7 @@ impl ResultWriter {
                     })
                     .collect();
                 let mut t = Table::new();
-                t.load_style(presets::UTF8_FULL_CONDENSED);
+                t.load_preset(presets::UTF8_FULL_CONDENSED);
                 t.set_content_arrangement(ContentArrangement::Dynamic);
                 if let Some(w) = self.style.width {
                     t.set_width(w);

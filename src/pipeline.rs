@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use deltalake::arrow::array::{AsArray, Int64Array};
+use joblake_gen::DemoSpec;
 use serde::Serialize;
 
 use crate::bronze::{self, FileSelection, LandOutcome, LandedFile};
-use crate::demo::{self, DemoSpec};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::{DELTA_LAYERS, Lake};
@@ -73,7 +73,7 @@ pub async fn land_paths(
     source: &str,
     paths: &[impl AsRef<Path>],
 ) -> Result<LandReport> {
-    crate::sources::parser_for(source).map_err(|e| Error::Source {
+    joblake_sources::parser_for(source).map_err(|e| Error::Source {
         file: source.to_string(),
         source: e,
     })?;
@@ -95,7 +95,7 @@ pub async fn land_paths(
 pub async fn land_demo(lake: &Lake, spec: &DemoSpec) -> Result<Vec<(String, LandReport)>> {
     let run_id = bronze::new_run_id();
     let mut by_source: Vec<(String, Vec<RawFile>)> = Vec::new();
-    for f in demo::generate(spec) {
+    for f in joblake_gen::generate(spec) {
         match by_source.iter_mut().find(|(s, _)| s == f.source) {
             Some((_, files)) => files.push((f.name, f.bytes)),
             None => by_source.push((f.source.to_string(), vec![(f.name, f.bytes)])),
@@ -128,10 +128,10 @@ pub struct GenReport {
     pub seconds: f64,
 }
 
-/// Generates a realistic sample of about `postings` postings (see [`demo`]: duplicates across
-/// sources, missing fields, long HTML, malformed records) and lands it as it is generated, so
-/// that a million postings never sit in memory. `sources` keeps only those sources (empty:
-/// all). Files are landed `concurrency` at a time.
+/// Generates a realistic sample of about `postings` postings (see [`joblake_gen`]: duplicates
+/// across sources, missing fields, long HTML, malformed records) and lands it as it is
+/// generated, so that a million postings never sit in memory. `sources` keeps only those
+/// sources (empty: all). Files are landed `concurrency` at a time.
 pub async fn generate(
     lake: &Lake,
     spec: &DemoSpec,
@@ -142,11 +142,11 @@ pub async fn generate(
 
     let started = Instant::now();
     let run_id = bronze::new_run_id();
-    let (tx, rx) = tokio::sync::mpsc::channel::<demo::DemoFile>(concurrency.max(1) * 4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<joblake_gen::DemoFile>(concurrency.max(1) * 4);
     let generator_spec = spec.clone();
     let keep: Vec<String> = sources.to_vec();
     let generator = tokio::task::spawn_blocking(move || {
-        demo::generate_each(&generator_spec, |file| {
+        joblake_gen::generate_each(&generator_spec, |file| {
             if keep.is_empty() || keep.iter().any(|s| s == file.source) {
                 // The receiver is gone only when landing failed: stop generating.
                 tx.blocking_send(file).map_err(|_| ())?;

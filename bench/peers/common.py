@@ -7,7 +7,7 @@ What is shared, and why:
 * the reference CSVs of sql/reference (read the way joblake reads them: header row, `#`
   comment lines, fields trimmed);
 * the *specification* of the text rules that joblake implements as Rust UDFs
-  (src/transform/enrich.rs): regular expressions and small lookup tables. Every peer applies
+  (crates/joblake-enrich): regular expressions and small lookup tables. Every peer applies
   them with its own engine (DuckDB SQL macros over RE2, Polars expressions over Rust's regex
   crate, plain Python `re` for pandas), so the rules are written once and mean the same thing
   everywhere. They are a simplification of joblake's hand-written scanners; README.md lists
@@ -221,7 +221,7 @@ def escape(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# normalize_key / normalize_company (enrich.rs) as regex steps
+# normalize_key / normalize_company (joblake-enrich's keys.rs) as regex steps
 # --------------------------------------------------------------------------------------------
 # 1. inclusive suffixes glued to a word: Assistant(e), étudiant·e, Werkstudent:in, Entwickler/in
 INCLUSIVE_SUFFIX = (
@@ -249,7 +249,7 @@ def _gender_markers() -> str:
 
     combos = ["hfx", "mwd", "mwx", "mwi", "mfd", "mfx", "hf", "mw", "mf"]
     alts: list[str] = []
-    for c in combos:  # three-letter markers first: leftmost-longest like enrich.rs
+    for c in combos:  # three-letter markers first: leftmost-longest like keys.rs
         for perm in permutations(c):
             variants = [" ".join(perm)]
             if "d" in perm:  # "div" counts as d (m/w/div)
@@ -384,7 +384,7 @@ def normalize_company(s: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------
-# html_to_text (enrich.rs) as regex steps
+# html_to_text (joblake-enrich's html.rs) as regex steps
 # --------------------------------------------------------------------------------------------
 INVISIBLE_CHARS = "[\u200b\ufeff\u00ad\u2060]"
 # JSON-LD pages often carry HTML escaped once more (&lt;p&gt;): unescape it first
@@ -460,7 +460,7 @@ SPACES_AROUND_NEWLINE = r" ?\n ?"
 BLANK_LINES = r"\n{3,}"
 
 # --------------------------------------------------------------------------------------------
-# parse_salary_text (enrich.rs) as regex steps, on lowercase accent-folded text
+# parse_salary_text (joblake-enrich's salary.rs) as regex steps, on lowercase accent-folded text
 # --------------------------------------------------------------------------------------------
 # Numbers that are not amounts are blanked first: dates, times, percentages, numbers glued to
 # letters (Bac+5, CCNT66, 35h) and counts ("sur 12 mois", "3 years", "35 employees").
@@ -614,7 +614,7 @@ PERIOD_LAST_WORD = r"([a-z.]+)$"
 
 
 def guess_salary_period(amount: float | None) -> str | None:
-    """enrich::guess_salary_period: the period of an amount from its size."""
+    """joblake_enrich::guess_salary_period: the period of an amount from its size."""
     if amount is None or amount != amount or amount <= 0:
         return None
     if amount >= 10_000:
@@ -632,7 +632,7 @@ def guess_salary_period(amount: float | None) -> str | None:
 # France Travail place label "75 - Paris 11e Arrondissement": département code, then the city
 FT_LABEL = r"^\s*(0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6])(?:\s*-\s*(.*?)\s*)?$"
 FT_DEPARTMENT_ONLY = r"\((?:Dept|Dépt)\.\)$"
-# working_time: first of these phrases in normalize_key(raw) (substring search, like enrich.rs)
+# working_time: first of these phrases in normalize_key(raw) (substring search, like contract.rs)
 FULL_TIME_PHRASES = ["full time", "fulltime", "temps plein", "temps complet", "vollzeit"]
 PART_TIME_PHRASES = ["part time", "parttime", "temps partiel", "teilzeit", "mi temps", "minijob"]
 WORKING_TIME = "(" + "|".join(FULL_TIME_PHRASES + PART_TIME_PHRASES) + ")"
@@ -659,7 +659,7 @@ LOCATION_SEPARATORS = r"[,()/;|]"
 class SkillSpec:
     """The skills dictionary as one alternation, plus lookups from matched text to skill.
 
-    `pattern` finds, leftmost and longest first like enrich.rs's SkillMatcher, every skill
+    `pattern` finds, leftmost and longest first like joblake_enrich's SkillMatcher, every skill
     alias, stop phrase (family `ignore`) and guard (contexts where a 1-2 character alias is not
     a skill: R&D, C-level, Go-live, next.js, Q/C/D). A match is a skill when its exact text is
     in `case_sensitive` or its lowercase text in `case_insensitive`; stop phrases and guards map
@@ -733,7 +733,7 @@ def skill_spec(ref_dir: Path, fold: bool = False, ascii_boundaries: bool = False
             for n, alt in group:
                 alts.append((n, alt if case_sensitive else f"(?i:{alt})"))
     # Longest first: at one position the first alternative that matches wins (RE2, Rust and
-    # Python are all leftmost-first), which makes the whole leftmost-longest like enrich.rs.
+    # Python are all leftmost-first), which makes the whole leftmost-longest like skills.rs.
     seen: set[str] = set()
     ordered = []
     for _, alt in sorted(alts, key=lambda a: -a[0]):

@@ -201,7 +201,7 @@ def parse_timestamps(raw: pd.Series) -> pd.Series:
 
 
 class SkillMatcher:
-    """Python port of enrich.rs's SkillMatcher.
+    """Python port of joblake_enrich's SkillMatcher (crates/joblake-enrich/src/skills.rs).
 
     Candidates come from two trie-shaped regexes (case-sensitive and case-insensitive aliases),
     searched as lookaheads so that every start position reports its longest alias; then the

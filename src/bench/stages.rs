@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use include_dir::{Dir, include_dir};
+use joblake_gen::DemoSpec;
 use serde::Serialize;
 
 use super::peers::{self, PeerRun};
-use crate::demo::DemoSpec;
 use crate::error::Result;
 use crate::lake::Lake;
 use crate::pipeline;

@@ -210,7 +210,7 @@ impl Shell {
     async fn list_tables(&mut self, pattern: &str) -> Result<()> {
         let tables = pipeline::tables(&self.lake, &self.project).await?;
         let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED);
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
         t.set_header(vec!["layer", "table", "rows", "version", "files"]);
         let mut shown = 0;
         for info in tables {
@@ -237,7 +237,7 @@ impl Shell {
         let name = name.trim_end_matches(';');
         let df = self.ctx.table(name).await?;
         let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED);
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
         t.set_header(vec!["column", "type", "nullable"]);
         for f in df.schema().fields() {
             t.add_row(vec![

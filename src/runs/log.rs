@@ -15,6 +15,78 @@ pub const RUNS: &str = "runs";
 /// Table of steps under `_meta/`.
 pub const STEPS: &str = "run_steps";
 
+/// How a run ended, as written in `meta.runs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every step succeeded.
+    Succeeded,
+    /// A step was partial (a source failed, the rest went on) and none failed.
+    Partial,
+    /// A step failed.
+    Failed,
+    /// Stopped by a signal between steps.
+    Cancelled,
+    /// Its process died holding its lease (logged by the next holder).
+    Lost,
+}
+
+impl RunStatus {
+    /// The word stored in the run log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Lost => "lost",
+        }
+    }
+
+    /// True when the run did its work (succeeded or partial).
+    pub fn completed(self) -> bool {
+        matches!(self, RunStatus::Succeeded | RunStatus::Partial)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a step ended, as written in `meta.run_steps.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// It did all its work.
+    Succeeded,
+    /// It did part of its work (e.g. one source of an ingest failed).
+    Partial,
+    /// It failed.
+    Failed,
+    /// It did not run (a step it depends on failed, or a stop was requested).
+    Skipped,
+}
+
+impl StepStatus {
+    /// The word stored in the run log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Partial => "partial",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One run of a job, as logged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -36,10 +108,8 @@ pub struct RunRecord {
     pub started_at: DateTime<Utc>,
     /// End time.
     pub ended_at: DateTime<Utc>,
-    /// `succeeded`, `partial` (a source failed, the rest went on), `failed`, `cancelled`
-    /// (stopped by a signal between steps) or `lost` (its process died; logged by the next
-    /// holder of its lease).
-    pub status: String,
+    /// How it ended.
+    pub status: RunStatus,
     /// The step that failed, if any.
     pub failed_step: Option<String>,
     /// Why it failed or stopped.
@@ -78,8 +148,8 @@ pub struct StepRecord {
     pub position: i64,
     /// `ingest`, `refresh`, `test`, `mirror` or `maintain`.
     pub step: String,
-    /// `succeeded`, `partial`, `failed` or `skipped`.
-    pub status: String,
+    /// How it ended.
+    pub status: StepStatus,
     /// Why it failed or was skipped.
     pub error: Option<String>,
     /// Start time (skipped steps: when they were skipped).
@@ -117,7 +187,7 @@ impl StepRecord {
             job: job.to_string(),
             position,
             step: step.to_string(),
-            status: "succeeded".to_string(),
+            status: StepStatus::Succeeded,
             error: None,
             started_at: now,
             ended_at: now,
@@ -160,7 +230,7 @@ impl RunRecord {
             user: meter::user_name(),
             started_at,
             ended_at: started_at,
-            status: "succeeded".to_string(),
+            status: RunStatus::Succeeded,
             failed_step: None,
             error: None,
             rows_in: None,

@@ -5,6 +5,10 @@
 //! executes its steps one after the other, so the difference between two snapshots is the
 //! step's. On systems without `/proc` the byte and memory figures are left empty.
 
+// getrusage, gethostname and getuid have no safe wrapper in the standard library; each call
+// below is a plain libc call on memory it owns.
+#![allow(unsafe_code)]
+
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};

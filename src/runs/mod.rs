@@ -25,7 +25,7 @@ use crate::lake::Lake;
 use crate::maintain::duration_serde;
 use crate::schedule::lease;
 use crate::transform::Project;
-use log::{RunRecord, StepRecord};
+use log::{RunRecord, RunStatus, StepRecord, StepStatus};
 use meter::Snapshot;
 
 /// A step of a job.
@@ -169,7 +169,7 @@ pub struct RunContext {
     /// Set to stop after the running step.
     pub stop: Arc<AtomicBool>,
     /// Sources' credentials.
-    pub secrets: crate::sources::Secrets,
+    pub secrets: joblake_sources::Secrets,
 }
 
 /// Runs `job`'s steps once and logs the run. Errors of a step are recorded in the run, not
@@ -196,25 +196,30 @@ pub async fn execute(
         steps.insert(i + 1, Step::Test);
     }
     let model = &ctx.config.energy;
-    let mut outcomes: BTreeMap<&'static str, &'static str> = BTreeMap::new();
+    let mut outcomes: BTreeMap<&'static str, StepStatus> = BTreeMap::new();
     let mut pending_tests: Option<Box<steps::StepDone>> = None;
     for (i, step) in steps.iter().copied().enumerate() {
         let mut record = StepRecord::new(run_id, job_name, i as i64 + 1, step.name());
         let blocked = step
             .depends_on()
             .iter()
-            .find(|d| matches!(outcomes.get(d.name()), Some(&"failed") | Some(&"skipped")));
+            .find(|d| {
+                matches!(
+                    outcomes.get(d.name()),
+                    Some(StepStatus::Failed | StepStatus::Skipped)
+                )
+            });
         // The tests of a refresh that ran are always logged: they ran with it.
         let stopping =
             ctx.stop.load(Ordering::SeqCst) && !(step == Step::Test && pending_tests.is_some());
         if let Some(dep) = blocked {
-            record.status = "skipped".to_string();
+            record.status = StepStatus::Skipped;
             record.error = Some(format!("{} {}", dep.name(), outcomes[dep.name()]));
         } else if stopping {
-            record.status = "skipped".to_string();
+            record.status = StepStatus::Skipped;
             record.error = Some("stopped by a signal before it started".to_string());
-            if run.status == "succeeded" {
-                run.status = "cancelled".to_string();
+            if run.status == RunStatus::Succeeded {
+                run.status = RunStatus::Cancelled;
                 run.error = Some("stopped by a signal".to_string());
             }
         } else {
@@ -238,25 +243,25 @@ pub async fn execute(
                     record.rows_out = done.rows_out;
                     record.detail = done.detail.take();
                     if let Some(problem) = done.failure.take() {
-                        record.status = "failed".to_string();
+                        record.status = StepStatus::Failed;
                         record.error = Some(problem);
                     } else if let Some(partial) = done.partial.take() {
-                        record.status = "partial".to_string();
+                        record.status = StepStatus::Partial;
                         record.error = Some(partial);
-                        if run.status == "succeeded" {
-                            run.status = "partial".to_string();
+                        if run.status == RunStatus::Succeeded {
+                            run.status = RunStatus::Partial;
                         }
                     }
                     pending_tests = done.tests.take();
                 }
                 Err(e) => {
                     record.set_usage(&usage, model);
-                    record.status = "failed".to_string();
+                    record.status = StepStatus::Failed;
                     record.error = Some(e.to_string());
                 }
             }
-            if record.status == "failed" {
-                run.status = "failed".to_string();
+            if record.status == StepStatus::Failed {
+                run.status = RunStatus::Failed;
                 if run.failed_step.is_none() {
                     run.failed_step = Some(step.name().to_string());
                     run.error = record.error.clone();
@@ -264,29 +269,20 @@ pub async fn execute(
             }
         }
         record.ended_at = Utc::now();
-        outcomes.insert(step.name(), status_name(&record.status));
+        outcomes.insert(step.name(), record.status);
         run.steps.push(record);
     }
     run.ended_at = Utc::now();
     run.total_steps();
     run.wall_seconds = run_started.elapsed().as_secs_f64();
     log::record(&ctx.lake, &run).await?;
-    if job.steps.contains(&Step::Mirror) && outcomes.get("mirror") == Some(&"succeeded") {
+    if job.steps.contains(&Step::Mirror) && outcomes.get("mirror") == Some(&StepStatus::Succeeded) {
         let url = steps::warehouse_url(ctx);
         if let Err(e) = crate::warehouse::mirror_runs(&ctx.lake, &url).await {
             tracing::warn!("the run log was not mirrored (the next mirror will): {e}");
         }
     }
     Ok(run)
-}
-
-fn status_name(status: &str) -> &'static str {
-    match status {
-        "failed" => "failed",
-        "skipped" => "skipped",
-        "partial" => "partial",
-        _ => "succeeded",
-    }
 }
 
 /// Logs the run of a holder that died holding its lease, so that the run log shows it.
@@ -304,7 +300,7 @@ pub async fn record_lost(lake: &Lake, job: &str, lost: &lease::LeaseInfo) -> Res
     run.host = lost.holder.clone();
     run.user = String::new();
     run.ended_at = lost.expires_at;
-    run.status = "lost".to_string();
+    run.status = RunStatus::Lost;
     run.error = Some(format!(
         "{} stopped renewing its lease, which expired at {}: the process died or hung",
         lost.holder, lost.expires_at

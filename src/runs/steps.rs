@@ -5,13 +5,14 @@
 use std::sync::Mutex;
 
 use futures::StreamExt;
+use joblake_sources::{IngestOptions, IngestReport, SourceStatus};
 use serde_json::json;
 
 use super::meter::{Snapshot, Usage};
 use super::{JobSpec, RunContext, Step};
 use crate::audit::{self, AuditEvent};
 use crate::error::Result;
-use crate::ingest::{self, IngestOptions, IngestReport, SourceStatus};
+use crate::ingest;
 use crate::lake::Lake;
 use crate::maintain::{self, MaintainReport};
 use crate::pipeline::LandReport;
@@ -63,6 +64,7 @@ pub async fn run(
                 dry_run: false,
                 cancel: ctx.stop.clone(),
                 secrets: ctx.secrets.clone(),
+                run_id: None,
             };
             let report = ingest(ctx, &options, Some(run_id)).await?;
             Ok(ingest_done(&report))

@@ -189,14 +189,14 @@ impl Metrics {
         let name = run.job.as_str();
         let ended = run.ended_at.timestamp_millis() as f64 / 1000.0;
         self.last_run.get_or_create(&job(name)).set(ended);
-        if run.status == "succeeded" || run.status == "partial" {
+        if run.status.completed() {
             self.last_success.get_or_create(&job(name)).set(ended);
         }
         self.last_duration
             .get_or_create(&job(name))
             .set(run.wall_seconds);
         let mut labels = job(name);
-        labels.push(("status".into(), run.status.clone()));
+        labels.push(("status".into(), run.status.as_str().to_string()));
         self.runs.get_or_create(&labels).inc();
         self.energy.get_or_create(&job(name)).inc_by(run.energy_wh);
         self.co2e.get_or_create(&job(name)).inc_by(run.co2e_g);
@@ -215,10 +215,10 @@ impl Metrics {
             }
         }
         if let Some(h) = self.health.get_mut(name) {
-            h.last_status = Some(run.status.clone());
+            h.last_status = Some(run.status.as_str().to_string());
             h.last_error = run.error.clone();
             h.last_run = Some(run.ended_at);
-            if run.status == "succeeded" || run.status == "partial" {
+            if run.status.completed() {
                 h.last_success = Some(run.ended_at);
             }
         }

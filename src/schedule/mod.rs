@@ -259,7 +259,7 @@ async fn run_with_retries(
                 if let Ok(mut m) = metrics.lock() {
                     m.finished(&run);
                 }
-                run.status == "failed"
+                run.status == runs::log::RunStatus::Failed
             }
             Err(e) => {
                 tracing::error!("job {name}: the run could not be logged: {e}");

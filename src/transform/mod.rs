@@ -3,7 +3,6 @@
 //! references imply, then the data tests. Rust UDFs ([`udf`]) do what SQL does badly.
 
 pub mod checks;
-pub mod enrich;
 pub mod model;
 pub mod project;
 pub mod run;

@@ -1,6 +1,6 @@
 //! Rust functions registered in the DataFusion session for what SQL does badly: HTML to text,
 //! matching keys, free-text salaries, lenient dates, skills, job families, contract types,
-//! countries and regions. The logic lives in [`super::enrich`] (pure Rust, tested on its own);
+//! countries and regions. The logic lives in [`joblake_enrich`] (pure Rust, tested on its own);
 //! this module only adapts it to Arrow arrays. Reference data comes from the SQL project's
 //! `reference/` CSVs, so a user's own project can change it without rebuilding.
 
@@ -20,7 +20,6 @@ use deltalake::datafusion::prelude::SessionContext;
 use sha2::{Digest, Sha256};
 
 use super::Project;
-use super::enrich;
 use crate::error::{Error, Result};
 
 /// Registers every joblake function in `ctx`.
@@ -28,39 +27,42 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
     let load = |file: &str| -> Result<String> {
         Ok(project.require(&format!("reference/{file}"))?.to_string())
     };
-    let bad = |file: &str, e: enrich::EnrichError| Error::Config(format!("reference/{file}: {e}"));
+    let bad = |file: &str, e: joblake_enrich::EnrichError| {
+        Error::Config(format!("reference/{file}: {e}"))
+    };
     let skills = Arc::new(
-        enrich::SkillMatcher::from_csv(&load("skills.csv")?).map_err(|e| bad("skills.csv", e))?,
+        joblake_enrich::SkillMatcher::from_csv(&load("skills.csv")?)
+            .map_err(|e| bad("skills.csv", e))?,
     );
     let families = Arc::new(
-        enrich::JobFamilyRules::from_csv(&load("job_families.csv")?)
+        joblake_enrich::JobFamilyRules::from_csv(&load("job_families.csv")?)
             .map_err(|e| bad("job_families.csv", e))?,
     );
     let contracts = Arc::new(
-        enrich::ContractTypes::from_csv(&load("contract_types.csv")?)
+        joblake_enrich::ContractTypes::from_csv(&load("contract_types.csv")?)
             .map_err(|e| bad("contract_types.csv", e))?,
     );
     let countries = Arc::new(
-        enrich::Countries::from_csv(&load("countries.csv")?)
+        joblake_enrich::Countries::from_csv(&load("countries.csv")?)
             .map_err(|e| bad("countries.csv", e))?,
     );
     let departments = Arc::new(
-        enrich::Departments::from_csv(&load("fr_departments.csv")?)
+        joblake_enrich::Departments::from_csv(&load("fr_departments.csv")?)
             .map_err(|e| bad("fr_departments.csv", e))?,
     );
 
     let utf8 = DataType::Utf8;
     ctx.register_udf(string_fn("html_to_text", |s, out| {
-        out.append_value(enrich::html_to_text(s))
+        out.append_value(joblake_enrich::html_to_text(s))
     }));
     ctx.register_udf(string_fn("normalize_key", |s, out| {
-        out.append_value(enrich::normalize_key(s))
+        out.append_value(joblake_enrich::normalize_key(s))
     }));
     ctx.register_udf(string_fn("normalize_company", |s, out| {
-        out.append_value(enrich::normalize_company(s))
+        out.append_value(joblake_enrich::normalize_company(s))
     }));
     ctx.register_udf(string_fn("working_time", |s, out| {
-        out.append_option(enrich::working_time(s))
+        out.append_option(joblake_enrich::working_time(s))
     }));
     {
         let f = families.clone();
@@ -88,10 +90,10 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         }));
     }
     ctx.register_udf(string_fn("fr_department", |s, out| {
-        out.append_option(enrich::department_code_from_label(s))
+        out.append_option(joblake_enrich::department_code_from_label(s))
     }));
     ctx.register_udf(string_fn("fr_city", |s, out| {
-        out.append_option(enrich::city_from_ft_label(s))
+        out.append_option(joblake_enrich::city_from_ft_label(s))
     }));
 
     ctx.register_udf(unary(
@@ -101,7 +103,7 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
             let mut b = TimestampMicrosecondBuilder::with_capacity(arr.len()).with_timezone("UTC");
             for v in arr.iter() {
                 b.append_option(
-                    v.and_then(enrich::parse_timestamp)
+                    v.and_then(joblake_enrich::parse_timestamp)
                         .map(|t| t.timestamp_micros()),
                 );
             }
@@ -118,7 +120,7 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
             let amounts = arrays[0].as_primitive::<deltalake::arrow::datatypes::Float64Type>();
             let mut b = StringBuilder::with_capacity(amounts.len(), amounts.len() * 5);
             for v in amounts.iter() {
-                b.append_option(v.and_then(enrich::guess_salary_period));
+                b.append_option(v.and_then(joblake_enrich::guess_salary_period));
             }
             Ok(ColumnarValue::Array(Arc::new(b.finish())))
         }),
@@ -143,7 +145,7 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
                 );
                 let (mut cur, mut per) = (StringBuilder::new(), StringBuilder::new());
                 for v in arr.iter() {
-                    let s = v.and_then(enrich::parse_salary_text);
+                    let s = v.and_then(joblake_enrich::parse_salary_text);
                     min.append_option(s.as_ref().map(|s| s.min));
                     max.append_option(s.as_ref().map(|s| s.max));
                     cur.append_option(s.as_ref().and_then(|s| s.currency));

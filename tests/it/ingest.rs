@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use joblake::ingest::{IngestOptions, IngestReport, SourceReport, SourceStatus, ingest};
+use joblake::ingest::ingest;
 use joblake::lake::Lake;
-use joblake::sources::Secrets;
-use joblake::sources::http::HttpSettings;
+use joblake_sources::http::HttpSettings;
+use joblake_sources::{IngestOptions, IngestReport, Secrets, SourceReport, SourceStatus};
 
 use crate::replay::{Received, Replay, Reply};
 use crate::util::{corpus, query_i64, query_text, temp_lake};

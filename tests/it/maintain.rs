@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use deltalake::protocol::SaveMode;
-use joblake::demo::DemoSpec;
 use joblake::maintain::{self, BronzeExpiry, MaintainSettings};
 use joblake::pipeline;
+use joblake_gen::DemoSpec;
 
 use crate::util::{query_i64, query_text, run_refresh, temp_lake};
 

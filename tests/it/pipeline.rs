@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use joblake::bronze;
-use joblake::demo;
 use joblake::pipeline::{land_bytes, land_demo};
 use joblake::transform::{Project, RefreshOptions, refresh};
 use object_store::{ObjectStoreExt, PutPayload};
@@ -173,7 +172,7 @@ async fn refresh_is_idempotent_and_full_rebuild_gives_identical_tables() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_refreshes_equal_one_full_refresh() {
     // The same sample landed in three batches with a refresh after each...
-    let files = demo::generate(&small_demo(300));
+    let files = joblake_gen::generate(&small_demo(300));
     let t = temp_lake();
     let chunks = 3;
     let per = files.len().div_ceil(chunks);
@@ -369,7 +368,7 @@ async fn the_reconciliation_test_finds_bronze_records_that_silver_lacks() {
 
     // Bronze landed but not refreshed: every new file is reported with its record count (the
     // scan reads positions only, without parsing the envelopes).
-    let more = joblake::demo::DemoSpec {
+    let more = joblake_gen::DemoSpec {
         seed: 8,
         ..small_demo(30)
     };
@@ -445,7 +444,7 @@ async fn the_same_bytes_landed_at_once_are_written_once() {
     // `joblake gen` and parallel ingests land many files at once; the same response landed
     // twice concurrently used to pass both "already landed?" checks and land twice.
     let t = temp_lake();
-    let file = demo::generate(&small_demo(20))
+    let file = joblake_gen::generate(&small_demo(20))
         .into_iter()
         .next()
         .expect("the demo has files");

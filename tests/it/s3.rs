@@ -75,7 +75,7 @@ async fn a_lake_on_s3_lands_refreshes_and_answers_queries() {
 async fn on_s3_identical_landings_at_once_write_one_file_and_a_lease_has_one_holder() {
     let Some((url, bucket)) = s3() else { return };
     let lake = s3_lake(&url, &bucket);
-    let file = joblake::demo::generate(&small_demo(10))
+    let file = joblake_gen::generate(&small_demo(10))
         .into_iter()
         .next()
         .expect("the demo has files");

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use joblake::sources::{RawPosting, SourceError, hash_id, minify, parser_for, source_names};
+use joblake_sources::{RawPosting, SourceError, hash_id, minify, parser_for, source_names};
 use serde_json::Value;
 
 fn read(dir: &Path, file: &str) -> Vec<u8> {

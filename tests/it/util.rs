@@ -9,10 +9,10 @@ use chrono::NaiveDate;
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::util::pretty::pretty_format_batches;
 use joblake::bronze::FileSelection;
-use joblake::demo::DemoSpec;
 use joblake::engine;
 use joblake::lake::Lake;
 use joblake::transform::{Project, RefreshOptions, RefreshReport, refresh};
+use joblake_gen::DemoSpec;
 
 /// The real corpus, if `JOBLAKE_CORPUS` is set. Unset: says so and returns None (a user who
 /// cloned only the project). Set but missing: panics, so that CI cannot silently skip it.

@@ -8,6 +8,7 @@ use deltalake::arrow::array::{Array, AsArray};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::{DataType, Int64Type};
 use joblake::lake::Lake;
+use joblake::runs::log::RunStatus;
 use joblake::pipeline::land_demo;
 use joblake::transform::Project;
 use joblake::warehouse::{AGGREGATES, MirrorOptions, MirrorReport, STAR, mirror};
@@ -48,7 +49,7 @@ async fn fresh_database(admin: &str) -> String {
 /// A lake with a refreshed demo sample.
 async fn demo_lake(jobs: usize, seed: u64) -> TempLake {
     let t = temp_lake();
-    let spec = joblake::demo::DemoSpec {
+    let spec = joblake_gen::DemoSpec {
         seed,
         ..small_demo(jobs)
     };
@@ -59,7 +60,7 @@ async fn demo_lake(jobs: usize, seed: u64) -> TempLake {
 
 /// Lands `jobs` more demo jobs (another seed) and refreshes.
 async fn add_postings(lake: &Lake, seed: u64, jobs: usize) {
-    let spec = joblake::demo::DemoSpec {
+    let spec = joblake_gen::DemoSpec {
         seed,
         ..small_demo(jobs)
     };
@@ -560,7 +561,7 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
             ..joblake::config::Config::default()
         },
         stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
-        secrets: joblake::sources::Secrets::default(),
+        secrets: joblake_sources::Secrets::default(),
     };
     let job = joblake::runs::JobSpec {
         steps: vec![joblake::runs::Step::Mirror],
@@ -577,7 +578,7 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
     )
     .await
     .expect("the run is logged");
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
 
     let mut reader = PgConnection::connect(&as_role("joblake_reader", "reader-pw"))
         .await

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
-use crate::ingest::SourceRun;
+use crate::json::ApiShape;
+use crate::{FetchError, Secrets, Source, SourceEntry, SourceRun};
 
 /// A JSON array: element 0 is a `{"last_updated", "legal"}` notice, skipped like any element
 /// that has neither `id` nor `position`; a job's id is `id` (a string of digits) and its URL
@@ -55,11 +55,7 @@ pub(super) fn build(
 
 #[async_trait]
 impl Source for RemoteOk {
-    fn parser(&self) -> &'static str {
-        "remoteok"
-    }
-
-    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+    async fn fetch(&self, run: &mut SourceRun<'_>) -> Result<(), FetchError> {
         let c = &self.config;
         let mut url = super::endpoint(&self.name, &c.base_url, "api")?;
         if let Some(tag) = &c.tag {

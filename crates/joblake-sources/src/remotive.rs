@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
-use crate::ingest::SourceRun;
+use crate::json::ApiShape;
+use crate::{FetchError, Secrets, Source, SourceEntry, SourceRun};
 
 /// `{"00-warning": .., "0-legal-notice": .., "job-count": N, "jobs": [job, ...]}` (the other
 /// top-level keys are ignored); a job's id is `id` (a number) and its URL `url`.
@@ -60,13 +60,9 @@ pub(super) fn build(
 
 #[async_trait]
 impl Source for Remotive {
-    fn parser(&self) -> &'static str {
-        "remotive"
-    }
-
     /// One request returns every matching job (Remotive has no pagination); a 304 to the
     /// conditional request means nothing changed.
-    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+    async fn fetch(&self, run: &mut SourceRun<'_>) -> Result<(), FetchError> {
         let c = &self.config;
         let mut url = super::endpoint(&self.name, &c.base_url, "api/remote-jobs")?;
         {

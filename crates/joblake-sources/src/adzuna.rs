@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
-use crate::ingest::SourceRun;
+use crate::json::ApiShape;
+use crate::{FetchError, Secrets, Source, SourceEntry, SourceRun};
 
 /// `{"count": N, "mean": M, "results": [job, ...]}`; a job's id is `id` (a string of digits,
 /// taken as text also when a number) and its URL `redirect_url`.
@@ -83,11 +83,7 @@ struct SearchPage {
 
 #[async_trait]
 impl Source for Adzuna {
-    fn parser(&self) -> &'static str {
-        "adzuna"
-    }
-
-    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+    async fn fetch(&self, run: &mut SourceRun<'_>) -> Result<(), FetchError> {
         let c = &self.config;
         // Adzuna filters by age in whole days: round the window up.
         let days = match run.since() {

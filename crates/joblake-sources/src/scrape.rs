@@ -14,9 +14,10 @@ use scraper::{ElementRef, Html, Selector};
 use serde::Deserialize;
 use url::Url;
 
-use super::http::RequestPolicy;
-use super::{FetchError, RawPosting, Secrets, Source, SourceEntry, SourceError, SourceParser};
-use crate::ingest::SourceRun;
+use crate::http::RequestPolicy;
+use crate::{
+    FetchError, RawPosting, Secrets, Source, SourceEntry, SourceError, SourceParser, SourceRun,
+};
 
 /// `[sources.<name>]` keys of a scraped board (`kind = "scrape"`).
 #[derive(Debug, Deserialize)]
@@ -225,7 +226,7 @@ fn hrefs(page: &Html, selector: &Selector, base: &Url) -> Vec<Url> {
 
 impl Scraper {
     /// Walks the list pages from each start URL and returns the detail pages to fetch.
-    async fn list(&self, run: &mut SourceRun) -> Result<Vec<Url>, FetchError> {
+    async fn list(&self, run: &mut SourceRun<'_>) -> Result<Vec<Url>, FetchError> {
         let mut details = Vec::new();
         let mut queued = HashSet::new();
         let mut any_list_page = false;
@@ -291,7 +292,12 @@ impl Scraper {
 
     /// Lands the postings of one detail page: its JSON-LD, else its selectors, else nothing
     /// and a layout mismatch.
-    async fn extract(&self, run: &mut SourceRun, url: &Url, body: &[u8]) -> Result<(), FetchError> {
+    async fn extract(
+        &self,
+        run: &mut SourceRun<'_>,
+        url: &Url,
+        body: &[u8],
+    ) -> Result<(), FetchError> {
         match self.postings(url, body) {
             Ok(postings) => {
                 run.land_postings(url, postings).await?;
@@ -350,10 +356,6 @@ impl Scraper {
 
 #[async_trait]
 impl Source for Scraper {
-    fn parser(&self) -> &'static str {
-        "jsonld"
-    }
-
     fn policy(&self) -> RequestPolicy {
         RequestPolicy {
             robots: true,
@@ -361,7 +363,7 @@ impl Source for Scraper {
         }
     }
 
-    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+    async fn fetch(&self, run: &mut SourceRun<'_>) -> Result<(), FetchError> {
         let details = self.list(run).await?;
         tracing::info!("{}: {} detail pages to fetch", self.name, details.len());
         let http = run.http();

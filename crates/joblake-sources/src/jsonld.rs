@@ -7,10 +7,8 @@
 use scraper::{ElementRef, Html};
 use serde_json::value::RawValue;
 
-use super::{
-    RawPosting, SourceError, SourceParser, array, documents, hash_id, id_text, minify, object,
-    string, string_at, text,
-};
+use crate::json::{array, documents, hash_id, id_text, minify, object, string, string_at, text};
+use crate::{RawPosting, SourceError, SourceParser};
 
 /// The JSON-LD parser. A posting's id is `identifier.value`, else `identifier` when a string,
 /// else `url`, else a hash of the payload; its URL is `url`.

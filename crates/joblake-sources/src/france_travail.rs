@@ -8,8 +8,8 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::http::{Fetched, HttpError};
-use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
-use crate::ingest::SourceRun;
+use crate::json::ApiShape;
+use crate::{FetchError, Secrets, Source, SourceEntry, SourceRun};
 
 /// `{"resultats": [offre, ...], "filtresPossibles": [...]}`; an offer's id is `id` (a short
 /// alphanumeric code) and its URL `origineOffre.urlOrigine`.
@@ -105,7 +105,7 @@ pub(super) fn build(entry: &SourceEntry, secrets: &Secrets) -> Result<Box<dyn So
 
 impl FranceTravail {
     /// A valid access token: the cached one, or a new one when it expired or `renew` is set.
-    async fn token(&self, run: &mut SourceRun, renew: bool) -> Result<String, FetchError> {
+    async fn token(&self, run: &mut SourceRun<'_>, renew: bool) -> Result<String, FetchError> {
         let mut cached = self.token.lock().await;
         if let Some(t) = cached.as_ref()
             && !renew
@@ -184,7 +184,7 @@ impl FranceTravail {
 
 impl FranceTravail {
     /// One search request; a 401 (expired or revoked token) gets one new token, then fails.
-    async fn search(&self, run: &mut SourceRun, url: &Url) -> Result<Fetched, FetchError> {
+    async fn search(&self, run: &mut SourceRun<'_>, url: &Url) -> Result<Fetched, FetchError> {
         let mut renewed = false;
         loop {
             let bearer = format!("Bearer {}", self.token(run, renewed).await?);
@@ -217,13 +217,9 @@ fn total_of(content_range: Option<&str>) -> Option<usize> {
 
 #[async_trait]
 impl Source for FranceTravail {
-    fn parser(&self) -> &'static str {
-        "france_travail"
-    }
-
     /// Ranges of `page_size` offers: 206 means more follow (Content-Range gives the total),
     /// 200 means this was the last, 204 that there is none.
-    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+    async fn fetch(&self, run: &mut SourceRun<'_>) -> Result<(), FetchError> {
         let c = &self.config;
         let now = chrono::Utc::now();
         let since = run

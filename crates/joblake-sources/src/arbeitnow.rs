@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{ApiShape, FetchError, Secrets, Source, SourceEntry};
-use crate::ingest::SourceRun;
+use crate::json::ApiShape;
+use crate::{FetchError, Secrets, Source, SourceEntry, SourceRun};
 
 /// `{"data": [job, ...], "links": {..}, "meta": {..}}`; a job has no numeric id: its id is its
 /// `slug` (e.g. "backend-developer-berlin-12345"), and its URL `url`.
@@ -75,13 +75,9 @@ struct Links {
 
 #[async_trait]
 impl Source for Arbeitnow {
-    fn parser(&self) -> &'static str {
-        "arbeitnow"
-    }
-
     /// Pages are numbered and newest first: follow them while `links.next` says there is
     /// more, and stop at the first page whose jobs are all older than the window.
-    async fn fetch(&self, run: &mut SourceRun) -> Result<(), FetchError> {
+    async fn fetch(&self, run: &mut SourceRun<'_>) -> Result<(), FetchError> {
         let c = &self.config;
         let since = run.since().map(|t| t.timestamp());
         let max_pages = run.max_pages(c.max_pages);

@@ -1,0 +1,385 @@
+//! Places: countries (`countries.csv`, resolved from names, aliases and free-form locations),
+//! French départements (`fr_departments.csv`) and the France Travail location labels and postal
+//! codes that name them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::keys::normalize_key;
+use crate::reference::{COUNTRIES_CSV, EnrichError, FR_DEPARTMENTS_CSV, field, read_table};
+
+/// Countries from `countries.csv` (columns `iso2,name,aliases`, aliases separated by `|`).
+///
+/// [`Countries::resolve`] maps a whole value (code, English/French/German name, alias) to its
+/// ISO 3166-1 alpha-2 code after [`normalize_key`]. [`Countries::resolve_location`] also looks
+/// inside a comma/parenthesis separated location such as `"Munich, Bavaria, Germany"`.
+#[derive(Debug, Clone)]
+pub struct Countries {
+    /// key → (index into `codes`, key comes from the iso2 column)
+    by_key: HashMap<String, (usize, bool)>,
+    codes: Vec<String>,
+    names: Vec<String>,
+}
+
+impl Countries {
+    /// Loads the table; a bad code or a name claimed by two countries names its line.
+    pub fn from_csv(text: &str) -> Result<Self, EnrichError> {
+        const FILE: &str = "countries.csv";
+        let (idx, rows) = read_table(text, FILE, &["iso2", "name", "aliases"])?;
+        let mut by_key: HashMap<String, (usize, bool)> = HashMap::new();
+        let mut codes = Vec::new();
+        let mut names = Vec::new();
+        for (line, rec) in &rows {
+            let line = *line;
+            let code = field(rec, idx[0]);
+            if code.len() != 2 || !code.bytes().all(|c| c.is_ascii_uppercase()) {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line,
+                    message: format!("iso2 `{code}` must be two uppercase letters"),
+                });
+            }
+            let ci = codes.len();
+            codes.push(code.to_string());
+            names.push(field(rec, idx[1]).to_string());
+            let mut add = |k: String, is_code: bool| -> Result<(), EnrichError> {
+                if k.is_empty() {
+                    return Ok(());
+                }
+                match by_key.get(&k) {
+                    Some((other, _)) if *other != ci => Err(EnrichError::Invalid {
+                        file: FILE,
+                        line,
+                        message: format!("`{k}` already names {}", codes[*other]),
+                    }),
+                    Some(_) => Ok(()),
+                    None => {
+                        by_key.insert(k, (ci, is_code));
+                        Ok(())
+                    }
+                }
+            };
+            add(code.to_ascii_lowercase(), true)?;
+            add(normalize_key(field(rec, idx[1])), false)?;
+            for a in field(rec, idx[2]).split('|') {
+                add(normalize_key(a), false)?;
+            }
+        }
+        Ok(Self {
+            by_key,
+            codes,
+            names,
+        })
+    }
+
+    /// Loads the embedded default table ([`COUNTRIES_CSV`]).
+    pub fn builtin() -> Result<Self, EnrichError> {
+        Self::from_csv(COUNTRIES_CSV)
+    }
+
+    /// ISO alpha-2 code of a country code, name or alias (`"uk"` → `GB`, `"Allemagne"` → `DE`).
+    pub fn resolve(&self, s: &str) -> Option<&str> {
+        self.by_key
+            .get(&normalize_key(s))
+            .map(|(i, _)| self.codes[*i].as_str())
+    }
+
+    /// Country of a free-form location: the whole value first, then its parts separated by
+    /// `,` `(` `)` `/` `;` `|` from last to first (addresses end with the country). Inside a
+    /// multi-part location, two-letter ISO codes are ignored because they clash with US states
+    /// (`"Boston, MA"` is not Morocco); aliases such as `USA`, `UK` still count.
+    pub fn resolve_location(&self, s: &str) -> Option<&str> {
+        if let Some(c) = self.resolve(s) {
+            return Some(c);
+        }
+        s.rsplit([',', '(', ')', '/', ';', '|']).find_map(|part| {
+            let key = normalize_key(part);
+            match self.by_key.get(&key) {
+                Some((i, false)) => Some(self.codes[*i].as_str()),
+                _ => None,
+            }
+        })
+    }
+
+    /// English name of an ISO alpha-2 code.
+    pub fn name_of(&self, iso2: &str) -> Option<&str> {
+        self.codes
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(iso2))
+            .map(|i| self.names[i].as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// French départements
+// ---------------------------------------------------------------------------------------------
+
+/// French départements from `fr_departments.csv` (columns `code,name,region`).
+#[derive(Debug, Clone)]
+pub struct Departments {
+    by_code: HashMap<String, (String, String)>,
+}
+
+impl Departments {
+    /// Loads the table; a malformed or duplicated code names its line.
+    pub fn from_csv(text: &str) -> Result<Self, EnrichError> {
+        const FILE: &str = "fr_departments.csv";
+        let (idx, rows) = read_table(text, FILE, &["code", "name", "region"])?;
+        let mut by_code = HashMap::with_capacity(rows.len());
+        for (line, rec) in &rows {
+            let line = *line;
+            let code = field(rec, idx[0]);
+            if !is_department_code(code) {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line,
+                    message: format!("bad code `{code}`"),
+                });
+            }
+            let (name, region) = (field(rec, idx[1]), field(rec, idx[2]));
+            if name.is_empty() || region.is_empty() {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line,
+                    message: "empty name or region".into(),
+                });
+            }
+            if by_code
+                .insert(code.to_string(), (name.to_string(), region.to_string()))
+                .is_some()
+            {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line,
+                    message: format!("code `{code}` listed twice"),
+                });
+            }
+        }
+        Ok(Self { by_code })
+    }
+
+    /// Loads the embedded default table ([`FR_DEPARTMENTS_CSV`]).
+    pub fn builtin() -> Result<Self, EnrichError> {
+        Self::from_csv(FR_DEPARTMENTS_CSV)
+    }
+
+    fn canonical(code: &str) -> Cow<'_, str> {
+        let code = code.trim();
+        if code.len() == 1 && code.as_bytes()[0].is_ascii_digit() {
+            return Cow::Owned(format!("0{code}"));
+        }
+        if code.bytes().any(|c| c.is_ascii_lowercase()) {
+            return Cow::Owned(code.to_ascii_uppercase());
+        }
+        Cow::Borrowed(code)
+    }
+
+    /// Region of a département code (`"75"` → Île-de-France, `"2A"` → Corse, `"971"` →
+    /// Guadeloupe). `"1"` is read as `"01"`; the pre-1976 Corsican code `"20"` gives Corse.
+    pub fn region_of(&self, code: &str) -> Option<&str> {
+        let code = Self::canonical(code);
+        if code == "20" {
+            return self.by_code.get("2A").map(|(_, r)| r.as_str());
+        }
+        self.by_code.get(code.as_ref()).map(|(_, r)| r.as_str())
+    }
+
+    /// Name of a département code (`"69"` → Rhône).
+    pub fn name_of(&self, code: &str) -> Option<&str> {
+        self.by_code
+            .get(Self::canonical(code).as_ref())
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+fn is_department_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    match b {
+        [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => {
+            let n = (a - b'0') * 10 + (c - b'0');
+            (1..=95).contains(&n) && n != 20
+        }
+        [b'2', b'A' | b'B'] => true,
+        [b'9', b'7', c] => (b'1'..=b'6').contains(c),
+        _ => false,
+    }
+}
+
+/// Leading département code of a France Travail `lieuTravail.libelle` such as
+/// `"75 - Paris 11e Arrondissement"` → `"75"`, `"2B - AREGNO"` → `"2B"`; `None` for labels
+/// without one (`"France"`, `"Ile-de-France"`).
+pub fn department_code_from_label(label: &str) -> Option<&str> {
+    let label = label.trim_start();
+    let end = label
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(label.len());
+    let code = &label[..end];
+    let rest = label[end..].trim_start();
+    (is_department_code(code) && (rest.is_empty() || rest.starts_with('-'))).then_some(code)
+}
+
+/// City part of a France Travail label: `"75 - Paris 11e Arrondissement"` →
+/// `"Paris 11e Arrondissement"`. `None` without a leading code, without a city, or for
+/// département-level labels (`"75 - Paris (Dept.)"`).
+pub fn city_from_ft_label(label: &str) -> Option<&str> {
+    let code = department_code_from_label(label)?;
+    let label = label.trim_start();
+    let rest = label[code.len()..].trim_start().strip_prefix('-')?.trim();
+    if rest.is_empty() || rest.ends_with("(Dept.)") || rest.ends_with("(Dépt.)") {
+        return None;
+    }
+    Some(rest)
+}
+
+/// Département code of a French postal code (`"75011"` → `"75"`, `"97110"` → `"971"`,
+/// `"20000"` → `"2A"`, `"20200"` → `"2B"`).
+pub fn department_code_from_postal_code(cp: &str) -> Option<String> {
+    let cp = cp.trim();
+    if cp.len() != 5 || !cp.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let code = match &cp[..2] {
+        "97" | "98" => cp[..3].to_string(),
+        // Corse-du-Sud uses 200xx-201xx, Haute-Corse 202xx-206xx.
+        "20" => if cp.as_bytes()[2] <= b'1' { "2A" } else { "2B" }.to_string(),
+        two => two.to_string(),
+    };
+    is_department_code(&code).then_some(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countries() {
+        let c = match Countries::builtin() {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let cases = [
+            ("gb", Some("GB")),
+            ("UK", Some("GB")),
+            ("France", Some("FR")),
+            ("FRANCE", Some("FR")),
+            ("fr", Some("FR")),
+            ("Deutschland", Some("DE")),
+            ("Germany", Some("DE")),
+            ("Allemagne", Some("DE")),
+            ("United States", Some("US")),
+            ("USA", Some("US")),
+            ("U.S.", Some("US")),
+            ("États-Unis", Some("US")),
+            ("Etats Unis", Some("US")),
+            ("Canada", Some("CA")),
+            ("Côte d'Ivoire", Some("CI")),
+            ("Schweiz", Some("CH")),
+            ("Royaume-Uni", Some("GB")),
+            ("Sri Lanka", Some("LK")),
+            ("Madagascar", Some("MG")),
+            ("Atlantis", None),
+            ("", None),
+            ("Worldwide", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(c.resolve(s), want, "{s}");
+        }
+        assert_eq!(c.resolve_location("Munich, Bavaria, Germany"), Some("DE"));
+        assert_eq!(c.resolve_location("Saint Louis, MO, USA"), Some("US"));
+        assert_eq!(c.resolve_location("Boston, MA"), None);
+        assert_eq!(c.resolve_location("Los Angeles, United States"), Some("US"));
+        assert_eq!(c.resolve_location("Onsite (Antwerp, Belgium)"), Some("BE"));
+        assert_eq!(c.resolve_location("DE"), Some("DE"));
+        assert_eq!(c.resolve_location("Remote (EU)"), None);
+        assert_eq!(c.name_of("de"), Some("Germany"));
+        let dup = "iso2,name,aliases\nFR,France,\nBE,Belgium,France\n";
+        let e = Countries::from_csv(dup)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn french_departments() {
+        let d = match Departments::builtin() {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(d.by_code.len(), 101);
+        assert_eq!(d.region_of("75"), Some("Île-de-France"));
+        assert_eq!(d.region_of("01"), Some("Auvergne-Rhône-Alpes"));
+        assert_eq!(d.region_of("1"), Some("Auvergne-Rhône-Alpes"));
+        assert_eq!(d.region_of("2A"), Some("Corse"));
+        assert_eq!(d.region_of("2b"), Some("Corse"));
+        assert_eq!(d.region_of("20"), Some("Corse"));
+        assert_eq!(d.region_of("971"), Some("Guadeloupe"));
+        assert_eq!(d.region_of("976"), Some("Mayotte"));
+        assert_eq!(d.region_of("975"), None);
+        assert_eq!(d.region_of("96"), None);
+        assert_eq!(d.region_of(""), None);
+        assert_eq!(d.region_of("53"), Some("Pays de la Loire"));
+        assert_eq!(d.region_of("90"), Some("Bourgogne-Franche-Comté"));
+        assert_eq!(d.name_of("69"), Some("Rhône"));
+        // Every metropolitan code 01..95 is present.
+        for n in 1..=95 {
+            if n == 20 {
+                continue;
+            }
+            assert!(d.region_of(&format!("{n:02}")).is_some(), "{n}");
+        }
+    }
+
+    #[test]
+    fn france_travail_labels() {
+        assert_eq!(
+            department_code_from_label("75 - Paris 11e Arrondissement"),
+            Some("75")
+        );
+        assert_eq!(
+            city_from_ft_label("75 - Paris 11e Arrondissement"),
+            Some("Paris 11e Arrondissement")
+        );
+        assert_eq!(department_code_from_label("2B - AREGNO"), Some("2B"));
+        assert_eq!(city_from_ft_label("2B - AREGNO"), Some("AREGNO"));
+        assert_eq!(city_from_ft_label("75 - PARIS "), Some("PARIS"));
+        assert_eq!(
+            department_code_from_label("971 - Pointe-à-Pitre"),
+            Some("971")
+        );
+        assert_eq!(
+            city_from_ft_label("971 - Pointe-à-Pitre"),
+            Some("Pointe-à-Pitre")
+        );
+        assert_eq!(
+            department_code_from_label("08 - Bogny-sur-Meuse"),
+            Some("08")
+        );
+        assert_eq!(city_from_ft_label("75 - Paris (Dept.)"), None);
+        assert_eq!(department_code_from_label("75 - Paris (Dept.)"), Some("75"));
+        assert_eq!(department_code_from_label("France"), None);
+        assert_eq!(department_code_from_label("Ile-de-France"), None);
+        // 99 is France Travail's "abroad", not a département.
+        assert_eq!(department_code_from_label("99 - Étranger"), None);
+        assert_eq!(department_code_from_label("75"), Some("75"));
+        assert_eq!(city_from_ft_label("75"), None);
+        assert_eq!(department_code_from_label(""), None);
+        assert_eq!(
+            department_code_from_postal_code("75011").as_deref(),
+            Some("75")
+        );
+        assert_eq!(
+            department_code_from_postal_code("97110").as_deref(),
+            Some("971")
+        );
+        assert_eq!(
+            department_code_from_postal_code("20000").as_deref(),
+            Some("2A")
+        );
+        assert_eq!(
+            department_code_from_postal_code("20200").as_deref(),
+            Some("2B")
+        );
+        assert_eq!(department_code_from_postal_code("1234"), None);
+    }
+}

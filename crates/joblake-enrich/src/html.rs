@@ -1,0 +1,806 @@
+//! HTML (or plain text) to readable plain text, and the repair of mojibake (UTF-8 decoded as
+//! Latin-1/Windows-1252 upstream). A single forward tag scanner, no DOM.
+
+use std::borrow::Cow;
+
+/// Converts an HTML fragment (or plain text) to readable plain text.
+///
+/// Tags are stripped in a single forward scan (no DOM): block tags (`p`, `div`, `br`, `li`,
+/// `h1`-`h6`, `tr`, `ul`, `table`...) become line breaks, `li` items start with `"- "`,
+/// `<script>`, `<style>`, `<head>`, `<noscript>`, `<template>`, `<svg>` and comments are
+/// dropped with their content, entities are decoded, non-breaking spaces become spaces, runs of
+/// spaces collapse, at most one blank line is kept and the result is trimmed.
+///
+/// Input without any block-level tag is treated as plain text: its own line breaks are kept
+/// (only whitespace is normalised). In HTML input raw line breaks are plain whitespace, as in a
+/// browser, except inside `<pre>`. HTML that was escaped once more (`&lt;p&gt;...`, seen in The
+/// Muse code blocks) is stripped as well: an entity-decoded text run that still contains tags
+/// is scanned again, once. UTF-8 text that was decoded as Latin-1/Windows-1252 upstream
+/// (`â€™`, `Â·`, `GdaÅ\u{84}sk`, seen in RemoteOK) is repaired first with [`fix_mojibake`].
+pub fn html_to_text(html: &str) -> String {
+    let html = fix_mojibake(html);
+    let html = html.as_ref();
+    let mut sink = TextSink::with_capacity(html.len());
+    let mut st = RenderState::default();
+    render(html, looks_like_html(html), 0, &mut st, &mut sink);
+    sink.finish()
+}
+
+/// Byte that `c` stands for when UTF-8 was wrongly decoded as Latin-1 or Windows-1252
+/// (only bytes >= 0x80).
+fn mojibake_byte(c: char) -> Option<u8> {
+    let cp = c as u32;
+    if (0x80..=0xFF).contains(&cp) {
+        return u8::try_from(cp).ok();
+    }
+    Some(match c {
+        '€' => 0x80,
+        '‚' => 0x82,
+        'ƒ' => 0x83,
+        '„' => 0x84,
+        '…' => 0x85,
+        '†' => 0x86,
+        '‡' => 0x87,
+        'ˆ' => 0x88,
+        '‰' => 0x89,
+        'Š' => 0x8A,
+        '‹' => 0x8B,
+        'Œ' => 0x8C,
+        'Ž' => 0x8E,
+        '‘' => 0x91,
+        '’' => 0x92,
+        '“' => 0x93,
+        '”' => 0x94,
+        '•' => 0x95,
+        '–' => 0x96,
+        '—' => 0x97,
+        '˜' => 0x98,
+        '™' => 0x99,
+        'š' => 0x9A,
+        '›' => 0x9B,
+        'œ' => 0x9C,
+        'ž' => 0x9E,
+        'Ÿ' => 0x9F,
+        _ => return None,
+    })
+}
+
+/// Repairs UTF-8 text that was decoded as Latin-1 or Windows-1252 somewhere upstream
+/// (`"Bachelorâ€™s"` → `"Bachelor’s"`, `"Â·"` → `"·"`, `"GdaÅ\u{84}sk"` → `"Gdańsk"`).
+///
+/// Conservative: only a lead character (`Â` `Ã` `Ä` `Å` `Î`..`Ñ` for two-byte sequences,
+/// `à`..`ô` for longer ones) followed by the right number of continuation characters that
+/// together decode as one valid UTF-8 character is replaced, so genuine accented text
+/// (`"Café"`, `"„Spaß“"`, `"ÉTÉ\u{a0}:"`) is left alone. Returns the input unchanged (no
+/// allocation) when there is nothing to repair.
+pub fn fix_mojibake(s: &str) -> Cow<'_, str> {
+    // Fast reject, on bytes: a lead character (U+00C2..=U+00F4) is encoded C3 xx, and the
+    // character after it must be U+0080..=U+00BF (C2 xx) or a Windows-1252 letter or
+    // punctuation (C5 xx, C6 xx, CB xx, E2 xx xx). Plain French "é" + ASCII never matches.
+    let b = s.as_bytes();
+    let mut from = 0;
+    let mut suspicious = false;
+    while let Some(off) = b
+        .get(from..)
+        .and_then(|r| r.iter().position(|&x| x == 0xC3))
+    {
+        let p = from + off;
+        if matches!(b.get(p + 2), Some(0xC2 | 0xC5 | 0xC6 | 0xCB | 0xE2)) {
+            suspicious = true;
+            break;
+        }
+        from = p + 1;
+    }
+    if !suspicious {
+        return Cow::Borrowed(s);
+    }
+    let mut out: Option<String> = None;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let lead = c as u32;
+        let need = match lead {
+            // Two-byte sequences only for the leads of Latin-1 supplement, Latin Extended-A,
+            // Greek and Cyrillic: other capitals (É, Ü, ß...) followed by a nbsp or a curly
+            // quote are real French/German text ("ÉLECTRICITÉ\u{a0}:", "„Spaß“").
+            0xC2..=0xC5 | 0xCE..=0xD1 => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF4 => 3,
+            _ => 0,
+        };
+        let mut repaired = None;
+        if need > 0 {
+            let mut bytes = [0u8; 4];
+            bytes[0] = lead as u8;
+            let mut ok = true;
+            let mut end = i + c.len_utf8();
+            let mut look = iter.clone();
+            for slot in bytes.iter_mut().skip(1).take(need) {
+                match look.next() {
+                    Some((j, cc)) => {
+                        match mojibake_byte(cc).filter(|b| (0x80..=0xBF).contains(b)) {
+                            Some(b) => {
+                                *slot = b;
+                                end = j + cc.len_utf8();
+                            }
+                            None => {
+                                ok = false;
+                                break;
+                            }
+                        }
+                    }
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok && let Ok(fixed) = std::str::from_utf8(&bytes[..=need]) {
+                repaired = Some((fixed.to_string(), end));
+            }
+        }
+        match repaired {
+            Some((fixed, end)) => {
+                let buf = out.get_or_insert_with(|| s[..i].to_string());
+                buf.push_str(&fixed);
+                while iter.peek().is_some_and(|(j, _)| *j < end) {
+                    iter.next();
+                }
+            }
+            None => {
+                if let Some(buf) = out.as_mut() {
+                    buf.push(c);
+                }
+            }
+        }
+    }
+    match out {
+        Some(buf) => Cow::Owned(buf),
+        None => Cow::Borrowed(s),
+    }
+}
+
+/// Output buffer that normalises whitespace as text is appended.
+struct TextSink {
+    buf: String,
+    /// A space is owed before the next visible character (emitted lazily so lines never end
+    /// with spaces).
+    pending_space: bool,
+    /// Trailing `'\n'` count of `buf` (0..=2).
+    newlines: u8,
+    /// A list bullet is owed before the next visible character.
+    pending_bullet: Option<usize>,
+    /// The previous character was `'\r'` (so a following `'\n'` is the same line break).
+    prev_cr: bool,
+}
+
+impl TextSink {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            buf: String::with_capacity(n),
+            pending_space: false,
+            newlines: 0,
+            pending_bullet: None,
+            prev_cr: false,
+        }
+    }
+
+    fn push_text(&mut self, s: &str, keep_newlines: bool) {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            // Fast path: copy runs of printable ASCII in one go.
+            let start = i;
+            while i < b.len() && (0x21..=0x7E).contains(&b[i]) {
+                i += 1;
+            }
+            if i > start {
+                self.before_visible();
+                self.buf.push_str(&s[start..i]);
+            }
+            if b.get(i) == Some(&b' ') {
+                self.pending_space = true;
+                self.prev_cr = false;
+                i += 1;
+                continue;
+            }
+            if let Some(c) = s[i..].chars().next() {
+                self.push_char(c, keep_newlines);
+                i += c.len_utf8();
+            }
+        }
+    }
+
+    /// Emits what is owed before a visible character: a list bullet or one space.
+    #[inline]
+    fn before_visible(&mut self) {
+        if let Some(depth) = self.pending_bullet.take() {
+            for _ in 1..depth.max(1) {
+                self.buf.push_str("  ");
+            }
+            self.buf.push_str("- ");
+        } else if self.pending_space && self.newlines == 0 && !self.buf.is_empty() {
+            self.buf.push(' ');
+        }
+        self.pending_space = false;
+        self.newlines = 0;
+        self.prev_cr = false;
+    }
+
+    fn push_char(&mut self, c: char, keep_newlines: bool) {
+        let was_cr = std::mem::replace(&mut self.prev_cr, false);
+        match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => {
+                if c == '\r' {
+                    self.prev_cr = true;
+                }
+                if keep_newlines {
+                    if !(c == '\n' && was_cr) {
+                        self.newline();
+                    }
+                } else {
+                    self.pending_space = true;
+                }
+            }
+            // Invisible characters that only get in the way of text processing.
+            '\u{200B}' | '\u{FEFF}' | '\u{00AD}' | '\u{2060}' => {}
+            c if c.is_whitespace() => self.pending_space = true,
+            c if c.is_control() => {}
+            c => {
+                self.before_visible();
+                self.buf.push(c);
+            }
+        }
+    }
+
+    /// Hard line break (`<br>`, or a newline in plain text).
+    fn newline(&mut self) {
+        self.pending_space = false;
+        if self.buf.is_empty() || self.pending_bullet.is_some() {
+            return;
+        }
+        if self.newlines < 2 {
+            self.buf.push('\n');
+            self.newlines += 1;
+        }
+    }
+
+    /// Ensures the output ends with at least `min` line breaks (block boundary).
+    fn block(&mut self, min: u8) {
+        self.pending_space = false;
+        if self.buf.is_empty() || self.pending_bullet.is_some() {
+            return;
+        }
+        while self.newlines < min {
+            self.buf.push('\n');
+            self.newlines += 1;
+        }
+    }
+
+    fn bullet(&mut self, depth: usize) {
+        self.pending_bullet = None;
+        self.block(1);
+        self.pending_bullet = Some(depth);
+    }
+
+    fn finish(mut self) -> String {
+        let end = self.buf.trim_end().len();
+        self.buf.truncate(end);
+        self.buf
+    }
+}
+
+#[derive(Default)]
+struct RenderState {
+    /// Nesting of `<pre>`: raw newlines are kept while > 0.
+    pre: usize,
+    /// Nesting of `<ul>`/`<ol>`.
+    lists: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TagKind {
+    Open,
+    Close,
+}
+
+/// What a tag does to the text flow.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TagRole {
+    Inline,
+    Line,
+    Paragraph,
+    Br,
+    Li,
+    List,
+    Pre,
+    Cell,
+    /// Content is dropped up to the matching closing tag.
+    Skip,
+}
+
+fn tag_role(name: &[u8]) -> TagRole {
+    let mut low = [0u8; 12];
+    if name.len() > low.len() {
+        return TagRole::Inline;
+    }
+    for (d, s) in low.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    match &low[..name.len()] {
+        b"br" => TagRole::Br,
+        b"li" => TagRole::Li,
+        b"ul" | b"ol" => TagRole::List,
+        b"pre" => TagRole::Pre,
+        b"p" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"table" | b"blockquote" | b"dl" => {
+            TagRole::Paragraph
+        }
+        b"div" | b"tr" | b"dt" | b"dd" | b"hr" | b"section" | b"article" | b"header"
+        | b"footer" | b"main" | b"nav" | b"aside" | b"figure" | b"figcaption" | b"caption"
+        | b"form" | b"fieldset" | b"address" | b"details" | b"summary" | b"center" | b"option"
+        | b"tbody" | b"thead" | b"tfoot" | b"body" | b"html" => TagRole::Line,
+        b"td" | b"th" => TagRole::Cell,
+        b"script" | b"style" | b"head" | b"title" | b"noscript" | b"template" | b"svg"
+        | b"iframe" | b"object" | b"textarea" | b"select" => TagRole::Skip,
+        _ => TagRole::Inline,
+    }
+}
+
+/// Tag names that are surely markup, used to drop a tag left unterminated by truncation.
+fn is_known_tag(name: &[u8]) -> bool {
+    if tag_role(name) != TagRole::Inline {
+        return true;
+    }
+    const INLINE: [&[u8]; 14] = [
+        b"a", b"b", b"i", b"u", b"em", b"strong", b"span", b"font", b"img", b"small", b"sup",
+        b"sub", b"code", b"mark",
+    ];
+    INLINE.iter().any(|t| t.eq_ignore_ascii_case(name))
+}
+
+/// True when `s` contains at least one block-level tag, i.e. its raw newlines are markup noise.
+fn looks_like_html(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(off) = b[from..].iter().position(|&c| c == b'<') {
+        let lt = from + off;
+        let mut i = lt + 1;
+        if b.get(i) == Some(&b'/') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i > start && b[start].is_ascii_alphabetic() {
+            let role = tag_role(&b[start..i]);
+            if !matches!(role, TagRole::Inline | TagRole::Skip) {
+                return true;
+            }
+        }
+        from = lt + 1;
+    }
+    false
+}
+
+/// True when `s` contains something that parses as a tag or comment.
+fn has_tag_like(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(off) = b[from..].iter().position(|&c| c == b'<') {
+        let lt = from + off;
+        if parse_tag(b, lt).is_some() {
+            return true;
+        }
+        from = lt + 1;
+    }
+    false
+}
+
+enum Markup {
+    Tag {
+        kind: TagKind,
+        name_start: usize,
+        name_end: usize,
+        self_closing: bool,
+    },
+    /// Comment, doctype, processing instruction: dropped.
+    Ignored,
+    /// `<![CDATA[...]]>`: its content is text.
+    CData { start: usize, end: usize },
+}
+
+fn find_bytes(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if from > hay.len() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn find_byte(hay: &[u8], from: usize, c: u8) -> Option<usize> {
+    hay.get(from..)?
+        .iter()
+        .position(|&x| x == c)
+        .map(|p| p + from)
+}
+
+/// Parses the markup starting at `b[lt] == b'<'`. Returns the markup and the index just after
+/// it, or `None` when this `<` is literal text (e.g. `a < b`, `<10 people`).
+fn parse_tag(b: &[u8], lt: usize) -> Option<(Markup, usize)> {
+    let next = *b.get(lt + 1)?;
+    match next {
+        b'!' => {
+            if b[lt..].starts_with(b"<!--") {
+                let end = find_bytes(b, lt + 4, b"-->").map_or(b.len(), |p| p + 3);
+                Some((Markup::Ignored, end))
+            } else if b[lt..].starts_with(b"<![CDATA[") {
+                let start = lt + 9;
+                let close = find_bytes(b, start, b"]]>");
+                let end = close.unwrap_or(b.len());
+                Some((
+                    Markup::CData { start, end },
+                    close.map_or(b.len(), |p| p + 3),
+                ))
+            } else {
+                let gt = find_byte(b, lt + 2, b'>')?;
+                Some((Markup::Ignored, gt + 1))
+            }
+        }
+        b'?' => {
+            let gt = find_byte(b, lt + 2, b'>')?;
+            Some((Markup::Ignored, gt + 1))
+        }
+        _ => {
+            let (kind, name_start) = if next == b'/' {
+                (TagKind::Close, lt + 2)
+            } else {
+                (TagKind::Open, lt + 1)
+            };
+            if !b.get(name_start)?.is_ascii_alphabetic() {
+                return None;
+            }
+            let mut i = name_start;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-' || b[i] == b':') {
+                i += 1;
+            }
+            let name_end = i;
+            // A tag name must be followed by whitespace, '/', or '>' ("<3" or "<a+b" is text).
+            match b.get(i) {
+                Some(c) if c.is_ascii_whitespace() || *c == b'/' || *c == b'>' => {}
+                _ => return None,
+            }
+            let Some(gt) = scan_tag_end(b, i) else {
+                // Truncated input ending inside a real tag ("<p style=\"...): drop the rest.
+                return is_known_tag(&b[name_start..name_end])
+                    .then_some((Markup::Ignored, b.len()));
+            };
+            let self_closing = gt > name_end && b[gt - 1] == b'/';
+            Some((
+                Markup::Tag {
+                    kind,
+                    name_start,
+                    name_end,
+                    self_closing,
+                },
+                gt + 1,
+            ))
+        }
+    }
+}
+
+/// Finds the `>` closing a tag whose attributes start at `i`, honouring quoted attribute
+/// values. Falls back to the first `>` when a quote is never closed.
+fn scan_tag_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let start = i;
+    while i < b.len() {
+        match b[i] {
+            b'>' => return Some(i),
+            b'=' => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if let Some(&q) = b.get(i).filter(|&&q| q == b'"' || q == b'\'') {
+                    match find_byte(b, i + 1, q) {
+                        Some(close) => i = close + 1,
+                        None => return find_byte(b, start, b'>'),
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Finds the closing tag `</name` (ASCII case-insensitive) at or after `from`.
+fn find_closing(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut pos = from;
+    while let Some(lt) = find_bytes(b, pos, b"</") {
+        let s = lt + 2;
+        if b.len() >= s + name.len()
+            && b[s..s + name.len()].eq_ignore_ascii_case(name)
+            && !b
+                .get(s + name.len())
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            return Some(lt);
+        }
+        pos = lt + 2;
+    }
+    None
+}
+
+fn render(html: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: &mut TextSink) {
+    let b = html.as_bytes();
+    let mut pos = 0;
+    let mut text_start = 0;
+    while let Some(lt) = find_byte(b, pos, b'<') {
+        let Some((markup, end)) = parse_tag(b, lt) else {
+            pos = lt + 1;
+            continue;
+        };
+        emit_text(&html[text_start..lt], html_mode, depth, st, sink);
+        let mut next = end;
+        match markup {
+            Markup::Ignored => {}
+            Markup::CData { start, end } => {
+                sink.push_text(&html[start..end.max(start)], !html_mode || st.pre > 0);
+            }
+            Markup::Tag {
+                kind,
+                name_start,
+                name_end,
+                self_closing,
+            } => {
+                let name = &b[name_start..name_end];
+                match (tag_role(name), kind) {
+                    (TagRole::Skip, TagKind::Open) if !self_closing => {
+                        next = match find_closing(b, end, name) {
+                            Some(close) => parse_tag(b, close).map_or(b.len(), |(_, e)| e),
+                            // An unclosed script/style would leak code: drop the rest. Other
+                            // skipped elements (head, title...) may legally lack a closing tag.
+                            None if name.eq_ignore_ascii_case(b"script")
+                                || name.eq_ignore_ascii_case(b"style") =>
+                            {
+                                b.len()
+                            }
+                            None => end,
+                        };
+                    }
+                    (TagRole::Br, _) => sink.newline(),
+                    (TagRole::Li, TagKind::Open) => sink.bullet(st.lists),
+                    (TagRole::Li, TagKind::Close) => {
+                        sink.pending_bullet = None;
+                        sink.block(1);
+                    }
+                    (TagRole::List, TagKind::Open) => {
+                        sink.block(if st.lists == 0 { 2 } else { 1 });
+                        st.lists += 1;
+                    }
+                    (TagRole::List, TagKind::Close) => {
+                        st.lists = st.lists.saturating_sub(1);
+                        sink.pending_bullet = None;
+                        sink.block(if st.lists == 0 { 2 } else { 1 });
+                    }
+                    (TagRole::Pre, k) => {
+                        sink.block(2);
+                        if k == TagKind::Open {
+                            st.pre += 1;
+                        } else {
+                            st.pre = st.pre.saturating_sub(1);
+                        }
+                    }
+                    (TagRole::Paragraph, _) => sink.block(2),
+                    (TagRole::Line, _) => sink.block(1),
+                    (TagRole::Cell, _) => sink.pending_space = true,
+                    _ => {}
+                }
+            }
+        }
+        pos = next;
+        text_start = next;
+    }
+    if text_start < html.len() {
+        emit_text(&html[text_start..], html_mode, depth, st, sink);
+    }
+}
+
+fn emit_text(seg: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: &mut TextSink) {
+    if seg.is_empty() {
+        return;
+    }
+    let keep_newlines = !html_mode || st.pre > 0;
+    if !seg.contains('&') {
+        sink.push_text(seg, keep_newlines);
+        return;
+    }
+    let decoded = html_escape::decode_html_entities(seg);
+    if depth == 0 && has_tag_like(&decoded) {
+        // Escaped HTML inside the document: strip it too (one level only).
+        let inner_html = html_mode || looks_like_html(&decoded);
+        render(&decoded, inner_html, depth + 1, st, sink);
+    } else {
+        sink.push_text(&decoded, keep_newlines);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_paragraphs_lists_and_breaks() {
+        let html = "<p><u>About us</u><br><br>We build data tools.<br>Remote first.</p>\n<ul style=\"\">\n<li style=\"\">Python</li>\n<li>SQL &amp; dbt</li>\n</ul>\n<p><br><br><u>Benefits</u></p>";
+        assert_eq!(
+            html_to_text(html),
+            "About us\n\nWe build data tools.\nRemote first.\n\n- Python\n- SQL & dbt\n\nBenefits"
+        );
+    }
+
+    #[test]
+    fn html_headings_and_inline_tags() {
+        let html = "<p>Wir bei <strong>Acme GmbH</strong> suchen dich.</p><h2>Aufgaben</h2><ul><li>Betreuung von <em>Kunden</em></li><li>Pflege</li></ul>";
+        assert_eq!(
+            html_to_text(html),
+            "Wir bei Acme GmbH suchen dich.\n\nAufgaben\n\n- Betreuung von Kunden\n- Pflege"
+        );
+    }
+
+    #[test]
+    fn html_drops_script_style_comments() {
+        let html = "<style>p{color:red}</style><p>Hello<!-- hidden --> world</p><script type=\"text/javascript\">var a = '<p>x</p>';</script><SCRIPT>alert(1)</SCRIPT>";
+        assert_eq!(html_to_text(html), "Hello world");
+    }
+
+    #[test]
+    fn html_entities_and_nbsp() {
+        assert_eq!(
+            html_to_text("<p>R&amp;D&nbsp;team &#x2F; 5&#x27;s &quot;best&quot; &ndash; ok</p>"),
+            "R&D team / 5's \"best\" – ok"
+        );
+        assert_eq!(
+            html_to_text("Ping &lt; 15 and download &gt; 50"),
+            "Ping < 15 and download > 50"
+        );
+        assert_eq!(html_to_text("a\u{a0}\u{a0}b\u{202f}c"), "a b c");
+    }
+
+    #[test]
+    fn html_literal_angle_brackets_are_text() {
+        assert_eq!(
+            html_to_text("<p>a small team (<10) of engineers, 3 <4</p>"),
+            "a small team (<10) of engineers, 3 <4"
+        );
+        assert_eq!(html_to_text("x < y and y > z"), "x < y and y > z");
+    }
+
+    #[test]
+    fn html_plain_text_keeps_line_breaks() {
+        let plain = "Salary: 50k\r\n Requirements: \r\n\r\n\r\n  Clearance   Level\tSecret \r\n";
+        assert_eq!(
+            html_to_text(plain),
+            "Salary: 50k\nRequirements:\n\nClearance Level Secret"
+        );
+        assert_eq!(html_to_text("  just text  "), "just text");
+        assert_eq!(html_to_text(""), "");
+        assert_eq!(html_to_text("<b>bold</b>\nnext line"), "bold\nnext line");
+    }
+
+    #[test]
+    fn html_raw_newlines_in_html_are_spaces() {
+        assert_eq!(
+            html_to_text("<div>one\ntwo</div><div>three</div>"),
+            "one two\nthree"
+        );
+        assert_eq!(
+            html_to_text("<pre>line 1\nline 2</pre><p>after</p>"),
+            "line 1\nline 2\n\nafter"
+        );
+    }
+
+    #[test]
+    fn html_double_escaped_markup_is_stripped() {
+        let html = "<pre><code>&lt;div&gt;\n  &lt;h3&gt;Description &amp;amp; Requirements&lt;/h3&gt;\n&lt;/div&gt;</code></pre><p><strong>Bonus:&nbsp;</strong>yes</p>";
+        let out = html_to_text(html);
+        assert!(!out.contains('<'), "{out}");
+        assert!(out.contains("Description & Requirements"), "{out}");
+        assert!(out.ends_with("Bonus: yes"), "{out}");
+        assert_eq!(
+            html_to_text("&lt;p&gt;Hello&lt;/p&gt;&lt;p&gt;World&lt;/p&gt;"),
+            "Hello\n\nWorld"
+        );
+    }
+
+    #[test]
+    fn html_attributes_with_gt_and_quotes() {
+        assert_eq!(
+            html_to_text("<a href=\"x?a>b\" title='it>s'>link</a> text"),
+            "link text"
+        );
+        assert_eq!(
+            html_to_text("<span style=\"font-family: 'Arial'\">x</span>"),
+            "x"
+        );
+        // Unclosed quote: falls back to the first '>'.
+        assert_eq!(html_to_text("<p class=\"oops>Hi</p>"), "Hi");
+    }
+
+    #[test]
+    fn html_unclosed_and_broken() {
+        assert_eq!(html_to_text("<p>Hello <b>world"), "Hello world");
+        assert_eq!(html_to_text("text <not closed"), "text <not closed");
+        assert_eq!(html_to_text("<p>a</p><script>never closed"), "a");
+        assert_eq!(
+            html_to_text("<head><title>T</title></head><body><p>b</p></body>"),
+            "b"
+        );
+        assert_eq!(html_to_text("<!DOCTYPE html><html><p>c</p></html>"), "c");
+        assert_eq!(html_to_text("<p><![CDATA[raw & text]]></p>"), "raw & text");
+    }
+
+    #[test]
+    fn html_truncated_tag_and_mojibake() {
+        assert_eq!(
+            html_to_text("<p>Intro</p><p style=\"border-color: #e5e7eb; --tw-shadow: 0 0"),
+            "Intro"
+        );
+        assert_eq!(
+            html_to_text(
+                "<p>Bachelor\u{e2}\u{80}\u{99}s degree</p><p>\u{c2}\u{b7}\u{c2}\u{a0}\u{c2}\u{a0}Design</p>"
+            ),
+            "Bachelor’s degree\n\n· Design"
+        );
+        assert_eq!(
+            html_to_text("Bachelorâ€™s in GdaÅ\u{84}sk"),
+            "Bachelor’s in Gdańsk"
+        );
+        assert_eq!(
+            fix_mojibake("Café, Ça va, À bientôt, naïve, Âge"),
+            "Café, Ça va, À bientôt, naïve, Âge"
+        );
+        assert!(matches!(fix_mojibake("plain ascii"), Cow::Borrowed(_)));
+        assert_eq!(fix_mojibake("emoji ðŸš€ ok"), "emoji 🚀 ok");
+        assert_eq!(fix_mojibake("Ã©tÃ©"), "été");
+        assert_eq!(fix_mojibake("Ã"), "Ã");
+        assert_eq!(
+            fix_mojibake("„Spaß“, L'ÉLECTRICITÉ\u{a0}: SÃO PAULO, voilà” ok"),
+            "„Spaß“, L'ÉLECTRICITÉ\u{a0}: SÃO PAULO, voilà” ok"
+        );
+    }
+
+    #[test]
+    fn html_br_variants_and_blank_line_limit() {
+        assert_eq!(html_to_text("a<br/>b<br />c<BR>d"), "a\nb\nc\nd");
+        assert_eq!(html_to_text("a<br><br><br><br>b"), "a\n\nb");
+        assert_eq!(html_to_text("<p>a</p><p></p><p></p><p>b</p>"), "a\n\nb");
+        // Sri Lankan pages close breaks as </br>.
+        assert_eq!(html_to_text("<p>one</br>two</p>"), "one\ntwo");
+    }
+
+    #[test]
+    fn html_nested_lists_and_empty_items() {
+        let html =
+            "<ul><li>Parent<ul><li>Child</li></ul></li><li></li><li><p>Para item</p></li></ul>";
+        assert_eq!(html_to_text(html), "- Parent\n  - Child\n- Para item");
+        assert_eq!(
+            html_to_text("<ol><li>one</li><li>two</li></ol>"),
+            "- one\n- two"
+        );
+    }
+
+    #[test]
+    fn html_tables_and_unicode() {
+        assert_eq!(
+            html_to_text("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"),
+            "a b\nc"
+        );
+        assert_eq!(
+            html_to_text("<p>🚀 Café ✪ 4.6 — ok\u{200b}</p>"),
+            "🚀 Café ✪ 4.6 — ok"
+        );
+        assert_eq!(html_to_text("<p>وظيفة&nbsp;شاغرة</p>"), "وظيفة شاغرة");
+    }
+}

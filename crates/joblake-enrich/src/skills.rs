@@ -1,0 +1,462 @@
+//! Skills found in description text: the `skills.csv` dictionary compiled into Aho-Corasick
+//! automata, with word-boundary rules and stop phrases.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use crate::reference::{EnrichError, SKILLS_CSV, field, read_table};
+
+/// Family of stop phrases in `skills.csv`: matched like skills so that they consume their text
+/// (`Series C`, `Go to market`, `tableau de bord`), never reported.
+pub const IGNORE_FAMILY: &str = "ignore";
+
+#[derive(Debug, Clone)]
+struct SkillPattern {
+    skill: usize,
+    /// Exact bytes to compare for case-sensitive patterns.
+    text: String,
+    /// Short patterns (≤ 2 chars: `R`, `C`, `Go`) get stricter boundaries.
+    strict: bool,
+}
+
+/// Skills dictionary loaded from `skills.csv` (columns `skill,family,aliases,case_sensitive`,
+/// aliases separated by `|`).
+///
+/// Matching: the skill name and its aliases are searched with Aho-Corasick (ASCII
+/// case-insensitive for rows with `case_sensitive=false`, exact otherwise); overlapping hits are
+/// reduced leftmost-longest (`C++` beats `C`, `Power BI` beats `BI`, `JavaScript` beats `Java`)
+/// after a boundary check:
+/// - a pattern that starts (ends) with a letter or digit must not be preceded (followed) by a
+///   letter, digit or `_` (`R` is not found in `Rust`, `Go` not in `Google`);
+/// - a pattern starting with a letter or digit preceded by `.` glued to a word is rejected
+///   (`js` in `next.js` is not JavaScript);
+/// - short patterns (1-2 characters) are rejected when glued to `&`, `'` or to `-`, `.`, `+`, `/`
+///   followed by a word character (`R&D`, `C-level`, `Go-live`, `R.I.P.`); `R/Python` and
+///   `C/C++` still match.
+///
+/// An alias prefixed with `cs:` or `ci:` overrides the row's case sensitivity (`Machine
+/// Learning` is case-insensitive but its alias `cs:ML` is not). Rows of family `ignore` are stop
+/// phrases: they win leftmost-longest like skills (`Series C` hides `C`, `Go to market` hides
+/// `Go`, `tableau de bord` hides `Tableau`) and are never reported. Remaining known limit: `Go`
+/// also matches the verb at the start of a sentence.
+#[derive(Debug, Clone)]
+pub struct SkillMatcher {
+    ci: Option<AhoCorasick>,
+    ci_pats: Vec<SkillPattern>,
+    cs: Option<AhoCorasick>,
+    cs_pats: Vec<SkillPattern>,
+    /// (skill, family), sorted by skill name (byte order).
+    skills: Vec<(String, String)>,
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "n" | "f" => Some(false),
+        "true" | "1" | "yes" | "y" | "t" => Some(true),
+        _ => None,
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+impl SkillMatcher {
+    /// Loads the dictionary. Errors name the line: empty skill/family, a skill listed twice, an
+    /// alias claimed by two skills, a bad `case_sensitive` value.
+    pub fn from_csv(text: &str) -> Result<Self, EnrichError> {
+        const FILE: &str = "skills.csv";
+        let (idx, rows) = read_table(
+            text,
+            FILE,
+            &["skill", "family", "aliases", "case_sensitive"],
+        )?;
+        struct Row {
+            line: u64,
+            skill: String,
+            family: String,
+            /// (pattern, case_sensitive)
+            patterns: Vec<(String, bool)>,
+        }
+        let mut parsed = Vec::with_capacity(rows.len());
+        for (line, rec) in &rows {
+            let line = *line;
+            let invalid = |message: String| EnrichError::Invalid {
+                file: FILE,
+                line,
+                message,
+            };
+            let skill = field(rec, idx[0]).to_string();
+            let family = field(rec, idx[1]).to_string();
+            if skill.is_empty() {
+                return Err(invalid("empty skill".into()));
+            }
+            if family.is_empty() || !family.bytes().all(|c| c.is_ascii_lowercase() || c == b'_') {
+                return Err(invalid(format!(
+                    "family `{family}` must be lowercase snake_case"
+                )));
+            }
+            let cs = parse_bool(field(rec, idx[3])).ok_or_else(|| {
+                invalid(format!(
+                    "case_sensitive `{}` is not true/false",
+                    field(rec, idx[3])
+                ))
+            })?;
+            let mut patterns = vec![(skill.clone(), cs)];
+            for alias in field(rec, idx[2])
+                .split('|')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+            {
+                // `cs:`/`ci:` override the row's case sensitivity for one alias.
+                let (text, alias_cs) = match (alias.strip_prefix("cs:"), alias.strip_prefix("ci:"))
+                {
+                    (Some(t), _) => (t.trim(), true),
+                    (_, Some(t)) => (t.trim(), false),
+                    _ => (alias, cs),
+                };
+                if text.is_empty() {
+                    return Err(invalid(format!("empty alias `{alias}`")));
+                }
+                patterns.push((text.to_string(), alias_cs));
+            }
+            parsed.push(Row {
+                line,
+                skill,
+                family,
+                patterns,
+            });
+        }
+        parsed.sort_by(|a, b| a.skill.cmp(&b.skill));
+        let mut skills = Vec::with_capacity(parsed.len());
+        // lowercase pattern → (skill, case_sensitive, exact pattern) of every user.
+        let mut seen_pat: HashMap<String, Vec<(usize, bool, String)>> = HashMap::new();
+        let (mut ci_pats, mut cs_pats) = (Vec::new(), Vec::new());
+        for (si, row) in parsed.iter().enumerate() {
+            if si > 0 && parsed[si - 1].skill == row.skill {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line: row.line,
+                    message: format!("skill `{}` is listed twice", row.skill),
+                });
+            }
+            skills.push((row.skill.clone(), row.family.clone()));
+            for (p, pcs) in &row.patterns {
+                let users = seen_pat.entry(p.to_ascii_lowercase()).or_default();
+                // Two case-sensitive spellings that differ ("GO" vs "Go") do not clash.
+                let clash = users.iter().find(|(other, other_cs, exact)| {
+                    *other != si && !(*pcs && *other_cs && exact != p)
+                });
+                if let Some((other, _, _)) = clash {
+                    return Err(EnrichError::Invalid {
+                        file: FILE,
+                        line: row.line,
+                        message: format!(
+                            "alias `{p}` is already used by skill `{}`",
+                            parsed[*other].skill
+                        ),
+                    });
+                }
+                if users.iter().any(|(other, ocs, exact)| {
+                    *other == si && *ocs == *pcs && (!*pcs || exact == p)
+                }) {
+                    continue;
+                }
+                users.push((si, *pcs, p.clone()));
+                let pat = SkillPattern {
+                    skill: si,
+                    text: p.clone(),
+                    strict: p.chars().count() <= 2,
+                };
+                if *pcs {
+                    cs_pats.push(pat);
+                } else {
+                    ci_pats.push(pat);
+                }
+            }
+        }
+        let build = |pats: &[SkillPattern], ci: bool| -> Result<Option<AhoCorasick>, EnrichError> {
+            if pats.is_empty() {
+                return Ok(None);
+            }
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(ci)
+                // A few hundred short patterns: a full DFA stays small and is the fastest.
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(pats.iter().map(|p| p.text.as_str()))
+                .map(Some)
+                .map_err(|e| EnrichError::Invalid {
+                    file: FILE,
+                    line: 0,
+                    message: e.to_string(),
+                })
+        };
+        Ok(Self {
+            ci: build(&ci_pats, true)?,
+            ci_pats,
+            cs: build(&cs_pats, false)?,
+            cs_pats,
+            skills,
+        })
+    }
+
+    /// Loads the embedded default dictionary ([`SKILLS_CSV`]).
+    pub fn builtin() -> Result<Self, EnrichError> {
+        Self::from_csv(SKILLS_CSV)
+    }
+
+    fn boundary_ok(text: &str, start: usize, end: usize, pat: &SkillPattern) -> bool {
+        let p0 = pat.text.chars().next().unwrap_or(' ');
+        let pl = pat.text.chars().next_back().unwrap_or(' ');
+        let mut before = text[..start].chars().rev();
+        let b1 = before.next();
+        let b2 = before.next();
+        let b3 = before.next();
+        let mut after = text[end..].chars();
+        let a1 = after.next();
+        let a2 = after.next();
+        let a3 = after.next();
+        if is_word_char(p0) {
+            if b1.is_some_and(is_word_char) {
+                return false;
+            }
+            if b1 == Some('.') && b2.is_some_and(is_word_char) {
+                return false;
+            }
+        }
+        if is_word_char(pl) && a1.is_some_and(is_word_char) {
+            return false;
+        }
+        if pat.strict {
+            if matches!(a1, Some('&' | '\'' | '’')) || matches!(b1, Some('&' | '\'' | '’')) {
+                return false;
+            }
+            if matches!(a1, Some('-' | '.' | '+')) && a2.is_some_and(is_word_char) {
+                return false;
+            }
+            if matches!(b1, Some('-' | '.')) && b2.is_some_and(is_word_char) {
+                return false;
+            }
+            if pat.text.len() == 1 {
+                // A lone letter among letters ("Q/C/D", "N/C", "A;B;C") or "C-level" with a
+                // space ("C- and VP-level") is an abbreviation, not a language.
+                let single = |x: Option<char>, y: Option<char>| {
+                    x.is_some_and(char::is_alphanumeric)
+                        && y.is_none_or(|y| {
+                            y.is_whitespace()
+                                || matches!(y, ',' | ';' | '/' | '(' | ')' | '.' | ':')
+                        })
+                };
+                if (b1 == Some('/') && single(b2, b3))
+                    || (a1 == Some('/') && single(a2, a3))
+                    || a1 == Some('-')
+                {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Canonical skill names found in `text`, sorted (byte order) and deduplicated.
+    pub fn find(&self, text: &str) -> Vec<String> {
+        // (start, end, skill)
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        if let Some(ac) = &self.ci {
+            for m in ac.find_overlapping_iter(text) {
+                let pat = &self.ci_pats[m.pattern().as_usize()];
+                if Self::boundary_ok(text, m.start(), m.end(), pat) {
+                    hits.push((m.start(), m.end(), pat.skill));
+                }
+            }
+        }
+        if let Some(ac) = &self.cs {
+            for m in ac.find_overlapping_iter(text) {
+                let pat = &self.cs_pats[m.pattern().as_usize()];
+                if Self::boundary_ok(text, m.start(), m.end(), pat) {
+                    hits.push((m.start(), m.end(), pat.skill));
+                }
+            }
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut found = Vec::new();
+        let mut last_end = 0;
+        for (s, e, k) in hits {
+            if s >= last_end {
+                // Stop phrases (family `ignore`) consume their text and yield nothing.
+                if self.skills[k].1 != IGNORE_FAMILY {
+                    found.push(k);
+                }
+                last_end = e;
+            }
+        }
+        // Skill indices follow name order, so sorting indices sorts names.
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .map(|k| self.skills[k].0.clone())
+            .collect()
+    }
+
+    /// `(skill, family)` pairs sorted by skill name, for the gold skill dimension (stop
+    /// phrases of family `ignore` excluded).
+    pub fn skills(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.skills
+            .iter()
+            .filter(|(_, f)| f != IGNORE_FAMILY)
+            .map(|(s, f)| (s.as_str(), f.as_str()))
+    }
+
+    /// Family of a canonical skill name.
+    pub fn family_of(&self, skill: &str) -> Option<&str> {
+        self.skills
+            .binary_search_by(|(s, _)| s.as_str().cmp(skill))
+            .ok()
+            .map(|i| self.skills[i].1.as_str())
+            .filter(|f| *f != IGNORE_FAMILY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> SkillMatcher {
+        match SkillMatcher::builtin() {
+            Ok(m) => m,
+            Err(e) => panic!("builtin skills.csv: {e}"),
+        }
+    }
+
+    #[test]
+    fn skills_basic_and_aliases() {
+        let m = matcher();
+        assert_eq!(
+            m.find("Python, SQL and Rust; some R and Go."),
+            ["Go", "Python", "R", "Rust", "SQL"]
+        );
+        assert_eq!(
+            m.find("C++, C#, .NET, ASP.NET, Node.js and CI/CD"),
+            [".NET", "C#", "C++", "CI/CD", "Node.js"]
+        );
+        assert_eq!(
+            m.find("scikit-learn or scikit learn or sklearn"),
+            ["scikit-learn"]
+        );
+        assert_eq!(m.find("Postgres, PostgreSQL"), ["PostgreSQL"]);
+        assert_eq!(m.find("k8s / Kubernetes"), ["Kubernetes"]);
+        assert_eq!(m.find("PowerBI, Power BI, power bi"), ["Power BI"]);
+        assert_eq!(m.find("Py-Spark and PySpark"), ["PySpark"]);
+        assert_eq!(m.find("GCP or Google Cloud Platform"), ["GCP"]);
+        assert_eq!(m.find("Golang developer"), ["Go"]);
+        assert_eq!(m.find("JavaScript, Java"), ["Java", "JavaScript"]);
+        assert_eq!(m.find("Apache Spark, Spark SQL"), ["Apache Spark"]);
+        assert_eq!(
+            m.find("ML engineer with machine learning"),
+            ["Machine Learning"]
+        );
+        assert!(m.find("").is_empty());
+    }
+
+    #[test]
+    fn skills_word_boundaries() {
+        let m = matcher();
+        // R: not inside words, not in R&D, not R.I.P.
+        assert!(m.find("Rust").iter().all(|s| s != "R"));
+        assert!(m.find("R&D team").is_empty());
+        assert_eq!(m.find("R/Python"), ["Python", "R"]);
+        assert_eq!(m.find("Tools: R."), ["R"]);
+        // Go: only as a case-sensitive word.
+        assert!(m.find("Google, go, going, Go-live, GOAL").is_empty());
+        assert!(m.find("Go to market strategy").is_empty());
+        // C: not C-level, Series C, USB-C.
+        assert!(
+            m.find("C-level exec after a Series C round, USB-C")
+                .is_empty()
+        );
+        assert!(
+            m.find("respect Q/C/D, N/C, C- and VP-level, Catégorie C, permis C")
+                .is_empty()
+        );
+        assert!(m.find("Expert en C…").is_empty());
+        assert_eq!(m.find("C/C++"), ["C", "C++"]);
+        // js inside next.js is not JavaScript (Next.js is its own skill).
+        assert_eq!(m.find("next.js"), ["Next.js"]);
+        assert!(m.find("myapp.js").is_empty());
+        // Case-sensitive rows.
+        assert!(m.find("excel at communication").is_empty());
+        assert_eq!(m.find("Excel"), ["Excel"]);
+        assert!(m.find("tableau de bord mensuel").is_empty());
+        assert_eq!(m.find("Tableau, Qlik"), ["Qlik", "Tableau"]);
+        assert!(m.find("ACME SAS au capital de 1000 €").is_empty());
+        // German compounds with a hyphen still count.
+        assert_eq!(
+            m.find("Python-Kenntnisse, Java-Entwickler"),
+            ["Java", "Python"]
+        );
+        // Underscore joins words.
+        assert!(m.find("my_python_var").is_empty());
+        // Accented aliases.
+        assert_eq!(
+            m.find("Maîtrise de la modélisation des données et IA générative"),
+            ["Data Modeling", "Generative AI"]
+        );
+    }
+
+    #[test]
+    fn skills_dictionary_api() {
+        let m = matcher();
+        let all: Vec<(&str, &str)> = m.skills().collect();
+        assert!(all.len() >= 150, "{}", all.len());
+        assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(all.iter().all(|(_, f)| *f != IGNORE_FAMILY));
+        assert!(all.contains(&("Python", "language")));
+        assert_eq!(m.family_of("Kubernetes"), Some("devops"));
+        assert_eq!(m.family_of("Series C"), None);
+        assert_eq!(m.family_of("Nope"), None);
+    }
+
+    #[test]
+    fn skills_csv_errors_name_the_line() {
+        let dup =
+            "skill,family,aliases,case_sensitive\nPython,language,,false\nPython,language,,false\n";
+        let e = SkillMatcher::from_csv(dup)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("line 3") && e.contains("listed twice"), "{e}");
+        let clash = "skill,family,aliases,case_sensitive\nA,x,foo,false\nB,x,FOO,false\n";
+        let e = SkillMatcher::from_csv(clash)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("line 3") && e.contains("already used"), "{e}");
+        let bad_bool = "skill,family,aliases,case_sensitive\nA,x,,maybe\n";
+        let e = SkillMatcher::from_csv(bad_bool)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("line 2"), "{e}");
+        let bad_fields = "skill,family,aliases,case_sensitive\nA,x\n";
+        let e = SkillMatcher::from_csv(bad_fields)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("skills.csv") && e.contains("line 2"), "{e}");
+        let missing = "skill,family\nA,x\n";
+        let e = SkillMatcher::from_csv(missing)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("missing column"), "{e}");
+        // Distinct case-sensitive spellings may belong to different skills.
+        let ok = "skill,family,aliases,case_sensitive\nGo,language,,true\nGO,other,,true\n";
+        assert!(SkillMatcher::from_csv(ok).is_ok());
+    }
+}

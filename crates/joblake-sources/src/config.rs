@@ -1,0 +1,232 @@
+//! The `[sources.<name>]` tables of `joblake.toml`: which sources are declared, of which kind,
+//! with which settings, and the credentials they read from the environment.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::registry::{fetcher_kind, kinds};
+use crate::{FetchError, Source, SourceParser};
+
+/// One `[sources.<name>]` table of `joblake.toml`: the keys every source understands, and the
+/// rest for the source's own configuration.
+#[derive(Debug, Clone)]
+pub struct SourceEntry {
+    /// The table's name: how the source is called on the command line and in reports.
+    pub name: String,
+    /// What it is: the kind of a [`Fetcher`](crate::Fetcher) of the [`REGISTRY`](crate::REGISTRY) (default: the name).
+    pub kind: String,
+    /// Run it when no `--source` is given (default true).
+    pub enabled: bool,
+    /// Requests per second to its host, overriding `[http] requests_per_second`.
+    pub requests_per_second: Option<f64>,
+    /// Page limit (overridden by `--max-pages`).
+    pub max_pages: Option<usize>,
+    /// Its own keys.
+    pub settings: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct CommonKeys {
+    kind: Option<String>,
+    #[serde(default = "yes")]
+    enabled: bool,
+    requests_per_second: Option<f64>,
+    max_pages: Option<usize>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The sources used when `joblake.toml` declares none.
+const DEFAULT_SOURCES: &str = include_str!("default_sources.toml");
+
+/// The declared sources (or the built-in defaults when none is declared), in name order.
+pub fn configured(
+    declared: &BTreeMap<String, serde_json::Value>,
+) -> Result<Vec<SourceEntry>, FetchError> {
+    let defaults;
+    let declared = if declared.is_empty() {
+        defaults = default_sources()?;
+        &defaults
+    } else {
+        declared
+    };
+    let mut entries = Vec::new();
+    for (name, value) in declared {
+        let keys: CommonKeys = serde_json::from_value(value.clone())
+            .map_err(|e| FetchError::Config(format!("sources.{name}: {e}")))?;
+        let kind = keys.kind.unwrap_or_else(|| name.clone());
+        if fetcher_kind(&kind).is_none() {
+            let known: Vec<&str> = kinds().map(|(fetcher, _)| fetcher.kind).collect();
+            return Err(FetchError::Config(format!(
+                "sources.{name}: unknown kind `{kind}` (known: {})",
+                known.join(", ")
+            )));
+        }
+        entries.push(SourceEntry {
+            name: name.clone(),
+            kind,
+            enabled: keys.enabled,
+            requests_per_second: keys.requests_per_second,
+            max_pages: keys.max_pages,
+            settings: serde_json::Value::Object(keys.rest),
+        });
+    }
+    Ok(entries)
+}
+
+/// The built-in source declarations (`crates/joblake-sources/src/default_sources.toml`).
+pub fn default_sources() -> Result<BTreeMap<String, serde_json::Value>, FetchError> {
+    use figment::providers::{Format, Toml};
+    figment::Figment::from(Toml::string(DEFAULT_SOURCES))
+        .extract()
+        .map_err(|e| FetchError::Config(format!("built-in sources: {e}")))
+}
+
+/// Builds the source an entry declares.
+pub fn build(entry: &SourceEntry, secrets: &Secrets) -> Result<Box<dyn Source>, FetchError> {
+    build_with_parser(entry, secrets).map(|(source, _)| source)
+}
+
+/// Builds the source an entry declares, and gives the parser its pages go through.
+pub(crate) fn build_with_parser(
+    entry: &SourceEntry,
+    secrets: &Secrets,
+) -> Result<(Box<dyn Source>, &'static dyn SourceParser), FetchError> {
+    let (fetcher, kind) = fetcher_kind(&entry.kind)
+        .ok_or_else(|| FetchError::Config(format!("unknown source kind `{}`", entry.kind)))?;
+    Ok(((fetcher.build)(entry, secrets)?, kind.parser))
+}
+
+/// A source's own settings, unknown keys refused with the source's name.
+pub fn settings<T: DeserializeOwned>(entry: &SourceEntry) -> Result<T, FetchError> {
+    serde_json::from_value(entry.settings.clone())
+        .map_err(|e| FetchError::Config(format!("sources.{}: {e}", entry.name)))
+}
+
+/// Where credentials come from: the environment (and `.env`, loaded with the configuration),
+/// unless given explicitly (embedding programs, tests). Never from `joblake.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    given: std::collections::HashMap<String, String>,
+}
+
+impl Secrets {
+    /// Secrets given explicitly, looked up before the environment.
+    pub fn with(pairs: impl IntoIterator<Item = (String, String)>) -> Secrets {
+        Secrets {
+            given: pairs.into_iter().collect(),
+        }
+    }
+
+    /// The secret in `variable`, or the error telling which variable to set and `how` to get
+    /// its value.
+    pub fn get(&self, variable: &str, how: &str) -> Result<String, FetchError> {
+        let value = self
+            .given
+            .get(variable)
+            .cloned()
+            .or_else(|| std::env::var(variable).ok());
+        match value {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(FetchError::MissingCredentials(format!(
+                "set {variable} in the environment or .env ({how})"
+            ))),
+        }
+    }
+}
+
+/// `base` with `path` appended, a configuration error naming the source if it is not a URL.
+pub fn endpoint(source: &str, base: &str, path: &str) -> Result<url::Url, FetchError> {
+    let joined = format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url::Url::parse(&joined)
+        .map_err(|e| FetchError::Config(format!("sources.{source}: `{joined}` is not a URL: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared(toml: &str) -> BTreeMap<String, serde_json::Value> {
+        use figment::providers::{Format, Toml};
+        figment::Figment::from(Toml::string(toml))
+            .extract()
+            .expect("valid TOML")
+    }
+
+    #[test]
+    fn the_built_in_sources_all_build_and_keyed_ones_name_their_variables() {
+        let entries = configured(&BTreeMap::new()).expect("built-in list parses");
+        let keys = Secrets::with(
+            [
+                "ADZUNA_APP_ID",
+                "ADZUNA_APP_KEY",
+                "FRANCE_TRAVAIL_CLIENT_ID",
+                "FRANCE_TRAVAIL_CLIENT_SECRET",
+            ]
+            .map(|k| (k.to_string(), "x".to_string())),
+        );
+        assert!(entries.len() >= 6);
+        for entry in &entries {
+            assert!(build(entry, &keys).is_ok(), "{} does not build", entry.name);
+        }
+        let adzuna = entries.iter().find(|e| e.kind == "adzuna").expect("adzuna");
+        // An empty value counts as missing (a blank line in .env).
+        let blank = Secrets::with([
+            ("ADZUNA_APP_ID".to_string(), " ".to_string()),
+            ("ADZUNA_APP_KEY".to_string(), "k".to_string()),
+        ]);
+        match build(adzuna, &blank) {
+            Err(FetchError::MissingCredentials(why)) => assert!(why.contains("ADZUNA_APP_ID")),
+            Err(e) => panic!("wrong error: {e}"),
+            Ok(_) => panic!("built without a key"),
+        }
+    }
+
+    #[test]
+    fn typos_and_unknown_kinds_are_refused_with_the_source_name() {
+        let typo = configured(&declared("[remotive]\ncategroy = \"data\"\n")).expect("entry");
+        let err = build(&typo[0], &Secrets::default())
+            .err()
+            .expect("unknown key refused")
+            .to_string();
+        assert!(
+            err.contains("sources.remotive") && err.contains("categroy"),
+            "{err}"
+        );
+
+        let err = configured(&declared("[mine]\nkind = \"linkedin\"\n"))
+            .expect_err("unknown kind")
+            .to_string();
+        assert!(err.contains("mine") && err.contains("linkedin"), "{err}");
+
+        let err = configured(&declared("[board]\nkind = \"scrape\"\nstart_urls = [\"https://x.test\"]\nlink_selector = \"a[\"\n"))
+            .and_then(|e| build(&e[0], &Secrets::default()).map(|_| ()))
+            .expect_err("bad selector")
+            .to_string();
+        assert!(err.contains("link_selector"), "{err}");
+    }
+
+    #[test]
+    fn disabled_sources_keep_their_settings() {
+        let entries = configured(&declared(
+            "[arbeitnow]\nenabled = false\nmax_pages = 2\nrequests_per_second = 0.5\n",
+        ))
+        .expect("entry");
+        let e = &entries[0];
+        assert_eq!(
+            (e.enabled, e.max_pages, e.requests_per_second),
+            (false, Some(2), Some(0.5))
+        );
+        assert_eq!(e.kind, "arbeitnow");
+    }
+}
