@@ -1,37 +1,31 @@
 //! joblake: a lakehouse for job-market data.
 //!
-//! The modules follow the data flow: the sources crate [`joblake_sources`] fetches from job
-//! APIs and boards (over one polite HTTP client), splits what they return into postings and
-//! runs the sources; [`ingest`] lands what they fetch and keeps what they saw in the lake;
-//! [`bronze`] lands postings, verbatim, in the lake ([`lake`]);
-//! [`transform`] runs the SQL models of `sql/` that build silver and gold Delta tables;
-//! [`warehouse`] mirrors gold into PostgreSQL or SQLite for BI tools; [`engine`] is the one
-//! place a DataFusion session is made; [`exec`] and [`output`] run and print queries, and
-//! [`repl`] is the interactive shell over them; the generator crate [`joblake_gen`] makes a
-//! realistic sample in the sources' native formats; [`pipeline`] chains the stages for the
-//! CLI; [`bench`] measures them against other tools.
-//!
-//! Operations: [`runs`] executes a job's steps (ingest → refresh → tests → mirror, or
-//! maintenance) and logs each run with its cost in [`meta`] tables; [`schedule`] runs the jobs
-//! on their cron under leases kept in the lake; [`audit`] records every change; [`maintain`]
-//! compacts, checkpoints and vacuums the tables.
+//! The modules are layers that follow the data flow (docs/architecture.md has the map and the
+//! rule: a module uses its own layer and the ones below, never one above — tests/it/layers.rs
+//! checks it). From the bottom: [`error`], [`meter`] and [`redact`] are the base; [`lake`] is the
+//! object store, the `meta.*` tables (run log, audit trail) and leases; [`bronze`] lands postings
+//! verbatim (from files, the generator of [`joblake_gen`], or the sources of
+//! [`joblake_sources`] through [`bronze::ingest`]) and scans them as tables; [`project`] is the
+//! SQL project of `sql/`; [`engine`] is the one place a DataFusion session is made (with the
+//! UDFs over [`joblake_enrich`]); [`transform`] runs the models into silver and gold Delta tables
+//! and their data tests; [`pipeline`], [`query`] (SQL execution, output, the REPL),
+//! [`warehouse`] (the mirror to PostgreSQL/SQLite) and [`maintain`] are the stages; [`config`]
+//! merges the settings of all of them; [`ops`] runs jobs ([`ops::runs`]) on their cron
+//! ([`ops::schedule`]); [`bench`] measures the stages against other tools.
 
-pub mod audit;
 pub mod bench;
 pub mod bronze;
 pub mod config;
 pub mod engine;
 pub mod error;
-pub mod exec;
-pub mod ingest;
 pub mod lake;
 pub mod maintain;
-pub mod meta;
-pub mod output;
+pub mod meter;
+pub mod ops;
 pub mod pipeline;
-pub mod repl;
-pub mod runs;
-pub mod schedule;
+pub mod project;
+pub mod query;
+pub mod redact;
 pub mod transform;
 pub mod warehouse;
 

@@ -14,15 +14,16 @@ use comfy_table::{Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use joblake::config::Config;
-use joblake::exec::{ExecOptions, run_sql};
 use joblake::lake::Lake;
+use joblake::lake::lease;
+use joblake::lake::run_log::{RunRecord, RunStatus};
 use joblake::maintain::MaintainReport;
-use joblake::output::{Format, TableStyle};
+use joblake::ops::runs::{self, RunContext, Trigger, steps};
 use joblake::pipeline::{self, LandReport};
-use joblake::runs::log::{RunRecord, RunStatus};
-use joblake::runs::{self, RunContext, Trigger, steps};
-use joblake::schedule::lease;
-use joblake::transform::{self, Project, RefreshOptions, RefreshReport};
+use joblake::project::Project;
+use joblake::query::exec::{ExecOptions, run_sql};
+use joblake::query::output::{Format, TableStyle};
+use joblake::transform::{self, RefreshOptions, RefreshReport};
 use joblake::warehouse::{MirrorOptions, MirrorReport};
 use joblake_gen::DemoSpec;
 use joblake_sources::{IngestOptions, IngestReport, SourceStatus};
@@ -433,11 +434,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             let report = pipeline::generate(&lake, &spec, &sources, cores).await?;
             spinner.finish_and_clear();
-            let events = [joblake::audit::AuditEvent::new("land", "bronze")
+            let events = [joblake::lake::audit::AuditEvent::new("land", "bronze")
                 .run(Some(&report.run_id))
                 .rows(Some(report.records as u64))
                 .detail(format!("generated: {} files", report.files))];
-            joblake::audit::record(&lake, &events).await?;
+            joblake::lake::audit::record(&lake, &events).await?;
             if !quiet {
                 println!(
                     "{} postings in {} files landed in {:.1} s ({:.0} postings/s, {:.1} MB/s of raw responses): {:.0} MB raw -> {:.0} MB of bronze",
@@ -621,7 +622,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             if scripts.is_empty() {
                 if std::io::stdin().is_terminal() {
-                    joblake::repl::run(lake, project, options).await?;
+                    joblake::query::repl::run(lake, project, options).await?;
                     return Ok(ExitCode::SUCCESS);
                 }
                 // Piped input (`echo "SELECT 1;" | joblake sql`) is a script like any other.
@@ -630,7 +631,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .context("reading statements from stdin")?;
                 scripts.push(("stdin".to_string(), text));
             }
-            let ctx = joblake::repl::sql_session(&lake, &project).await?;
+            let ctx = joblake::query::repl::sql_session(&lake, &project).await?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             for (origin, sql) in scripts {
@@ -693,11 +694,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Schedule { jobs } => {
             let stop = stop_on_signals();
             let ctx = run_context(&lake, &project, &config, stop);
-            joblake::schedule::run(ctx, &jobs).await?;
+            joblake::ops::schedule::run(ctx, &jobs).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs { last, job, format } => {
-            if !lake.is_table(joblake::meta::DIR, runs::log::RUNS).await? {
+            if !lake
+                .is_table(joblake::lake::meta::DIR, joblake::lake::run_log::RUNS)
+                .await?
+            {
                 println!(
                     "No run logged in {} yet: `joblake run` or `joblake schedule` log theirs.",
                     lake.display()
@@ -711,7 +715,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let sql = include_str!("../sql/reports/recent_runs.sql")
                 .replace("{filter}", &filter)
                 .replace("{limit}", &last.to_string());
-            let ctx = joblake::repl::sql_session(&lake, &project).await?;
+            let ctx = joblake::query::repl::sql_session(&lake, &project).await?;
             let options = ExecOptions {
                 format,
                 style: TableStyle {

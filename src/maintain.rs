@@ -12,11 +12,11 @@ use chrono::{NaiveDate, Utc};
 use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, AuditEvent};
 use crate::bronze;
 use crate::error::{Error, Result};
+use crate::lake::audit::{self, AuditEvent};
+use crate::lake::meta;
 use crate::lake::{DELTA_LAYERS, Lake};
-use crate::meta;
 
 /// `[maintain]` in `joblake.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use crate::bronze::{self, FileSelection, LandOutcome, LandedFile};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::{DELTA_LAYERS, Lake};
-use crate::transform::Project;
+use crate::project::Project;
 
 /// A raw file in memory: (origin name, bytes).
 pub type RawFile = (String, Vec<u8>);

@@ -16,7 +16,8 @@ use crate::bronze::FileSelection;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::transform::{Project, RefreshOptions, refresh};
+use crate::project::Project;
+use crate::transform::{RefreshOptions, refresh};
 use crate::warehouse::{self, AGGREGATES, MirrorOptions, STAR};
 
 static MIRROR_GOLD: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/bench/mirror_gold");

@@ -10,5 +10,5 @@ pub mod mirror;
 pub mod peers;
 pub mod stages;
 
-pub use crate::runs::meter::peak_rss;
+pub use crate::meter::peak_rss;
 pub use mirror::{MirrorBench, mirror_gold_project, mirror_vs_copy};

@@ -9,7 +9,7 @@ use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::transform::Project;
+use crate::project::Project;
 
 static SCRIPTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/bench/peers");
 

@@ -21,9 +21,10 @@ use serde::Serialize;
 use super::peers::{self, PeerRun};
 use crate::error::Result;
 use crate::lake::Lake;
+use crate::meter::Snapshot;
 use crate::pipeline;
-use crate::runs::meter::Snapshot;
-use crate::transform::{Project, RefreshOptions, RefreshReport, refresh};
+use crate::project::Project;
+use crate::transform::{RefreshOptions, RefreshReport, refresh};
 use crate::warehouse::{self, MirrorOptions};
 
 static QUERIES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/bench/queries");
@@ -335,7 +336,7 @@ pub async fn run(options: &BenchOptions) -> Result<Bench> {
 
 /// Runs each query of `bench/queries/` once cold, then `runs` times, in one SQL-shell session.
 async fn run_queries(lake: &Lake, project: &Project, runs: usize) -> Result<Vec<Query>> {
-    let ctx = crate::repl::sql_session(lake, project).await?;
+    let ctx = crate::query::repl::sql_session(lake, project).await?;
     let mut files: Vec<(String, String)> = QUERIES
         .dirs()
         .flat_map(|d| d.files())

@@ -12,8 +12,8 @@ use deltalake::datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use serde::Serialize;
 
-use super::Project;
-use super::model::{Check, Model};
+use crate::project::Project;
+use crate::project::model::{Check, Model};
 
 /// The outcome of one data test.
 #[derive(Debug, Clone, Serialize)]

@@ -3,10 +3,6 @@
 //! references imply, then the data tests. Rust UDFs ([`udf`]) do what SQL does badly.
 
 pub mod checks;
-pub mod model;
-pub mod project;
 pub mod run;
-pub mod udf;
 
-pub use project::Project;
 pub use run::{RefreshOptions, RefreshReport, refresh};

@@ -16,13 +16,13 @@ use deltalake::protocol::SaveMode;
 use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
-use super::Project;
 use super::checks::{self, TestOutcome};
-use super::model::{Materialized, Model, load_models};
 use crate::bronze::{self, FileSelection};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::project::Project;
+use crate::project::model::{Materialized, Model, load_models};
 
 /// Options of a refresh.
 #[derive(Debug, Clone, Default)]

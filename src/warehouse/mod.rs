@@ -33,7 +33,8 @@ use crate::bronze::FileSelection;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::transform::Project;
+use crate::project::Project;
+use crate::redact::redacted;
 
 pub use pgcopy::PgType;
 
@@ -118,17 +119,6 @@ pub fn default_url(lake: &Lake) -> String {
     match lake.url().to_file_path() {
         Ok(dir) => format!("sqlite://{}", dir.join("warehouse.db").display()),
         Err(()) => "sqlite://warehouse.db".to_string(),
-    }
-}
-
-/// The URL with its password replaced by `***`, for messages.
-pub fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
     }
 }
 

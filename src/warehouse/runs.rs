@@ -12,9 +12,9 @@ use crate::bronze::FileSelection;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::meta;
-use crate::runs::log::{RUNS, RunRecord, STEPS, StepRecord};
-use crate::transform::Project;
+use crate::lake::meta;
+use crate::lake::run_log::{RUNS, RunRecord, STEPS, StepRecord};
+use crate::project::Project;
 
 /// Rows per INSERT statement (20 columns each: well under SQLite's bind limit).
 const CHUNK: usize = 500;

@@ -4,7 +4,7 @@
 use joblake::bronze::FileSelection;
 use joblake::engine;
 use joblake::lake::EngineSettings;
-use joblake::transform::Project;
+use joblake::project::Project;
 
 use crate::util::temp_lake;
 

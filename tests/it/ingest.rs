@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use joblake::ingest::ingest;
+use joblake::bronze::ingest::ingest;
 use joblake::lake::Lake;
 use joblake_sources::http::HttpSettings;
 use joblake_sources::{IngestOptions, IngestReport, Secrets, SourceReport, SourceStatus};

@@ -13,8 +13,8 @@ fn root() -> PathBuf {
 
 /// Top-level module → layer rank (0 = top), from the `layers` block of docs/architecture.md.
 fn layers() -> BTreeMap<String, (usize, String)> {
-    let doc = std::fs::read_to_string(root().join("docs/architecture.md"))
-        .expect("docs/architecture.md");
+    let doc =
+        std::fs::read_to_string(root().join("docs/architecture.md")).expect("docs/architecture.md");
     let block = doc
         .split("```layers\n")
         .nth(1)
@@ -139,18 +139,28 @@ fn the_reference_scanner_sees_grouped_and_plain_paths() {
 #[test]
 fn pure_crates_depend_on_no_engine_and_not_on_the_lakehouse() {
     for krate in ["joblake-enrich", "joblake-sources", "joblake-gen"] {
-        let manifest = std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml"))
-            .expect("crate manifest");
-        for heavy in ["datafusion", "deltalake", "arrow", "parquet", "object_store", "sqlx"] {
+        let manifest =
+            std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml"))
+                .expect("crate manifest");
+        for heavy in [
+            "datafusion",
+            "deltalake",
+            "arrow",
+            "parquet",
+            "object_store",
+            "sqlx",
+        ] {
             assert!(
                 !manifest.lines().any(|l| l.trim_start().starts_with(heavy)),
                 "{krate} must not depend on {heavy}"
             );
         }
         assert!(
-            !manifest.lines().any(|l| l.trim_start().starts_with("joblake ")
-                || l.trim_start().starts_with("joblake.")
-                || l.trim_start().starts_with("joblake=")),
+            !manifest
+                .lines()
+                .any(|l| l.trim_start().starts_with("joblake ")
+                    || l.trim_start().starts_with("joblake.")
+                    || l.trim_start().starts_with("joblake=")),
             "{krate} must not depend on the main crate"
         );
     }

@@ -162,7 +162,7 @@ async fn the_audit_trail_cannot_be_rewritten_or_deleted() {
         anchor: NaiveDate::from_ymd_opt(2026, 10, 1).expect("date"),
     };
     let reports = pipeline::land_demo(&t.lake, &spec).await.expect("landed");
-    joblake::runs::steps::audit_land(&t.lake, &reports)
+    joblake::ops::runs::steps::audit_land(&t.lake, &reports)
         .await
         .expect("audited");
     let rows = query_i64(

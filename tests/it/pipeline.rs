@@ -6,7 +6,8 @@ use std::io::Write;
 
 use joblake::bronze;
 use joblake::pipeline::{land_bytes, land_demo};
-use joblake::transform::{Project, RefreshOptions, refresh};
+use joblake::project::Project;
+use joblake::transform::{RefreshOptions, refresh};
 use object_store::{ObjectStoreExt, PutPayload};
 
 use crate::util::*;

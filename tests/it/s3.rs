@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use joblake::bronze::{self, LandOutcome};
 use joblake::lake::Lake;
+use joblake::lake::lease::{self, Acquired};
 use joblake::pipeline::land_demo;
-use joblake::schedule::lease::{self, Acquired};
 
 use crate::util::{query_i64, run_refresh, small_demo};
 

@@ -11,7 +11,8 @@ use deltalake::arrow::util::pretty::pretty_format_batches;
 use joblake::bronze::FileSelection;
 use joblake::engine;
 use joblake::lake::Lake;
-use joblake::transform::{Project, RefreshOptions, RefreshReport, refresh};
+use joblake::project::Project;
+use joblake::transform::{RefreshOptions, RefreshReport, refresh};
 use joblake_gen::DemoSpec;
 
 /// The real corpus, if `JOBLAKE_CORPUS` is set. Unset: says so and returns None (a user who

@@ -8,9 +8,9 @@ use deltalake::arrow::array::{Array, AsArray};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::{DataType, Int64Type};
 use joblake::lake::Lake;
-use joblake::runs::log::RunStatus;
+use joblake::lake::run_log::RunStatus;
 use joblake::pipeline::land_demo;
-use joblake::transform::Project;
+use joblake::project::Project;
 use joblake::warehouse::{AGGREGATES, MirrorOptions, MirrorReport, STAR, mirror};
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 
@@ -553,7 +553,7 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
     );
 
     // A run that mirrors copies the run log into `meta`, which the reader may read too.
-    let ctx = joblake::runs::RunContext {
+    let ctx = joblake::ops::runs::RunContext {
         lake: t.lake.clone(),
         project: Project::embedded(),
         config: joblake::config::Config {
@@ -563,15 +563,15 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
         secrets: joblake_sources::Secrets::default(),
     };
-    let job = joblake::runs::JobSpec {
-        steps: vec![joblake::runs::Step::Mirror],
-        ..joblake::runs::default_jobs()["pipeline"].clone()
+    let job = joblake::ops::runs::JobSpec {
+        steps: vec![joblake::ops::runs::Step::Mirror],
+        ..joblake::ops::runs::default_jobs()["pipeline"].clone()
     };
-    let run = joblake::runs::execute(
+    let run = joblake::ops::runs::execute(
         &ctx,
         "publish",
         &job,
-        joblake::runs::Trigger::Manual,
+        joblake::ops::runs::Trigger::Manual,
         1,
         "run-under-test",
         &|_| {},

@@ -1,6 +1,11 @@
 //! The lake: one object store (a local directory or S3) holding the bronze files, the Delta
 //! tables of silver and gold, and `_meta`. Nothing else in the code knows which store it is.
 
+pub mod audit;
+pub mod lease;
+pub mod meta;
+pub mod run_log;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -6,6 +6,8 @@
 //! `silver.*` and `gold.*` (Delta tables, opened at their latest version when a query is
 //! planned), `ref.*` (the reference CSVs beside the models).
 
+pub mod udf;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -25,8 +27,7 @@ use deltalake::delta_datafusion::planner::DeltaPlanner;
 use crate::bronze::{BronzeSchema, FileSelection};
 use crate::error::{Error, Result};
 use crate::lake::{DELTA_LAYERS, Lake};
-use crate::transform::Project;
-use crate::transform::udf;
+use crate::project::Project;
 
 /// Name of DataFusion's default catalog, which holds our schemas.
 pub const CATALOG: &str = "datafusion";
@@ -100,8 +101,8 @@ pub async fn session(
     }
     // The run log and the audit trail: `meta.runs`, `meta.run_steps`, `meta.audit`.
     catalog.register_schema(
-        crate::meta::SCHEMA,
-        Arc::new(DeltaSchema::new(lake.clone(), crate::meta::DIR)),
+        crate::lake::meta::SCHEMA,
+        Arc::new(DeltaSchema::new(lake.clone(), crate::lake::meta::DIR)),
     )?;
     let reference = Arc::new(MemorySchemaProvider::new());
     for (name, table) in project.reference_tables()? {

@@ -1,136 +1,28 @@
 //! Runs: one execution of a job's steps (ingest → refresh → data tests → mirror, or
 //! maintain), measured, audited and logged in `_meta/runs`. `joblake run` starts one by hand;
-//! the scheduler ([`crate::schedule`]) starts them on their cron.
+//! the scheduler ([`crate::ops::schedule`]) starts them on their cron.
 //!
 //! A step that fails stops the steps that depend on it (they are logged as skipped, with
 //! why), and the run's status names the failed step. A stop request (SIGTERM, Ctrl-C) lets the
 //! running step finish — ingest lands what it fetched, a refresh completes its tables and data
 //! tests, a mirror its swap — and skips the rest.
 
-pub mod log;
-pub mod meter;
 pub mod steps;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+pub use crate::config::jobs::{JobSpec, Step, default_jobs};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::maintain::duration_serde;
-use crate::schedule::lease;
-use crate::transform::Project;
-use log::{RunRecord, RunStatus, StepRecord, StepStatus};
-use meter::Snapshot;
-
-/// A step of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Step {
-    /// Fetch from the configured sources into bronze.
-    Ingest,
-    /// Run the models: bronze → silver → gold (always followed by the data tests).
-    Refresh,
-    /// The data tests (after a refresh, they are the refresh's own).
-    Test,
-    /// Mirror gold (and the run log) into the warehouse.
-    Mirror,
-    /// Compaction, checkpoints, vacuum, bronze retention.
-    Maintain,
-}
-
-impl Step {
-    /// The step's name in configs and logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::Ingest => "ingest",
-            Step::Refresh => "refresh",
-            Step::Test => "test",
-            Step::Mirror => "mirror",
-            Step::Maintain => "maintain",
-        }
-    }
-
-    /// The steps whose failure stops this one (when they are in the same job).
-    fn depends_on(self) -> &'static [Step] {
-        match self {
-            Step::Ingest | Step::Maintain => &[],
-            Step::Refresh => &[Step::Ingest],
-            Step::Test => &[Step::Refresh],
-            Step::Mirror => &[Step::Test, Step::Refresh],
-        }
-    }
-}
-
-/// A job: steps run together, on a cron when scheduled (`[schedule.jobs.<name>]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JobSpec {
-    /// Cron expression, 5 fields (minute precision) or 6 (seconds first), or `@hourly`,
-    /// `@daily`...; evaluated in UTC.
-    pub cron: String,
-    /// Steps in order.
-    pub steps: Vec<Step>,
-    /// Attempts after a failed one, within the same slot.
-    #[serde(default = "default_retries")]
-    pub retries: u32,
-    /// Wait before a retry (doubled after each failed attempt).
-    #[serde(default = "default_retry_delay", with = "duration_serde")]
-    pub retry_delay: Duration,
-    /// Sources its ingest step runs (empty: every enabled source), e.g. the APIs hourly and
-    /// the scraped boards daily as two jobs.
-    #[serde(default)]
-    pub sources: Vec<String>,
-    /// Its refresh rebuilds every table from all of bronze (`refresh --full`), e.g. a weekly
-    /// rebuild after a change of the models.
-    #[serde(default)]
-    pub full_refresh: bool,
-    /// Set to false to keep a job in the file without running it.
-    #[serde(default = "default_true")]
-    pub enabled: bool,
-}
-
-fn default_retries() -> u32 {
-    2
-}
-fn default_retry_delay() -> Duration {
-    Duration::from_secs(60)
-}
-fn default_true() -> bool {
-    true
-}
-
-/// The jobs used when `joblake.toml` defines none: the pipeline every hour at :05, the
-/// maintenance every night at 03:30 UTC.
-pub fn default_jobs() -> BTreeMap<String, JobSpec> {
-    let job = |cron: &str, steps: Vec<Step>| JobSpec {
-        cron: cron.to_string(),
-        steps,
-        retries: default_retries(),
-        retry_delay: default_retry_delay(),
-        sources: Vec::new(),
-        full_refresh: false,
-        enabled: true,
-    };
-    BTreeMap::from([
-        (
-            "pipeline".to_string(),
-            job(
-                "5 * * * *",
-                vec![Step::Ingest, Step::Refresh, Step::Test, Step::Mirror],
-            ),
-        ),
-        (
-            "maintain".to_string(),
-            job("30 3 * * *", vec![Step::Maintain]),
-        ),
-    ])
-}
+use crate::lake::lease;
+use crate::lake::run_log::{self as log, RunRecord, RunStatus, StepRecord, StepStatus};
+use crate::meter::Snapshot;
+use crate::project::Project;
 
 /// How the run was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,15 +92,12 @@ pub async fn execute(
     let mut pending_tests: Option<Box<steps::StepDone>> = None;
     for (i, step) in steps.iter().copied().enumerate() {
         let mut record = StepRecord::new(run_id, job_name, i as i64 + 1, step.name());
-        let blocked = step
-            .depends_on()
-            .iter()
-            .find(|d| {
-                matches!(
-                    outcomes.get(d.name()),
-                    Some(StepStatus::Failed | StepStatus::Skipped)
-                )
-            });
+        let blocked = step.depends_on().iter().find(|d| {
+            matches!(
+                outcomes.get(d.name()),
+                Some(StepStatus::Failed | StepStatus::Skipped)
+            )
+        });
         // The tests of a refresh that ran are always logged: they ran with it.
         let stopping =
             ctx.stop.load(Ordering::SeqCst) && !(step == Step::Test && pending_tests.is_some());

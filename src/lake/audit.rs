@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::meta;
-use crate::runs::meter;
+use crate::lake::meta;
+use crate::meter;
 
 /// Table of the audit trail under `_meta/`.
 pub const TABLE: &str = "audit";
@@ -151,7 +151,7 @@ pub fn command_line() -> String {
                 }
             }
         } else if arg.contains("://") {
-            out.push(crate::warehouse::redacted(&arg));
+            out.push(crate::redact::redacted(&arg));
         } else {
             out.push(arg);
         }

@@ -7,6 +7,8 @@
 //! through [`BronzeTable`], which turns every line into a row, including lines that are not valid
 //! envelopes: those carry a `parse_error`, so that silver can quarantine them instead of failing.
 
+pub mod ingest;
+
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::sync::{Arc, LazyLock};

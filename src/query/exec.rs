@@ -11,9 +11,9 @@ use deltalake::datafusion::execution::context::SQLOptions;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::datafusion::sql::parser::DFParser;
 
-use crate::audit::AuditEvent;
 use crate::error::Result;
 use crate::lake::Lake;
+use crate::lake::audit::AuditEvent;
 use futures::StreamExt;
 
 use deltalake::arrow::array::{AsArray, RecordBatch};
@@ -22,7 +22,7 @@ use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::logical_expr::LogicalPlan;
 
 use crate::error::Error;
-use crate::output::{Format, ResultWriter, TableStyle};
+use crate::query::output::{Format, ResultWriter, TableStyle};
 
 /// How statements are run and shown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,7 +68,7 @@ pub async fn run_sql(
             _ => None,
         };
         if let Some((table, _)) = &write
-            && table.starts_with(&format!("{}.", crate::meta::SCHEMA))
+            && table.starts_with(&format!("{}.", crate::lake::meta::SCHEMA))
         {
             return Err(DataFusionError::Plan(format!(
                 "{table} is written by joblake only (the run log and the audit trail)"
@@ -82,7 +82,7 @@ pub async fn run_sql(
                 Ok(_) => event,
                 Err(e) => event.failed(e),
             };
-            crate::audit::record(lake, &[event]).await?;
+            crate::lake::audit::record(lake, &[event]).await?;
         }
         total += result?;
         if options.timing {

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use deltalake::arrow::datatypes::{DataType, Field, SchemaRef, TimeUnit};
 use serde::{Deserialize, Serialize};
 
-use super::meter::{self, EnergyModel, Usage};
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::meta;
+use crate::lake::meta;
+use crate::meter::{self, EnergyModel, Usage};
 
 /// Table of runs under `_meta/`.
 pub const RUNS: &str = "runs";

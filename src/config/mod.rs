@@ -1,6 +1,8 @@
 //! Configuration: built-in defaults, then `joblake.toml`, then `JOBLAKE_*` environment variables
 //! (and a `.env` file). Secrets are only ever read from the environment, never from the file.
 
+pub mod jobs;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -12,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::lake::EngineSettings;
 use crate::maintain::MaintainSettings;
-use crate::runs::meter::EnergyModel;
-use crate::schedule::ScheduleSettings;
+use crate::meter::EnergyModel;
+use jobs::ScheduleSettings;
 
 /// Validated settings shared by every subcommand.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,7 +142,7 @@ mod tests {
         assert_eq!(config.maintain.vacuum_retention.as_secs(), 7 * 24 * 3600);
         assert!((config.energy.grid_g_per_kwh - 475.0).abs() < 1e-9);
         for (name, job) in &jobs {
-            crate::schedule::parse_cron(name, &job.cron).expect("example crons parse");
+            jobs::parse_cron(name, &job.cron).expect("example crons parse");
         }
 
         let dir = tempfile::tempdir().expect("temp dir");
@@ -154,7 +156,7 @@ mod tests {
             .expect_err("unknown step")
             .to_string();
         assert!(err.contains("refrsh"), "{err}");
-        let err = crate::schedule::parse_cron("nightly", "61 * * * *")
+        let err = jobs::parse_cron("nightly", "61 * * * *")
             .expect_err("bad cron")
             .to_string();
         assert!(

@@ -6,68 +6,20 @@
 //! held; a run that outlasts later slots makes them skipped, never queued. A stop request lets
 //! the running steps finish, then every loop ends and the leases are released.
 
-pub mod lease;
 pub mod metrics;
 
-use std::collections::BTreeMap;
-use std::str::FromStr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
 use croner::Cron;
-use serde::{Deserialize, Serialize};
 
+pub use crate::config::jobs::{ScheduleSettings, parse_cron};
 use crate::error::{Error, Result};
-use crate::maintain::duration_serde;
-use crate::runs::{self, JobSpec, RunContext, Trigger};
-use lease::Acquired;
+use crate::lake::lease::{self, Acquired};
+use crate::ops::runs::{self, JobSpec, RunContext, Trigger};
 use metrics::Metrics;
-
-/// `[schedule]` in `joblake.toml`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScheduleSettings {
-    /// Where the health and metrics endpoint listens (`""` turns it off). Port 0: any free
-    /// port, printed at start.
-    pub metrics_addr: String,
-    /// How long a lease lasts without renewal: a holder that dies frees its job after this.
-    #[serde(with = "duration_serde")]
-    pub lease_ttl: Duration,
-    /// The jobs (`[schedule.jobs.<name>]`); none: `pipeline` hourly and `maintain` nightly.
-    pub jobs: BTreeMap<String, JobSpec>,
-}
-
-impl Default for ScheduleSettings {
-    fn default() -> Self {
-        ScheduleSettings {
-            metrics_addr: "127.0.0.1:9464".to_string(),
-            lease_ttl: Duration::from_secs(60),
-            jobs: BTreeMap::new(),
-        }
-    }
-}
-
-impl ScheduleSettings {
-    /// The configured jobs, or the default ones.
-    pub fn jobs(&self) -> BTreeMap<String, JobSpec> {
-        if self.jobs.is_empty() {
-            runs::default_jobs()
-        } else {
-            self.jobs.clone()
-        }
-    }
-}
-
-/// Parses a job's cron expression (5 fields, 6 with seconds first, or `@hourly`...).
-pub fn parse_cron(job: &str, expression: &str) -> Result<Cron> {
-    Cron::from_str(expression).map_err(|e| {
-        Error::Config(format!(
-            "[schedule.jobs.{job}] cron = \"{expression}\": {e} (expected e.g. \"5 * * * *\", \"*/10 * * * * *\" or \"@daily\")"
-        ))
-    })
-}
 
 /// Runs the scheduler until `ctx.stop` is set. `only` limits it to some jobs.
 pub async fn run(ctx: RunContext, only: &[String]) -> Result<()> {
@@ -259,7 +211,7 @@ async fn run_with_retries(
                 if let Ok(mut m) = metrics.lock() {
                     m.finished(&run);
                 }
-                run.status == runs::log::RunStatus::Failed
+                run.status == crate::lake::run_log::RunStatus::Failed
             }
             Err(e) => {
                 tracing::error!("job {name}: the run could not be logged: {e}");

@@ -8,16 +8,17 @@ use futures::StreamExt;
 use joblake_sources::{IngestOptions, IngestReport, SourceStatus};
 use serde_json::json;
 
-use super::meter::{Snapshot, Usage};
 use super::{JobSpec, RunContext, Step};
-use crate::audit::{self, AuditEvent};
+use crate::bronze::ingest;
 use crate::error::Result;
-use crate::ingest;
 use crate::lake::Lake;
+use crate::lake::audit::{self, AuditEvent};
+use crate::lake::lease;
 use crate::maintain::{self, MaintainReport};
+use crate::meter::{Snapshot, Usage};
 use crate::pipeline::LandReport;
-use crate::schedule::lease;
-use crate::transform::{self, Project, RefreshOptions, RefreshReport};
+use crate::project::Project;
+use crate::transform::{self, RefreshOptions, RefreshReport};
 use crate::warehouse::{self, MirrorOptions, MirrorReport};
 
 /// The lease every writer of Delta tables (refresh, maintain) holds, so that a compaction
@@ -347,7 +348,7 @@ pub async fn mirror(
     options: MirrorOptions,
     run_id: Option<&str>,
 ) -> Result<MirrorReport> {
-    let target = warehouse::redacted(url);
+    let target = crate::redact::redacted(url);
     let report = match warehouse::mirror(lake, project, url, options).await {
         Ok(r) => r,
         Err(e) => {

@@ -1,5 +1,5 @@
 //! The interactive SQL shell: `joblake sql` on a terminal. The same engine, catalog and
-//! printing as `sql -c` ([`crate::exec`]), with line editing, a history file, completion,
+//! printing as `sql -c` ([`crate::query::exec`]), with line editing, a history file, completion,
 //! psql-style meta-commands, and Ctrl-C cancelling the running query rather than the shell.
 
 mod helper;
@@ -16,10 +16,11 @@ use rustyline::{Config, Editor};
 
 use crate::bronze::FileSelection;
 use crate::error::{Error, Result};
-use crate::exec::{ExecOptions, run_sql};
 use crate::lake::Lake;
-use crate::output::Format;
-use crate::transform::{Project, model, run as runner};
+use crate::project::{Project, model};
+use crate::query::exec::{ExecOptions, run_sql};
+use crate::query::output::Format;
+use crate::transform::run as runner;
 use crate::{engine, pipeline};
 
 pub use helper::SqlHelper;

@@ -15,7 +15,7 @@ use prometheus_client::registry::Registry;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::runs::log::RunRecord;
+use crate::lake::run_log::RunRecord;
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;

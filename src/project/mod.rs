@@ -2,6 +2,8 @@
 //! (`reference/`), either built into the binary from the repo's `sql/` folder or read from a
 //! directory given by the user.
 
+pub mod model;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;

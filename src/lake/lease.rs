@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::runs::meter;
+use crate::meter;
 
 /// One generation of a lease, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ pub struct LeaseGuard {
 }
 
 fn dir(lake: &Lake, name: &str) -> Path {
-    lake.path(&format!("{}/leases/{name}", crate::meta::DIR))
+    lake.path(&format!("{}/leases/{name}", crate::lake::meta::DIR))
 }
 
 fn generation_path(lake: &Lake, name: &str, generation: u64) -> Path {

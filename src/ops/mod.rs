@@ -1,0 +1,6 @@
+//! Operations: [`runs`] executes a job's steps (ingest → refresh → tests → mirror, or
+//! maintenance) and logs each run with its cost in the run log; [`schedule`] runs the jobs on
+//! their cron under leases kept in the lake.
+
+pub mod runs;
+pub mod schedule;
