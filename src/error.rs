@@ -30,9 +30,59 @@ pub enum Error {
     /// Building Arrow data failed.
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),
-    /// The configuration is invalid.
+    /// The configuration is invalid: `joblake.toml`, the environment, a command's arguments
+    /// naming a job, a source or a models directory that does not exist.
     #[error("configuration: {0}")]
     Config(String),
+    /// Something that cannot happen did: a task panicked, an invariant of the code broke.
+    #[error("internal error (a bug, please report it): {0}")]
+    Internal(String),
+    /// A lease file of the lake could not be read or understood.
+    #[error("lease {path}: {message}")]
+    Lease {
+        /// The lease object at fault.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A `meta.*` table (run log, audit trail) could not be written or read back.
+    #[error("meta table {table}: {message}")]
+    Meta {
+        /// Qualified name, e.g. `meta.runs`.
+        table: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A value could not be encoded (JSON of a lease, of the refresh state).
+    #[error("encoding {what}: {message}")]
+    Encode {
+        /// What was being encoded.
+        what: String,
+        /// Why it failed.
+        message: String,
+    },
+    /// An external program (the bench peers, psql) failed.
+    #[error("{command}: {message}")]
+    Tool {
+        /// The command that was run.
+        command: String,
+        /// How it failed (exit status, what it was doing).
+        message: String,
+    },
+    /// A network endpoint (the metrics endpoint) could not be served.
+    #[error("cannot serve on {addr}: {message}")]
+    Serve {
+        /// The address asked for.
+        addr: String,
+        /// Why it failed (e.g. the address is in use).
+        message: String,
+    },
+    /// The terminal's line editor failed (the REPL).
+    #[error("line editor: {0}")]
+    Terminal(String),
+    /// A command was used the wrong way (a REPL meta-command); the message says how to use it.
+    #[error("{0}")]
+    Usage(String),
     /// A SQL model could not be loaded or run.
     #[error("model {model}: {message}")]
     Model {
@@ -85,3 +135,58 @@ impl From<DataFusionError> for Error {
 
 /// `Result` with joblake's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_that_are_not_configuration_do_not_say_so() {
+        let errors = [
+            Error::Internal("a job loop panicked: boom".into()),
+            Error::Lease {
+                path: "_meta/leases/tables/7.json".into(),
+                message: "unreadable: EOF".into(),
+            },
+            Error::Meta {
+                table: "meta.runs".into(),
+                message: "does not read back".into(),
+            },
+            Error::Encode {
+                what: "the refresh state".into(),
+                message: "key must be a string".into(),
+            },
+            Error::Tool {
+                command: "python3 -m venv".into(),
+                message: "failed (exit status: 1)".into(),
+            },
+            Error::Serve {
+                addr: "127.0.0.1:9464".into(),
+                message: "address in use".into(),
+            },
+            Error::Terminal("not a tty".into()),
+            Error::Usage("usage: \\pset maxrows N | \\pset width N".into()),
+        ];
+        for e in &errors {
+            let text = e.to_string();
+            assert!(!text.starts_with("configuration"), "{text}");
+        }
+        // Each names its culprit.
+        assert_eq!(
+            errors[1].to_string(),
+            "lease _meta/leases/tables/7.json: unreadable: EOF"
+        );
+        assert_eq!(
+            errors[5].to_string(),
+            "cannot serve on 127.0.0.1:9464: address in use"
+        );
+        assert_eq!(
+            errors[0].to_string(),
+            "internal error (a bug, please report it): a job loop panicked: boom"
+        );
+        assert_eq!(
+            Error::Config("no job `x`".into()).to_string(),
+            "configuration: no job `x`"
+        );
+    }
+}

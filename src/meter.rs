@@ -1,14 +1,31 @@
 //! What a step cost: wall and CPU time, bytes read and written, peak memory, and the energy
 //! and CO₂e those figures imply under a documented power model (see `docs/operations.md`).
 //!
-//! The figures are the process's own (getrusage, `/proc/self/io`, `/proc/self/status`): a run
-//! executes its steps one after the other, so the difference between two snapshots is the
-//! step's. On systems without `/proc` the byte and memory figures are left empty.
+//! Two ways of measuring. A [`Snapshot`] takes the process's own figures (getrusage,
+//! `/proc/self/io`, `/proc/self/status`): right for `joblake bench`, which runs one stage at a
+//! time. A run uses a [`RunMeter`] instead, because the scheduler may run two jobs at once in
+//! one process and each must be charged its own work:
+//!
+//! - rows decoded from bronze and bytes read and written are counted where the work happens:
+//!   the bronze scan of the run's sessions and the run's object store
+//!   (`crate::lake::Lake::metered`) add to the run's own counters;
+//! - CPU cannot be measured per run (DataFusion spreads a query over tasks and threads shared by
+//!   every run), so it is apportioned: a process-wide ledger of the active runs takes the
+//!   process's CPU time since the last event at every run start, end and step boundary, and
+//!   splits it equally among the runs active in that interval. Alone, a run gets exactly the
+//!   process's CPU; two overlapping runs together never get more than the process used;
+//! - peak memory stays the process's (the kernel keeps one mark per process): with overlapping
+//!   runs a step's peak includes the other run's memory.
+//!
+//! On systems without `/proc` the memory figure is left empty.
 
 // getrusage, gethostname and getuid have no safe wrapper in the standard library; each call
 // below is a plain libc call on memory it owns.
 #![allow(unsafe_code)]
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -72,9 +89,10 @@ pub struct Usage {
     pub wall_seconds: f64,
     /// User + system CPU seconds of all the process's threads.
     pub cpu_seconds: Option<f64>,
-    /// Bytes read through system calls: files, sockets (an S3 lake, an API), pipes.
+    /// Bytes read: through system calls for a [`Snapshot`] (files, sockets, pipes), from the
+    /// lake's object store for a [`RunMeter`].
     pub bytes_read: Option<u64>,
-    /// Bytes written through system calls.
+    /// Bytes written, counted the same way as `bytes_read`.
     pub bytes_written: Option<u64>,
     /// Peak resident memory since the snapshot.
     pub peak_memory_bytes: Option<u64>,
@@ -132,6 +150,184 @@ impl Usage {
             bytes_written: add(self.bytes_written, other.bytes_written),
             peak_memory_bytes: self.peak_memory_bytes.max(other.peak_memory_bytes),
         }
+    }
+}
+
+/// What one run did so far: its own counters (rows decoded, bytes through its object store) and
+/// its share of the process's CPU time (see the module's documentation). Shared by the run's
+/// lake handle and sessions; the run ends with [`RunMeter::finish`] (or when the last handle is
+/// dropped).
+#[derive(Debug)]
+pub struct RunMeter {
+    id: u64,
+    rows_decoded: AtomicU64,
+    bytes_read: AtomicU64,
+    bytes_written: AtomicU64,
+    /// The CPU seconds charged once the run finished (f64 bits; `NO_CPU`: unknown).
+    final_cpu: AtomicU64,
+}
+
+const NO_CPU: u64 = u64::MAX;
+
+/// The runs active in the process and the CPU seconds charged to each so far.
+struct Ledger {
+    /// The process's CPU time at the last event (None: not measurable here).
+    last_cpu: Option<f64>,
+    /// CPU seconds charged to each active run.
+    shares: BTreeMap<u64, f64>,
+    next_id: u64,
+}
+
+// One per process, because the CPU time it apportions is the process's.
+static LEDGER: Mutex<Ledger> = Mutex::new(Ledger {
+    last_cpu: None,
+    shares: BTreeMap::new(),
+    next_id: 0,
+});
+
+impl Ledger {
+    /// Charges the process's CPU time since the last event to the runs active in between.
+    fn settle(&mut self) {
+        let now = cpu_seconds();
+        if let (Some(last), Some(now)) = (self.last_cpu, now)
+            && !self.shares.is_empty()
+        {
+            let each = (now - last).max(0.0) / self.shares.len() as f64;
+            for share in self.shares.values_mut() {
+                *share += each;
+            }
+        }
+        self.last_cpu = now;
+    }
+}
+
+fn ledger() -> std::sync::MutexGuard<'static, Ledger> {
+    // The ledger holds plain numbers: a panic elsewhere cannot leave it inconsistent.
+    LEDGER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A point in a run, from which [`RunMeter::usage`] measures.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    at: Instant,
+    cpu_seconds: Option<f64>,
+    rows_decoded: u64,
+    bytes_read: u64,
+    bytes_written: u64,
+}
+
+impl Mark {
+    /// Rows decoded from bronze by the run up to this mark.
+    pub fn rows_decoded(&self) -> u64 {
+        self.rows_decoded
+    }
+}
+
+impl RunMeter {
+    /// Starts metering a run: from now on it takes its share of the process's CPU time.
+    pub fn start() -> Arc<RunMeter> {
+        let mut ledger = ledger();
+        ledger.settle();
+        let id = ledger.next_id;
+        ledger.next_id += 1;
+        ledger.shares.insert(id, 0.0);
+        Arc::new(RunMeter {
+            id,
+            rows_decoded: AtomicU64::new(0),
+            bytes_read: AtomicU64::new(0),
+            bytes_written: AtomicU64::new(0),
+            final_cpu: AtomicU64::new(NO_CPU),
+        })
+    }
+
+    /// Ends the run's share of the CPU time (idempotent; its figures stay readable).
+    pub fn finish(&self) {
+        let mut ledger = ledger();
+        if ledger.shares.contains_key(&self.id) {
+            ledger.settle();
+            let share = ledger.shares.remove(&self.id);
+            if let (Some(share), Some(_)) = (share, ledger.last_cpu) {
+                self.final_cpu.store(share.to_bits(), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Counts `n` envelopes decoded from bronze.
+    pub fn add_rows_decoded(&self, n: u64) {
+        self.rows_decoded.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts `n` bytes read from the lake.
+    pub fn add_bytes_read(&self, n: u64) {
+        self.bytes_read.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts `n` bytes written to the lake.
+    pub fn add_bytes_written(&self, n: u64) {
+        self.bytes_written.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Envelopes decoded from bronze by the run so far.
+    pub fn rows_decoded(&self) -> u64 {
+        self.rows_decoded.load(Ordering::Relaxed)
+    }
+
+    /// CPU seconds charged to the run so far (None where the process's CPU time is unknown).
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let mut ledger = ledger();
+        if !ledger.shares.contains_key(&self.id) {
+            let bits = self.final_cpu.load(Ordering::Relaxed);
+            return (bits != NO_CPU).then(|| f64::from_bits(bits));
+        }
+        ledger.settle();
+        ledger.last_cpu?;
+        ledger.shares.get(&self.id).copied()
+    }
+
+    /// Marks now (a step boundary), and restarts the kernel's peak-memory mark as
+    /// [`Snapshot::take`] does.
+    pub fn mark(&self) -> Mark {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        Mark {
+            at: Instant::now(),
+            cpu_seconds: self.cpu_seconds(),
+            rows_decoded: self.rows_decoded(),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
+            bytes_written: self.bytes_written.load(Ordering::Relaxed),
+        }
+    }
+
+    /// What the run used since `since`.
+    pub fn usage(&self, since: &Mark) -> Usage {
+        let now = self.mark_without_reset();
+        Usage {
+            wall_seconds: now.at.duration_since(since.at).as_secs_f64(),
+            cpu_seconds: match (since.cpu_seconds, now.cpu_seconds) {
+                (Some(a), Some(b)) => Some((b - a).max(0.0)),
+                _ => None,
+            },
+            bytes_read: Some(now.bytes_read.saturating_sub(since.bytes_read)),
+            bytes_written: Some(now.bytes_written.saturating_sub(since.bytes_written)),
+            peak_memory_bytes: peak_rss(),
+        }
+    }
+
+    fn mark_without_reset(&self) -> Mark {
+        Mark {
+            at: Instant::now(),
+            cpu_seconds: self.cpu_seconds(),
+            rows_decoded: self.rows_decoded(),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
+            bytes_written: self.bytes_written.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for RunMeter {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -228,5 +424,51 @@ mod tests {
         // At least the CPU term: cpu × 3.5 W × PUE / 3600.
         assert!(wh >= cpu * 3.5 * 1.135 / 3600.0, "{wh}");
         assert!((model.co2e_grams(1000.0) - 475.0).abs() < 1e-9);
+    }
+
+    fn spin(ms: u128) {
+        let mut x = 0u64;
+        let started = Instant::now();
+        while started.elapsed().as_millis() < ms {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        std::hint::black_box(x);
+    }
+
+    #[test]
+    fn overlapping_runs_share_the_cpu_and_keep_their_own_counters() {
+        let process_before = cpu_seconds().expect("getrusage works on Linux");
+        let a = RunMeter::start();
+        let b = RunMeter::start();
+        let (mark_a, mark_b) = (a.mark(), b.mark());
+        a.add_rows_decoded(10);
+        a.add_bytes_written(100);
+        b.add_bytes_read(7);
+        spin(200);
+        b.finish();
+        spin(100);
+        let (usage_a, usage_b) = (a.usage(&mark_a), b.usage(&mark_b));
+        let process = cpu_seconds().expect("getrusage") - process_before;
+        let (cpu_a, cpu_b) = (
+            usage_a.cpu_seconds.expect("cpu"),
+            usage_b.cpu_seconds.expect("cpu"),
+        );
+        // Other tests of this binary may run meters too: the shares can only be smaller.
+        assert!(
+            cpu_a + cpu_b <= process + 1e-6,
+            "{cpu_a} + {cpu_b} > {process}"
+        );
+        // A ran alone for the last 100 ms: it got more than B.
+        assert!(cpu_a > cpu_b, "{cpu_a} <= {cpu_b}");
+        assert!(cpu_b > 0.0);
+        assert_eq!(a.rows_decoded() - mark_a.rows_decoded(), 10);
+        assert_eq!(usage_a.bytes_written, Some(100));
+        assert_eq!(usage_a.bytes_read, Some(0));
+        assert_eq!(usage_b.bytes_read, Some(7));
+        assert_eq!(b.rows_decoded(), 0);
+        // A finished run no longer takes a share.
+        let after = b.cpu_seconds();
+        spin(50);
+        assert_eq!(b.cpu_seconds(), after);
     }
 }

@@ -93,7 +93,16 @@ pub async fn land_paths(
 
 /// Generates the demo sample and lands it, source by source.
 pub async fn land_demo(lake: &Lake, spec: &DemoSpec) -> Result<Vec<(String, LandReport)>> {
-    let run_id = bronze::new_run_id();
+    land_demo_as(lake, spec, &bronze::new_run_id()).await
+}
+
+/// [`land_demo`] under a given run id (a run's own, so that its bronze files join
+/// `meta.runs`).
+pub async fn land_demo_as(
+    lake: &Lake,
+    spec: &DemoSpec,
+    run_id: &str,
+) -> Result<Vec<(String, LandReport)>> {
     let mut by_source: Vec<(String, Vec<RawFile>)> = Vec::new();
     for f in joblake_gen::generate(spec) {
         match by_source.iter_mut().find(|(s, _)| s == f.source) {
@@ -103,7 +112,7 @@ pub async fn land_demo(lake: &Lake, spec: &DemoSpec) -> Result<Vec<(String, Land
     }
     let mut reports = Vec::new();
     for (source, files) in by_source {
-        let report = land_bytes(lake, &source, files, &run_id).await?;
+        let report = land_bytes(lake, &source, files, run_id).await?;
         reports.push((source, report));
     }
     Ok(reports)
@@ -175,7 +184,8 @@ pub async fn generate(
         .buffer_unordered(concurrency.max(1));
     let mut landed = std::pin::pin!(landed);
     while let Some(joined) = landed.next().await {
-        let (raw, outcome) = joined.map_err(|e| Error::Config(format!("landing task: {e}")))?;
+        let (raw, outcome) =
+            joined.map_err(|e| Error::Internal(format!("a landing task failed: {e}")))?;
         report.files += 1;
         report.raw_bytes += raw;
         match outcome {
@@ -190,8 +200,8 @@ pub async fn generate(
     }
     generator
         .await
-        .map_err(|e| Error::Config(format!("generator: {e}")))?
-        .map_err(|()| Error::Config("the generator stopped early".into()))?;
+        .map_err(|e| Error::Internal(format!("the generator task failed: {e}")))?
+        .map_err(|()| Error::Internal("the generator stopped early".into()))?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

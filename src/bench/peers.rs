@@ -98,7 +98,10 @@ pub fn python(explicit: Option<&Path>, venv: &Path, scripts: &Path) -> Result<Pa
         if status.success() {
             Ok(())
         } else {
-            Err(Error::Config(format!("{what} failed ({status}): {cmd:?}")))
+            Err(Error::Tool {
+                command: format!("{cmd:?}"),
+                message: format!("{what} failed ({status})"),
+            })
         }
     };
     eprintln!(

@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::meter::RunMeter;
 
 /// One posting as it lands in bronze.
 #[derive(Debug, Serialize)]
@@ -307,13 +308,6 @@ pub fn decode(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
     decode_columns(file, raw, true)
 }
 
-/// Envelopes decoded by this process so far (the run log's "rows in" of a refresh).
-pub fn records_decoded() -> u64 {
-    RECORDS_DECODED.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-static RECORDS_DECODED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 /// Like [`decode`]; with `parse` false only the columns that come from the file's name and
 /// line numbers (`source`, `ingest_date`, `bronze_file`, `bronze_line`) are filled, and the
 /// envelopes are not parsed: what a count or a reconciliation of record positions needs.
@@ -422,25 +416,29 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBa
         Arc::new(bronze_line.finish()),
         Arc::new(parse_error.finish()),
     ];
-    let batch = RecordBatch::try_new(SCHEMA.clone(), columns)?;
-    RECORDS_DECODED.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(batch)
+    Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
 }
 
 /// Reads and decodes `files` concurrently, keeping their order.
 pub async fn read_files(lake: &Lake, files: Vec<BronzeFile>) -> Result<Vec<RecordBatch>> {
     let store = lake.store();
+    let meter = lake.meter().cloned();
     futures::stream::iter(files)
         .map(|file| {
             let store = store.clone();
+            let meter = meter.clone();
             async move {
                 let raw = store.get(&file.path).await?.bytes().await?;
-                tokio::task::spawn_blocking(move || decode(&file, &raw))
+                let batch = tokio::task::spawn_blocking(move || decode(&file, &raw))
                     .await
                     .map_err(|e| Error::Bronze {
                         file: "?".into(),
                         message: e.to_string(),
-                    })?
+                    })??;
+                if let Some(meter) = meter {
+                    meter.add_rows_decoded(batch.num_rows() as u64);
+                }
+                Ok(batch)
             }
         })
         .buffered(8)
@@ -555,13 +553,16 @@ impl PartitionStream for BronzePartition {
         &SCHEMA
     }
 
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let store = self.lake.store();
+        // A run's session carries its meter (engine::session): the run's "rows in".
+        let meter = ctx.session_config().get_extension::<RunMeter>();
         let parse = self.parse;
         let external = |e: Error| DataFusionError::External(Box::new(e));
         let batches = futures::stream::iter(self.files.clone())
             .map(move |file| {
                 let store = store.clone();
+                let meter = meter.clone();
                 async move {
                     let raw = store
                         .get(&file.path)
@@ -570,10 +571,15 @@ impl PartitionStream for BronzePartition {
                         .bytes()
                         .await
                         .map_err(|e| external(e.into()))?;
-                    tokio::task::spawn_blocking(move || decode_columns(&file, &raw, parse))
-                        .await
-                        .map_err(|e| DataFusionError::External(Box::new(e)))?
-                        .map_err(external)
+                    let batch =
+                        tokio::task::spawn_blocking(move || decode_columns(&file, &raw, parse))
+                            .await
+                            .map_err(|e| DataFusionError::External(Box::new(e)))?
+                            .map_err(external)?;
+                    if let Some(meter) = meter {
+                        meter.add_rows_decoded(batch.num_rows() as u64);
+                    }
+                    Ok(batch)
                 }
             })
             .buffered(2);

@@ -16,6 +16,8 @@ use crate::maintain::duration_serde;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Step {
+    /// Generate the demo sample and land it in bronze (`joblake demo`).
+    Demo,
     /// Fetch from the configured sources into bronze.
     Ingest,
     /// Run the models: bronze → silver → gold (always followed by the data tests).
@@ -32,6 +34,7 @@ impl Step {
     /// The step's name in configs and logs.
     pub fn name(self) -> &'static str {
         match self {
+            Step::Demo => "demo",
             Step::Ingest => "ingest",
             Step::Refresh => "refresh",
             Step::Test => "test",
@@ -43,8 +46,8 @@ impl Step {
     /// The steps whose failure stops this one (when they are in the same job).
     pub fn depends_on(self) -> &'static [Step] {
         match self {
-            Step::Ingest | Step::Maintain => &[],
-            Step::Refresh => &[Step::Ingest],
+            Step::Demo | Step::Ingest | Step::Maintain => &[],
+            Step::Refresh => &[Step::Ingest, Step::Demo],
             Step::Test => &[Step::Refresh],
             Step::Mirror => &[Step::Test, Step::Refresh],
         }
@@ -114,6 +117,26 @@ pub fn default_jobs() -> BTreeMap<String, JobSpec> {
             job("30 3 * * *", vec![Step::Maintain]),
         ),
     ])
+}
+
+/// Distinct jobs in the demo sample unless told otherwise (`joblake demo --jobs`).
+pub const DEMO_JOBS: usize = 3000;
+/// The demo sample's seed unless told otherwise (`joblake demo --seed`).
+pub const DEMO_SEED: u64 = 42;
+
+/// The job `joblake demo` runs (never scheduled): the sample landed, then refreshed, tested
+/// and mirrored like ingested postings, so that a demo is logged in `meta.runs` like any run.
+pub fn demo_job() -> JobSpec {
+    JobSpec {
+        // Not on a cron: only `joblake demo` starts it.
+        cron: String::new(),
+        steps: vec![Step::Demo, Step::Refresh, Step::Test, Step::Mirror],
+        retries: 0,
+        retry_delay: default_retry_delay(),
+        sources: Vec::new(),
+        full_refresh: false,
+        enabled: true,
+    }
 }
 
 /// `[schedule]` in `joblake.toml`.

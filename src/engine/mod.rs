@@ -52,6 +52,11 @@ pub async fn session(
             "datafusion.optimizer.hash_join_inlist_pushdown_max_distinct_values",
             0,
         );
+    // A run's lake handle carries its meter: the bronze scan counts the rows it decodes there.
+    let config = match lake.meter() {
+        Some(meter) => config.with_extension(meter.clone()),
+        None => config,
+    };
     // Delta's planner executes the write and merge nodes of delta-rs operations.
     let mut state = SessionStateBuilder::new()
         .with_default_features()
@@ -80,8 +85,9 @@ pub async fn session(
     udf::register(&ctx, project)?;
 
     // Delta scans resolve their files through the session's object-store registry: make the
-    // lake's store (S3 or other) known there; local files are registered by default.
-    if lake.url().scheme() != "file" {
+    // lake's store (S3 or other) known there; local files are registered by default, but a
+    // run's metered store must replace the default so that its reads are counted.
+    if lake.url().scheme() != "file" || lake.meter().is_some() {
         let base = format!(
             "{}://{}",
             lake.url().scheme(),
@@ -94,7 +100,7 @@ pub async fn session(
 
     let catalog = ctx
         .catalog(CATALOG)
-        .ok_or_else(|| Error::Config("DataFusion's default catalog is missing".into()))?;
+        .ok_or_else(|| Error::Internal("DataFusion's default catalog is missing".into()))?;
     catalog.register_schema("bronze", Arc::new(BronzeSchema::new(lake.clone(), bronze)))?;
     for layer in DELTA_LAYERS {
         catalog.register_schema(layer, Arc::new(DeltaSchema::new(lake.clone(), layer)))?;

@@ -86,6 +86,13 @@ fn generation_path(lake: &Lake, name: &str, generation: u64) -> Path {
     dir(lake, name).join(format!("{generation:020}.json"))
 }
 
+fn encode_error(path: &Path, e: serde_json::Error) -> Error {
+    Error::Encode {
+        what: format!("lease {path}"),
+        message: e.to_string(),
+    }
+}
+
 /// The newest generation of `name`, if any.
 pub async fn current(lake: &Lake, name: &str) -> Result<Option<LeaseInfo>> {
     let listed: Vec<_> = lake
@@ -109,8 +116,10 @@ pub async fn current(lake: &Lake, name: &str) -> Result<Option<LeaseInfo>> {
 async fn read(lake: &Lake, name: &str, generation: u64) -> Result<LeaseInfo> {
     let path = generation_path(lake, name, generation);
     let bytes = lake.store().get(&path).await?.bytes().await?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| Error::Config(format!("lease {path} is unreadable: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| Error::Lease {
+        path: path.to_string(),
+        message: format!("unreadable: {e}"),
+    })
 }
 
 /// Tries once to take the lease `name` for `ttl`. With a `slot`, a lease already taken for that
@@ -146,7 +155,7 @@ pub async fn try_acquire(
         released: false,
     };
     let path = generation_path(lake, name, generation);
-    let body = serde_json::to_vec_pretty(&info).map_err(|e| Error::Config(e.to_string()))?;
+    let body = serde_json::to_vec_pretty(&info).map_err(|e| encode_error(&path, e))?;
     let create = PutOptions::from(PutMode::Create);
     match lake
         .store()
@@ -250,7 +259,7 @@ impl LeaseGuard {
         let mut info = self.info.clone();
         info.released = true;
         info.expires_at = Utc::now();
-        let body = serde_json::to_vec_pretty(&info).map_err(|e| Error::Config(e.to_string()))?;
+        let body = serde_json::to_vec_pretty(&info).map_err(|e| encode_error(&self.path, e))?;
         self.lake
             .store()
             .put(&self.path, PutPayload::from(body))

@@ -36,9 +36,10 @@ pub async fn append<T: Serialize>(
 ) -> Result<u64> {
     let mut decoder = ReaderBuilder::new(schema).build_decoder()?;
     decoder.serialize(rows)?;
-    let batch = decoder
-        .flush()?
-        .ok_or_else(|| Error::Config(format!("{DIR}/{table}: nothing to append")))?;
+    let batch = decoder.flush()?.ok_or_else(|| Error::Meta {
+        table: format!("{DIR}/{table}"),
+        message: "nothing to append".into(),
+    })?;
     let creating = !lake.is_table(DIR, table).await?;
     match write(lake, table, batch.clone(), creating && append_only).await {
         // Two processes creating the table at once: one wins version 0, the other appends.
@@ -62,9 +63,10 @@ async fn write(lake: &Lake, table: &str, batch: RecordBatch, append_only: bool) 
         write = write.with_configuration([("delta.appendOnly", Some("true"))]);
     }
     let written = write.await?;
-    written
-        .version()
-        .ok_or_else(|| Error::Config(format!("{DIR}/{table}: no version after the append")))
+    written.version().ok_or_else(|| Error::Meta {
+        table: format!("{DIR}/{table}"),
+        message: "no version after the append".into(),
+    })
 }
 
 /// The arrow schema builder shared by the side tables.

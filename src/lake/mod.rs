@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod lease;
 pub mod meta;
+pub mod metered;
 pub mod run_log;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use object_store::path::Path;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::meter::RunMeter;
 
 /// The layers that hold Delta tables, in build order.
 pub const DELTA_LAYERS: [&str; 2] = ["silver", "gold"];
@@ -43,6 +45,8 @@ pub struct Lake {
     root: Path,
     options: HashMap<String, String>,
     engine: EngineSettings,
+    /// Set on a run's handle: its store counts bytes, its sessions count rows.
+    meter: Option<Arc<RunMeter>>,
 }
 
 impl Lake {
@@ -78,6 +82,7 @@ impl Lake {
             root,
             options,
             engine: EngineSettings::default(),
+            meter: None,
         })
     }
 
@@ -85,6 +90,27 @@ impl Lake {
     pub fn with_engine_settings(mut self, settings: EngineSettings) -> Lake {
         self.engine = settings;
         self
+    }
+
+    /// The same lake, with the work done through this handle counted into `meter`: bytes
+    /// through its object store (bronze files and Delta tables alike), envelopes decoded by the
+    /// bronze scans of sessions built over it. A run uses one, so that two runs in one process
+    /// are each charged their own work.
+    /// (Metering a metered handle counts into both meters.)
+    pub fn metered(&self, meter: Arc<RunMeter>) -> Lake {
+        Lake {
+            store: Arc::new(metered::MeteredStore::new(
+                self.store.clone(),
+                meter.clone(),
+            )),
+            meter: Some(meter),
+            ..self.clone()
+        }
+    }
+
+    /// The meter this handle counts into (None: not a run's handle).
+    pub fn meter(&self) -> Option<&Arc<RunMeter>> {
+        self.meter.as_ref()
     }
 
     /// The settings sessions over this lake are built with.
@@ -130,14 +156,19 @@ impl Lake {
     pub fn table_url(&self, layer: &str, name: &str) -> Result<Url> {
         self.url
             .join(&format!("{layer}/{name}/"))
-            .map_err(|e| Error::Config(format!("table URL for {layer}.{name}: {e}")))
+            .map_err(|e| Error::Internal(format!("table URL for {layer}.{name}: {e}")))
     }
 
     /// A handle on `layer.name`, loaded at its latest version when it exists.
     pub async fn table(&self, layer: &str, name: &str) -> Result<DeltaTable> {
-        let mut table = DeltaTableBuilder::from_url(self.table_url(layer, name)?)?
-            .with_storage_options(self.options.clone())
-            .build()?;
+        let url = self.table_url(layer, name)?;
+        let mut builder =
+            DeltaTableBuilder::from_url(url.clone())?.with_storage_options(self.options.clone());
+        if self.meter.is_some() {
+            // Delta reads and writes through the metered store, so that they are counted.
+            builder = builder.with_storage_backend(self.store.clone(), url);
+        }
+        let mut table = builder.build()?;
         // Loading a location without a log is an error (and an ERROR log line) in delta-rs:
         // look for the log first, and hand back an unloaded table ready to be created.
         if self.is_table(layer, name).await? {

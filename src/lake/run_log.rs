@@ -160,9 +160,9 @@ pub struct StepRecord {
     pub rows_in: Option<i64>,
     /// Rows written.
     pub rows_out: Option<i64>,
-    /// Bytes read through system calls.
+    /// Bytes read from the lake by the step.
     pub bytes_read: Option<i64>,
-    /// Bytes written through system calls.
+    /// Bytes written to the lake by the step.
     pub bytes_written: Option<i64>,
     /// Wall seconds.
     pub wall_seconds: f64,

@@ -4,6 +4,8 @@
 
 pub mod model;
 
+pub use model::{Mirror, Mirrored, mirrored};
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;

@@ -5,4 +5,4 @@
 pub mod checks;
 pub mod run;
 
-pub use run::{RefreshOptions, RefreshReport, refresh};
+pub use run::{RefreshEvent, RefreshOptions, RefreshReport, RolledBack, refresh};

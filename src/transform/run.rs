@@ -60,9 +60,50 @@ pub struct RefreshReport {
     /// Data test outcomes.
     pub tests: Vec<TestOutcome>,
     /// Tables restored to their previous version because a test failed.
-    pub rolled_back: Vec<String>,
+    pub rolled_back: Vec<RolledBack>,
     /// Wall time in seconds.
     pub seconds: f64,
+}
+
+/// A table a failed refresh restored to the version it had before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RolledBack {
+    /// Qualified name, e.g. `silver.job_postings`.
+    pub table: String,
+    /// The Delta version it was restored to.
+    pub version: u64,
+}
+
+impl std::fmt::Display for RolledBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} -> version {}", self.table, self.version)
+    }
+}
+
+/// Where a refresh is, reported to its caller's progress callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshEvent {
+    /// A model is about to run (or be skipped, when nothing new reaches it).
+    Model {
+        /// Qualified name.
+        model: String,
+        /// view, table or incremental.
+        materialized: &'static str,
+    },
+    /// The models are done; the data tests start (a run splits the refresh's cost here).
+    DataTests,
+}
+
+impl std::fmt::Display for RefreshEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefreshEvent::Model {
+                model,
+                materialized,
+            } => write!(f, "{model} ({materialized})"),
+            RefreshEvent::DataTests => f.write_str("data tests"),
+        }
+    }
 }
 
 impl RefreshReport {
@@ -75,6 +116,12 @@ impl RefreshReport {
     pub fn failed_tests(&self) -> Vec<&TestOutcome> {
         self.tests.iter().filter(|t| !t.passed()).collect()
     }
+
+    /// The restored tables as text, e.g. `silver.job_postings -> version 3, gold.x -> version 2`.
+    pub fn rolled_back_list(&self) -> String {
+        let texts: Vec<String> = self.rolled_back.iter().map(ToString::to_string).collect();
+        texts.join(", ")
+    }
 }
 
 /// Runs the project's models over the lake.
@@ -82,7 +129,7 @@ pub async fn refresh(
     lake: &Lake,
     project: &Project,
     options: &RefreshOptions,
-    progress: &(dyn Fn(&str) + Sync),
+    progress: &(dyn Fn(&RefreshEvent) + Sync),
 ) -> Result<RefreshReport> {
     let started = Instant::now();
     let models = load_models(project)?;
@@ -127,11 +174,10 @@ pub async fn refresh(
     let ctx = engine::session(lake, project, selection).await?;
     let mut written: Vec<(Model, Option<u64>)> = Vec::new();
     for model in &models {
-        progress(&format!(
-            "{} ({})",
-            model.qualified(),
-            mat_name(model.materialized)
-        ));
+        progress(&RefreshEvent::Model {
+            model: model.qualified(),
+            materialized: mat_name(model.materialized),
+        });
         if skip_incremental && model.materialized == Materialized::Incremental {
             continue;
         }
@@ -191,7 +237,7 @@ pub async fn refresh(
     }
 
     // The tests see the whole lake, not just the bronze files this refresh read.
-    progress("data tests");
+    progress(&RefreshEvent::DataTests);
     let ctx = engine::session(lake, project, FileSelection::All).await?;
     register_views(&ctx, &models).await?;
     let tests = checks::collect(&models, project);
@@ -201,9 +247,10 @@ pub async fn refresh(
             if let Some(v) = before {
                 let table = lake.table(&model.layer, &model.name).await?;
                 table.restore().with_version_to_restore(*v).await?;
-                report
-                    .rolled_back
-                    .push(format!("{} -> version {v}", model.qualified()));
+                report.rolled_back.push(RolledBack {
+                    table: model.qualified(),
+                    version: *v,
+                });
             }
         }
     }
@@ -243,7 +290,10 @@ impl RefreshState {
     }
 
     async fn write(&self, lake: &Lake) -> Result<()> {
-        let body = serde_json::to_vec_pretty(self).map_err(|e| Error::Config(e.to_string()))?;
+        let body = serde_json::to_vec_pretty(self).map_err(|e| Error::Encode {
+            what: Self::PATH.to_string(),
+            message: e.to_string(),
+        })?;
         lake.store()
             .put(&lake.path(Self::PATH), PutPayload::from(body))
             .await?;

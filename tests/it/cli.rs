@@ -1,4 +1,4 @@
-//! The `joblake` binary as a user runs it: demo, sql, tables, land, refresh.
+//! The `joblake` binary as a user runs it: demo (a logged run), sql, tables, land, refresh.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -102,6 +102,87 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
         .assert()
         .success()
         .stdout(predicate::str::contains(" 0 failed"));
+}
+
+/// The rows of a query, as CSV without the header.
+fn csv(lake: &std::path::Path, sql: &str) -> String {
+    let out = joblake(lake)
+        .args(["sql", "--format", "csv", "-c", sql])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out).to_string();
+    text.split_once('\n')
+        .map(|(_, rows)| rows.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_demo_is_a_run_logged_like_any_other() {
+    let t = temp_lake();
+    let demo = || {
+        let out = joblake(t.dir.path())
+            .args(["demo", "--jobs", "40", "--anchor", "2026-10-01"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Demo lake ready"))
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8_lossy(&out).to_string()
+    };
+    // Each step's report is printed as the single command prints it.
+    let first = demo();
+    for report in [
+        "Bronze\n",
+        "Refresh (incremental)",
+        "Data tests: ",
+        "Warehouse sqlite://",
+    ] {
+        assert!(first.contains(report), "no {report:?} in\n{first}");
+    }
+    let runs = csv(
+        t.dir.path(),
+        "SELECT job, trigger, status, run_id FROM meta.runs",
+    );
+    let fields: Vec<&str> = runs.trim().split(',').collect();
+    assert_eq!(fields[..3], ["demo", "manual", "succeeded"], "{runs}");
+    let run_id = fields[3];
+    assert_eq!(
+        csv(
+            t.dir.path(),
+            "SELECT step, status FROM meta.run_steps ORDER BY position"
+        ),
+        "demo,succeeded\nrefresh,succeeded\ntest,succeeded\nmirror,succeeded\n"
+    );
+    // The demo step landed the sample under the run's own id.
+    assert_eq!(
+        csv(t.dir.path(), "SELECT DISTINCT run_id FROM bronze.envelopes"),
+        format!("{run_id}\n")
+    );
+    let landed = |run: &str| {
+        csv(
+            t.dir.path(),
+            &format!(
+                "SELECT rows_out FROM meta.run_steps WHERE run_id = '{run}' AND step = 'demo'"
+            ),
+        )
+    };
+    assert_ne!(landed(run_id), "0\n", "the first demo landed postings");
+
+    // A second demo is a second run, which lands nothing.
+    let again = demo();
+    assert!(again.contains("Nothing new in bronze"), "{again}");
+    let second = csv(
+        t.dir.path(),
+        &format!(
+            "SELECT run_id FROM meta.runs WHERE job = 'demo' AND status = 'succeeded' AND run_id <> '{run_id}'"
+        ),
+    );
+    assert_eq!(second.lines().count(), 1, "{second}");
+    assert_eq!(landed(second.trim()), "0\n");
 }
 
 #[test]

@@ -2,7 +2,9 @@
 
 mod bench;
 mod cli;
+mod contracts;
 mod corpus;
+mod cost;
 mod delta_readers;
 mod engine;
 mod ingest;

@@ -255,6 +255,64 @@ retries = 0
     drop(server);
 }
 
+/// The bronze files a run lands carry the run's own id: bronze joins `meta.runs`.
+#[test]
+fn a_run_lands_bronze_under_its_own_run_id() {
+    let server = Replay::start(|r, _| match r.path() {
+        "/api/remote-jobs" => Reply::ok(remotive_page(1..6)),
+        _ => Reply::not_found(),
+    });
+    let t = temp_lake();
+    let lake_dir = t.dir.path().join("lake");
+    let config = write_config(
+        t.dir.path(),
+        &format!(
+            "{QUICK_HTTP}
+[sources.remotive]
+base_url = \"{}\"
+[schedule.jobs.land]
+cron = \"@daily\"
+steps = [\"ingest\"]
+retries = 0
+",
+            server.base
+        ),
+    );
+    let mut run = spawn(&lake_dir, &config, &["run", "land"]);
+    let status = run.exit(Duration::from_secs(120));
+    assert!(status.success(), "{}", run.text());
+
+    let lake = open(&lake_dir);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let landed = query_i64(&lake, "SELECT count(*) FROM bronze.envelopes").await;
+        assert_eq!(landed, 5);
+        let joined = query_i64(
+            &lake,
+            "SELECT count(*) FROM (SELECT DISTINCT run_id FROM bronze.envelopes) e \
+             JOIN meta.runs r ON r.run_id = e.run_id \
+             WHERE r.job = 'land' AND r.status = 'succeeded'",
+        )
+        .await;
+        assert_eq!(
+            joined,
+            1,
+            "bronze: {}\nruns: {}",
+            query_text(&lake, "SELECT DISTINCT run_id FROM bronze.envelopes").await,
+            query_text(&lake, "SELECT run_id, job, status FROM meta.runs").await
+        );
+        // The audit trail names the same run.
+        let audited = query_i64(
+            &lake,
+            "SELECT count(*) FROM meta.audit a JOIN meta.runs r ON a.run_id = r.run_id \
+             WHERE a.action = 'ingest'",
+        )
+        .await;
+        assert_eq!(audited, 1);
+    });
+    drop(server);
+}
+
 fn sched_runs(lines: &[String]) -> usize {
     lines
         .iter()

@@ -10,8 +10,8 @@
 pub mod steps;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
@@ -21,8 +21,11 @@ use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::lake::lease;
 use crate::lake::run_log::{self as log, RunRecord, RunStatus, StepRecord, StepStatus};
-use crate::meter::Snapshot;
+use crate::meter::RunMeter;
+use crate::pipeline::LandReport;
 use crate::project::Project;
+use crate::transform::RefreshReport;
+use crate::warehouse::MirrorReport;
 
 /// How the run was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +65,60 @@ pub struct RunContext {
     pub stop: Arc<AtomicBool>,
     /// Sources' credentials.
     pub secrets: joblake_sources::Secrets,
+    /// The sample the demo step generates (`joblake demo`'s arguments; None: the defaults).
+    pub demo: Option<joblake_gen::DemoSpec>,
+    /// Where the steps keep their typed reports, when the caller renders them (`joblake
+    /// demo`); None (the scheduler): nothing is kept.
+    pub reports: Option<Reports>,
+}
+
+impl RunContext {
+    /// A context that stops on `stop`, with no secrets, no demo spec and no reports kept.
+    pub fn new(lake: Lake, project: Project, config: Config, stop: Arc<AtomicBool>) -> Self {
+        RunContext {
+            lake,
+            project,
+            config,
+            stop,
+            secrets: joblake_sources::Secrets::default(),
+            demo: None,
+            reports: None,
+        }
+    }
+
+    /// Keeps a step's report if the caller asked for them (`make` runs only then).
+    pub fn keep(&self, make: impl FnOnce() -> StepReport) {
+        if let Some(reports) = &self.reports
+            && let Ok(mut kept) = reports.0.lock()
+        {
+            kept.push(make());
+        }
+    }
+}
+
+/// The typed reports of a run's steps, in step order.
+#[derive(Debug, Clone, Default)]
+pub struct Reports(Arc<Mutex<Vec<StepReport>>>);
+
+impl Reports {
+    /// Takes the reports kept so far.
+    pub fn take(&self) -> Vec<StepReport> {
+        self.0
+            .lock()
+            .map(|mut kept| std::mem::take(&mut *kept))
+            .unwrap_or_default()
+    }
+}
+
+/// A step's report, as the single command would print it.
+#[derive(Debug, Clone)]
+pub enum StepReport {
+    /// What the demo step landed, source by source.
+    Land(Vec<(String, LandReport)>),
+    /// The refresh, with its data tests.
+    Refresh(RefreshReport),
+    /// The mirror into the warehouse.
+    Mirror(MirrorReport),
 }
 
 /// Runs `job`'s steps once and logs the run. Errors of a step are recorded in the run, not
@@ -77,6 +134,15 @@ pub async fn execute(
 ) -> Result<RunRecord> {
     let started_at = Utc::now();
     let run_started = std::time::Instant::now();
+    // The run's own meter: its steps work through a lake handle that counts into it, so that
+    // a run overlapping another in this process is charged its own work (crate::meter).
+    let meter = RunMeter::start();
+    let metered = RunContext {
+        lake: ctx.lake.metered(meter.clone()),
+        ..ctx.clone()
+    };
+    let unmetered = ctx;
+    let ctx = &metered;
     let mut run = RunRecord::new(run_id, job_name, trigger.name(), started_at);
     run.attempt = i64::from(attempt);
     run.slot = trigger.slot();
@@ -113,7 +179,7 @@ pub async fn execute(
             }
         } else {
             progress(step.name());
-            let snapshot = Snapshot::take();
+            let mark = meter.mark();
             let result = match (step, pending_tests.take()) {
                 (Step::Test, Some(done)) => Ok(*done),
                 (Step::Test, None) => steps::test(ctx).await,
@@ -124,7 +190,7 @@ pub async fn execute(
                     .await
                 }
             };
-            let usage = snapshot.usage();
+            let usage = meter.usage(&mark);
             match result {
                 Ok(mut done) => {
                     record.set_usage(done.usage.as_ref().unwrap_or(&usage), model);
@@ -164,6 +230,8 @@ pub async fn execute(
     run.ended_at = Utc::now();
     run.total_steps();
     run.wall_seconds = run_started.elapsed().as_secs_f64();
+    meter.finish();
+    let ctx = unmetered;
     log::record(&ctx.lake, &run).await?;
     if job.steps.contains(&Step::Mirror) && outcomes.get("mirror") == Some(&StepStatus::Succeeded) {
         let url = steps::warehouse_url(ctx);

@@ -8,17 +8,17 @@ use futures::StreamExt;
 use joblake_sources::{IngestOptions, IngestReport, SourceStatus};
 use serde_json::json;
 
-use super::{JobSpec, RunContext, Step};
+use super::{JobSpec, RunContext, Step, StepReport};
 use crate::bronze::ingest;
 use crate::error::Result;
 use crate::lake::Lake;
 use crate::lake::audit::{self, AuditEvent};
 use crate::lake::lease;
 use crate::maintain::{self, MaintainReport};
-use crate::meter::{Snapshot, Usage};
+use crate::meter::{Mark, RunMeter, Usage};
 use crate::pipeline::LandReport;
 use crate::project::Project;
-use crate::transform::{self, RefreshOptions, RefreshReport};
+use crate::transform::{self, RefreshEvent, RefreshOptions, RefreshReport};
 use crate::warehouse::{self, MirrorOptions, MirrorReport};
 
 /// The lease every writer of Delta tables (refresh, maintain) holds, so that a compaction
@@ -57,6 +57,7 @@ pub async fn run(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<StepDone> {
     match step {
+        Step::Demo => demo(ctx, run_id).await,
         Step::Ingest => {
             let options = IngestOptions {
                 sources: job.sources.clone(),
@@ -65,7 +66,8 @@ pub async fn run(
                 dry_run: false,
                 cancel: ctx.stop.clone(),
                 secrets: ctx.secrets.clone(),
-                run_id: None,
+                // The run's own id names the bronze files, so bronze joins meta.runs.
+                run_id: Some(run_id.to_string()),
             };
             let report = ingest(ctx, &options, Some(run_id)).await?;
             Ok(ingest_done(&report))
@@ -82,6 +84,7 @@ pub async fn run(
             )
             .await?;
             let rows = i(report.rows() as usize);
+            ctx.keep(|| StepReport::Mirror(report.clone()));
             Ok(StepDone {
                 rows_in: rows,
                 rows_out: rows,
@@ -102,6 +105,36 @@ pub async fn run(
             })
         }
     }
+}
+
+/// The demo sample (the command line's spec, else `joblake demo`'s defaults) generated and
+/// landed under the run's id, audited. Landing it again lands nothing: same bytes.
+async fn demo(ctx: &RunContext, run_id: &str) -> Result<StepDone> {
+    let spec = ctx.demo.clone().unwrap_or_else(|| joblake_gen::DemoSpec {
+        seed: crate::config::jobs::DEMO_SEED,
+        jobs: crate::config::jobs::DEMO_JOBS,
+        anchor: chrono::Utc::now().date_naive(),
+    });
+    let reports = crate::pipeline::land_demo_as(&ctx.lake, &spec, run_id).await?;
+    audit_land(&ctx.lake, &reports).await?;
+    let count = |f: fn(&LandReport) -> usize| reports.iter().map(|(_, r)| f(r)).sum::<usize>();
+    let refused = count(|r| r.refused.len());
+    let done = StepDone {
+        rows_out: i(count(LandReport::records)),
+        detail: serde_json::to_string(&json!({
+            "jobs": spec.jobs,
+            "seed": spec.seed,
+            "anchor": spec.anchor,
+            "files_landed": count(|r| r.landed.len()),
+            "already_landed": count(|r| r.already_landed.len()),
+            "refused": refused,
+        }))
+        .ok(),
+        partial: (refused > 0).then(|| format!("{refused} file(s) refused")),
+        ..StepDone::default()
+    };
+    ctx.keep(|| StepReport::Land(reports));
+    Ok(done)
 }
 
 fn stopped_waiting() -> StepDone {
@@ -172,33 +205,49 @@ async fn refresh_step(
     let Some(guard) = tables_lease(ctx, Some(run_id)).await? else {
         return Ok(stopped_waiting());
     };
-    let started = Snapshot::take();
-    let decoded_before = crate::bronze::records_decoded();
+    // A run's lake handle is metered (runs::execute); a step run on its own gets a meter here.
+    let (lake, meter) = match ctx.lake.meter() {
+        Some(meter) => (ctx.lake.clone(), meter.clone()),
+        None => {
+            let meter = RunMeter::start();
+            (ctx.lake.metered(meter.clone()), meter)
+        }
+    };
+    let started = meter.mark();
     // The tests start when the runner says so: split the cost there.
-    let at_tests: Mutex<Option<(Snapshot, Usage, u64)>> = Mutex::new(None);
+    let at_tests: Mutex<Option<(Mark, Usage)>> = Mutex::new(None);
     let report = refresh(
-        &ctx.lake,
+        &lake,
         &ctx.project,
         &RefreshOptions { full },
         Some(run_id),
-        &|what: &str| {
-            if what == "data tests"
+        &|event: &RefreshEvent| {
+            if *event == RefreshEvent::DataTests
                 && let Ok(mut t) = at_tests.lock()
             {
-                let so_far = started.usage();
-                *t = Some((Snapshot::take(), so_far, crate::bronze::records_decoded()));
+                let so_far = meter.usage(&started);
+                *t = Some((meter.mark(), so_far));
             }
-            progress(what);
+            progress(&event.to_string());
         },
     )
     .await;
     guard.release().await?;
     let (report, rows_out) = report?;
-    let total = started.usage();
+    ctx.keep(|| StepReport::Refresh(report.clone()));
     let (usage, tests_usage, decoded) = match at_tests.into_inner().ok().flatten() {
-        Some((tests_started, so_far, decoded)) => (so_far, tests_started.usage(), decoded),
-        None => (total, Usage::default(), crate::bronze::records_decoded()),
+        Some((tests_started, so_far)) => (
+            so_far,
+            meter.usage(&tests_started),
+            tests_started.rows_decoded(),
+        ),
+        None => (
+            meter.usage(&started),
+            Usage::default(),
+            meter.rows_decoded(),
+        ),
     };
+    let decoded = decoded - started.rows_decoded();
     let failed: Vec<String> = report
         .failed_tests()
         .iter()
@@ -213,14 +262,14 @@ async fn refresh_step(
                 "{} data test(s) failed: {}; tables restored: {}",
                 failed.len(),
                 failed.join(", "),
-                report.rolled_back.join(", ")
+                report.rolled_back_list()
             )
         }),
         usage: Some(tests_usage),
         ..StepDone::default()
     };
     Ok(StepDone {
-        rows_in: i((decoded - decoded_before) as usize),
+        rows_in: i(decoded as usize),
         rows_out: Some(rows_out),
         detail: serde_json::to_string(&json!({
             "bronze_files_read": report.bronze_files_read,
@@ -292,7 +341,7 @@ pub async fn refresh(
     project: &Project,
     options: &RefreshOptions,
     run_id: Option<&str>,
-    progress: &(dyn Fn(&str) + Sync),
+    progress: &(dyn Fn(&RefreshEvent) + Sync),
 ) -> Result<(RefreshReport, i64)> {
     let report = match transform::refresh(lake, project, options, progress).await {
         Ok(r) => r,
@@ -316,9 +365,8 @@ pub async fn refresh(
         );
     }
     for restored in &report.rolled_back {
-        let table = restored.split(' ').next().unwrap_or(restored);
         events.push(
-            AuditEvent::new("restore", table)
+            AuditEvent::new("restore", &restored.table)
                 .run(run_id)
                 .detail(format!("data tests failed: {restored}")),
         );

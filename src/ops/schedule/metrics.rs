@@ -248,8 +248,10 @@ pub struct Endpoint {
 
 /// Serves `metrics` on `addr` (e.g. `127.0.0.1:9464`).
 pub fn serve(addr: &str, metrics: Arc<Mutex<Metrics>>) -> Result<Endpoint> {
-    let server = tiny_http::Server::http(addr)
-        .map_err(|e| Error::Config(format!("metrics endpoint on {addr}: {e}")))?;
+    let server = tiny_http::Server::http(addr).map_err(|e| Error::Serve {
+        addr: addr.to_string(),
+        message: format!("metrics endpoint: {e}"),
+    })?;
     let bound = server
         .server_addr()
         .to_ip()

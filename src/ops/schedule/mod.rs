@@ -73,7 +73,7 @@ pub async fn run(ctx: RunContext, only: &[String]) -> Result<()> {
         match handle {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(Error::Config(format!("a job loop panicked: {e}"))),
+            Err(e) => return Err(Error::Internal(format!("a job loop panicked: {e}"))),
         }
     }
     eprintln!("joblake schedule: stopped");

@@ -126,8 +126,8 @@ impl Shell {
                     println!("Output format is {arg}.");
                     Ok(())
                 }
-                Err(_) => Err(Error::Config(
-                    "\\format table|csv|json|ndjson|markdown".into(),
+                Err(_) => Err(Error::Usage(
+                    "usage: \\format table|csv|json|ndjson|markdown".into(),
                 )),
             },
             "\\pset" => self.pset(&arg),
@@ -159,7 +159,7 @@ impl Shell {
                 }
                 Err(e) => Err(e),
             },
-            other => Err(Error::Config(format!(
+            other => Err(Error::Usage(format!(
                 "unknown command {other}: \\? lists them"
             ))),
         };
@@ -188,7 +188,9 @@ impl Shell {
                 self.options.style.width = u16::try_from(n).ok();
                 Ok(())
             }
-            _ => Err(Error::Config("\\pset maxrows N | \\pset width N".into())),
+            _ => Err(Error::Usage(
+                "usage: \\pset maxrows N | \\pset width N".into(),
+            )),
         }
     }
 
@@ -306,10 +308,10 @@ pub async fn run(lake: Lake, project: Project, options: ExecOptions) -> Result<(
     let config = Config::builder()
         .auto_add_history(false)
         .max_history_size(10_000)
-        .map_err(|e| Error::Config(e.to_string()))?
+        .map_err(|e| Error::Terminal(e.to_string()))?
         .build();
     let mut editor: Editor<SqlHelper, FileHistory> =
-        Editor::with_config(config).map_err(|e| Error::Config(format!("line editor: {e}")))?;
+        Editor::with_config(config).map_err(|e| Error::Terminal(e.to_string()))?;
     editor.set_helper(Some(SqlHelper::new(ctx.clone())));
     let history = history_path();
     if let Some(path) = &history {
@@ -338,7 +340,7 @@ pub async fn run(lake: Lake, project: Project, options: ExecOptions) -> Result<(
             // Ctrl-C at the prompt drops the line being typed.
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
-            Err(e) => return Err(Error::Config(format!("line editor: {e}"))),
+            Err(e) => return Err(Error::Terminal(e.to_string())),
         };
         let text = text.trim();
         if text.is_empty() {

@@ -1,0 +1,123 @@
+//! The command line: the clap definitions, one module per command (its arguments and what it
+//! does), the rendering of every report ([`render`]), the one signal-handling path
+//! ([`signals`]) and the configuration → lake → project every command starts from
+//! ([`context`]). This is the application layer: it may use `anyhow`; the layers below return
+//! the crate's [`Error`](crate::Error).
+
+pub mod bench;
+pub mod context;
+pub mod demo;
+pub mod generate;
+pub mod ingest;
+pub mod land;
+pub mod maintain;
+pub mod mirror;
+pub mod refresh;
+pub mod render;
+pub mod run;
+pub mod signals;
+pub mod sources;
+pub mod sql;
+pub mod tables;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+pub use context::Context;
+
+/// joblake: a lakehouse for job-market data (bronze JSON -> silver and gold Delta tables).
+#[derive(Parser)]
+#[command(version, about, propagate_version = true)]
+pub struct Cli {
+    /// The lake: a directory or an object-store URL (s3://bucket/prefix).
+    #[arg(long, global = true, env = "JOBLAKE_LAKE")]
+    lake: Option<String>,
+    /// Configuration file (default: ./joblake.toml when present).
+    #[arg(long, global = true, env = "JOBLAKE_CONFIG")]
+    config: Option<PathBuf>,
+    /// A directory of SQL models to use instead of the built-in ones.
+    #[arg(long, global = true, env = "JOBLAKE_MODELS_DIR")]
+    models: Option<PathBuf>,
+    /// Print only results and errors (no progress, no summary).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+impl Cli {
+    /// `--quiet`: only results and errors.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Generate a realistic sample in the sources' native formats, land it, refresh silver and
+    /// gold, and print a summary. No server, no key, no network.
+    Demo(demo::DemoArgs),
+    /// Land raw files, as a source returned them, into bronze (one envelope per posting).
+    Land(land::LandArgs),
+    /// Fetch postings from the configured sources (APIs and scraped boards) into bronze.
+    /// Exits non-zero only when every selected source failed.
+    Ingest(ingest::IngestArgs),
+    /// List the sources `ingest` would run, with their kind and whether they are enabled.
+    Sources,
+    /// Run the SQL models: bronze -> silver -> gold, then the data tests.
+    Refresh(refresh::RefreshArgs),
+    /// Run SQL against the lake (bronze.*, silver.*, gold.*, ref.*): -c/-f/piped statements,
+    /// or the interactive shell when stdin is a terminal.
+    Sql(sql::SqlArgs),
+    /// Mirror gold into the warehouse (PostgreSQL or SQLite) that BI tools read: applies the
+    /// pending migrations, then reloads the tables whose Delta version changed.
+    Mirror(mirror::MirrorArgs),
+    /// Generate a large realistic sample (the demo's generator: native formats, duplicates
+    /// across sources, missing fields, long HTML) and land it in the lake's bronze.
+    Gen(generate::GenArgs),
+    /// Benchmark every stage at N postings in a scratch lake, beside DuckDB, Polars and pandas
+    /// on the same bronze (installed into a throwaway virtual environment on first use).
+    #[command(args_conflicts_with_subcommands = true)]
+    Bench(bench::BenchArgs),
+    /// Run a job once, now: `pipeline` (ingest -> refresh -> data tests -> mirror) by default.
+    /// Logged in meta.runs; refuses to start while the job runs elsewhere.
+    Run(run::RunArgs),
+    /// Run the jobs on their cron until stopped (SIGTERM or Ctrl-C: the running steps finish
+    /// first). Serves health and Prometheus metrics on localhost.
+    Schedule(run::ScheduleArgs),
+    /// Show the last runs from the run log (meta.runs), newest first.
+    Runs(run::RunsArgs),
+    /// Compact small files, write checkpoints and vacuum old files of every Delta table, then
+    /// apply the bronze retention (`[maintain]`).
+    Maintain(maintain::MaintainArgs),
+    /// List the tables of each layer with rows, Delta version and last refresh time.
+    Tables,
+    /// Run the data tests over the lake as it is.
+    Test,
+}
+
+/// Runs the command: the exit code on a result (e.g. failed data tests), an error otherwise.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Context::open(&cli)?;
+    match cli.command {
+        Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Land(args) => land::run(&ctx, args).await,
+        Command::Ingest(args) => ingest::run(&ctx, args).await,
+        Command::Sources => sources::run(&ctx),
+        Command::Refresh(args) => refresh::run(&ctx, args).await,
+        Command::Sql(args) => sql::run(&ctx, args).await,
+        Command::Mirror(args) => mirror::run(&ctx, args).await,
+        Command::Gen(args) => generate::run(&ctx, args).await,
+        Command::Bench(args) => bench::run(&ctx, args).await,
+        Command::Run(args) => run::run(&ctx, args).await,
+        Command::Schedule(args) => run::schedule(&ctx, args).await,
+        Command::Runs(args) => run::runs(&ctx, args).await,
+        Command::Maintain(args) => maintain::run(&ctx, args).await,
+        Command::Tables => tables::tables(&ctx).await,
+        Command::Test => tables::test(&ctx).await,
+    }
+}
