@@ -1,6 +1,7 @@
 -- Hiring companies per month: postings per company and its rank in the month.
 -- grain: posted_month, company_key
 -- materialized: table
+-- mirror: aggregate
 -- unique: posted_month, company_key
 -- not_null: posted_month, company_key, company_name, postings
 -- relationships: company_key -> gold.dim_company.company_key

@@ -1,6 +1,7 @@
 -- Postings per day, source and job family (a posting on two sources counts once for each).
 -- grain: posted_date, source, job_family
 -- materialized: table
+-- mirror: aggregate
 -- unique: posted_date, source, job_family
 -- not_null: posted_date, source, job_family, postings
 -- One row per posting and source first, then plain counts: three count(DISTINCT ...) over

@@ -1,6 +1,7 @@
 -- Annual salary distribution (EUR) per job family and region: count, quartiles, mean. Excludes salaries the source itself estimated.
 -- grain: job_family, country, region
 -- materialized: table
+-- mirror: aggregate
 -- not_null: job_family, postings_with_salary, salary_median_eur
 SELECT
     job_family,

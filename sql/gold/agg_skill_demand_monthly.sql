@@ -1,6 +1,7 @@
 -- Skill demand per month and job family: postings asking for the skill and their share of the family's postings.
 -- grain: posted_month, job_family, skill
 -- materialized: table
+-- mirror: aggregate
 -- unique: posted_month, job_family, skill
 -- not_null: posted_month, job_family, skill, postings, share
 WITH totals AS (

@@ -1,6 +1,7 @@
 -- Hiring companies, one row per normalized company name (legal forms and case folded together).
 -- grain: company_key
 -- materialized: table
+-- mirror: star
 -- unique: company_key
 -- not_null: company_key, company_name
 WITH names AS (

@@ -1,6 +1,7 @@
 -- Contract type (permanent, fixed term, freelance...) by working time (full or part time).
 -- grain: contract_key
 -- materialized: table
+-- mirror: star
 -- unique: contract_key
 -- not_null: contract_key, contract_type, working_time
 SELECT

@@ -1,6 +1,7 @@
 -- Calendar dimension: every day from the first to the last posting date.
 -- grain: date_key
 -- materialized: table
+-- mirror: star
 -- unique: date_key
 -- not_null: date_key, date
 WITH bounds AS (

@@ -1,6 +1,7 @@
 -- Job families (data scientist, data engineer, ...): the classification of posting titles.
 -- grain: job_family_key
 -- materialized: table
+-- mirror: star
 -- unique: job_family_key
 -- not_null: job_family_key, job_family
 SELECT

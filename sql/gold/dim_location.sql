@@ -1,6 +1,7 @@
 -- Places of work: one row per (country, region, city) seen in postings.
 -- grain: location_key
 -- materialized: table
+-- mirror: star
 -- unique: location_key
 -- not_null: location_key
 SELECT

@@ -1,6 +1,7 @@
 -- Skills of the dictionary (sql/reference/skills.csv) with their family.
 -- grain: skill_key
 -- materialized: table
+-- mirror: star
 -- unique: skill_key
 -- not_null: skill_key, skill, skill_family
 SELECT

@@ -1,6 +1,7 @@
 -- Where postings come from: job APIs and scraped boards.
 -- grain: source_key
 -- materialized: table
+-- mirror: star
 -- unique: source_key
 -- not_null: source_key, source
 SELECT

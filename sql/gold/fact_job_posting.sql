@@ -1,6 +1,7 @@
 -- The fact table: one row per deduplicated posting, with its dimension keys and measures.
 -- grain: posting_key
 -- materialized: table
+-- mirror: star
 -- partition_by: posted_month
 -- unique: posting_key
 -- not_null: posting_key, posting_id, date_key, company_key, location_key, job_family_key, contract_key, source_key

@@ -16,9 +16,9 @@ use crate::bronze::FileSelection;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::project::Project;
+use crate::project::{Project, mirrored};
 use crate::transform::{RefreshOptions, refresh};
-use crate::warehouse::{self, AGGREGATES, MirrorOptions, STAR};
+use crate::warehouse::{self, MirrorOptions};
 
 static MIRROR_GOLD: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/bench/mirror_gold");
 
@@ -63,7 +63,7 @@ pub fn mirror_gold_project(rows: u64) -> Result<Project> {
         .collect();
     let gold = MIRROR_GOLD
         .get_dir("gold")
-        .ok_or_else(|| Error::Config("bench/mirror_gold/gold is missing".into()))?;
+        .ok_or_else(|| Error::Internal("bench/mirror_gold/gold is missing".into()))?;
     for f in gold.files() {
         let text = f.contents_utf8().unwrap_or_default();
         files.insert(
@@ -108,7 +108,7 @@ pub async fn mirror_vs_copy(
     let mut setup =
         String::from("DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy;\n");
     let mut csv_bytes = 0;
-    for table in STAR.iter().chain(AGGREGATES.iter()) {
+    for table in mirrored(&project)?.tables() {
         let file: PathBuf = scratch.join(format!("{table}.csv"));
         let df = ctx
             .sql(&format!(

@@ -10,6 +10,7 @@
 //! -- not_null: posting_id, title
 //! -- relationships: company_key -> gold.dim_company.company_key
 //! -- accepted_values: remote in (true, false)
+//! -- mirror: star                   (star | aggregate; gold tables only)
 //! SELECT ...
 //! ```
 
@@ -31,6 +32,40 @@ pub enum Materialized {
     /// A Delta table that only appends the rows of bronze files it has not consumed yet.
     /// It must carry a `bronze_file` column: the set of consumed files is read from it.
     Incremental,
+}
+
+/// How a gold table is mirrored into the warehouse (`-- mirror:` header). A model without the
+/// header is not mirrored; one with it must have a table of the same name in the warehouse
+/// migrations (`migrations/<backend>/`), or the mirror fails naming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mirror {
+    /// Part of the star (dimensions, fact, bridge): reloaded as a whole when any part of it
+    /// changed, so that its foreign keys always hold.
+    Star,
+    /// An aggregate: reloaded on its own when it changed.
+    Aggregate,
+}
+
+impl Mirror {
+    /// The header value: `star` or `aggregate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mirror::Star => "star",
+            Mirror::Aggregate => "aggregate",
+        }
+    }
+}
+
+impl std::str::FromStr for Mirror {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Mirror, String> {
+        match s {
+            "star" => Ok(Mirror::Star),
+            "aggregate" => Ok(Mirror::Aggregate),
+            other => Err(format!("unknown mirror kind {other:?} (star or aggregate)")),
+        }
+    }
 }
 
 /// The layers that hold models, in order.
@@ -57,6 +92,8 @@ pub struct Model {
     pub partition_by: Vec<String>,
     /// Declared data tests.
     pub checks: Vec<Check>,
+    /// How it is mirrored into the warehouse (None: it is not).
+    pub mirror: Option<Mirror>,
     /// Qualified names of the models and tables it reads.
     pub deps: BTreeSet<String>,
 }
@@ -114,6 +151,7 @@ impl Model {
             materialized: Materialized::Table,
             partition_by: Vec::new(),
             checks: Vec::new(),
+            mirror: None,
             deps: BTreeSet::new(),
         };
         for line in sql.lines() {
@@ -132,6 +170,7 @@ impl Model {
                         | "not_null"
                         | "relationships"
                         | "accepted_values"
+                        | "mirror"
                 )
                 .then(|| (k, v.trim()))
             });
@@ -184,6 +223,7 @@ impl Model {
                         values: list(values),
                     });
                 }
+                Some(("mirror", v)) => model.mirror = Some(v.parse().map_err(fail)?),
                 _ if model.description.is_empty() => model.description = comment.to_string(),
                 _ => {}
             }
@@ -192,6 +232,17 @@ impl Model {
             return Err(fail(
                 "no header comment: start the file with `-- what the table holds`".into(),
             ));
+        }
+        if model.mirror.is_some() {
+            // Only a stored gold table has a Delta version to compare with the warehouse's.
+            if layer != "gold" {
+                return Err(fail("`mirror:` is for gold models only".into()));
+            }
+            if model.materialized == Materialized::View {
+                return Err(fail(
+                    "`mirror:` needs a stored table: materialized view is not mirrored".into(),
+                ));
+            }
         }
         model.deps = table_references(sql).map_err(fail)?;
         model.deps.remove(&model.qualified());
@@ -274,6 +325,91 @@ pub fn load_models(project: &Project) -> Result<Vec<Model>> {
     Ok(ordered)
 }
 
+/// The gold tables a project mirrors into the warehouse, from its models' `mirror:` headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mirrored {
+    /// The star's tables, each after the tables it references (its `relationships`).
+    pub star: Vec<String>,
+    /// The aggregates, by name.
+    pub aggregates: Vec<String>,
+}
+
+impl Mirrored {
+    /// Every mirrored table: the star, then the aggregates.
+    pub fn tables(&self) -> impl Iterator<Item = &str> {
+        self.star.iter().chain(&self.aggregates).map(String::as_str)
+    }
+
+    /// How `table` is mirrored (None: it is not).
+    pub fn kind(&self, table: &str) -> Option<Mirror> {
+        if self.star.iter().any(|t| t == table) {
+            Some(Mirror::Star)
+        } else if self.aggregates.iter().any(|t| t == table) {
+            Some(Mirror::Aggregate)
+        } else {
+            None
+        }
+    }
+
+    /// How many tables are mirrored.
+    pub fn len(&self) -> usize {
+        self.star.len() + self.aggregates.len()
+    }
+
+    /// True when the project mirrors nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The tables of `project` marked `mirror:`. The star is ordered so that a table comes after
+/// those its `relationships` point to (the warehouse's foreign keys), ties by name.
+pub fn mirrored(project: &Project) -> Result<Mirrored> {
+    let models = load_models(project)?;
+    let mut star: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut aggregates = Vec::new();
+    for m in models.iter().filter(|m| m.layer == "gold") {
+        match m.mirror {
+            Some(Mirror::Star) => {
+                let refs = m.checks.iter().filter_map(|c| match c {
+                    Check::Relationship { table, .. } => table.strip_prefix("gold."),
+                    _ => None,
+                });
+                let refs = refs.filter(|t| *t != m.name).map(str::to_string).collect();
+                star.insert(m.name.clone(), refs);
+            }
+            Some(Mirror::Aggregate) => aggregates.push(m.name.clone()),
+            None => {}
+        }
+    }
+    aggregates.sort();
+    // References to tables outside the star do not order it.
+    let names: BTreeSet<String> = star.keys().cloned().collect();
+    for refs in star.values_mut() {
+        refs.retain(|t| names.contains(t));
+    }
+    let mut ordered = Vec::with_capacity(star.len());
+    while !star.is_empty() {
+        let ready = star
+            .iter()
+            .find(|(_, refs)| refs.iter().all(|r| ordered.contains(r)))
+            .map(|(name, _)| name.clone());
+        let Some(name) = ready else {
+            let left: Vec<&str> = star.keys().map(String::as_str).collect();
+            return Err(Error::Model {
+                model: format!("gold.{}", left.join(", gold.")),
+                message: "the star's relationships form a cycle: no load order".into(),
+            });
+        };
+        star.remove(&name);
+        ordered.push(name);
+    }
+    Ok(Mirrored {
+        star: ordered,
+        aggregates,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +440,45 @@ mod tests {
         let p = Project::from_files(files);
         let err = load_models(&p).expect_err("cycle").to_string();
         assert!(err.contains("silver.a -> silver.b -> silver.a"), "{err}");
+    }
+
+    #[test]
+    fn mirror_header_is_typed_and_checked() {
+        let m = Model::parse("gold", "gold/a.sql", "-- a\n-- mirror: aggregate\nSELECT 1")
+            .expect("valid model");
+        assert_eq!(m.mirror, Some(Mirror::Aggregate));
+        let err = Model::parse("gold", "gold/a.sql", "-- a\n-- mirror: stars\nSELECT 1")
+            .expect_err("unknown kind")
+            .to_string();
+        assert!(err.contains("gold.a") && err.contains("\"stars\""), "{err}");
+        let err = Model::parse("silver", "silver/a.sql", "-- a\n-- mirror: star\nSELECT 1")
+            .expect_err("silver is not mirrored")
+            .to_string();
+        assert!(err.contains("gold models only"), "{err}");
+    }
+
+    #[test]
+    fn star_is_ordered_by_its_relationships() {
+        let mut files = BTreeMap::new();
+        let model = |header: &str| format!("-- t\n-- mirror: star\n{header}SELECT 1 AS k");
+        files.insert(
+            "gold/a_fact.sql".into(),
+            model("-- relationships: k -> gold.z_dim.k; k -> gold.b_dim.k\n"),
+        );
+        files.insert(
+            "gold/b_dim.sql".into(),
+            model("-- relationships: k -> gold.z_dim.k\n"),
+        );
+        files.insert("gold/z_dim.sql".into(), model(""));
+        files.insert(
+            "gold/agg.sql".into(),
+            "-- t\n-- mirror: aggregate\nSELECT 1".into(),
+        );
+        files.insert("gold/other.sql".into(), "-- t\nSELECT 1".into());
+        let m = mirrored(&Project::from_files(files)).expect("no cycle");
+        assert_eq!(m.star, vec!["z_dim", "b_dim", "a_fact"]);
+        assert_eq!(m.aggregates, vec!["agg"]);
+        assert_eq!(m.kind("other"), None);
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! half a load; a mirror that dies before that commit leaves the warehouse as it was, and the
 //! next one starts over.
 //!
-//! The star (dimensions, fact, bridge) is reloaded as a whole when any part of it changed, so
-//! that its foreign keys always hold; aggregates are reloaded one by one.
+//! The tables mirrored are the project's gold models marked `-- mirror: star` or
+//! `-- mirror: aggregate`; each must have a table in the migrations, or the mirror fails naming
+//! it. The star (dimensions, fact, bridge) is reloaded as a whole when any part of it changed,
+//! so that its foreign keys always hold; aggregates are reloaded one by one.
 
 mod pgcopy;
 mod postgres;
@@ -19,7 +21,7 @@ mod sqlite;
 
 pub use runs::mirror_runs;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use deltalake::datafusion::execution::SendableRecordBatchStream;
@@ -33,33 +35,12 @@ use crate::bronze::FileSelection;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::project::Project;
+use crate::project::{Mirrored, Project, mirrored};
 use crate::redact::redacted;
 
 pub use pgcopy::PgType;
 
 static MIGRATIONS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
-
-/// The tables of the star, in the order they are loaded (referenced tables first).
-pub const STAR: [&str; 9] = [
-    "dim_date",
-    "dim_company",
-    "dim_location",
-    "dim_job_family",
-    "dim_source",
-    "dim_contract",
-    "dim_skill",
-    "fact_job_posting",
-    "bridge_posting_skill",
-];
-
-/// The aggregates, each loaded on its own.
-pub const AGGREGATES: [&str; 4] = [
-    "agg_postings_daily",
-    "agg_skill_demand_monthly",
-    "agg_salary_by_family_region",
-    "agg_hiring_companies_monthly",
-];
 
 /// A warehouse connection.
 pub enum Warehouse {
@@ -228,6 +209,50 @@ impl Warehouse {
         count.map(|c| c as usize).unwrap_or(0)
     }
 
+    /// The names of the gold tables the warehouse has (after its migrations).
+    pub async fn tables(&self) -> Result<BTreeSet<String>> {
+        let rows: std::result::Result<Vec<String>, sqlx::Error> = match self {
+            Warehouse::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = 'gold' AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(pool)
+                .await
+            }
+            Warehouse::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    .fetch_all(pool)
+                    .await
+            }
+        };
+        let rows = rows.map_err(|e| Error::Warehouse(format!("listing tables: {e}")))?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Fails naming every mirrored table the warehouse has no table for: a model marked
+    /// `mirror:` needs one in the migrations, it is never skipped silently.
+    pub async fn check_tables(&self, mirrored: &Mirrored) -> Result<()> {
+        let have = self.tables().await?;
+        let missing: Vec<String> = mirrored
+            .tables()
+            .filter(|t| !have.contains(*t))
+            .map(|t| {
+                let kind = mirrored.kind(t).map(|k| k.as_str()).unwrap_or_default();
+                format!("gold.{t} (mirror: {kind})")
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Warehouse(format!(
+            "{} marked `mirror:` but the warehouse migrations (migrations/{}/) create no table \
+             of that name: add one in a new migration, or remove the `mirror:` header",
+            missing.join(", "),
+            self.backend()
+        )))
+    }
+
     /// Delta version of each gold table the warehouse holds.
     pub async fn versions(&self) -> Result<HashMap<String, u64>> {
         let rows: std::result::Result<Vec<(String, i64)>, sqlx::Error> = match self {
@@ -286,11 +311,12 @@ pub(crate) async fn read_gold(
 /// whole star if any of it differs), or all with `full`.
 async fn plan(
     lake: &Lake,
+    mirrored: &Mirrored,
     held: &HashMap<String, u64>,
     full: bool,
 ) -> Result<(Vec<Load>, Vec<TableMirror>)> {
     let mut current = Vec::new();
-    for table in STAR.iter().chain(AGGREGATES.iter()) {
+    for table in mirrored.tables() {
         // `Lake::table` looks for the log first: an unloaded table has no version.
         let Some(version) = lake.table("gold", table).await?.version() else {
             return Err(Error::Warehouse(format!(
@@ -302,12 +328,12 @@ async fn plan(
     let changed = |t: &str, v: u64| full || held.get(t) != Some(&v);
     let star_changed = current
         .iter()
-        .filter(|(t, _)| STAR.contains(&t.as_str()))
+        .filter(|(t, _)| mirrored.star.contains(t))
         .any(|(t, v)| changed(t, *v));
     let mut loads = Vec::new();
     let mut unchanged = Vec::new();
     for (table, version) in current {
-        let load = if STAR.contains(&table.as_str()) {
+        let load = if mirrored.star.contains(&table) {
             star_changed
         } else {
             changed(&table, version)
@@ -335,10 +361,12 @@ pub async fn mirror(
     options: MirrorOptions,
 ) -> Result<MirrorReport> {
     let started = Instant::now();
+    let mirrored = mirrored(project)?;
     let warehouse = Warehouse::connect(url).await?;
     let migrations_applied = warehouse.migrate().await?;
+    warehouse.check_tables(&mirrored).await?;
     let held = warehouse.versions().await?;
-    let (loads, mut tables) = plan(lake, &held, options.full).await?;
+    let (loads, mut tables) = plan(lake, &mirrored, &held, options.full).await?;
     let mut swap_seconds = 0.0;
     if !loads.is_empty() {
         let ctx = engine::session(lake, project, FileSelection::All).await?;
@@ -354,7 +382,7 @@ pub async fn mirror(
         tables.extend(loaded);
     }
     warehouse.close().await;
-    let order: Vec<&str> = STAR.iter().chain(AGGREGATES.iter()).copied().collect();
+    let order: Vec<&str> = mirrored.tables().collect();
     tables.sort_by_key(|t| order.iter().position(|o| *o == t.table));
     Ok(MirrorReport {
         warehouse: redacted(url),

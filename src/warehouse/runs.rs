@@ -185,6 +185,8 @@ async fn read<T: serde::de::DeserializeOwned>(
     if buf.is_empty() {
         return Ok(Vec::new());
     }
-    serde_json::from_slice(&buf)
-        .map_err(|e| Error::Config(format!("{}.{table} does not read back: {e}", meta::SCHEMA)))
+    serde_json::from_slice(&buf).map_err(|e| Error::Meta {
+        table: format!("{}.{table}", meta::SCHEMA),
+        message: format!("does not read back: {e}"),
+    })
 }

@@ -15,7 +15,7 @@ use sqlx::{
     AssertSqlSafe, ConnectOptions, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool,
 };
 
-use super::{Load, STAR, TableMirror, read_gold};
+use super::{Load, TableMirror, read_gold};
 use crate::error::{Error, Result};
 
 /// SQLite accepts up to 32766 bound values per statement.
@@ -158,7 +158,8 @@ async fn stage(conn: &mut SqliteConnection, ctx: &SessionContext, table: &str) -
     Ok(rows)
 }
 
-/// Stages every table, then replaces the live rows in one transaction.
+/// Stages every table, then replaces the live rows in one transaction. `loads` come in the
+/// project's mirror order: the star's referenced tables before those referencing them.
 pub(super) async fn load(
     pool: &SqlitePool,
     ctx: &SessionContext,
@@ -187,6 +188,10 @@ pub(super) async fn load(
     let result = swap(&mut conn, loads, &report).await;
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     let ended = sqlx::raw_sql(AssertSqlSafe(end)).execute(&mut *conn).await;
+    if ended.is_err() {
+        // A COMMIT refused (a deferred foreign key) leaves the transaction open.
+        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+    }
     result?;
     ended.map_err(sql_error("committing the swap"))?;
     let swap_seconds = swap_started.elapsed().as_secs_f64();
@@ -204,11 +209,14 @@ pub(super) async fn load(
 }
 
 async fn swap(conn: &mut SqliteConnection, loads: &[Load], report: &[TableMirror]) -> Result<()> {
-    // Referencing tables are emptied first and filled last (foreign keys are enforced).
-    let position = |t: &str| STAR.iter().position(|s| *s == t).unwrap_or(usize::MAX);
-    let mut emptying: Vec<&Load> = loads.iter().collect();
-    emptying.sort_by_key(|l| std::cmp::Reverse(position(&l.table)));
-    for load in emptying {
+    // Foreign keys are checked at COMMIT, on the final rows: a project whose models declare
+    // fewer relationships than the migrations' keys still swaps. Referencing tables are
+    // emptied first and filled last all the same.
+    sqlx::raw_sql("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *conn)
+        .await
+        .map_err(sql_error("deferring the foreign keys"))?;
+    for load in loads.iter().rev() {
         sqlx::raw_sql(AssertSqlSafe(format!("DELETE FROM {}", load.table)))
             .execute(&mut *conn)
             .await

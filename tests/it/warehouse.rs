@@ -10,8 +10,8 @@ use deltalake::arrow::datatypes::{DataType, Int64Type};
 use joblake::lake::Lake;
 use joblake::lake::run_log::RunStatus;
 use joblake::pipeline::land_demo;
-use joblake::project::Project;
-use joblake::warehouse::{AGGREGATES, MirrorOptions, MirrorReport, STAR, mirror};
+use joblake::project::{Project, mirrored};
+use joblake::warehouse::{MirrorOptions, MirrorReport, mirror};
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 
 use crate::util::{TempLake, query, query_i64, run_refresh, small_demo, temp_lake};
@@ -70,7 +70,8 @@ async fn add_postings(lake: &Lake, seed: u64, jobs: usize) {
 
 async fn gold_counts(lake: &Lake) -> HashMap<String, i64> {
     let mut counts = HashMap::new();
-    for t in STAR.iter().chain(AGGREGATES.iter()) {
+    let project = Project::embedded();
+    for t in mirrored(&project).expect("mirrored tables").tables() {
         counts.insert(
             t.to_string(),
             query_i64(lake, &format!("SELECT count(*) FROM gold.{t}")).await,
@@ -155,7 +156,9 @@ fn assert_report(report: &MirrorReport, expect_loaded: bool) {
     for t in &report.tables {
         assert_eq!(!t.unchanged, expect_loaded, "{t:?}");
     }
-    assert_eq!(report.tables.len(), STAR.len() + AGGREGATES.len());
+    let expected = mirrored(&Project::embedded()).expect("mirrored tables");
+    assert_eq!(report.tables.len(), expected.len());
+    assert_eq!(expected.len(), 13, "{expected:?}");
 }
 
 #[tokio::test]
@@ -562,6 +565,8 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         },
         stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
         secrets: joblake_sources::Secrets::default(),
+        demo: None,
+        reports: None,
     };
     let job = joblake::ops::runs::JobSpec {
         steps: vec![joblake::ops::runs::Step::Mirror],
@@ -614,6 +619,35 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         let result = reader.execute(forbidden).await;
         assert!(result.is_err(), "the reader role could run: {forbidden}");
     }
+}
+
+/// A model marked `mirror:` whose table the migrations do not create is an error naming it,
+/// before anything is read or loaded; an unmarked model is simply not mirrored.
+#[tokio::test]
+async fn a_mirrored_model_without_a_warehouse_table_is_named() {
+    let t = temp_lake();
+    let url = format!("sqlite://{}", t.dir.path().join("warehouse.db").display());
+    let mut files = std::collections::BTreeMap::new();
+    files.insert(
+        "gold/agg_new_thing.sql".to_string(),
+        "-- A new aggregate.\n-- materialized: table\n-- mirror: aggregate\nSELECT 1 AS n"
+            .to_string(),
+    );
+    files.insert(
+        "gold/not_mirrored.sql".to_string(),
+        "-- Lake only.\n-- materialized: table\nSELECT 1 AS n".to_string(),
+    );
+    let project = Project::from_files(files);
+    let err = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect_err("no warehouse table for agg_new_thing")
+        .to_string();
+    assert!(
+        err.contains("gold.agg_new_thing (mirror: aggregate)"),
+        "{err}"
+    );
+    assert!(err.contains("migrations/sqlite/"), "{err}");
+    assert!(!err.contains("not_mirrored"), "{err}");
 }
 
 #[tokio::test]

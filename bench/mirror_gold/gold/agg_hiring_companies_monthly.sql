@@ -1,5 +1,6 @@
 -- Synthetic agg_hiring_companies_monthly for the mirror benchmark.
 -- materialized: table
+-- mirror: aggregate
 SELECT posted_month, company_key, 'Company ' || CAST(company_key AS VARCHAR) AS company_name,
        count(*) AS postings, count(DISTINCT job_family_key) AS job_families,
        sum(CASE WHEN remote THEN 1 ELSE 0 END) AS remote_postings,

@@ -1,5 +1,6 @@
 -- Synthetic agg_skill_demand_monthly for the mirror benchmark.
 -- materialized: table
+-- mirror: aggregate
 SELECT f.posted_month, 'family_' || CAST(f.job_family_key AS VARCHAR) AS job_family,
        'Skill ' || CAST(b.skill_key AS VARCHAR) AS skill, 'family' AS skill_family,
        count(*) AS postings, count(*) * 10 AS family_postings, 0.1 AS share

@@ -1,5 +1,6 @@
 -- Synthetic dim_date for the mirror benchmark.
 -- materialized: table
+-- mirror: star
 SELECT
     CAST(to_char(d, '%Y%m%d') AS BIGINT) AS date_key,
     d AS date,

@@ -1,6 +1,7 @@
 -- A synthetic fact table of {rows} postings for the mirror benchmark: every column type of the
 -- real one, realistic NULL rates (a quarter without salary), keys spread over the dimensions.
 -- materialized: table
+-- mirror: star
 SELECT
     value AS posting_key,
     'bench-' || CAST(value AS VARCHAR) AS posting_id,
