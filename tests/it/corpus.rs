@@ -25,6 +25,10 @@ const FILES: &[(&str, &str)] = &[
         "html/topjobs_lk_jobposting_accounts_executive.html",
     ),
     ("jsonld", "html/workday_autodesk_jobposting_fr_en.html"),
+    ("themuse", "themuse/taxlyacademy_muse_jobs_page1.json"),
+    ("reed", "reed/taxlyacademy_reed_search.json"),
+    ("jooble", "jooble/taxlyacademy_jooble_search.json"),
+    ("findwork", "findwork/taxlyacademy_findwork_jobs.json"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,13 +78,139 @@ async fn real_responses_flow_to_silver_and_gold() {
     for expected in [
         "| adzuna         | 2020 |",
         "| arbeitnow      | 100  |",
+        "| findwork       | 100  |",
         "| france_travail | 300  |",
+        "| jooble         | 20   |",
         "| jsonld         | 2    |",
+        "| reed           | 100  |",
         "| remoteok       | 97   |",
         "| remotive       | 35   |",
+        "| themuse        | 20   |",
     ] {
         assert!(per_source.contains(expected), "{expected} in\n{per_source}");
     }
+    // The four newer sources: every record valid (Reed's dd/mm/yyyy dates, Jooble's naive
+    // date-times with seven fractional digits read), places split as their sources write them.
+    let rejects = "FROM silver.posting_records \
+         WHERE source IN ('themuse', 'reed', 'jooble', 'findwork') AND reject_reason IS NOT NULL";
+    if query_i64(&t.lake, &format!("SELECT count(*) {rejects}")).await != 0 {
+        let rejected = query_text(
+            &t.lake,
+            &format!("SELECT source, source_id, reject_reason {rejects}"),
+        )
+        .await;
+        panic!("no rejects expected:\n{rejected}");
+    }
+    for (source, id, holds) in [
+        // "City, ST": a US state, not Canada.
+        (
+            "themuse",
+            "18573699",
+            "city = 'Paramount' AND region = 'CA' AND country = 'US'",
+        ),
+        (
+            "themuse",
+            "18256005",
+            "city = 'Madrid' AND region IS NULL AND country = 'ES' \
+             AND posted_date = DATE '2025-03-19'",
+        ),
+        (
+            "reed",
+            "55408327",
+            "city = 'Canterbury' AND country = 'GB' AND posted_date = DATE '2025-07-13' \
+             AND salary_min = 21600 AND salary_max = 28800 AND salary_currency = 'GBP'",
+        ),
+        // A postcode is no city.
+        (
+            "reed",
+            "55388456",
+            "city IS NULL AND postal_code = 'BS15HH' AND country = 'GB' \
+             AND posted_date = DATE '2025-07-09'",
+        ),
+        (
+            "jooble",
+            "-8199415145248694944",
+            "city = 'Key West' AND region = 'FL' AND country = 'US' \
+             AND salary_text = '$140.25k - $189.75k' AND working_time = 'full_time' \
+             AND posted_date = DATE '2025-06-30'",
+        ),
+        (
+            "jooble",
+            "-3596963650110147502",
+            "city = 'Manor' AND region = 'TX' AND contract_type = 'temporary'",
+        ),
+        // A state alone, a country alone, a city alone.
+        (
+            "jooble",
+            "-4330784865443354935",
+            "city IS NULL AND region = 'Arizona' AND country = 'US'",
+        ),
+        (
+            "jooble",
+            "-2736667099861758620",
+            "city IS NULL AND region IS NULL AND country = 'US'",
+        ),
+        (
+            "jooble",
+            "2749104542625030978",
+            "city = 'Washington DC' AND working_time = 'part_time'",
+        ),
+        // A web site where the place should be; the remote flag as given.
+        (
+            "findwork",
+            "Mmj7PWX",
+            "city IS NULL AND country IS NULL AND remote AND posted_date = DATE '2025-07-11'",
+        ),
+        (
+            "findwork",
+            "n98Z9JX",
+            "city = 'Columbus' AND region = 'OH' AND country = 'US' AND NOT remote",
+        ),
+        (
+            "findwork",
+            "nYPzAYX",
+            "city IS NULL AND region = 'CA' AND country = 'US'",
+        ),
+        ("findwork", "MrJjrLM", "city IS NULL"),
+        (
+            "findwork",
+            "nvDKdZM",
+            "city = 'London' AND country = 'GB' AND working_time = 'full_time'",
+        ),
+        (
+            "findwork",
+            "Q62xrZQ",
+            "contract_type = 'fixed_term' AND remote",
+        ),
+    ] {
+        let sql = format!(
+            "SELECT count(*) FROM silver.posting_records \
+             WHERE source = '{source}' AND source_id = '{id}' AND {holds}"
+        );
+        if query_i64(&t.lake, &sql).await != 1 {
+            let row = query_text(
+                &t.lake,
+                &format!(
+                    "SELECT city, region, country, postal_code, remote, contract_type, \
+                     working_time, salary_min, salary_max, salary_currency, salary_text, \
+                     posted_date FROM silver.posting_records \
+                     WHERE source = '{source}' AND source_id = '{id}'"
+                ),
+            )
+            .await;
+            panic!("{source} {id}: expected {holds}, found\n{row}");
+        }
+    }
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(*) FROM silver.posting_records WHERE source = 'findwork' \
+             AND (city LIKE '%http%' OR city LIKE '%www.%' OR city LIKE '%(%')"
+        )
+        .await,
+        0,
+        "findwork locations that are web sites or notes are not cities"
+    );
 
     // Values match the recorded payloads: every Adzuna job of one response, field by field.
     let raw = std::fs::read(corpus.join("adzuna/job_finder_us_search.json")).expect("read");

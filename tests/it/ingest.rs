@@ -13,7 +13,7 @@ use joblake_sources::http::HttpSettings;
 use joblake_sources::{IngestOptions, IngestReport, Secrets, SourceReport, SourceStatus};
 
 use crate::replay::{Received, Replay, Reply};
-use crate::util::{corpus, query_i64, query_text, temp_lake};
+use crate::util::{TempLake, corpus, query_i64, query_text, temp_lake};
 
 /// Fast but still real politeness: a rate limit, retries with short backoff, a timeout.
 fn quick() -> HttpSettings {
@@ -35,19 +35,24 @@ fn sources(toml: &str) -> BTreeMap<String, serde_json::Value> {
 }
 
 fn options() -> IngestOptions {
+    options_with(&[])
+}
+
+/// The usual test credentials, and `extra` ones (the keys of the sources added later).
+fn options_with(extra: &[(&str, &str)]) -> IngestOptions {
+    let usual = [
+        ("ADZUNA_APP_ID", "test-id"),
+        ("ADZUNA_APP_KEY", "k3y-not-to-be-shown"),
+        ("FRANCE_TRAVAIL_CLIENT_ID", "client"),
+        ("FRANCE_TRAVAIL_CLIENT_SECRET", "s3cret"),
+    ];
     IngestOptions {
-        secrets: Secrets::with([
-            ("ADZUNA_APP_ID".to_string(), "test-id".to_string()),
-            (
-                "ADZUNA_APP_KEY".to_string(),
-                "k3y-not-to-be-shown".to_string(),
-            ),
-            ("FRANCE_TRAVAIL_CLIENT_ID".to_string(), "client".to_string()),
-            (
-                "FRANCE_TRAVAIL_CLIENT_SECRET".to_string(),
-                "s3cret".to_string(),
-            ),
-        ]),
+        secrets: Secrets::with(
+            usual
+                .iter()
+                .chain(extra)
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        ),
         ..IngestOptions::default()
     }
 }
@@ -139,6 +144,11 @@ async fn adzuna_paginates_to_the_end_skips_duplicates_and_hides_its_key() {
     assert!(
         !shown.contains("k3y-not-to-be-shown"),
         "the key leaked: {shown}"
+    );
+    // Nor is it kept in the lake (the state remembers the pages under redacted URLs).
+    assert_eq!(
+        lake_files_containing(&t, "k3y-not-to-be-shown"),
+        Vec::<String>::new()
     );
     assert_eq!(
         query_i64(&t.lake, "SELECT count(*) FROM bronze.adzuna").await,
@@ -878,4 +888,426 @@ async fn crawl_delay_slows_a_board_down_and_user_agents_rotate_when_asked() {
         .filter_map(|r| r.header("user-agent"))
         .collect();
     assert_eq!(agents, ["agent-one", "agent-two"].into_iter().collect());
+}
+
+/// Every file of a lake (gzipped ones decompressed) that contains `needle`.
+fn lake_files_containing(t: &TempLake, needle: &str) -> Vec<String> {
+    use std::io::Read;
+    let mut found = Vec::new();
+    let mut dirs = vec![t.dir.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut text = String::from_utf8_lossy(&raw).into_owned();
+            if path.extension().is_some_and(|x| x == "gz") {
+                text.clear();
+                flate2::read::MultiGzDecoder::new(&raw[..])
+                    .read_to_string(&mut text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+            if text.contains(needle) {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// A The Muse page of our own: jobs `ids`, and the page count it announces.
+fn muse_page(page: usize, page_count: usize, ids: std::ops::Range<u32>) -> String {
+    let jobs: Vec<String> = ids
+        .map(|i| {
+            format!(
+                r#"{{"contents": "<p>SQL</p>", "name": "Data Analyst {i}", "id": {i},
+                "publication_date": "2026-11-02T10:00:00Z", "locations": [{{"name": "Austin, TX"}}],
+                "categories": [{{"name": "Data and Analytics"}}], "levels": [],
+                "refs": {{"landing_page": "https://muse.test/jobs/{i}"}},
+                "company": {{"id": 1, "name": "Acme"}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"page": {page}, "page_count": {page_count}, "results": [{}], "aggregations": {{}}}}"#,
+        jobs.join(",")
+    )
+}
+
+#[tokio::test]
+async fn the_muse_pages_from_zero_to_its_page_count_and_sends_a_key_only_when_set() {
+    let Some(corpus) = corpus() else { return };
+    let recorded = read(&corpus, "themuse/taxlyacademy_muse_jobs_page1.json");
+    // The recorded page announces 18,531 pages; ours says page 1 is the last of 2.
+    let server = Replay::start(move |r, _| match (r.path(), r.param("page").as_deref()) {
+        ("/api/public/jobs", Some("0")) => Reply::ok(recorded.clone()),
+        ("/api/public/jobs", Some("1")) => Reply::ok(muse_page(1, 2, 1..4)),
+        _ => Reply::not_found(),
+    });
+    let t = temp_lake();
+    let declared = sources(&format!(
+        "[themuse]\nbase_url = \"{}\"\ncategories = [\"Data and Analytics\", \"Software Engineering\"]\n\
+         levels = [\"Senior Level\"]\nmax_pages = 10\n",
+        server.base
+    ));
+    let report = run(&t.lake, &quick(), &declared).await;
+    let m = source(&report, "themuse");
+    assert_eq!(m.status, SourceStatus::Ok, "{m:#?}");
+    assert_eq!((m.pages, m.postings, m.new), (2, 23, 23), "{m:#?}");
+    let hits = server.hits("/api/public/jobs");
+    let pages: Vec<Option<String>> = hits.iter().map(|r| r.param("page")).collect();
+    assert_eq!(
+        pages,
+        [Some("0".into()), Some("1".into())],
+        "stops at page_count"
+    );
+    let first = &hits[0];
+    assert_eq!(first.url.matches("category=").count(), 2, "{}", first.url);
+    assert!(
+        first.url.contains("category=Data+and+Analytics"),
+        "{}",
+        first.url
+    );
+    assert_eq!(first.param("level").as_deref(), Some("Senior Level"));
+    assert_eq!(first.param("api_key"), None, "no key set, none sent");
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM bronze.themuse").await,
+        23
+    );
+    let landed = query_text(
+        &t.lake,
+        "SELECT source_id, url FROM bronze.themuse WHERE source_id IN ('18573699', '2')",
+    )
+    .await;
+    assert!(
+        landed.contains("https://www.themuse.com/jobs/sunrun/site-survey-technician-ee16ee")
+            && landed.contains("https://muse.test/jobs/2"),
+        "{landed}"
+    );
+
+    // With THEMUSE_API_KEY set, it is sent, and shown nowhere; nothing new lands.
+    let keyed = options_with(&[("THEMUSE_API_KEY", "muse-k3y-not-shown")]);
+    let again = ingest(&t.lake, &quick(), &declared, &keyed)
+        .await
+        .expect("ingest");
+    let m = source(&again, "themuse");
+    assert_eq!((m.pages, m.new, m.seen), (2, 0, 23), "{m:#?}");
+    let hits = server.hits("/api/public/jobs");
+    assert_eq!(
+        hits[2].param("api_key").as_deref(),
+        Some("muse-k3y-not-shown")
+    );
+    let shown = serde_json::to_string(&again).expect("json");
+    assert!(!shown.contains("muse-k3y-not-shown"), "{shown}");
+    assert_eq!(
+        lake_files_containing(&t, "muse-k3y-not-shown"),
+        Vec::<String>::new()
+    );
+
+    // --max-pages 1: page 0 only.
+    let one = IngestOptions {
+        max_pages: Some(1),
+        ..options()
+    };
+    ingest(&t.lake, &quick(), &declared, &one)
+        .await
+        .expect("ingest");
+    assert_eq!(server.hits("/api/public/jobs").len(), 5);
+}
+
+/// A Reed search page of our own: jobs `ids` out of `total`.
+fn reed_page(ids: std::ops::Range<u32>, total: u32) -> String {
+    let jobs: Vec<String> = ids
+        .map(|i| {
+            format!(
+                r#"{{"jobId": {i}, "employerId": 1, "employerName": "Firm {i}",
+                "jobTitle": "Data Analyst", "locationName": "London", "minimumSalary": 40000.0,
+                "maximumSalary": 50000.0, "currency": "GBP", "expirationDate": "24/12/2026",
+                "date": "13/11/2026", "jobDescription": "SQL and Python...", "applications": 0,
+                "jobUrl": "https://reed.test/jobs/data-analyst/{i}"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"results": [{}], "ambiguousLocations": [], "totalResults": {total}}}"#,
+        jobs.join(",")
+    )
+}
+
+#[tokio::test]
+async fn reed_authenticates_with_its_key_as_basic_user_and_pages_by_skip_to_the_total() {
+    let Some(corpus) = corpus() else { return };
+    let recorded = read(&corpus, "reed/taxlyacademy_reed_search.json");
+    // base64("reed-k3y-not-shown:"): the key as user name, an empty password.
+    let expected_auth = "Basic cmVlZC1rM3ktbm90LXNob3duOg==";
+    let server = Replay::start(move |r, _| {
+        if r.path() != "/api/1.0/search" {
+            return Reply::not_found();
+        }
+        if r.header("authorization") != Some(expected_auth) {
+            return Reply::status(401, "");
+        }
+        // The recorded page: 100 of 112,953 results; ours ends the search at 103.
+        match r.param("resultsToSkip").as_deref() {
+            Some("0") => Reply::ok(recorded.clone()),
+            Some("100") => Reply::ok(reed_page(1..4, 103)),
+            _ => Reply::status(400, "bad skip"),
+        }
+    });
+    let t = temp_lake();
+    let declared = sources(&format!(
+        "[reed]\nbase_url = \"{}\"\nkeywords = \"data analyst\"\nlocation_name = \"London\"\n",
+        server.base
+    ));
+    let keyed = options_with(&[("REED_API_KEY", "reed-k3y-not-shown")]);
+    let report = ingest(&t.lake, &quick(), &declared, &keyed)
+        .await
+        .expect("ingest");
+    let r = source(&report, "reed");
+    assert_eq!(r.status, SourceStatus::Ok, "{r:#?}");
+    assert_eq!(
+        (r.pages, r.postings, r.new, r.requests),
+        (2, 103, 103, 2),
+        "{r:#?}"
+    );
+    let hits = server.hits("/api/1.0/search");
+    let skips: Vec<Option<String>> = hits.iter().map(|r| r.param("resultsToSkip")).collect();
+    assert_eq!(skips, [Some("0".into()), Some("100".into())]);
+    let first = &hits[0];
+    assert_eq!(first.method, "GET");
+    assert_eq!(first.param("keywords").as_deref(), Some("data analyst"));
+    assert_eq!(first.param("locationName").as_deref(), Some("London"));
+    assert_eq!(first.param("resultsToTake").as_deref(), Some("100"));
+    assert!(hits.iter().all(|h| !h.url.contains("reed-k3y")));
+    let shown = serde_json::to_string(&report).expect("json");
+    assert!(!shown.contains("reed-k3y-not-shown"), "{shown}");
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM bronze.reed").await,
+        103
+    );
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(*) FROM bronze.reed WHERE source_id = '55408327' \
+             AND url = 'https://www.reed.co.uk/jobs/maths-cover-supervisor/55408327'"
+        )
+        .await,
+        1
+    );
+
+    // A key Reed refuses: the source fails, saying which variable to check.
+    let wrong = options_with(&[("REED_API_KEY", "not-the-key")]);
+    let refused = ingest(&t.lake, &quick(), &declared, &wrong)
+        .await
+        .expect("ingest");
+    let r = source(&refused, "reed");
+    assert!(
+        matches!(&r.status, SourceStatus::Failed(why) if why.contains("401") && why.contains("REED_API_KEY")),
+        "{r:#?}"
+    );
+    assert_eq!(r.requests, 1, "a 401 is not retried");
+}
+
+#[tokio::test]
+async fn jooble_posts_its_search_and_its_key_stays_in_the_request_path() {
+    let Some(corpus) = corpus() else { return };
+    let recorded = read(&corpus, "jooble/taxlyacademy_jooble_search.json");
+    let key = "j00ble-k3y-not-shown";
+    let server = Replay::start(move |r, _| {
+        if r.method != "POST" || r.path() != format!("/api/{key}") {
+            return Reply::not_found();
+        }
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        // Page 1 is the recorded response (20 of 532 jobs); page 2 fails; page 3 is empty.
+        match body["page"].as_str() {
+            Some("1") => Reply::ok(recorded.clone()),
+            Some("2") => Reply::status(400, "bad page"),
+            Some("3") => Reply::ok(r#"{"totalCount": 532, "jobs": []}"#),
+            _ => Reply::status(422, "no page"),
+        }
+    });
+    let t = temp_lake();
+    let declared = sources(&format!(
+        "[jooble]\nbase_url = \"{}\"\nkeywords = \"data engineer\"\nlocation = \"Remote\"\n\
+         max_pages = 5\n",
+        server.base
+    ));
+    let keyed = options_with(&[("JOOBLE_API_KEY", key)]);
+    let report = ingest(&t.lake, &quick(), &declared, &keyed)
+        .await
+        .expect("ingest");
+    let j = source(&report, "jooble");
+    assert_eq!(j.status, SourceStatus::Ok, "{j:#?}");
+    assert_eq!((j.pages, j.postings, j.new), (2, 20, 20), "{j:#?}");
+    let posts = server.requests();
+    assert_eq!(posts.len(), 3, "stops at the empty page 3");
+    for (n, post) in posts.iter().enumerate() {
+        assert_eq!(
+            (post.method.as_str(), post.path()),
+            ("POST", "/api/j00ble-k3y-not-shown")
+        );
+        assert_eq!(post.header("content-type"), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_str(&post.body).expect("a JSON body");
+        assert_eq!(
+            body,
+            serde_json::json!({"keywords": "data engineer", "location": "Remote",
+                               "page": (n + 1).to_string()})
+        );
+    }
+    // The failed page is reported with the URL as shown: the key replaced by ***.
+    assert_eq!(j.errors.len(), 1, "{j:#?}");
+    assert!(
+        j.errors[0].contains("/api/***")
+            && j.errors[0].contains("page 2")
+            && j.errors[0].contains("400"),
+        "{:?}",
+        j.errors
+    );
+    let shown = serde_json::to_string(&report).expect("json");
+    assert!(!shown.contains(key), "the key leaked: {shown}");
+    assert_eq!(lake_files_containing(&t, key), Vec::<String>::new());
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM bronze.jooble").await,
+        20
+    );
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(*) FROM bronze.jooble WHERE source_id = '-8199415145248694944' \
+             AND url LIKE 'https://jooble.org/desc/-8199415145248694944?%'"
+        )
+        .await,
+        1
+    );
+}
+
+/// A findwork.dev page of our own: jobs `ids`, no next page.
+fn findwork_last_page(ids: std::ops::Range<u32>, count: u32) -> String {
+    let jobs: Vec<String> = ids
+        .map(|i| {
+            format!(
+                r#"{{"id": "fw{i}", "role": "Data Engineer", "company_name": "Acme {i}",
+                "company_num_employees": null, "employment_type": "full time",
+                "location": "London, United Kingdom", "remote": false, "logo": null,
+                "url": "https://findwork.test/fw{i}", "text": "<p>Spark</p>",
+                "date_posted": "2025-07-01T10:00:00Z", "keywords": ["spark"], "source": "Hn"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"count": {count}, "next": null, "previous": "elsewhere", "results": [{}]}}"#,
+        jobs.join(",")
+    )
+}
+
+#[tokio::test]
+async fn findwork_follows_next_on_its_own_host_with_its_token_and_stops_at_the_window() {
+    let Some(corpus) = corpus() else { return };
+    let recorded = read(&corpus, "findwork/taxlyacademy_findwork_jobs.json");
+    let server = Replay::start(move |r, _| {
+        if r.path() != "/api/jobs/" {
+            return Reply::not_found();
+        }
+        if r.header("authorization") != Some("Token fw-t0ken-not-shown") {
+            return Reply::status(401, r#"{"detail": "Invalid token."}"#);
+        }
+        // The recorded page 1 says next is https://findwork.dev/api/jobs/?page=2.
+        match r.param("page").as_deref() {
+            Some("1") => Reply::ok(recorded.clone()),
+            Some("2") => Reply::ok(findwork_last_page(1..3, 102)),
+            _ => Reply::not_found(),
+        }
+    });
+    let t = temp_lake();
+    let declared = sources(&format!(
+        "[findwork]\nbase_url = \"{}\"\nsearch = \"data engineer\"\nlocation = \"London\"\n\
+         remote = true\n",
+        server.base
+    ));
+    let keyed = options_with(&[("FINDWORK_API_KEY", "fw-t0ken-not-shown")]);
+    let report = ingest(&t.lake, &quick(), &declared, &keyed)
+        .await
+        .expect("ingest");
+    let f = source(&report, "findwork");
+    assert_eq!(f.status, SourceStatus::Ok, "{f:#?}");
+    assert!(f.errors.is_empty(), "{f:#?}");
+    assert_eq!(
+        (f.pages, f.postings, f.new, f.requests),
+        (2, 102, 102, 2),
+        "{f:#?}"
+    );
+    // `next` named findwork.dev: the second page was asked of the configured host, with the
+    // source's own filters, and the token went nowhere else.
+    let hits = server.hits("/api/jobs/");
+    let pages: Vec<Option<String>> = hits.iter().map(|r| r.param("page")).collect();
+    assert_eq!(pages, [Some("1".into()), Some("2".into())]);
+    for hit in &hits {
+        assert_eq!(hit.param("search").as_deref(), Some("data engineer"));
+        assert_eq!(hit.param("location").as_deref(), Some("London"));
+        assert_eq!(hit.param("remote").as_deref(), Some("true"));
+    }
+    let shown = serde_json::to_string(&report).expect("json");
+    assert!(!shown.contains("fw-t0ken"), "{shown}");
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM bronze.findwork").await,
+        102
+    );
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(*) FROM bronze.findwork WHERE source_id = 'Mmj7PWX' \
+             AND url = 'https://findwork.dev/Mmj7PWX/senior-software-engineer-at-mobian'"
+        )
+        .await,
+        1
+    );
+
+    // The next run asks since the last success (minus an hour): the recorded jobs of page 1
+    // (July 2025) are all older, so it stops there although `next` says there is more.
+    let again = ingest(&t.lake, &quick(), &declared, &keyed)
+        .await
+        .expect("ingest");
+    let f = source(&again, "findwork");
+    assert_eq!((f.pages, f.new, f.seen), (1, 0, 100), "{f:#?}");
+    assert_eq!(server.hits("/api/jobs/").len(), 3);
+}
+
+#[tokio::test]
+async fn keyed_sources_without_their_keys_are_skipped_naming_the_variable() {
+    let server = Replay::start(|_, _| Reply::not_found());
+    let t = temp_lake();
+    let declared = sources(&format!(
+        "[reed]\nbase_url = \"{0}\"\n[jooble]\nbase_url = \"{0}\"\n\
+         [findwork]\nbase_url = \"{0}\"\n",
+        server.base
+    ));
+    let report = run(&t.lake, &quick(), &declared).await;
+    for (name, variable) in [
+        ("reed", "REED_API_KEY"),
+        ("jooble", "JOOBLE_API_KEY"),
+        ("findwork", "FINDWORK_API_KEY"),
+    ] {
+        let s = source(&report, name);
+        assert!(
+            matches!(&s.status, SourceStatus::Skipped(why) if why.contains(variable)),
+            "{s:#?}"
+        );
+    }
+    assert!(server.requests().is_empty());
+    // Asked for by name, a source without its key fails, with the same message.
+    let named = IngestOptions {
+        sources: vec!["jooble".to_string()],
+        ..options()
+    };
+    let report = ingest(&t.lake, &quick(), &declared, &named)
+        .await
+        .expect("ingest");
+    let j = source(&report, "jooble");
+    assert!(
+        matches!(&j.status, SourceStatus::Failed(why) if why.contains("JOOBLE_API_KEY")),
+        "{j:#?}"
+    );
 }

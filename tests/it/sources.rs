@@ -33,7 +33,7 @@ struct Case {
     distinct_ids: usize,
 }
 
-const CASES: [Case; 8] = [
+const CASES: [Case; 12] = [
     Case {
         source: "adzuna",
         file: "adzuna/job_finder_us_search.json",
@@ -106,6 +106,43 @@ const CASES: [Case; 8] = [
         url: "/url",
         postings: 97,
         distinct_ids: 97,
+    },
+    Case {
+        source: "themuse",
+        file: "themuse/taxlyacademy_muse_jobs_page1.json",
+        list: "/results",
+        id: "id",
+        url: "/refs/landing_page",
+        postings: 20,
+        distinct_ids: 20,
+    },
+    Case {
+        source: "reed",
+        file: "reed/taxlyacademy_reed_search.json",
+        list: "/results",
+        id: "jobId",
+        url: "/jobUrl",
+        postings: 100,
+        distinct_ids: 100,
+    },
+    // Numeric ids beyond 2^53, many of them negative: kept as their exact text.
+    Case {
+        source: "jooble",
+        file: "jooble/taxlyacademy_jooble_search.json",
+        list: "/jobs",
+        id: "id",
+        url: "/link",
+        postings: 20,
+        distinct_ids: 20,
+    },
+    Case {
+        source: "findwork",
+        file: "findwork/taxlyacademy_findwork_jobs.json",
+        list: "/results",
+        id: "id",
+        url: "/url",
+        postings: 100,
+        distinct_ids: 100,
     },
 ];
 
@@ -280,6 +317,27 @@ fn remoteok_skips_its_legal_notice_and_keeps_escapes() {
             .iter()
             .any(|p| p.payload.contains(r"Gda\u00c5\u0084sk"))
     );
+}
+
+#[test]
+fn jooble_ids_keep_their_sign_and_digits_and_reed_its_number_text() {
+    let Some(dir) = crate::util::corpus() else {
+        return;
+    };
+    let jooble = accepted(&dir, "jooble", "jooble/taxlyacademy_jooble_search.json");
+    assert_eq!(jooble[0].source_id, "-8199415145248694944");
+    assert!(
+        jooble[0]
+            .payload
+            .ends_with(r#","id":-8199415145248694944}"#),
+        "{}",
+        jooble[0].payload
+    );
+    // The snippets' \r\n escapes stay escapes.
+    assert!(jooble.iter().any(|p| p.payload.contains(r"\r\n")));
+    let reed = accepted(&dir, "reed", "reed/taxlyacademy_reed_search.json");
+    assert_eq!(reed[0].source_id, "55408327");
+    assert!(reed[0].payload.contains(r#""minimumSalary":21600.0,"#));
 }
 
 #[test]

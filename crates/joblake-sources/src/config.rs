@@ -127,17 +127,21 @@ impl Secrets {
     /// The secret in `variable`, or the error telling which variable to set and `how` to get
     /// its value.
     pub fn get(&self, variable: &str, how: &str) -> Result<String, FetchError> {
-        let value = self
-            .given
+        self.optional(variable).ok_or_else(|| {
+            FetchError::MissingCredentials(format!(
+                "set {variable} in the environment or .env ({how})"
+            ))
+        })
+    }
+
+    /// The secret in `variable` when it is set (a key a source can do without, e.g. one that
+    /// only raises a rate limit); a blank value counts as unset.
+    pub fn optional(&self, variable: &str) -> Option<String> {
+        self.given
             .get(variable)
             .cloned()
-            .or_else(|| std::env::var(variable).ok());
-        match value {
-            Some(v) if !v.trim().is_empty() => Ok(v),
-            _ => Err(FetchError::MissingCredentials(format!(
-                "set {variable} in the environment or .env ({how})"
-            ))),
-        }
+            .or_else(|| std::env::var(variable).ok())
+            .filter(|v| !v.trim().is_empty())
     }
 }
 
@@ -172,6 +176,9 @@ mod tests {
                 "ADZUNA_APP_KEY",
                 "FRANCE_TRAVAIL_CLIENT_ID",
                 "FRANCE_TRAVAIL_CLIENT_SECRET",
+                "REED_API_KEY",
+                "JOOBLE_API_KEY",
+                "FINDWORK_API_KEY",
             ]
             .map(|k| (k.to_string(), "x".to_string())),
         );
@@ -190,6 +197,38 @@ mod tests {
             Err(e) => panic!("wrong error: {e}"),
             Ok(_) => panic!("built without a key"),
         }
+    }
+
+    #[test]
+    fn keyed_sources_name_their_variable_and_the_muse_needs_none() {
+        let entries = configured(&BTreeMap::new()).expect("built-in list parses");
+        for (kind, variable) in [
+            ("reed", "REED_API_KEY"),
+            ("jooble", "JOOBLE_API_KEY"),
+            ("findwork", "FINDWORK_API_KEY"),
+        ] {
+            let entry = entries.iter().find(|e| e.kind == kind).expect(kind);
+            match build(entry, &Secrets::default()) {
+                Err(FetchError::MissingCredentials(why)) => {
+                    assert!(why.contains(variable), "{kind}: {why}")
+                }
+                Err(e) => panic!("{kind}: wrong error: {e}"),
+                Ok(_) => panic!("{kind} built without {variable}"),
+            }
+        }
+        let muse = entries
+            .iter()
+            .find(|e| e.kind == "themuse")
+            .expect("themuse");
+        assert!(build(muse, &Secrets::default()).is_ok());
+        // An optional key: set, blank, unset.
+        let given = Secrets::with([
+            ("A".to_string(), "k".to_string()),
+            ("B".to_string(), " ".to_string()),
+        ]);
+        assert_eq!(given.optional("A").as_deref(), Some("k"));
+        assert_eq!(given.optional("B"), None);
+        assert_eq!(given.optional("JOBLAKE_TEST_UNSET_VARIABLE"), None);
     }
 
     #[test]

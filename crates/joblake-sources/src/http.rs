@@ -8,8 +8,12 @@
 //! - robots.txt (`texting_robots`) fetched once per host and obeyed for scraped sites;
 //! - an identifying User-Agent, with optional rotation for boards that need it.
 //!
-//! Secrets travel in query strings (Adzuna's `app_key`) or forms: every URL that reaches an
-//! error message or a log goes through [`redact`] first.
+//! Secrets travel in query strings (Adzuna's `app_key`, The Muse's `api_key`) or forms: every
+//! URL that reaches an error message or a log goes through [`redact`] first. Headers (Reed's
+//! Basic authentication, findwork's `Token`, France Travail's bearer) never reach a message.
+//! A secret in a URL's path (Jooble's key) cannot be found by [`redact`]: such a source gives
+//! [`Http::send`] the URL with `***` in the secret's place, for messages, rate limits and
+//! bronze, and builds its request with the real one.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -576,24 +580,23 @@ const SECRET_PARAMS: [&str; 9] = [
     "password",
 ];
 
-/// The URL as text with the values of secret query parameters replaced by `***`.
+/// The URL as text with the values of secret query parameters replaced by `***`; a URL
+/// without any is returned exactly as it is (it also keys what the state remembers).
 pub fn redact(url: &Url) -> String {
-    if url.query().is_none() {
+    let secret = |key: &str| SECRET_PARAMS.iter().any(|s| key.eq_ignore_ascii_case(s));
+    if !url.query_pairs().any(|(k, _)| secret(&k)) {
         return url.to_string();
     }
     let mut clean = url.clone();
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let secret = SECRET_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s));
-            (
-                k.into_owned(),
-                if secret {
-                    "***".to_string()
-                } else {
-                    v.into_owned()
-                },
-            )
+            let value = if secret(&k) {
+                "***".to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), value)
         })
         .collect();
     clean.query_pairs_mut().clear().extend_pairs(pairs);
@@ -616,6 +619,9 @@ mod tests {
         assert!(shown.contains("what=data"), "{shown}");
         let plain = Url::parse("https://x.test/jobs").expect("url");
         assert_eq!(redact(&plain), "https://x.test/jobs");
+        // Without a secret, the query keeps its exact spelling.
+        let spelled = Url::parse("https://x.test/jobs?q=a%20b&tag=x+y").expect("url");
+        assert_eq!(redact(&spelled), "https://x.test/jobs?q=a%20b&tag=x+y");
     }
 
     #[test]

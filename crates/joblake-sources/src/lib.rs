@@ -25,12 +25,15 @@
 mod adzuna;
 mod arbeitnow;
 mod config;
+mod findwork;
 mod france_travail;
 pub mod http;
 mod ingest;
+mod jooble;
 mod json;
 mod jsonld;
 mod landing;
+mod reed;
 mod registry;
 mod remoteok;
 mod remotive;
@@ -38,6 +41,7 @@ mod report;
 mod run;
 mod scrape;
 mod state;
+mod themuse;
 
 use async_trait::async_trait;
 

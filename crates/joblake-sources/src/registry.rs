@@ -6,7 +6,10 @@ use std::sync::LazyLock;
 
 use crate::config::{Secrets, SourceEntry};
 use crate::{FetchError, Source, SourceError, SourceParser};
-use crate::{adzuna, arbeitnow, france_travail, jsonld, remoteok, remotive, scrape};
+use crate::{
+    adzuna, arbeitnow, findwork, france_travail, jooble, jsonld, reed, remoteok, remotive, scrape,
+    themuse,
+};
 
 /// Builds a source from its `[sources.<name>]` entry and the credentials.
 pub type Builder = fn(&SourceEntry, &Secrets) -> Result<Box<dyn Source>, FetchError>;
@@ -40,7 +43,7 @@ pub struct SourceKind {
 }
 
 /// Every source, in a stable order (the order of [`source_names`] and of [`kinds`]).
-pub static REGISTRY: [SourceKind; 6] = [
+pub static REGISTRY: [SourceKind; 10] = [
     SourceKind {
         name: "adzuna",
         parser: &adzuna::ADZUNA,
@@ -85,6 +88,42 @@ pub static REGISTRY: [SourceKind; 6] = [
             build: remoteok::build,
         }),
         staging_model: "silver.stg_remoteok__postings",
+    },
+    SourceKind {
+        name: "themuse",
+        parser: &themuse::THEMUSE,
+        fetcher: Some(Fetcher {
+            kind: "themuse",
+            build: themuse::build,
+        }),
+        staging_model: "silver.stg_themuse__postings",
+    },
+    SourceKind {
+        name: "reed",
+        parser: &reed::REED,
+        fetcher: Some(Fetcher {
+            kind: "reed",
+            build: reed::build,
+        }),
+        staging_model: "silver.stg_reed__postings",
+    },
+    SourceKind {
+        name: "jooble",
+        parser: &jooble::JOOBLE,
+        fetcher: Some(Fetcher {
+            kind: "jooble",
+            build: jooble::build,
+        }),
+        staging_model: "silver.stg_jooble__postings",
+    },
+    SourceKind {
+        name: "findwork",
+        parser: &findwork::FINDWORK,
+        fetcher: Some(Fetcher {
+            kind: "findwork",
+            build: findwork::build,
+        }),
+        staging_model: "silver.stg_findwork__postings",
     },
     SourceKind {
         name: "jsonld",
@@ -154,6 +193,10 @@ mod tests {
                 ("remotive", "remotive"),
                 ("arbeitnow", "arbeitnow"),
                 ("remoteok", "remoteok"),
+                ("themuse", "themuse"),
+                ("reed", "reed"),
+                ("jooble", "jooble"),
+                ("findwork", "findwork"),
                 ("scrape", "jsonld"),
             ]
         );
@@ -167,7 +210,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown source `indeed`: the known sources are adzuna, france_travail, remotive, \
-             arbeitnow, remoteok, jsonld"
+             arbeitnow, remoteok, themuse, reed, jooble, findwork, jsonld"
         );
     }
 }

@@ -116,8 +116,10 @@ impl SourceRun<'_> {
     }
 
     /// GET `url` with the validators of its last response: None when the server answers 304.
+    /// The state keeps them under the URL with its secrets redacted.
     pub async fn get_if_changed(&mut self, url: &Url) -> Result<Option<Fetched>, HttpError> {
-        let known = self.state.validators.get(url.as_str()).cloned();
+        let key = http::redact(url);
+        let known = self.state.validators.get(&key).cloned();
         let fetched = self
             .http
             .send(url, |c| {
@@ -144,9 +146,7 @@ impl SourceRun<'_> {
             last_modified: fetched.header("last-modified").map(str::to_string),
         };
         if validators.etag.is_some() || validators.last_modified.is_some() {
-            self.state
-                .validators
-                .insert(url.as_str().to_string(), validators);
+            self.state.validators.insert(key, validators);
         }
         Ok(Some(fetched))
     }
@@ -222,7 +222,8 @@ impl SourceRun<'_> {
             self.pending_digests.insert(posting.source_id.clone(), hash);
             self.pending.push((posting, fetched_at));
         }
-        self.pending_urls.push(url.as_str().to_string());
+        // The state never holds a secret: the page's URL as shown in messages.
+        self.pending_urls.push(page_url);
         if self.pending.len() >= BATCH {
             self.flush().await?;
         }
@@ -231,7 +232,7 @@ impl SourceRun<'_> {
 
     /// True when the detail page at `url` was landed by an earlier run.
     pub fn already_fetched(&self, url: &Url) -> bool {
-        self.state.fetched_urls.contains(url.as_str())
+        self.state.fetched_urls.contains(&http::redact(url))
     }
 
     /// Records a page that could not be used; the run goes on.
