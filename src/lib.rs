@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod lake;
 pub mod maintain;
 pub mod meter;

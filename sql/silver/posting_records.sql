@@ -15,6 +15,10 @@ WITH staged AS (
     UNION ALL SELECT * FROM silver.stg_arbeitnow__postings
     UNION ALL SELECT * FROM silver.stg_jsonld__postings
     UNION ALL SELECT * FROM silver.stg_remoteok__postings
+    UNION ALL SELECT * FROM silver.stg_themuse__postings
+    UNION ALL SELECT * FROM silver.stg_reed__postings
+    UNION ALL SELECT * FROM silver.stg_jooble__postings
+    UNION ALL SELECT * FROM silver.stg_findwork__postings
 ),
 typed AS (
     SELECT
@@ -22,24 +26,50 @@ typed AS (
         nullif(trim(regexp_replace(html_to_text(s.title), '\s+', ' ', 'g')), '') AS title_clean,
         nullif(trim(regexp_replace(html_to_text(s.company), '\s+', ' ', 'g')), '') AS company_clean,
         html_to_text(s.description) AS description_text,
-        coalesce(country_code(s.country), country_code(s.region)) AS country_code,
-        parse_salary(s.salary_text) AS salary_parsed,
+        -- Else the country of a well-known city ("Los Angeles"), else the board's own when it
+        -- serves one country (sources.csv home_country: Arbeitnow's "Regensburg").
+        coalesce(country_code(s.country), country_code(s.region), known.country,
+                 nullif(src.home_country, '')) AS country_code,
         CASE
             WHEN s.source = 'arbeitnow' AND s.posted_raw IS NOT NULL
                 THEN to_timestamp_seconds(try_cast(s.posted_raw AS BIGINT))
             ELSE parse_timestamp(s.posted_raw)
         END AS posted_at
     FROM staged s
+    LEFT JOIN ref.sources src ON src.source = s.source
+    -- A well-known city names its country (ref.cities).
+    LEFT JOIN (SELECT normalize_key(city) AS city_key, min(country) AS country
+               FROM ref.cities GROUP BY normalize_key(city)) known
+        ON known.city_key = normalize_key(s.city)
+),
+contracted AS (
+    SELECT
+        t.*,
+        -- A training contract named in the title or announced at the top of the description
+        -- beats the source's contract code (an apprenticeship is signed as a CDD).
+        -- Agency (interim) and freelance work announced there beat a fixed-term or missing code.
+        CASE
+            WHEN contract_type(t.title_clean) IN ('apprenticeship', 'internship', 'working_student')
+                THEN contract_type(t.title_clean)
+            WHEN contract_from_text(t.description_text) IN ('apprenticeship', 'working_student')
+                THEN contract_from_text(t.description_text)
+            WHEN contract_from_text(t.description_text) IS NOT NULL
+                 AND coalesce(contract_type(t.contract_raw), 'fixed_term') = 'fixed_term'
+                THEN contract_from_text(t.description_text)
+            ELSE coalesce(contract_type(t.contract_raw), contract_type(t.title_clean))
+        END AS contract_type_n
+    FROM typed t
 ),
 normalized AS (
     SELECT
         t.*,
-        coalesce(t.salary_min, t.salary_parsed['min']) AS salary_min_n,
-        coalesce(t.salary_max, t.salary_parsed['max']) AS salary_max_n,
-        coalesce(t.salary_period, t.salary_parsed['period'],
-                 guess_salary_period(t.salary_parsed['max'])) AS salary_period_n,
-        coalesce(upper(t.salary_currency), t.salary_parsed['currency'], cc.currency) AS salary_currency_n
-    FROM typed t
+        -- Fields, else the salary text, else a sentence of the description; the period stated
+        -- or decided from the magnitude, contract and wording; "sur 13 mois", stated hours.
+        -- salary_basis says how (joblake_enrich::PayRules, docs/data_quality.md).
+        normalize_pay(t.salary_min, t.salary_max, t.salary_currency, t.salary_period,
+                      t.salary_text, t.description_text, t.country_code, cc.currency,
+                      t.contract_type_n, t.working_time_raw) AS pay
+    FROM contracted t
     LEFT JOIN ref.country_currencies cc ON cc.iso2 = t.country_code
 )
 SELECT
@@ -53,46 +83,47 @@ SELECT
     n.title_clean AS title,
     coalesce(n.company_clean, 'Unknown') AS company,
     n.description_text AS description,
-    nullif(trim(n.city), '') AS city,
+    clean_city(n.city) AS city,
     CASE WHEN n.country_code IS NOT NULL AND upper(trim(n.region)) = n.country_code THEN NULL
          ELSE coalesce(fr.region, nullif(trim(n.region), '')) END AS region,
     n.country_code AS country,
+    CASE WHEN n.country_code = 'FR' THEN fr_departement(n.departement_raw, n.postal_code, n.city) END AS departement,
     n.postal_code,
     n.latitude,
     n.longitude,
     coalesce(n.remote, regexp_like(lower(concat_ws(' ', n.title, n.city)),
              '\b(remote|full remote|télétravail|teletravail|home office|homeoffice)\b'), false) AS remote,
-    coalesce(contract_type(n.contract_raw), contract_type(n.title_clean)) AS contract_type,
+    n.contract_type_n AS contract_type,
     working_time(n.working_time_raw) AS working_time,
-    n.salary_min_n AS salary_min,
-    n.salary_max_n AS salary_max,
-    CASE WHEN n.salary_min_n IS NOT NULL THEN n.salary_currency_n END AS salary_currency,
-    CASE WHEN n.salary_min_n IS NOT NULL THEN n.salary_period_n END AS salary_period,
-    n.salary_min_n * sp.annual_factor AS salary_annual_min,
-    n.salary_max_n * sp.annual_factor AS salary_annual_max,
-    -- Implausible annual figures (e.g. Adzuna's 5-5 or 11-15 "annual" salaries) are kept as
-    -- published but left out of the comparable EUR figure.
-    CASE WHEN (n.salary_min_n + n.salary_max_n) / 2 * sp.annual_factor * fx.eur_per_unit BETWEEN 3000 AND 2000000
-         THEN (n.salary_min_n + n.salary_max_n) / 2 * sp.annual_factor * fx.eur_per_unit END AS salary_annual_mid_eur,
+    n.pay['min'] AS salary_min,
+    n.pay['max'] AS salary_max,
+    n.pay['currency'] AS salary_currency,
+    n.pay['period'] AS salary_period,
+    n.pay['annual_min'] AS salary_annual_min,
+    n.pay['annual_max'] AS salary_annual_max,
+    -- Implausible annual figures in EUR are kept as published but left out of the comparable
+    -- figure.
+    CASE WHEN (n.pay['annual_min'] + n.pay['annual_max']) / 2 * fx.eur_per_unit BETWEEN 3000 AND 2000000
+         THEN (n.pay['annual_min'] + n.pay['annual_max']) / 2 * fx.eur_per_unit END AS salary_annual_mid_eur,
     coalesce(n.salary_predicted, false) AS salary_predicted,
     n.salary_text,
+    n.pay['basis'] AS salary_basis,
     extract_skills(concat_ws(' ', n.title_clean, n.description_text)) AS skills,
     job_family(n.title_clean) AS job_family,
     n.category_raw AS source_category,
     coalesce(n.posted_at, n.fetched_at) AS posted_at,
     CAST(coalesce(n.posted_at, n.fetched_at) AS DATE) AS posted_date,
     concat_ws('|', normalize_key(n.title_clean), normalize_company(coalesce(n.company_clean, ''))) AS match_key,
-    nullif(regexp_replace(normalize_key(n.city), '\s+(\d+|\d+e|\d+er|\d+eme|cedex)(\s.*)?$', ''), '') AS city_key,
+    nullif(normalize_key(clean_city(n.city)), '') AS city_key,
     CASE
         WHEN n.parse_error IS NOT NULL THEN 'malformed_envelope: ' || n.parse_error
         WHEN n.title_clean IS NULL THEN 'missing_title'
         WHEN n.posted_raw IS NOT NULL AND n.posted_at IS NULL THEN 'invalid_posted_date: ' || n.posted_raw
-        WHEN n.salary_min_n < 0 OR n.salary_max_n < 0 THEN 'negative_salary'
-        WHEN n.salary_min_n > n.salary_max_n THEN 'salary_min_above_max'
+        WHEN n.salary_min < 0 OR n.salary_max < 0 THEN 'negative_salary'
+        WHEN n.salary_min > n.salary_max THEN 'salary_min_above_max'
     END AS reject_reason
 FROM normalized n
-LEFT JOIN ref.salary_periods sp ON sp.period = n.salary_period_n
-LEFT JOIN ref.currency_rates fx ON fx.currency = n.salary_currency_n
+LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
 -- One spelling per French region ("Ile-de-France" from Adzuna is "Île-de-France").
 LEFT JOIN (SELECT DISTINCT region, normalize_key(region) AS region_key FROM ref.fr_departments) fr
     ON n.country_code = 'FR' AND fr.region_key = normalize_key(n.region)

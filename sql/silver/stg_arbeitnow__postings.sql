@@ -33,5 +33,6 @@ SELECT
     CAST(NULL AS VARCHAR) AS salary_text,
     false AS salary_predicted,
     json_as_text(payload, 'created_at') AS posted_raw,
-    CAST(NULL AS VARCHAR) AS category_raw
+    CAST(NULL AS VARCHAR) AS category_raw,
+    CAST(NULL AS VARCHAR) AS departement_raw
 FROM bronze.arbeitnow

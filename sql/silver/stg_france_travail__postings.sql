@@ -24,13 +24,17 @@ SELECT
     json_get_float(payload, 'lieuTravail', 'longitude') AS longitude,
     CAST(NULL AS BOOLEAN) AS remote,
     json_get_str(payload, 'typeContrat') AS contract_raw,
-    json_get_str(payload, 'dureeTravailLibelleConverti') AS working_time_raw,
+    -- "Temps plein" and "35H Travail en journée": the weekly hours annualise hourly pay.
+    concat_ws(' ', json_get_str(payload, 'dureeTravailLibelleConverti'),
+              json_get_str(payload, 'dureeTravailLibelle')) AS working_time_raw,
     CAST(NULL AS DOUBLE) AS salary_min,
     CAST(NULL AS DOUBLE) AS salary_max,
     CAST(NULL AS VARCHAR) AS salary_currency,
     CAST(NULL AS VARCHAR) AS salary_period,
-    json_get_str(payload, 'salaire', 'libelle') AS salary_text,
+    coalesce(json_get_str(payload, 'salaire', 'libelle'),
+             nullif(json_get_str(payload, 'salaire', 'commentaire'), 'N/A')) AS salary_text,
     false AS salary_predicted,
     json_get_str(payload, 'dateCreation') AS posted_raw,
-    json_get_str(payload, 'romeLibelle') AS category_raw
+    json_get_str(payload, 'romeLibelle') AS category_raw,
+    json_get_str(payload, 'lieuTravail', 'libelle') AS departement_raw
 FROM bronze.france_travail

@@ -42,5 +42,6 @@ SELECT
     json_get_str(payload, 'joblakeSalaryText') AS salary_text,
     false AS salary_predicted,
     json_get_str(payload, 'datePosted') AS posted_raw,
-    json_get_str(payload, 'occupationalCategory') AS category_raw
+    json_get_str(payload, 'occupationalCategory') AS category_raw,
+    CAST(NULL AS VARCHAR) AS departement_raw
 FROM bronze.jsonld

@@ -14,7 +14,12 @@ SELECT
     json_get_str(payload, 'position') AS title,
     json_get_str(payload, 'company') AS company,
     json_get_str(payload, 'description') AS description,
-    CAST(NULL AS VARCHAR) AS city,
+    -- location is free text: "Los Angeles", "Londonderry, New Hampshire", "United States",
+    -- "Remote". Its first part is a city unless it names a country or says remote.
+    CASE WHEN country_code(split_part(json_get_str(payload, 'location'), ',', 1)) IS NULL
+              AND NOT regexp_like(lower(json_get_str(payload, 'location')),
+                                  'remote|worldwide|anywhere|global|europe|americas|asia|apac|emea|latam|timezone')
+         THEN nullif(trim(split_part(json_get_str(payload, 'location'), ',', 1)), '') END AS city,
     json_get_str(payload, 'location') AS region,
     json_get_str(payload, 'location') AS country,
     CAST(NULL AS VARCHAR) AS postal_code,
@@ -30,5 +35,6 @@ SELECT
     CAST(NULL AS VARCHAR) AS salary_text,
     false AS salary_predicted,
     json_get_str(payload, 'date') AS posted_raw,
-    CAST(NULL AS VARCHAR) AS category_raw
+    CAST(NULL AS VARCHAR) AS category_raw,
+    CAST(NULL AS VARCHAR) AS departement_raw
 FROM bronze.remoteok

@@ -16,13 +16,19 @@ SELECT
     json_get_str(payload, 'company_name') AS company,
     json_get_str(payload, 'description') AS description,
     CAST(NULL AS VARCHAR) AS city,
-    json_get_str(payload, 'candidate_required_location') AS region,
-    json_get_str(payload, 'candidate_required_location') AS country,
+    -- A list of places ("Americas, Europe, Israel", "USA, Canada") is open to several
+    -- countries: no one country.
+    CASE WHEN json_get_str(payload, 'candidate_required_location') NOT LIKE '%,%'
+         THEN json_get_str(payload, 'candidate_required_location') END AS region,
+    CASE WHEN json_get_str(payload, 'candidate_required_location') NOT LIKE '%,%'
+         THEN json_get_str(payload, 'candidate_required_location') END AS country,
     CAST(NULL AS VARCHAR) AS postal_code,
     CAST(NULL AS DOUBLE) AS latitude,
     CAST(NULL AS DOUBLE) AS longitude,
     true AS remote,
-    json_get_str(payload, 'job_type') AS contract_raw,
+    -- Remotive's "contract" is a contractor's engagement (freelance), not a fixed-term contract.
+    CASE WHEN json_get_str(payload, 'job_type') = 'contract' THEN 'contractor'
+         ELSE json_get_str(payload, 'job_type') END AS contract_raw,
     json_get_str(payload, 'job_type') AS working_time_raw,
     CAST(NULL AS DOUBLE) AS salary_min,
     CAST(NULL AS DOUBLE) AS salary_max,
@@ -31,5 +37,6 @@ SELECT
     json_get_str(payload, 'salary') AS salary_text,
     false AS salary_predicted,
     json_get_str(payload, 'publication_date') AS posted_raw,
-    json_get_str(payload, 'category') AS category_raw
+    json_get_str(payload, 'category') AS category_raw,
+    CAST(NULL AS VARCHAR) AS departement_raw
 FROM bronze.remotive

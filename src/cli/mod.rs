@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod context;
 pub mod demo;
+pub mod eval;
 pub mod generate;
 pub mod ingest;
 pub mod land;
@@ -98,6 +99,10 @@ pub enum Command {
     Tables,
     /// Run the data tests over the lake as it is.
     Test,
+    /// Measure silver against hand-labelled real postings (`docs/data_quality.md`): land the
+    /// corpus into a scratch lake, refresh, and compare salaries, places, contracts, skills,
+    /// families and duplicates with their goals. Exits 1 when a figure is below its goal.
+    Eval(eval::EvalArgs),
 }
 
 /// Runs the command: the exit code on a result (e.g. failed data tests), an error otherwise.
@@ -119,5 +124,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Maintain(args) => maintain::run(&ctx, args).await,
         Command::Tables => tables::tables(&ctx).await,
         Command::Test => tables::test(&ctx).await,
+        Command::Eval(args) => eval::run(&ctx, args).await,
     }
 }

@@ -559,3 +559,89 @@ pub(crate) fn print_demo_ready(lake: &str, seconds: f64, warehouse: &str) {
         "\nDemo lake ready at {lake} in {seconds:.1} s. Try:\n  joblake sql -c \"SELECT job_family, count(*) AS postings FROM silver.job_postings GROUP BY 1 ORDER BY 2 DESC\"\n  joblake sql -c \"SELECT * FROM gold.agg_skill_demand_monthly ORDER BY postings DESC LIMIT 10\"\n  joblake tables\nThe warehouse for BI tools is {warehouse} (tables and views such as v_postings)."
     );
 }
+
+/// `joblake eval`: the figures against their goals, then one line per source.
+pub(crate) fn print_eval(r: &crate::eval::EvalReport, quiet: bool) {
+    use crate::eval::Metric;
+    let s = &r.scores;
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["field", "measured", "right / cases", "goal", ""]);
+    for f in &s.overall {
+        let value = if f.metric == Metric::SalaryInvented {
+            format!("{}", f.value)
+        } else {
+            format!("{:.3}", f.value)
+        };
+        t.add_row(vec![
+            f.metric.name().to_string(),
+            value,
+            format!("{} / {}", f.hits, f.cases),
+            f.goal.to_string(),
+            if f.met() { "ok" } else { "BELOW" }.to_string(),
+        ]);
+    }
+    println!("{t}");
+    if !quiet {
+        let shown = [
+            Metric::SalaryAnnual,
+            Metric::SalaryInvented,
+            Metric::SkillsPrecision,
+            Metric::SkillsRecall,
+            Metric::JobFamily,
+            Metric::Country,
+            Metric::City,
+            Metric::Contract,
+            Metric::Remote,
+        ];
+        let mut p = Table::new();
+        p.load_preset(presets::UTF8_FULL_CONDENSED);
+        let mut header = vec!["source".to_string()];
+        header.extend(shown.iter().map(|m| m.name().to_string()));
+        p.set_header(header);
+        for (source, figures) in &s.per_source {
+            let mut row = vec![source.clone()];
+            for m in shown {
+                row.push(match figures.iter().find(|f| f.metric == m) {
+                    Some(f) if m == Metric::SalaryInvented => f.value.to_string(),
+                    Some(f) if f.cases > 0 => format!("{:.2} ({})", f.value, f.cases),
+                    _ => "-".into(),
+                });
+            }
+            p.add_row(row);
+        }
+        println!("{p}");
+    }
+    println!(
+        "{} of {} labelled postings and {} of {} labelled pairs found in silver; {} corpus file(s) refused; {} data test(s) failed; {:.1} s",
+        s.postings_found.0,
+        s.postings_found.1,
+        s.pairs_found.0,
+        s.pairs_found.1,
+        r.refused.len(),
+        r.failed_tests.len(),
+        r.seconds
+    );
+    for name in &r.failed_tests {
+        println!("data test failed: {name}");
+    }
+}
+
+/// `joblake eval --mismatches FILE`: every mismatch as CSV.
+pub(crate) fn write_mismatches(
+    path: &std::path::Path,
+    mismatches: &[crate::eval::Mismatch],
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["source", "source_id", "field", "expected", "got"])?;
+    for m in mismatches {
+        w.write_record([
+            m.source.as_str(),
+            m.source_id.as_str(),
+            m.metric.name(),
+            m.expected.as_str(),
+            m.got.as_str(),
+        ])?;
+    }
+    w.flush()
+}

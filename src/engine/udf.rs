@@ -61,6 +61,9 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
     ctx.register_udf(string_fn("normalize_company", |s, out| {
         out.append_value(joblake_enrich::normalize_company(s))
     }));
+    ctx.register_udf(string_fn("contract_from_text", |s, out| {
+        out.append_option(joblake_enrich::contract_from_text(s))
+    }));
     ctx.register_udf(string_fn("working_time", |s, out| {
         out.append_option(joblake_enrich::working_time(s))
     }));
@@ -89,8 +92,34 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
             out.append_option(d.region_of(s))
         }));
     }
+    {
+        let d = departments.clone();
+        ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+            "fr_departement",
+            Signature::variadic_any(Volatility::Immutable),
+            DataType::Utf8,
+            Arc::new(move |args: &[ColumnarValue]| {
+                let arrays = ColumnarValue::values_to_arrays(args)?;
+                let parts: Vec<ArrayRef> = arrays
+                    .iter()
+                    .map(|a| cast(a, &DataType::Utf8))
+                    .collect::<DfResult<_, _>>()?;
+                let parts: Vec<_> = parts.iter().map(|a| a.as_string::<i32>()).collect();
+                let n = arrays.first().map_or(0, |a| a.len());
+                let mut b = StringBuilder::with_capacity(n, n * 3);
+                for i in 0..n {
+                    let found = d.find(parts.iter().filter(|p| !p.is_null(i)).map(|p| p.value(i)));
+                    b.append_option(found);
+                }
+                Ok(ColumnarValue::Array(Arc::new(b.finish())))
+            }),
+        )));
+    }
     ctx.register_udf(string_fn("fr_department", |s, out| {
         out.append_option(joblake_enrich::department_code_from_label(s))
+    }));
+    ctx.register_udf(string_fn("clean_city", |s, out| {
+        out.append_option(joblake_enrich::clean_city(s))
     }));
     ctx.register_udf(string_fn("fr_city", |s, out| {
         out.append_option(joblake_enrich::city_from_ft_label(s))
@@ -160,6 +189,14 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
                 Arc::new(StructArray::new(fields.clone(), columns, None))
             },
         ));
+    }
+
+    {
+        let rules = Arc::new(joblake_enrich::PayRules::new(
+            joblake_enrich::CurrencyRates::from_csv(&load("currency_rates.csv")?)
+                .map_err(|e| bad("currency_rates.csv", e))?,
+        ));
+        ctx.register_udf(normalize_pay(rules));
     }
 
     {
@@ -238,6 +275,106 @@ fn stable_key(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
             ColumnarValue::Array(out)
         },
     )
+}
+
+/// `normalize_pay(min, max, currency, period, text, description, country, country_currency,
+/// contract, hours_text)`: a record's pay, annualised, as a struct of `min`, `max`, `currency`, `period`,
+/// `annual_min`, `annual_max` and `basis` (how it was read); NULL when it states no pay.
+fn normalize_pay(rules: Arc<joblake_enrich::PayRules>) -> ScalarUDF {
+    let utf8 = DataType::Utf8;
+    let fields = Fields::from(vec![
+        Field::new("min", DataType::Float64, true),
+        Field::new("max", DataType::Float64, true),
+        Field::new("currency", utf8.clone(), true),
+        Field::new("period", utf8.clone(), true),
+        Field::new("annual_min", DataType::Float64, true),
+        Field::new("annual_max", DataType::Float64, true),
+        Field::new("basis", utf8.clone(), true),
+    ]);
+    let ret = DataType::Struct(fields.clone());
+    let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let num: Vec<ArrayRef> = arrays[..2]
+            .iter()
+            .map(|a| cast(a, &DataType::Float64))
+            .collect::<DfResult<_, _>>()?;
+        let text: Vec<ArrayRef> = arrays[2..]
+            .iter()
+            .map(|a| cast(a, &DataType::Utf8))
+            .collect::<DfResult<_, _>>()?;
+        let num: Vec<_> = num
+            .iter()
+            .map(|a| a.as_primitive::<deltalake::arrow::datatypes::Float64Type>())
+            .collect();
+        let text: Vec<_> = text.iter().map(|a| a.as_string::<i32>()).collect();
+        let n = arrays[0].len();
+        let (mut min, mut max, mut amin, mut amax) = (
+            Float64Builder::with_capacity(n),
+            Float64Builder::with_capacity(n),
+            Float64Builder::with_capacity(n),
+            Float64Builder::with_capacity(n),
+        );
+        let (mut cur, mut per, mut basis) = (
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+        );
+        let mut valid = Vec::with_capacity(n);
+        for i in 0..n {
+            let f = |j: usize| (!num[j].is_null(i)).then(|| num[j].value(i));
+            let t = |j: usize| (!text[j].is_null(i)).then(|| text[j].value(i));
+            let pay = rules.normalize(&joblake_enrich::PayInput {
+                min: f(0),
+                max: f(1),
+                currency: t(0),
+                period: t(1),
+                text: t(2),
+                description: t(3),
+                country: t(4),
+                country_currency: t(5),
+                contract: t(6),
+                hours_text: t(7),
+            });
+            valid.push(pay.is_some());
+            min.append_option(pay.as_ref().map(|p| p.min));
+            max.append_option(pay.as_ref().map(|p| p.max));
+            cur.append_option(pay.as_ref().and_then(|p| p.currency.as_deref()));
+            per.append_option(pay.as_ref().map(|p| p.period.as_str()));
+            amin.append_option(pay.as_ref().map(|p| p.annual_min));
+            amax.append_option(pay.as_ref().map(|p| p.annual_max));
+            basis.append_option(pay.as_ref().map(|p| p.basis.as_str()));
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(min.finish()),
+            Arc::new(max.finish()),
+            Arc::new(cur.finish()),
+            Arc::new(per.finish()),
+            Arc::new(amin.finish()),
+            Arc::new(amax.finish()),
+            Arc::new(basis.finish()),
+        ];
+        let out: ArrayRef = Arc::new(StructArray::new(
+            fields.clone(),
+            columns,
+            Some(valid.into()),
+        ));
+        // Constant arguments (a literal call): a constant result.
+        Ok(
+            if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+                ColumnarValue::Scalar(deltalake::datafusion::scalar::ScalarValue::try_from_array(
+                    &out, 0,
+                )?)
+            } else {
+                ColumnarValue::Array(out)
+            },
+        )
+    };
+    ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        "normalize_pay",
+        Signature::any(10, Volatility::Immutable),
+        ret,
+        Arc::new(fun),
+    ))
 }
 
 /// A one-argument string function returning a string; NULL in, NULL out.

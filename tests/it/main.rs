@@ -7,6 +7,7 @@ mod corpus;
 mod cost;
 mod delta_readers;
 mod engine;
+mod eval;
 mod ingest;
 mod layers;
 mod maintain;

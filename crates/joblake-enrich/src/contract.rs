@@ -2,6 +2,9 @@
 //! (full or part time) from the raw values sources publish.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::keys::normalize_key;
 use crate::reference::{CONTRACT_TYPES_CSV, EnrichError, field, read_table};
@@ -154,6 +157,50 @@ impl ContractTypes {
     }
 }
 
+/// The contract a description announces in its first 400 characters, where a posting says
+/// what it is (a footer about the company's apprentices is not read):
+/// - `apprenticeship`: "contrat d'apprentissage", "programme d'apprentissage", "en
+///   alternance", "contrat de professionnalisation", "apprenticeship", "Ausbildung zum/zur" (an
+///   apprenticeship is signed as a CDD; Adzuna lists OpenClassrooms' programmes as "contract");
+///   "apprentissage automatique" (machine learning) is not one;
+/// - `working_student`: "Werkstudent";
+/// - `temporary`: agency work ("mission d'intérim", "intérimaire", "agence d'emploi",
+///   "Zeitarbeit", "temporary assignment");
+/// - `freelance`: "freelance", "independent contractor", "commission only", "self-employed",
+///   "portage salarial".
+pub fn contract_from_text(description: &str) -> Option<&'static str> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"\b(?:(contrat d apprentissage|programme d apprentissage|en apprentissage|contrat de professionnalisation|en alternance|alternant|alternante|apprenticeship|ausbildung zum|ausbildung zur)",
+            r"|(werkstudent|werkstudentin)",
+            r"|(mission d interim|missions d interim|mission interim|en interim|interimaire|interimaires|agence d emploi|agence d interim|agence de travail temporaire|zeitarbeit|arbeitnehmeruberlassung|temporary assignment|temp assignment)",
+            r"|(freelance|freelancer|free lance|independent contractor|as a contractor|contractor role|contractor position|commission only|self employed|auto entrepreneur|portage salarial))\b"
+        ))
+        .expect("valid regex")
+    });
+    let mut end = description.len().min(400);
+    while !description.is_char_boundary(end) {
+        end -= 1;
+    }
+    let key = normalize_key(&description[..end]);
+    RE.captures_iter(&key).find_map(|c| {
+        let whole = c.get(0)?;
+        let next = key[whole.end()..].trim_start();
+        if next.starts_with("automatique") || next.starts_with("profond") {
+            return None;
+        }
+        Some(if c.get(1).is_some() {
+            "apprenticeship"
+        } else if c.get(2).is_some() {
+            "working_student"
+        } else if c.get(3).is_some() {
+            "temporary"
+        } else {
+            "freelance"
+        })
+    })
+}
+
 /// Working time from raw values: `full_time` or `part_time`, `None` otherwise.
 ///
 /// Recognises `full_time`/`FULL_TIME`/`full time`/`Full-time`/`fulltime`/`Temps plein`/
@@ -188,6 +235,37 @@ pub fn working_time(raw: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_training_contract_announced_at_the_top_of_the_description() {
+        use super::contract_from_text as training_contract;
+        let oc = "Description du poste Bienvenue ! Cette opportunité fait partie d’un programme d’apprentissage proposé par OpenClassrooms.";
+        assert_eq!(training_contract(oc), Some("apprenticeship"));
+        assert_eq!(
+            training_contract("Poste en alternance (contrat de professionnalisation), 24 mois."),
+            Some("apprenticeship")
+        );
+        assert_eq!(
+            training_contract("Wir suchen eine:n Werkstudent:in Data Engineering"),
+            Some("working_student")
+        );
+        assert_eq!(
+            training_contract("Expertise en apprentissage automatique et deep learning."),
+            None
+        );
+        assert_eq!(training_contract("CDI à Lyon, équipe data."), None);
+        assert_eq!(
+            training_contract(
+                "Notre agence d'emploi recherche pour une mission d'intérim un cariste."
+            ),
+            Some("temporary")
+        );
+        assert_eq!(
+            training_contract("This is an independent contractor role, paid per project."),
+            Some("freelance")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -4,6 +4,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::keys::normalize_key;
 use crate::reference::{COUNTRIES_CSV, EnrichError, FR_DEPARTMENTS_CSV, field, read_table};
@@ -118,6 +121,8 @@ impl Countries {
 #[derive(Debug, Clone)]
 pub struct Departments {
     by_code: HashMap<String, (String, String)>,
+    /// `normalize_key(name)` → code.
+    by_name: HashMap<String, String>,
 }
 
 impl Departments {
@@ -155,7 +160,11 @@ impl Departments {
                 });
             }
         }
-        Ok(Self { by_code })
+        let by_name = by_code
+            .iter()
+            .map(|(code, (name, _))| (normalize_key(name), code.clone()))
+            .collect();
+        Ok(Self { by_code, by_name })
     }
 
     /// Loads the embedded default table ([`FR_DEPARTMENTS_CSV`]).
@@ -182,6 +191,28 @@ impl Departments {
             return self.by_code.get("2A").map(|(_, r)| r.as_str());
         }
         self.by_code.get(code.as_ref()).map(|(_, r)| r.as_str())
+    }
+
+    /// The département a place names: a France Travail label (`"75 - Paris 11e"`), a postal
+    /// code, or a département's name (`"Haute-Garonne"`, `"Paris"`), tried in the order given;
+    /// the first part that names one wins.
+    pub fn find<'a>(&self, parts: impl IntoIterator<Item = &'a str>) -> Option<String> {
+        for part in parts {
+            if let Some(code) = department_code_from_label(part) {
+                return Some(Self::canonical(code).into_owned());
+            }
+            if let Some(code) = part
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 5)
+                .and_then(department_code_from_postal_code)
+            {
+                return Some(code);
+            }
+            if let Some(code) = self.by_name.get(&normalize_key(part)) {
+                return Some(code.clone());
+            }
+        }
+        None
     }
 
     /// Name of a département code (`"69"` → Rhône).
@@ -225,10 +256,51 @@ pub fn city_from_ft_label(label: &str) -> Option<&str> {
     let code = department_code_from_label(label)?;
     let label = label.trim_start();
     let rest = label[code.len()..].trim_start().strip_prefix('-')?.trim();
-    if rest.is_empty() || rest.ends_with("(Dept.)") || rest.ends_with("(Dépt.)") {
+    if rest.is_empty() {
         return None;
     }
+    if rest.ends_with("(Dept.)") || rest.ends_with("(Dépt.)") {
+        // Paris is both a département and its one commune.
+        return (code == "75").then_some("Paris");
+    }
     Some(rest)
+}
+
+/// A city as commonly named: without an arrondissement or district number ("Paris 15e
+/// Arrondissement", "PARIS 07", "Lyon 3e" → Paris, Lyon), "Cedex" or a postcode; France
+/// Travail's abbreviations spelled out ("ST JEAN DE LIVERSAY" → "Saint Jean De Liversay",
+/// "STE MARIE" → "Sainte Marie"); an all-capitals name in title case. `None` when nothing is
+/// left.
+pub fn clean_city(city: &str) -> Option<String> {
+    static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(\s+(\d{1,2}\s*(e|er|ère|eme|ème|è)?(\s+arrondissement)?|cedex(\s*\d+)?|\d{5}))+\s*$")
+            .expect("valid regex")
+    });
+    let city = city.trim();
+    let city = NUMBER.replace(city, "");
+    let city = city.trim().trim_end_matches([',', '-']).trim();
+    if city.is_empty() || city.bytes().all(|b| b.is_ascii_digit() || b == b' ') {
+        return None;
+    }
+    let upper = city.chars().any(char::is_alphabetic) && !city.chars().any(char::is_lowercase);
+    let words: Vec<String> = city
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| match w.to_uppercase().as_str() {
+            "ST" => "Saint".to_string(),
+            "STE" => "Sainte".to_string(),
+            _ if upper => {
+                let mut c = w.chars();
+                c.next().map_or(String::new(), |f| {
+                    f.to_uppercase()
+                        .chain(c.flat_map(char::to_lowercase))
+                        .collect()
+                })
+            }
+            _ => w.to_string(),
+        })
+        .collect();
+    Some(words.join(" "))
 }
 
 /// Département code of a French postal code (`"75011"` → `"75"`, `"97110"` → `"971"`,
@@ -250,6 +322,42 @@ pub fn department_code_from_postal_code(cp: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cities_without_arrondissements_and_abbreviations() {
+        assert_eq!(
+            clean_city("Paris 15e Arrondissement").as_deref(),
+            Some("Paris")
+        );
+        assert_eq!(clean_city("PARIS 07").as_deref(), Some("Paris"));
+        assert_eq!(clean_city("Lyon 3e").as_deref(), Some("Lyon"));
+        assert_eq!(
+            clean_city("ST JEAN DE LIVERSAY").as_deref(),
+            Some("Saint Jean De Liversay")
+        );
+        assert_eq!(clean_city("STE MARIE").as_deref(), Some("Sainte Marie"));
+        assert_eq!(
+            clean_city("Marseille Cedex 08").as_deref(),
+            Some("Marseille")
+        );
+        assert_eq!(clean_city("New York").as_deref(), Some("New York"));
+        assert_eq!(clean_city("  "), None);
+        assert_eq!(city_from_ft_label("75 - Paris (Dept.)"), Some("Paris"));
+        assert_eq!(city_from_ft_label("69 - Rhône (Dept.)"), None);
+    }
+
+    #[test]
+    fn a_departement_from_a_label_a_postal_code_or_a_name() {
+        let d = Departments::builtin().expect("embedded table");
+        assert_eq!(
+            d.find(["75 - Paris 11e Arrondissement"]).as_deref(),
+            Some("75")
+        );
+        assert_eq!(d.find(["", "Cedex 31700 Blagnac"]).as_deref(), Some("31"));
+        assert_eq!(d.find(["Niort", "Deux-Sèvres"]).as_deref(), Some("79"));
+        assert_eq!(d.find(["Paris"]).as_deref(), Some("75"));
+        assert_eq!(d.find(["France", "Ile-de-France"]), None);
+    }
 
     #[test]
     fn countries() {
@@ -355,7 +463,8 @@ mod tests {
             department_code_from_label("08 - Bogny-sur-Meuse"),
             Some("08")
         );
-        assert_eq!(city_from_ft_label("75 - Paris (Dept.)"), None);
+        // Paris is a département and a commune: its département-wide label is the city.
+        assert_eq!(city_from_ft_label("75 - Paris (Dept.)"), Some("Paris"));
         assert_eq!(department_code_from_label("75 - Paris (Dept.)"), Some("75"));
         assert_eq!(department_code_from_label("France"), None);
         assert_eq!(department_code_from_label("Ile-de-France"), None);

@@ -18,7 +18,7 @@
 //! | `reference` | the embedded CSVs, [`EnrichError`], the shared CSV reader |
 //! | `html` | [`html_to_text`], [`fix_mojibake`] |
 //! | `keys` | [`normalize_key`], [`normalize_company`] |
-//! | `salary` | [`parse_salary_text`], [`guess_salary_period`], [`annual_factor`] |
+//! | `salary` | [`parse_salary_text`], [`PayRules`] (fields, salary text or description to annual pay, with its basis), [`guess_salary_period`], [`annual_factor`] |
 //! | `timestamp` | [`parse_timestamp`] |
 //! | `skills` | [`SkillMatcher`] |
 //! | `job_family` | [`JobFamilyRules`] |
@@ -37,10 +37,12 @@ mod salary;
 mod skills;
 mod timestamp;
 
-pub use contract::{CONTRACT_TYPE_NONE, CONTRACT_TYPE_VALUES, ContractTypes, working_time};
+pub use contract::{
+    CONTRACT_TYPE_NONE, CONTRACT_TYPE_VALUES, ContractTypes, contract_from_text, working_time,
+};
 pub use currency::CurrencyRates;
 pub use geography::{
-    Countries, Departments, city_from_ft_label, department_code_from_label,
+    Countries, Departments, city_from_ft_label, clean_city, department_code_from_label,
     department_code_from_postal_code,
 };
 pub use html::{fix_mojibake, html_to_text};
@@ -50,6 +52,9 @@ pub use reference::{
     CONTRACT_TYPES_CSV, COUNTRIES_CSV, CURRENCY_RATES_CSV, EnrichError, FR_DEPARTMENTS_CSV,
     JOB_FAMILIES_CSV, SKILLS_CSV,
 };
-pub use salary::{SalaryText, annual_factor, guess_salary_period, parse_salary_text};
+pub use salary::{
+    Pay, PayInput, PayOrigin, PayRules, Period, SalaryText, annual_factor, full_time_hours,
+    guess_salary_period, parse_salary_text, working_days,
+};
 pub use skills::{IGNORE_FAMILY, SkillMatcher};
 pub use timestamp::parse_timestamp;

@@ -679,5 +679,8 @@ pub fn annual_factor(period: &str) -> Option<f64> {
     }
 }
 
+mod pay;
+pub use pay::{Pay, PayInput, PayOrigin, PayRules, Period, full_time_hours, working_days};
+
 #[cfg(test)]
 mod tests;

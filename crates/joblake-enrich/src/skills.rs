@@ -284,17 +284,24 @@ impl SkillMatcher {
             return Vec::new();
         }
         hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        let mut found = Vec::new();
+        let mut kept: Vec<(usize, usize, usize)> = Vec::new();
         let mut last_end = 0;
         for (s, e, k) in hits {
             if s >= last_end {
                 // Stop phrases (family `ignore`) consume their text and yield nothing.
                 if self.skills[k].1 != IGNORE_FAMILY {
-                    found.push(k);
+                    kept.push((s, e, k));
                 }
                 last_end = e;
             }
         }
+        let in_list = boilerplate_lists(text, &kept);
+        let mut found: Vec<usize> = kept
+            .iter()
+            .zip(&in_list)
+            .filter(|(_, listed)| !**listed)
+            .map(|((_, _, k), _)| *k)
+            .collect();
         // Skill indices follow name order, so sorting indices sorts names.
         found.sort_unstable();
         found.dedup();
@@ -323,8 +330,57 @@ impl SkillMatcher {
     }
 }
 
+/// A list of this many skills or more, one after the other with only separators between them,
+/// is a board's or a company's list of every stack it hires for, not what one posting asks.
+const BOILERPLATE_LIST: usize = 12;
+
+/// For each hit (sorted by position), whether it belongs to a boilerplate list: a run of
+/// [`BOILERPLATE_LIST`] or more distinct skills whose gaps are short and hold no sentence or
+/// line break ("React & Python, React & Golang, Golang, React & Java, ..."). A bulleted
+/// requirements list (one skill a line) or a sentence is never one.
+fn boilerplate_lists(text: &str, hits: &[(usize, usize, usize)]) -> Vec<bool> {
+    let mut out = vec![false; hits.len()];
+    let joined = |a: &(usize, usize, usize), b: &(usize, usize, usize)| {
+        let gap = text.get(a.1..b.0).unwrap_or("");
+        gap.len() <= 60 && !gap.contains(['\n', ':', ';']) && !gap.contains(". ")
+    };
+    let mut start = 0;
+    while start < hits.len() {
+        let mut end = start + 1;
+        while end < hits.len() && joined(&hits[end - 1], &hits[end]) {
+            end += 1;
+        }
+        let distinct: std::collections::HashSet<usize> =
+            hits[start..end].iter().map(|h| h.2).collect();
+        if distinct.len() >= BOILERPLATE_LIST {
+            out[start..end].iter_mut().for_each(|v| *v = true);
+        }
+        start = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_list_of_every_stack_a_board_hires_for_is_not_what_a_posting_asks() {
+        let m = SkillMatcher::builtin().expect("embedded skills");
+        let board = "We are hiring engineers for: React & Python, React & Golang, Golang, React & Java, \
+                     React & Ruby, Ruby, PHP & Vue, Vue & Node.js, React & .NET, iOS & Swift, Angular & Node.js, \
+                     Vue & .NET, Python & Vue, DevOps, MLOps, Angular & PHP, Symfony & TypeScript.\n\
+                     This role: a backend developer with Python and PostgreSQL.";
+        let found = m.find(board);
+        assert!(found.contains(&"Python".to_string()), "{found:?}");
+        assert!(found.contains(&"PostgreSQL".to_string()), "{found:?}");
+        assert!(!found.contains(&"Swift".to_string()), "{found:?}");
+        assert!(!found.contains(&"Angular".to_string()), "{found:?}");
+        // A short stack line and a bulleted list are what the job asks.
+        let job =
+            "Stack: Python, Django, PostgreSQL, Redis, Docker, AWS.\n- Kafka\n- Spark\n- Airflow";
+        assert_eq!(m.find(job).len(), 9, "{:?}", m.find(job));
+    }
+
     use super::*;
 
     fn matcher() -> SkillMatcher {
