@@ -50,6 +50,9 @@ pub struct BenchOptions {
     pub query_runs: usize,
     /// Called with the name of each stage as it starts.
     pub progress: fn(&str),
+    /// The SQL project to refresh with (the built-in models, or `--models`: compare two
+    /// versions of the models on the same data).
+    pub project: Project,
 }
 
 /// One stage's figures.
@@ -182,7 +185,7 @@ fn layer_rows(report: &RefreshReport, layer: &str) -> u64 {
 pub async fn run(options: &BenchOptions) -> Result<Bench> {
     let lake_dir = options.scratch.join("lake");
     let lake = Lake::open(&lake_dir.to_string_lossy(), Default::default())?;
-    let project = Project::embedded();
+    let project = options.project.clone();
     let anchor = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut stages = Vec::new();

@@ -104,6 +104,7 @@ async fn stages(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         warehouse: args.warehouse,
         scratch: scratch.clone(),
         query_runs: args.query_runs,
+        project: ctx.project.clone(),
         progress: if ctx.quiet || args.json {
             |_| {}
         } else {

@@ -148,66 +148,66 @@ pub fn working_days(country: Option<&str>) -> f64 {
 }
 
 static MONTHS_A_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bsur\s+(1[2-6])(?:[.,]0+)?\s*mois\b|\b(1[3-5])(?:e|è|ème|eme|th|\.)\s*(?:mois|month|monatsgehalt)")
+    Regex::new(r"(?i)(?-u:\b)sur\s+(1[2-6])(?:[.,]0+)?\s*mois(?-u:\b)|(?-u:\b)(1[3-5])(?:e|è|ème|eme|th|\.)\s*(?:mois|month|monatsgehalt)")
         .expect("valid regex")
 });
 
 static WEEKLY_HOURS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|hrs?|hours?|heures?|std\.?|stunden)\s*(?:/|par|per|a|pro|in der)?\s*(?:semaine|week|woche|wk)\b|\b(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|heures?)\s*hebdo",
+        r"(?i)(?-u:\b)(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|hrs?|hours?|heures?|std\.?|stunden)\s*(?:/|par|per|a|pro|in der)?\s*(?:semaine|week|woche|wk)(?-u:\b)|(?-u:\b)(\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|heures?)\s*hebdo",
     )
     .expect("valid regex")
 });
 
 static HOUR_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(/\s?h\b|/\s?hr\b|/\s?hour|\bhoraire|\bde l.heure|\bper hour|\bper hr\b|\ban hour|\bhourly|\bpro stunde|\bstundenlohn|\b€\s?/\s?h|€\s?brut\s?/\s?h)")
+    Regex::new(r"(?i)(/\s?h(?-u:\b)|/\s?hr(?-u:\b)|/\s?hour|(?-u:\b)horaire|(?-u:\b)de l.heure|(?-u:\b)per hour|(?-u:\b)per hr(?-u:\b)|(?-u:\b)an hour|(?-u:\b)hourly|(?-u:\b)pro stunde|(?-u:\b)stundenlohn|(?-u:\b)€\s?/\s?h|€\s?brut\s?/\s?h)")
         .expect("valid regex")
 });
 
 static DAY_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\btjm\b|taux journalier|\bpar jour\b|\b/\s?jour\b|\bper day\b|\ba day\b|\bdaily rate|\bday rate|\bpro tag\b|\btagessatz)")
+    Regex::new(r"(?i)((?-u:\b)tjm(?-u:\b)|taux journalier|(?-u:\b)par jour(?-u:\b)|(?-u:\b)/\s?jour(?-u:\b)|(?-u:\b)per day(?-u:\b)|(?-u:\b)a day(?-u:\b)|(?-u:\b)daily rate|(?-u:\b)day rate|(?-u:\b)pro tag(?-u:\b)|(?-u:\b)tagessatz)")
         .expect("valid regex")
 });
 
 static WEEK_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\bper week\b|\ba week\b|\bweekly\b|\bp/?w\b|\bpar semaine\b)")
+    Regex::new(r"(?i)((?-u:\b)per week(?-u:\b)|(?-u:\b)a week(?-u:\b)|(?-u:\b)weekly(?-u:\b)|(?-u:\b)p/?w(?-u:\b)|(?-u:\b)par semaine(?-u:\b))")
         .expect("valid regex")
 });
 
 static PAY_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(salar|salaire|r[ée]mun[ée]ration|gehalt|verg[üu]tung|lohn\b|verdienst|\bpay\b|\bwage|compensation|\bbrut\b|\bgross\b|\bbase\b|\btjm\b|taux journalier|\bote\b|\brange\b|per hour|an hour|per year|a year|per annum|/\s?year|/\s?yr|/\s?h\b|/\s?hr\b|/\s?an\b|par an|par mois|\bannuel|\bmensuel|\bjahr|\bmonat)",
+        r"(?i)(salar|salaire|r[ée]mun[ée]ration|gehalt|verg[üu]tung|lohn(?-u:\b)|verdienst|(?-u:\b)pay(?-u:\b)|(?-u:\b)wage|compensation|(?-u:\b)brut(?-u:\b)|(?-u:\b)gross(?-u:\b)|(?-u:\b)base(?-u:\b)|(?-u:\b)tjm(?-u:\b)|taux journalier|(?-u:\b)ote(?-u:\b)|(?-u:\b)range(?-u:\b)|per hour|an hour|per year|a year|per annum|/\s?year|/\s?yr|/\s?h(?-u:\b)|/\s?hr(?-u:\b)|/\s?an(?-u:\b)|par an|par mois|(?-u:\b)annuel|(?-u:\b)mensuel|(?-u:\b)jahr|(?-u:\b)monat)",
     )
     .expect("valid regex")
 });
 
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(€|\$|£|\bEUR\b|\bUSD\b|\bGBP\b|\bCHF\b|\bCAD\b|\bAUD\b|\bPLN\b|\beuros?\b|\bdollars?\b|\d\s?k\b)")
+    Regex::new(r"(?i)(€|\$|£|(?-u:\b)EUR(?-u:\b)|(?-u:\b)USD(?-u:\b)|(?-u:\b)GBP(?-u:\b)|(?-u:\b)CHF(?-u:\b)|(?-u:\b)CAD(?-u:\b)|(?-u:\b)AUD(?-u:\b)|(?-u:\b)PLN(?-u:\b)|(?-u:\b)euros?(?-u:\b)|(?-u:\b)dollars?(?-u:\b)|\d\s?k(?-u:\b))")
         .expect("valid regex")
 });
 
 /// A label that introduces pay ("Pay Range:", "Salaire :"), for amounts written without a
 /// currency.
 static PAY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(salary|salaire|pay range|pay rate|pay|r[ée]mun[ée]ration|gehalt|verg[üu]tung|compensation|wage)[^.\n:]{0,25}:")
+    Regex::new(r"(?i)(?-u:\b)(salary|salaire|pay range|pay rate|pay|r[ée]mun[ée]ration|gehalt|verg[üu]tung|compensation|wage)[^.\n:]{0,25}:")
         .expect("valid regex")
 });
 
 /// Money that is not pay: a bonus, a perk, a sale, a fee, funding or revenue.
 static NOT_PAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(bonus|prime|stipend|allowance|perk|referral|reimburs|droit d.entr[ée]e|franchise|each sale|per sale|commission|funding|raised|revenue|invest|budget|fee\b|valuation|turnover|chiffre d.affaires|capital)")
+    Regex::new(r"(?i)(bonus|prime|stipend|allowance|perk|referral|reimburs|droit d.entr[ée]e|franchise|each sale|per sale|commission|funding|raised|revenue|invest|budget|fee(?-u:\b)|valuation|turnover|chiffre d.affaires|capital)")
         .expect("valid regex")
 });
 
 /// Amounts of millions or billions ("$11M", "$1B+", "2 Mio"): company figures, not pay.
 static BIG_MONEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*[$€£]?\s?\d[\d.,]*\s?(m|b|bn|mm|million|billion|mio|mrd|milliard)\b")
+    Regex::new(r"(?i)^\s*[$€£]?\s?\d[\d.,]*\s?(m|b|bn|mm|million|billion|mio|mrd|milliard)(?-u:\b)")
         .expect("valid regex")
 });
 
 /// Money per piece of work ("$10,000 - $15,000 per campaign"): a fee, not pay for a job.
 static PER_PIECE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(per|a|each|par|pro)\s+(campaign|project|sale|unit|article|video|post|deal|mission)\b")
+    Regex::new(r"(?i)(?-u:\b)(per|a|each|par|pro)\s+(campaign|project|sale|unit|article|video|post|deal|mission)(?-u:\b)")
         .expect("valid regex")
 });
 
@@ -216,8 +216,9 @@ static RETIREMENT_PLAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)401\s?\(?k\)?").expect("valid regex"));
 
 /// Weekly hours in a working-time field: "35H", "temps partiel - 9H30" (a week by definition).
-static FIELD_HOURS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})\s?h(\d{2})?\b").expect("valid regex"));
+static FIELD_HOURS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(\d{1,2})\s?h(\d{2})?(?-u:\b)").expect("valid regex")
+});
 
 fn number(s: &str) -> Option<f64> {
     s.replace(',', ".").parse().ok()
