@@ -83,7 +83,7 @@ SELECT
     n.title_clean AS title,
     coalesce(n.company_clean, 'Unknown') AS company,
     n.description_text AS description,
-    clean_city(n.city) AS city,
+    coalesce(clean_city(n.city), pc.town) AS city,
     CASE WHEN n.country_code IS NOT NULL AND upper(trim(n.region)) = n.country_code THEN NULL
          ELSE coalesce(fr.region, nullif(trim(n.region), '')) END AS region,
     n.country_code AS country,
@@ -114,7 +114,7 @@ SELECT
     coalesce(n.posted_at, n.fetched_at) AS posted_at,
     CAST(coalesce(n.posted_at, n.fetched_at) AS DATE) AS posted_date,
     concat_ws('|', normalize_key(n.title_clean), normalize_company(coalesce(n.company_clean, ''))) AS match_key,
-    nullif(normalize_key(clean_city(n.city)), '') AS city_key,
+    nullif(normalize_key(coalesce(clean_city(n.city), pc.town)), '') AS city_key,
     CASE
         WHEN n.parse_error IS NOT NULL THEN 'malformed_envelope: ' || n.parse_error
         WHEN n.title_clean IS NULL THEN 'missing_title'
@@ -124,6 +124,10 @@ SELECT
     END AS reject_reason
 FROM normalized n
 LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
+-- A British posting located by its postcode alone takes its postcode area's town.
+LEFT JOIN ref.uk_postcode_areas pc
+    ON n.country_code = 'GB' AND n.postal_code IS NOT NULL
+   AND pc.area = regexp_replace(upper(trim(n.postal_code)), '^([A-Z]{1,2}).*$', '\1')
 -- One spelling per French region ("Ile-de-France" from Adzuna is "Île-de-France").
 LEFT JOIN (SELECT DISTINCT region, normalize_key(region) AS region_key FROM ref.fr_departments) fr
     ON n.country_code = 'FR' AND fr.region_key = normalize_key(n.region)

@@ -342,7 +342,7 @@ fn boilerplate_lists(text: &str, hits: &[(usize, usize, usize)]) -> Vec<bool> {
     let mut out = vec![false; hits.len()];
     let joined = |a: &(usize, usize, usize), b: &(usize, usize, usize)| {
         let gap = text.get(a.1..b.0).unwrap_or("");
-        gap.len() <= 60 && !gap.contains(['\n', ':', ';']) && !gap.contains(". ")
+        gap.len() <= 80 && !gap.contains(['\n', ':', ';']) && !gap.contains(". ")
     };
     let mut start = 0;
     while start < hits.len() {
