@@ -120,11 +120,11 @@ async fn real_responses_flow_to_silver_and_gold() {
             "city = 'Canterbury' AND country = 'GB' AND posted_date = DATE '2025-07-13' \
              AND salary_min = 21600 AND salary_max = 28800 AND salary_currency = 'GBP'",
         ),
-        // A postcode is no city.
+        // A postcode is no city: its area gives the town (ref.uk_postcode_areas).
         (
             "reed",
             "55388456",
-            "city IS NULL AND postal_code = 'BS15HH' AND country = 'GB' \
+            "city = 'Bristol' AND postal_code = 'BS15HH' AND country = 'GB' \
              AND posted_date = DATE '2025-07-09'",
         ),
         (
