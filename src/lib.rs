@@ -11,8 +11,9 @@
 //! and their data tests; [`pipeline`], [`query`] (SQL execution, output, the REPL),
 //! [`warehouse`] (the mirror to PostgreSQL/SQLite) and [`maintain`] are the stages; [`config`]
 //! merges the settings of all of them; [`ops`] runs jobs ([`ops::runs`]) on their cron
-//! ([`ops::schedule`]); [`bench`] measures the stages against other tools; [`cli`] is the
-//! command line on top of them all (the `joblake` binary only parses and calls it).
+//! ([`ops::schedule`]); [`bench`] measures the stages against other tools and [`eval`] measures
+//! silver against hand-labelled real postings; [`cli`] is the command line on top of them all
+//! (the `joblake` binary only parses and calls it).
 
 pub mod bench;
 pub mod bronze;
