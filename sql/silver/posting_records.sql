@@ -49,16 +49,22 @@ contracted AS (
         -- beats the source's contract code (an apprenticeship is signed as a CDD).
         -- Agency (interim) and freelance work announced there beat a fixed-term or missing code.
         CASE
-            WHEN contract_type(t.title_clean) IN ('apprenticeship', 'internship', 'working_student')
-                THEN contract_type(t.title_clean)
-            WHEN contract_from_text(t.description_text) IN ('apprenticeship', 'working_student')
-                THEN contract_from_text(t.description_text)
-            WHEN contract_from_text(t.description_text) IS NOT NULL
-                 AND coalesce(contract_type(t.contract_raw), 'fixed_term') = 'fixed_term'
-                THEN contract_from_text(t.description_text)
-            ELSE coalesce(contract_type(t.contract_raw), contract_type(t.title_clean))
+            WHEN t.contract_title IN ('apprenticeship', 'internship', 'working_student')
+                THEN t.contract_title
+            WHEN t.contract_text IN ('apprenticeship', 'working_student') THEN t.contract_text
+            WHEN t.contract_text IS NOT NULL AND coalesce(t.contract_field, 'fixed_term') = 'fixed_term'
+                THEN t.contract_text
+            ELSE coalesce(t.contract_field, t.contract_title)
         END AS contract_type_n
-    FROM typed t
+    -- Each classifier once per record (the CASE reads them several times).
+    FROM (
+        SELECT
+            t.*,
+            contract_type(t.title_clean) AS contract_title,
+            contract_type(t.contract_raw) AS contract_field,
+            contract_from_text(t.description_text) AS contract_text
+        FROM typed t
+    ) t
 ),
 normalized AS (
     SELECT
