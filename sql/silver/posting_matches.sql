@@ -1,35 +1,22 @@
--- Why each listing belongs to its posting: the listing that founded the posting (its earliest),
--- and for every other listing the rule that merged it into that one. Explains every merge of
--- silver.posting_sources (see silver.int_posting_keys for the rules).
+-- Why each listing belongs to its posting: the listing that founded its opening (for a founder,
+-- itself), the rule that merged it into that one, the share of its text that lines up with the
+-- founder's, and, for a founder whose title and place an earlier opening shares, the fact that
+-- kept it apart. Explains every merge of silver.posting_sources (the rules are in
+-- silver.int_listing_openings).
 -- grain: source, source_id
 -- materialized: table
 -- unique: source, source_id
--- not_null: posting_id, source, source_id, rule, score
+-- not_null: posting_id, source, source_id, matched_source, matched_source_id, rule, score
+-- accepted_values: rule in ('first_listing', 'same_company', 'company_variant', 'company_unknown', 'same_text')
 -- relationships: posting_id -> silver.job_postings.posting_id
-WITH listings AS (
-    SELECT posting_id, source, source_id, first_seen
-    FROM silver.posting_sources
-),
-founders AS (
-    SELECT
-        posting_id,
-        first_value(source ORDER BY first_seen, source, source_id) AS founder_source,
-        first_value(source_id ORDER BY first_seen, source, source_id) AS founder_source_id
-    FROM listings
-    GROUP BY posting_id
-)
 SELECT
     l.posting_id,
     l.source,
     l.source_id,
-    f.founder_source AS matched_source,
-    f.founder_source_id AS matched_source_id,
-    CASE
-        WHEN l.source = f.founder_source AND l.source_id = f.founder_source_id THEN 'first_listing'
-        -- The same source published the same title, company and place again.
-        WHEN l.source = f.founder_source THEN 'same_source_title_company_place'
-        ELSE 'title_company_place'
-    END AS rule,
-    1.0 AS score
-FROM listings l
-JOIN founders f ON f.posting_id = l.posting_id
+    o.leader_source AS matched_source,
+    o.leader_source_id AS matched_source_id,
+    o.rule,
+    o.overlap AS score,
+    o.kept_apart
+FROM silver.posting_sources l
+JOIN silver.int_listing_openings o ON o.source = l.source AND o.source_id = l.source_id

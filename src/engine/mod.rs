@@ -6,6 +6,7 @@
 //! `silver.*` and `gold.*` (Delta tables, opened at their latest version when a query is
 //! planned), `ref.*` (the reference CSVs beside the models).
 
+pub mod listings_udf;
 pub mod udf;
 
 use std::sync::Arc;

@@ -223,6 +223,10 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         ));
     }
 
+    ctx.register_udf(super::listings_udf::cluster_listings(Arc::new(
+        joblake_enrich::Workplaces::from_csv(&load("workplaces.csv")?)
+            .map_err(|e| bad("workplaces.csv", e))?,
+    )));
     ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
         "stable_key",
         Signature::variadic_any(Volatility::Immutable),

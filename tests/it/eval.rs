@@ -13,8 +13,7 @@ const NOT_YET: &[(Metric, f64)] = &[
     (Metric::SkillsPrecision, 0.92),
     (Metric::Country, 0.95),
     (Metric::City, 0.87),
-    (Metric::DuplicatePrecision, 0.43),
-    (Metric::DuplicateRecall, 0.76),
+    (Metric::DuplicatePrecision, 0.73),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

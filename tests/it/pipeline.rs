@@ -15,7 +15,7 @@ use crate::util::*;
 /// Everything a refresh builds, as text, to compare two lakes or two refreshes.
 const SNAPSHOT_QUERIES: &[&str] = &[
     "SELECT posting_id, title, company, city, country, contract_type, salary_annual_mid_eur, job_family, skills, posted_date, sources, listings FROM silver.job_postings ORDER BY posting_id",
-    "SELECT bronze_line, source, source_id, reject_reason FROM silver.rejects ORDER BY source, source_id, reject_reason",
+    "SELECT bronze_line, source, source_id, reject_reason FROM silver.rejects ORDER BY source, source_id, reject_reason, bronze_line",
     "SELECT posting_key, date_key, company_key, location_key, job_family_key, contract_key, source_key FROM gold.fact_job_posting ORDER BY posting_key",
     "SELECT * FROM gold.agg_skill_demand_monthly ORDER BY posted_month, job_family, skill",
     "SELECT * FROM gold.agg_salary_by_family_region ORDER BY job_family, country, region",

@@ -4,49 +4,12 @@
 
 use std::time::Instant;
 
-use joblake_enrich::{SkillMatcher, html_to_text};
+use joblake_enrich::SkillMatcher;
 
-fn descriptions(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                if let (true, Some(s)) = (
-                    matches!(
-                        k.as_str(),
-                        "description" | "contents" | "text" | "jobDescription" | "snippet"
-                    ),
-                    v.as_str(),
-                ) {
-                    out.push(html_to_text(s));
-                } else {
-                    descriptions(v, out);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| descriptions(v, out)),
-        _ => {}
-    }
-}
+mod corpus_texts;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let corpus = std::env::var("JOBLAKE_CORPUS").map_err(|_| "set JOBLAKE_CORPUS")?;
-    let mut texts = Vec::new();
-    for dir in std::fs::read_dir(&corpus)? {
-        let dir = dir?.path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir)? {
-            let file = file?.path();
-            if file.extension().is_some_and(|e| e == "json") {
-                let bytes = std::fs::read(&file)?;
-                let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-                    descriptions(&v, &mut texts);
-                }
-            }
-        }
-    }
+    let texts = corpus_texts::load()?;
     let bytes: usize = texts.iter().map(String::len).sum();
     let matcher = SkillMatcher::builtin()?;
     let rounds = 20;

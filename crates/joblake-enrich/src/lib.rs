@@ -18,6 +18,7 @@
 //! | `reference` | the embedded CSVs, [`EnrichError`], the shared CSV reader |
 //! | `html` | [`html_to_text`], [`fix_mojibake`] |
 //! | `keys` | [`normalize_key`], [`normalize_company`] |
+//! | `listings` | [`cluster`]: the listings of one title and place grouped into openings by company ([`MatchRule`]) and conflicting facts ([`Conflict`]) |
 //! | `salary` | [`parse_salary_text`], [`PayRules`] (fields, salary text or description to annual pay, with its basis), [`guess_salary_period`], [`annual_factor`] |
 //! | `timestamp` | [`parse_timestamp`] |
 //! | `skills` | [`SkillMatcher`] |
@@ -32,6 +33,7 @@ mod geography;
 mod html;
 mod job_family;
 mod keys;
+mod listings;
 mod reference;
 mod salary;
 mod skills;
@@ -48,9 +50,10 @@ pub use geography::{
 pub use html::{fix_mojibake, html_to_text};
 pub use job_family::JobFamilyRules;
 pub use keys::{normalize_company, normalize_key};
+pub use listings::{Assignment, Conflict, ListingFacts, MatchRule, Workplaces, cluster, conflict};
 pub use reference::{
     CONTRACT_TYPES_CSV, COUNTRIES_CSV, CURRENCY_RATES_CSV, EnrichError, FR_DEPARTMENTS_CSV,
-    JOB_FAMILIES_CSV, SKILLS_CSV,
+    JOB_FAMILIES_CSV, SKILLS_CSV, WORKPLACES_CSV,
 };
 pub use salary::{
     Pay, PayInput, PayOrigin, PayRules, Period, SalaryText, annual_factor, full_time_hours,

@@ -14,6 +14,8 @@ pub const CONTRACT_TYPES_CSV: &str = include_str!("../../../sql/reference/contra
 pub const COUNTRIES_CSV: &str = include_str!("../../../sql/reference/countries.csv");
 /// Default French départements table (`code,name,region`).
 pub const FR_DEPARTMENTS_CSV: &str = include_str!("../../../sql/reference/fr_departments.csv");
+/// Default kinds of workplace (`kind,term`).
+pub const WORKPLACES_CSV: &str = include_str!("../../../sql/reference/workplaces.csv");
 /// Default reference exchange rates (`currency,eur_per_unit,as_of`).
 pub const CURRENCY_RATES_CSV: &str = include_str!("../../../sql/reference/currency_rates.csv");
 

@@ -1,0 +1,849 @@
+//! Telling apart openings that share a title and a place.
+//!
+//! Listings with the same title in the same place are candidates for one opening: re-posts,
+//! copies by agencies and boards, the same employer under another spelling. But an agency or a
+//! chain often publishes many openings under one title in one area: the same template with
+//! another store, another client site, other shift dates, another contract. [`cluster`] takes
+//! the listings of one title and place, oldest first (so that a listing never changes opening
+//! when newer ones arrive), and puts each with the first earlier opening that
+//! - comes from a compatible company ([`MatchRule`]): the same one, a variant of its name
+//!   (`JD Sports` / `chez JD Sports France`), unknown on either side, or any company when the
+//!   two texts start with the same [`SAME_TEXT_WORDS`] words (a republished ad); and
+//! - states no conflicting fact ([`Conflict`]);
+//!
+//! else the listing founds a new opening.
+//!
+//! What counts as a conflict, and why (measured on `tests/eval/duplicate_pairs.csv`, see
+//! `docs/data_quality.md`):
+//! - **contract**: both state a contract type and they differ (a temporary mission and a
+//!   permanent post of one title are two jobs); fixed-term and agency missions count as one
+//!   kind, as do internships, apprenticeships and working-student posts;
+//! - **pay**: both state an annual salary and the midpoints differ by more than 5%;
+//! - **dates**: both name calendar days (`21 juin`, `13/04`) and neither set contains the
+//!   other (two shift or mission schedules);
+//! - **detail**: the texts are one template (at least a fifth of the shorter one's words line
+//!   up) and a short span of it is filled differently on each side with a name or a number
+//!   (`du magasin de Nice` / `du magasin d'Ivry`, `située à TOURCOING` / `située à LENS`).
+//!   Rewording (a different sentence opener) is not a conflict: only spans holding a proper
+//!   name, an all-capitals word or a digit are.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use crate::keys::normalize_key;
+use crate::reference::{EnrichError, WORKPLACES_CSV, field, read_table};
+
+/// Kinds of workplace a text names (`workplaces.csv`: `kind,term`): a care home, a hospital,
+/// a clinic... Terms are matched on whole words of the folded text.
+#[derive(Debug, Clone)]
+pub struct Workplaces {
+    kinds: Vec<String>,
+    /// Kind index of each term, in the automaton's pattern order.
+    term_kind: Vec<usize>,
+    terms: AhoCorasick,
+}
+
+impl Workplaces {
+    /// Loads the table from CSV text.
+    pub fn from_csv(text: &str) -> Result<Self, EnrichError> {
+        const FILE: &str = "workplaces.csv";
+        let (idx, rows) = read_table(text, FILE, &["kind", "term"])?;
+        let mut kinds: Vec<String> = Vec::new();
+        let mut term_kind = Vec::new();
+        let mut patterns = Vec::new();
+        for (line, rec) in &rows {
+            let kind = field(rec, idx[0]);
+            let term = normalize_key(field(rec, idx[1]));
+            if kind.is_empty() || term.is_empty() {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line: *line,
+                    message: "kind and term must not be empty".into(),
+                });
+            }
+            let k = match kinds.iter().position(|x| x == kind) {
+                Some(k) => k,
+                None => {
+                    kinds.push(kind.to_string());
+                    kinds.len() - 1
+                }
+            };
+            if k >= 64 {
+                return Err(EnrichError::Invalid {
+                    file: FILE,
+                    line: *line,
+                    message: "at most 64 kinds".into(),
+                });
+            }
+            term_kind.push(k);
+            // Padded with spaces: whole words of the padded folded text.
+            patterns.push(format!(" {term} "));
+        }
+        let terms = AhoCorasick::new(&patterns).map_err(|e| EnrichError::Invalid {
+            file: FILE,
+            line: 0,
+            message: e.to_string(),
+        })?;
+        Ok(Workplaces {
+            kinds,
+            term_kind,
+            terms,
+        })
+    }
+
+    /// The table built into the binary.
+    pub fn embedded() -> Result<Self, EnrichError> {
+        Self::from_csv(WORKPLACES_CSV)
+    }
+
+    /// The kinds a text names, as a bit set over the table's kinds.
+    pub fn kinds_in(&self, text: &str) -> u64 {
+        let padded = format!(" {} ", normalize_key(text));
+        self.terms.find_overlapping_iter(&padded).fold(0, |set, m| {
+            set | 1 << self.term_kind[m.pattern().as_usize()]
+        })
+    }
+
+    /// The names of the kinds in a bit set, joined with `+`.
+    pub fn names(&self, set: u64) -> String {
+        (0..self.kinds.len())
+            .filter(|k| set & (1 << k) != 0)
+            .map(|k| self.kinds[k].as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// What one listing states that can tell two openings apart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListingFacts<'a> {
+    /// The description (plain text); only its first [`TEXT_WORDS`] words are compared.
+    pub text: &'a str,
+    /// The normalised contract type, when known.
+    pub contract: Option<&'a str>,
+    /// The annual salary midpoint in one currency (EUR), when stated (not predicted).
+    pub annual_pay: Option<f64>,
+    /// The company's matching key ([`crate::normalize_company`]); empty when unknown.
+    pub company: &'a str,
+}
+
+/// Why two listings are two openings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conflict {
+    /// Both state a contract type and they differ.
+    Contract(String, String),
+    /// Both state an annual salary and they differ by more than 5%.
+    Pay(f64, f64),
+    /// Both name calendar days and neither set holds the other.
+    Dates,
+    /// Both name kinds of workplace, and no kind in common.
+    Workplace(String, String),
+    /// One template, a name or number filled in differently.
+    Detail(String, String),
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Conflict::Contract(a, b) => write!(f, "contract: {a} / {b}"),
+            Conflict::Pay(a, b) => write!(f, "pay: {a:.0} / {b:.0}"),
+            Conflict::Dates => write!(f, "dates"),
+            Conflict::Workplace(a, b) => write!(f, "workplace: {a} / {b}"),
+            Conflict::Detail(a, b) => write!(f, "detail: {a} / {b}"),
+        }
+    }
+}
+
+/// Words of each description compared: the facts that tell openings apart (site, client,
+/// dates) come early, and Adzuna gives only a ~500-character snippet anyway.
+pub const TEXT_WORDS: usize = 160;
+
+/// Share of the shorter text's words that must line up for two texts to be one template.
+const TEMPLATE_OVERLAP: f64 = 0.2;
+/// Share of three-word runs two texts must have in common to be aligned at all.
+const MIN_SHARED_RUNS: f64 = 0.05;
+/// Longest span (in words) read as one filled-in slot of a template.
+const SLOT_WORDS: usize = 4;
+/// A listing is compared with at most this many earlier openings of its key (the most recent
+/// ones are not favoured: the oldest founded the posting ids), bounding a pathological key.
+const MAX_LEADERS: usize = 64;
+
+/// Why a listing joined an earlier opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchRule {
+    /// It founded its opening.
+    Founder,
+    /// The same company (matching key).
+    SameCompany,
+    /// One company name holds the other's words (`JD Sports` / `chez JD Sports France`).
+    CompanyVariant,
+    /// One of the two names no company.
+    CompanyUnknown,
+    /// Another company (an agency or a board republishing it) with the same text.
+    SameText,
+}
+
+impl MatchRule {
+    /// The name written in `silver.posting_matches.rule`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchRule::Founder => "first_listing",
+            MatchRule::SameCompany => "same_company",
+            MatchRule::CompanyVariant => "company_variant",
+            MatchRule::CompanyUnknown => "company_unknown",
+            MatchRule::SameText => "same_text",
+        }
+    }
+}
+
+/// Where one listing of a key goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// Index (in the input) of the listing that founded its opening; itself when it founds one.
+    pub leader: usize,
+    /// Which opening of the key, in order of founding: 0 for the first listing's.
+    pub opening: usize,
+    /// Why it joined its leader ([`MatchRule::Founder`] for a leader).
+    pub rule: MatchRule,
+    /// Share of the shorter text's words that line up with the leader's (1 for a founder).
+    pub overlap: f64,
+    /// For a founder other than the first listing: why it is not an earlier opening.
+    pub kept_apart: Option<Conflict>,
+}
+
+/// Words two texts must share from their start for another company's listing to be a copy.
+const SAME_TEXT_WORDS: usize = 30;
+/// Distinct company names of one key checked for variants, bounding a pathological key.
+const MAX_COMPANIES: usize = 256;
+
+/// Assigns each listing of one key (oldest first) to an opening: the first earlier opening of
+/// a compatible company (the same, a variant of its name, or unknown on either side), or of
+/// any company whose text it repeats, that states no conflicting fact; else a new opening.
+pub fn cluster(listings: &[ListingFacts<'_>], workplaces: &Workplaces) -> Vec<Assignment> {
+    let words: Vec<Words> = listings
+        .iter()
+        .map(|l| Words::of(l.text, workplaces))
+        .collect();
+    let mut leaders: Vec<usize> = Vec::new();
+    // Openings by company, and by the start of their text, so that a large key does not
+    // compare every listing with every opening.
+    let mut by_company: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut companies: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut by_text: HashMap<&[u64], Vec<usize>> = HashMap::new();
+    let mut out: Vec<Assignment> = Vec::with_capacity(listings.len());
+    for (i, listing) in listings.iter().enumerate() {
+        let company = listing.company.trim();
+        let mut candidates: Vec<(usize, MatchRule)> = Vec::new();
+        if company.is_empty() {
+            candidates.extend(leaders.iter().map(|&l| (l, MatchRule::CompanyUnknown)));
+        } else {
+            if let Some(same) = by_company.get(company) {
+                candidates.extend(same.iter().map(|&l| (l, MatchRule::SameCompany)));
+            }
+            let mine = company_words(company);
+            for (other, theirs) in companies.iter().take(MAX_COMPANIES) {
+                if *other != company && company_variant(&mine, theirs) {
+                    candidates.extend(
+                        by_company[other]
+                            .iter()
+                            .map(|&l| (l, MatchRule::CompanyVariant)),
+                    );
+                }
+            }
+            if let Some(unknown) = by_company.get("") {
+                candidates.extend(unknown.iter().map(|&l| (l, MatchRule::CompanyUnknown)));
+            }
+        }
+        if let Some(copies) = text_start(&words[i]).and_then(|t| by_text.get(t)) {
+            candidates.extend(copies.iter().map(|&l| (l, MatchRule::SameText)));
+        }
+        // Oldest opening first; each opening once, under the first rule that found it.
+        candidates.sort_by_key(|&(l, _)| l);
+        candidates.dedup_by_key(|&mut (l, _)| l);
+
+        let mut first_conflict = None;
+        let mut joined = None;
+        for &(l, rule) in candidates.iter().take(MAX_LEADERS) {
+            match compare(&listings[l], &words[l], listing, &words[i]) {
+                Ok(overlap) => {
+                    joined = Some((l, rule, overlap));
+                    break;
+                }
+                Err(c) => {
+                    first_conflict.get_or_insert(c);
+                }
+            }
+        }
+        out.push(match joined {
+            Some((leader, rule, overlap)) => Assignment {
+                leader,
+                opening: out[leader].opening,
+                rule,
+                overlap,
+                kept_apart: None,
+            },
+            None => {
+                leaders.push(i);
+                let entry = by_company.entry(company).or_default();
+                if entry.is_empty() && !company.is_empty() {
+                    companies.push((company, company_words(company)));
+                }
+                entry.push(i);
+                if let Some(t) = text_start(&words[i]) {
+                    by_text.entry(t).or_default().push(i);
+                }
+                Assignment {
+                    leader: i,
+                    opening: leaders.len() - 1,
+                    rule: MatchRule::Founder,
+                    overlap: 1.0,
+                    kept_apart: first_conflict,
+                }
+            }
+        });
+    }
+    out
+}
+
+/// The first [`SAME_TEXT_WORDS`] words of a text, when it has that many.
+fn text_start<'w>(words: &'w Words<'_>) -> Option<&'w [u64]> {
+    words.folded.get(..SAME_TEXT_WORDS)
+}
+
+/// Words of a company key that name it: legal forms, articles, "groupe", "chez" and country
+/// names are dropped (`chez JD Sports France` is `jd sports`).
+fn company_words(key: &str) -> Vec<&str> {
+    const NOISE: &[&str] = &[
+        "chez",
+        "groupe",
+        "group",
+        "france",
+        "sas",
+        "sa",
+        "sarl",
+        "sasu",
+        "eurl",
+        "the",
+        "le",
+        "la",
+        "les",
+        "de",
+        "du",
+        "des",
+        "et",
+        "and",
+        "deutschland",
+        "uk",
+    ];
+    key.split(' ')
+        .filter(|w| !w.is_empty() && !NOISE.contains(w))
+        .collect()
+}
+
+/// One name holds every word of the other (`amazon` / `amazon digital`, `fed` / `fed
+/// finance`); a name left with fewer than three letters matches nothing.
+fn company_variant(a: &[&str], b: &[&str]) -> bool {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small.iter().map(|w| w.len()).sum::<usize>() >= 3 && small.iter().all(|w| large.contains(w))
+}
+
+/// The conflict between two listings, if any.
+pub fn conflict(
+    a: &ListingFacts<'_>,
+    b: &ListingFacts<'_>,
+    workplaces: &Workplaces,
+) -> Option<Conflict> {
+    compare(
+        a,
+        &Words::of(a.text, workplaces),
+        b,
+        &Words::of(b.text, workplaces),
+    )
+    .err()
+}
+
+/// `Ok(overlap)` when `a` and `b` can be one opening, else the first conflict found.
+fn compare(
+    a: &ListingFacts<'_>,
+    wa: &Words,
+    b: &ListingFacts<'_>,
+    wb: &Words,
+) -> Result<f64, Conflict> {
+    if let (Some(x), Some(y)) = (a.contract, b.contract)
+        && contract_class(x) != contract_class(y)
+    {
+        return Err(Conflict::Contract(x.to_string(), y.to_string()));
+    }
+    if let (Some(x), Some(y)) = (a.annual_pay, b.annual_pay)
+        && (x - y).abs() > 0.05 * x.abs().max(y.abs())
+    {
+        return Err(Conflict::Pay(x, y));
+    }
+    if !wa.dates.is_empty()
+        && !wb.dates.is_empty()
+        && !wa.dates.iter().all(|d| wb.dates.contains(d))
+        && !wb.dates.iter().all(|d| wa.dates.contains(d))
+    {
+        return Err(Conflict::Dates);
+    }
+    if wa.workplaces != 0 && wb.workplaces != 0 && wa.workplaces & wb.workplaces == 0 {
+        return Err(Conflict::Workplace(
+            wa.workplace_names.clone(),
+            wb.workplace_names.clone(),
+        ));
+    }
+    template_compare(wa, wb)
+}
+
+/// Contract types that one opening may be described with: a fixed-term contract and an agency
+/// mission are both time-limited, and sources and texts disagree on which word to use.
+fn contract_class(contract: &str) -> &str {
+    match contract {
+        "fixed_term" | "temporary" => "time_limited",
+        "internship" | "apprenticeship" | "working_student" => "training",
+        other => other,
+    }
+}
+
+/// Lines the two texts up word by word; a differently filled slot of one template conflicts.
+fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
+    let shorter = a.folded.len().min(b.folded.len());
+    if shorter == 0 {
+        return Ok(0.0);
+    }
+    // One template shares runs of words; unrelated texts share common words but few runs of
+    // three. Aligning them is most of the cost of clustering, so texts sharing few three-word
+    // runs are not aligned: their overlap is the share of runs in common.
+    let runs = a.runs.len().min(b.runs.len());
+    let shared_runs = shared_count(&a.runs, &b.runs);
+    if runs == 0 || (shared_runs as f64 / runs as f64) < MIN_SHARED_RUNS {
+        return Ok(if runs == 0 {
+            0.0
+        } else {
+            shared_runs as f64 / runs as f64
+        });
+    }
+    let ops = capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded);
+    let matched: usize = ops
+        .iter()
+        .map(|op| match op {
+            DiffOp::Equal { len, .. } => *len,
+            _ => 0,
+        })
+        .sum();
+    let overlap = matched as f64 / shorter as f64;
+    if overlap < TEMPLATE_OVERLAP {
+        return Ok(overlap);
+    }
+    // The last operation may be where one snippet was cut off: not a fact.
+    let body = &ops[..ops.len().saturating_sub(1)];
+    for op in body {
+        if let DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } = *op
+            && old_len <= SLOT_WORDS
+            && new_len <= SLOT_WORDS
+            && (old_index..old_index + old_len).any(|i| a.names[i])
+            && (new_index..new_index + new_len).any(|j| b.names[j])
+        {
+            return Err(Conflict::Detail(
+                a.span(old_index, old_len),
+                b.span(new_index, new_len),
+            ));
+        }
+    }
+    Ok(overlap)
+}
+
+/// Size of the multiset intersection of two sorted lists.
+fn shared_count(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// The first words of a text: folded (lowercase, accents off) and hashed for comparison, with
+/// where each is in the text and whether it names something (a proper name, an all-capitals
+/// word, a number).
+struct Words<'t> {
+    text: &'t str,
+    folded: Vec<u64>,
+    /// Hashes of every run of three words, sorted: for counting shared runs.
+    runs: Vec<u64>,
+    spans: Vec<(usize, usize)>,
+    names: Vec<bool>,
+    dates: Vec<(u32, u32)>,
+    workplaces: u64,
+    workplace_names: String,
+}
+
+impl<'t> Words<'t> {
+    fn of(text: &'t str, workplaces: &Workplaces) -> Words<'t> {
+        let mut folded = Vec::new();
+        let mut spans = Vec::new();
+        let mut names = Vec::new();
+        let mut sentence_start = true;
+        let mut end = 0;
+        while folded.len() < TEXT_WORDS {
+            let rest = &text[end..];
+            let Some(start) = rest.find(|c: char| c.is_alphanumeric()) else {
+                break;
+            };
+            if rest[..start].contains(['.', '!', '?', '…', ':', ';', '•', '|']) {
+                sentence_start = true;
+            }
+            let len = rest[start..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+                .unwrap_or(rest.len() - start);
+            let word = &rest[start..start + len];
+            names.push(names_something(word, sentence_start));
+            folded.push(fold_hash(word));
+            spans.push((end + start, end + start + len));
+            sentence_start = false;
+            end += start + len;
+        }
+        let head = &text[..end];
+        let kinds = workplaces.kinds_in(head);
+        let mut runs: Vec<u64> = folded
+            .windows(3)
+            .map(|w| w[0].rotate_left(21) ^ w[1].rotate_left(42) ^ w[2])
+            .collect();
+        runs.sort_unstable();
+        Words {
+            text,
+            folded,
+            runs,
+            spans,
+            names,
+            dates: calendar_days(head),
+            workplaces: kinds,
+            workplace_names: workplaces.names(kinds),
+        }
+    }
+
+    fn span(&self, at: usize, len: usize) -> String {
+        let (from, _) = self.spans[at];
+        let (_, to) = self.spans[at + len - 1];
+        self.text[from..to].to_string()
+    }
+}
+
+/// A word, lowercased and without accents, hashed (FNV-1a): `Équipe`, `équipe` and `EQUIPE`
+/// are one word.
+fn fold_hash(word: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |c: char| {
+        for l in c.to_lowercase() {
+            let mut buf = [0u8; 4];
+            for b in l.encode_utf8(&mut buf).bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    };
+    for c in word.chars() {
+        if c.is_ascii() {
+            eat(c);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    eat(d)
+                }
+            });
+        }
+    }
+    h
+}
+
+/// A digit, an all-capitals word of three letters or more, a capital inside a word, or a
+/// capitalised word that does not start a sentence.
+fn names_something(word: &str, sentence_start: bool) -> bool {
+    let mut chars = word.chars();
+    let first = chars.next().unwrap_or(' ');
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    word.chars().any(|c| c.is_ascii_digit())
+        || (letters >= 3 && !word.chars().any(|c| c.is_lowercase()))
+        || chars.any(char::is_uppercase)
+        || (first.is_uppercase() && !sentence_start)
+}
+
+/// Calendar days named in a text, as (day, month): `21 juin`, `3rd March`, `13/04/2026`.
+fn calendar_days(text: &str) -> Vec<(u32, u32)> {
+    static NAMED: LazyLock<Regex> = LazyLock::new(|| {
+        let months = MONTHS
+            .iter()
+            .flat_map(|(_, names)| names.iter())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("|");
+        Regex::new(&format!(
+            r"(?i)(?-u:\b)([0-3]?[0-9])(?:er|st|nd|rd|th|\.)?\s+({months})(?-u:\b)"
+        ))
+        .expect("month regex")
+    });
+    static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?-u:\b)([0-3]?[0-9])/([01]?[0-9])(?:/[0-9]{2,4})?(?-u:\b)").expect("regex")
+    });
+    let mut days = Vec::new();
+    for c in NAMED.captures_iter(text) {
+        let day: u32 = c[1].parse().unwrap_or(0);
+        let name = c[2].to_lowercase();
+        if let Some((month, _)) = MONTHS
+            .iter()
+            .find(|(_, names)| names.contains(&name.as_str()))
+            && (1..=31).contains(&day)
+        {
+            days.push((day, *month));
+        }
+    }
+    for c in NUMERIC.captures_iter(text) {
+        let day: u32 = c[1].parse().unwrap_or(0);
+        let month: u32 = c[2].parse().unwrap_or(0);
+        if (1..=31).contains(&day) && (1..=12).contains(&month) {
+            days.push((day, month));
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// Month names (French, English, German) and their number; longest spellings first so that
+/// the regex prefers them.
+const MONTHS: &[(u32, &[&str])] = &[
+    (1, &["janvier", "january", "januar", "jan"]),
+    (
+        2,
+        &["février", "fevrier", "february", "februar", "feb", "févr"],
+    ),
+    (3, &["mars", "march", "märz", "marz", "mar"]),
+    (4, &["avril", "april", "avr", "apr"]),
+    (5, &["mai", "may"]),
+    (6, &["juin", "june", "juni", "jun"]),
+    (7, &["juillet", "july", "juli", "juil", "jul"]),
+    (8, &["août", "aout", "august", "aug"]),
+    (9, &["septembre", "september", "sept", "sep"]),
+    (10, &["octobre", "october", "oktober", "oct", "okt"]),
+    (11, &["novembre", "november", "nov"]),
+    (
+        12,
+        &[
+            "décembre",
+            "decembre",
+            "december",
+            "dezember",
+            "dec",
+            "dez",
+            "déc",
+        ],
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wp() -> Workplaces {
+        Workplaces::embedded().expect("the embedded workplaces table loads")
+    }
+
+    fn conflict(a: &ListingFacts<'_>, b: &ListingFacts<'_>) -> Option<Conflict> {
+        super::conflict(a, b, &wp())
+    }
+
+    fn cluster(listings: &[ListingFacts<'_>]) -> Vec<Assignment> {
+        super::cluster(listings, &wp())
+    }
+
+    #[test]
+    fn a_care_home_and_a_hospital_are_two_workplaces_but_a_hospital_clinic_is_not() {
+        // Shapes of real agency missions of one title (Adzuna France), shortened.
+        let home = "Comment vos compétences d'Infirmier(e) enrichiront-elles notre \
+                    établissement pour personnes âgées ? Dans un EHPAD";
+        let hospital = "Comment apporter votre expertise d'Infirmier(e) à un établissement \
+                        hospitalier ? Au sein du service";
+        let c = conflict(&text(home), &text(hospital)).expect("conflict");
+        assert_eq!(
+            c,
+            Conflict::Workplace("care_home".into(), "hospital".into())
+        );
+        let both = "Infirmier(e) en clinique ou à l'hôpital, selon vos souhaits";
+        assert_eq!(conflict(&text(hospital), &text(both)), None);
+        assert_eq!(conflict(&text(home), &text("Infirmier(e) de nuit")), None);
+        assert_eq!(wp().kinds_in("Pharmacist for a nursing home"), 1);
+        assert_eq!(wp().kinds_in("Mas de Provence"), wp().kinds_in("MAS"));
+    }
+
+    fn at<'a>(company: &'a str, t: &'a str) -> ListingFacts<'a> {
+        ListingFacts { company, ..text(t) }
+    }
+
+    #[test]
+    fn company_variants_unknown_companies_and_republished_text_join_other_companies() {
+        let ad = "Nous recherchons pour notre client basé à Lyon un gestionnaire comptable \
+                  expérimenté pour rejoindre son service financier et assurer la tenue des \
+                  comptes fournisseurs et clients, les rapprochements bancaires, la préparation \
+                  des déclarations de TVA et des clôtures mensuelles";
+        let other = "Rejoignez une équipe dynamique au sein de notre cabinet";
+        let listings = [
+            at("jd sports", other),
+            at("chez jd sports france", "Un stage en graphisme au siège"),
+            at("", other),
+            at("capgemini", ad),
+            at("forums talents handicap", ad),
+            at("proxiad", other),
+        ];
+        let got = cluster(&listings);
+        let rules: Vec<MatchRule> = got.iter().map(|a| a.rule).collect();
+        assert_eq!(
+            rules,
+            vec![
+                MatchRule::Founder,
+                MatchRule::CompanyVariant,
+                MatchRule::CompanyUnknown,
+                MatchRule::Founder,
+                MatchRule::SameText,
+                MatchRule::Founder,
+            ]
+        );
+        assert_eq!(
+            got.iter().map(|a| a.leader).collect::<Vec<_>>(),
+            vec![0, 0, 0, 3, 3, 5]
+        );
+        assert!(company_variant(
+            &company_words("amazon"),
+            &company_words("amazon digital france sas")
+        ));
+        assert!(!company_variant(
+            &company_words("sa"),
+            &company_words("sa fed")
+        ));
+        assert!(!company_variant(
+            &company_words("agence appel medical cannes"),
+            &company_words("agence appel medical valence")
+        ));
+    }
+
+    fn text(t: &str) -> ListingFacts<'_> {
+        ListingFacts {
+            text: t,
+            ..Default::default()
+        }
+    }
+
+    // Shapes of real Adzuna France snippets (tests/eval/duplicate_pairs.csv), shortened.
+    const STORE_A: &str = "L'équipe de La Plateforme du Bâtiment du magasin de Nice l'Ariane, \
+        recrute un Logisticien H/F en CDI. Créez le projet professionnel qui vous ressemble ! \
+        Rattaché(e) à Nicolas notre Chef de groupe, vous êtes garant de l'accueil de nos clients";
+    const STORE_B: &str = "L'équipe de La Plateforme du Bâtiment du magasin d'Ivry, recrute \
+        un Logisticien H/F en CDI. Créez le projet professionnel qui vous ressemble ! \
+        Rattaché(e) à Nicolas notre Chef de groupe, vous êtes garant de l'accueil de nos clients";
+
+    #[test]
+    fn one_template_with_another_store_is_another_opening() {
+        let c = conflict(&text(STORE_A), &text(STORE_B)).expect("conflict");
+        assert!(matches!(c, Conflict::Detail(..)), "{c}");
+        assert!(c.to_string().contains("Ivry"), "{c}");
+    }
+
+    #[test]
+    fn the_same_text_cut_elsewhere_or_with_another_apostrophe_is_one_opening() {
+        let a = "Aujourd'hui, notre client recherche un Graphiste pour son agence de Lyon. \
+                 Vous créez les supports";
+        let b = "Aujourd’hui, notre client recherche un Graphiste pour son agence de Lyon. \
+                 Vous créez les supports de communication du groupe et";
+        assert_eq!(conflict(&text(a), &text(b)), None);
+        // Reworded sentence openers are not facts.
+        let c = "Quelles contributions apporterez-vous en tant que Pharmacien dans notre \
+                 établissement de santé ? Rejoignez une équipe";
+        let d = "Comment souhaitez-vous intégrer l'équipe en tant que Pharmacien dans notre \
+                 établissement de santé ? Rejoignez une équipe";
+        assert_eq!(conflict(&text(c), &text(d)), None);
+    }
+
+    #[test]
+    fn other_shift_dates_contract_or_pay_keep_openings_apart() {
+        let a = "Médecin urgentiste pour les gardes du 11 juin et du 13 juin au CH";
+        let b = "Médecin urgentiste pour les gardes du 10 avril et du 11 avril au CH";
+        assert_eq!(conflict(&text(a), &text(b)), Some(Conflict::Dates));
+        // A snippet naming fewer of the same days is not a conflict.
+        let c = "Médecin urgentiste pour les gardes du 11 juin";
+        assert_eq!(conflict(&text(a), &text(c)), None);
+        assert_eq!(
+            calendar_days("missions le 3rd March, 13/04/2026 et 1er août"),
+            vec![(1, 8), (3, 3), (13, 4)]
+        );
+
+        let temp = ListingFacts {
+            contract: Some("temporary"),
+            ..text("Infirmier")
+        };
+        let perm = ListingFacts {
+            contract: Some("permanent"),
+            ..text("Infirmier")
+        };
+        assert!(matches!(
+            conflict(&temp, &perm),
+            Some(Conflict::Contract(..))
+        ));
+        let fixed = ListingFacts {
+            contract: Some("fixed_term"),
+            ..text("Infirmier")
+        };
+        assert_eq!(conflict(&temp, &fixed), None);
+        let unknown = text("Infirmier");
+        assert_eq!(conflict(&temp, &unknown), None);
+
+        let low = ListingFacts {
+            annual_pay: Some(24_000.0),
+            ..text("Logisticien")
+        };
+        let high = ListingFacts {
+            annual_pay: Some(26_000.0),
+            ..text("Logisticien")
+        };
+        assert!(matches!(conflict(&low, &high), Some(Conflict::Pay(..))));
+    }
+
+    #[test]
+    fn clustering_keeps_founders_and_joins_reposts_to_their_own_opening() {
+        let listings = [
+            text(STORE_A),
+            text(STORE_B),
+            text(STORE_A), // a re-post of the first
+            text(STORE_B), // a re-post of the second
+        ];
+        let got = cluster(&listings);
+        assert_eq!(
+            got.iter().map(|a| a.leader).collect::<Vec<_>>(),
+            vec![0, 1, 0, 1]
+        );
+        assert_eq!(
+            got.iter().map(|a| a.opening).collect::<Vec<_>>(),
+            vec![0, 1, 0, 1]
+        );
+        assert!(got[0].kept_apart.is_none());
+        assert!(matches!(got[1].kept_apart, Some(Conflict::Detail(..))));
+        assert!((got[2].overlap - 1.0).abs() < 1e-9);
+        // Adding a listing never moves the earlier ones.
+        let fewer = cluster(&listings[..2]);
+        assert_eq!(fewer[..], got[..2]);
+    }
+}

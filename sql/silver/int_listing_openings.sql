@@ -1,0 +1,137 @@
+-- The opening each listing (source, source_id) advertises: its matching key and, when several
+-- listings share that key, which of them are one opening (re-posts, copies) and which are
+-- different openings of one title (another store, client site, shift, contract or pay).
+-- grain: source, source_id
+-- materialized: table
+-- unique: source, source_id
+-- not_null: source, source_id, opening_key, rule, leader_source, leader_source_id, overlap
+-- Keys: records match when their title and company match (match_key) and they are in the same
+-- place: the same city (city_key), else the same département, else the same region, else the
+-- same country. A record that names no place below its country (remote boards often give only
+-- a country, or nothing) joins the posting of its title and company when that posting is in
+-- exactly one city and no country contradicts it. A record placed only in a département or a
+-- region does not: an agency advertising the same title for "Ain" and for "Oyonnax" is two
+-- placements, not one.
+-- A listing keeps the key of its first sighting, so a source editing a title later does not
+-- split one posting in two.
+-- Openings: the listings of one title and place, oldest first, go to the first earlier opening
+-- of a compatible company (the same, a variant of its name, unknown on either side, or any
+-- company republishing the same text) whose founding listing states no conflicting fact
+-- (contract, pay, calendar days, or one template filled in with another name or number);
+-- otherwise they found a new one (cluster_listings, joblake_enrich::listings). An opening is
+-- keyed by its founder's matching key, so a key's first opening keeps the key itself: posting
+-- ids do not move, and newer listings never move older ones.
+-- "One city" is min = max rather than count(DISTINCT ...) = 1: two DISTINCT aggregates over
+-- different columns keep a hash set per group in DataFusion, which took 1.3 GB at 100k
+-- records (docs/performance.md); min and max keep two values.
+WITH valid AS (
+    SELECT
+        bronze_file,
+        bronze_line,
+        source,
+        source_id,
+        fetched_at,
+        match_key,
+        city_key,
+        departement,
+        normalize_key(region) AS region_key,
+        country,
+        -- What tells two openings of one key apart; the facts come early in a text.
+        substr(description, 1, 1500) AS text_head,
+        contract_type,
+        CASE WHEN NOT salary_predicted THEN salary_annual_mid_eur END AS pay_eur
+    FROM silver.posting_records
+    WHERE reject_reason IS NULL
+),
+cities AS (
+    SELECT
+        match_key,
+        min(city_key) AS only_city,
+        max(city_key) AS last_city,
+        min(country) AS only_country,
+        max(country) AS last_country
+    FROM valid
+    WHERE city_key IS NOT NULL
+    GROUP BY match_key
+),
+keyed AS (
+    SELECT
+        v.*,
+        split_part(v.match_key, '|', 1) AS title_key,
+        split_part(v.match_key, '|', 2) AS company_key,
+        v.match_key || '|' || coalesce(
+            v.city_key,
+            CASE WHEN c.only_city = c.last_city
+                  AND v.departement IS NULL AND v.region_key IS NULL
+                  AND (v.country IS NULL OR c.only_country IS NULL
+                       OR (c.only_country = c.last_country AND c.only_country = v.country))
+                 THEN c.only_city END,
+            'd:' || v.departement,
+            'r:' || v.region_key,
+            v.country,
+            '') AS dedup_key
+    FROM valid v
+    LEFT JOIN cities c ON c.match_key = v.match_key
+),
+-- Each listing as first seen, as an aggregate: a window partitioned by listing (a million
+-- partitions of one or two rows at 1M postings) took 16 s and 5 GB in DataFusion 55.
+listings AS (
+    SELECT
+        source,
+        source_id,
+        source || '|' || source_id AS listing,
+        min(fetched_at) AS first_seen,
+        first_value(dedup_key ORDER BY fetched_at, bronze_file, bronze_line) AS first_key,
+        first_value(title_key ORDER BY fetched_at, bronze_file, bronze_line) AS title_key,
+        first_value(company_key ORDER BY fetched_at, bronze_file, bronze_line) AS company_key,
+        first_value(text_head ORDER BY fetched_at, bronze_file, bronze_line) AS text_head,
+        first_value(contract_type ORDER BY fetched_at, bronze_file, bronze_line) AS contract_type,
+        first_value(pay_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_eur
+    FROM keyed
+    GROUP BY source, source_id
+),
+-- The key without its company: the listings that may be one opening. Only blocks of several
+-- listings are clustered; most have one.
+blocked AS (
+    SELECT
+        *,
+        -- dedup_key is match_key (title|company) | place: drop the company.
+        title_key || substr(first_key, length(title_key) + length(company_key) + 2) AS block
+    FROM listings
+),
+shared AS (
+    SELECT
+        block,
+        cluster_listings(
+            array_agg(listing ORDER BY first_seen, listing),
+            array_agg(first_key ORDER BY first_seen, listing),
+            array_agg(company_key ORDER BY first_seen, listing),
+            array_agg(text_head ORDER BY first_seen, listing),
+            array_agg(contract_type ORDER BY first_seen, listing),
+            array_agg(pay_eur ORDER BY first_seen, listing)) AS openings
+    FROM blocked
+    GROUP BY block
+    HAVING count(*) > 1
+),
+assigned AS (
+    SELECT
+        block,
+        o['listing'] AS listing,
+        o['leader'] AS leader,
+        o['opening_key'] AS opening_key,
+        o['rule'] AS rule,
+        o['overlap'] AS overlap,
+        o['kept_apart'] AS kept_apart
+    FROM (SELECT block, unnest(openings) AS o FROM shared) s
+)
+SELECT
+    l.source,
+    l.source_id,
+    coalesce(a.opening_key, l.first_key) AS opening_key,
+    coalesce(a.rule, 'first_listing') AS rule,
+    coalesce(split_part(a.leader, '|', 1), l.source) AS leader_source,
+    coalesce(substr(a.leader, length(split_part(a.leader, '|', 1)) + 2), l.source_id) AS leader_source_id,
+    coalesce(a.overlap, 1.0) AS overlap,
+    a.kept_apart
+FROM blocked l
+LEFT JOIN assigned a ON a.block = l.block AND a.listing = l.listing
