@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod land;
 pub mod maintain;
 pub mod mirror;
+pub mod quality;
 pub mod refresh;
 pub mod render;
 pub mod run;
@@ -84,7 +85,7 @@ pub enum Command {
     /// on the same bronze (installed into a throwaway virtual environment on first use).
     #[command(args_conflicts_with_subcommands = true)]
     Bench(bench::BenchArgs),
-    /// Run a job once, now: `pipeline` (ingest -> refresh -> data tests -> mirror) by default.
+    /// Run a job once, now: `pipeline` (ingest -> refresh -> data tests -> quality check -> mirror) by default.
     /// Logged in meta.runs; refuses to start while the job runs elsewhere.
     Run(run::RunArgs),
     /// Run the jobs on their cron until stopped (SIGTERM or Ctrl-C: the running steps finish
@@ -103,6 +104,10 @@ pub enum Command {
     /// corpus into a scratch lake, refresh, and compare salaries, places, contracts, skills,
     /// families and duplicates with their goals. Exits 1 when a figure is below its goal.
     Eval(eval::EvalArgs),
+    /// Data quality of each source's latest landing (gold.quality_by_run_source): rejects,
+    /// duplicates, completeness of every field, freshness, judged against `[quality]` in
+    /// joblake.toml. Exits 1 when a threshold is broken.
+    Quality(quality::QualityArgs),
 }
 
 /// Runs the command: the exit code on a result (e.g. failed data tests), an error otherwise.
@@ -125,5 +130,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tables => tables::tables(&ctx).await,
         Command::Test => tables::test(&ctx).await,
         Command::Eval(args) => eval::run(&ctx, args).await,
+        Command::Quality(args) => quality::run(&ctx, args).await,
     }
 }

@@ -561,6 +561,50 @@ pub(crate) fn print_demo_ready(lake: &str, seconds: f64, warehouse: &str) {
 }
 
 /// `joblake eval`: the figures against their goals, then one line per source.
+/// `joblake quality`: one row per source (its latest landing run), then the broken thresholds.
+pub(crate) fn print_quality(r: &crate::quality::QualityReport, quiet: bool) {
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.0}%", v * 100.0));
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    let mut header: Vec<String> = ["source", "landed", "records", "rejected", "duplicates"]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    header.extend(crate::quality::FIELDS.iter().map(|f| f.to_string()));
+    t.set_header(header);
+    for q in &r.latest {
+        let mut row = vec![
+            q.source.clone(),
+            q.landed_at.format("%Y-%m-%d %H:%M").to_string(),
+            q.records.to_string(),
+            format!("{} ({})", q.rejected, pct(Some(q.reject_share))),
+            q.duplicates.to_string(),
+        ];
+        row.extend(
+            crate::quality::FIELDS
+                .iter()
+                .map(|f| pct(q.shares.get(*f).copied().flatten())),
+        );
+        t.add_row(row);
+    }
+    println!("{t}");
+    if !quiet {
+        for q in r.latest.iter().filter(|q| q.rejects_by_reason.is_some()) {
+            println!(
+                "{} rejects: {}",
+                q.source,
+                q.rejects_by_reason.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    if r.breaches.is_empty() {
+        println!("every threshold holds ([quality] in joblake.toml)");
+    }
+    for b in &r.breaches {
+        println!("BROKEN {b}");
+    }
+}
+
 pub(crate) fn print_eval(r: &crate::eval::EvalReport, quiet: bool) {
     use crate::eval::Metric;
     let s = &r.scores;

@@ -24,6 +24,9 @@ pub enum Step {
     Refresh,
     /// The data tests (after a refresh, they are the refresh's own).
     Test,
+    /// Each source's latest landing judged against the `[quality]` thresholds (after a
+    /// refresh, always).
+    Quality,
     /// Mirror gold (and the run log) into the warehouse.
     Mirror,
     /// Compaction, checkpoints, vacuum, bronze retention.
@@ -38,6 +41,7 @@ impl Step {
             Step::Ingest => "ingest",
             Step::Refresh => "refresh",
             Step::Test => "test",
+            Step::Quality => "quality",
             Step::Mirror => "mirror",
             Step::Maintain => "maintain",
         }
@@ -48,7 +52,7 @@ impl Step {
         match self {
             Step::Demo | Step::Ingest | Step::Maintain => &[],
             Step::Refresh => &[Step::Ingest, Step::Demo],
-            Step::Test => &[Step::Refresh],
+            Step::Test | Step::Quality => &[Step::Refresh],
             Step::Mirror => &[Step::Test, Step::Refresh],
         }
     }

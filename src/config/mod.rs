@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::lake::EngineSettings;
 use crate::maintain::MaintainSettings;
 use crate::meter::EnergyModel;
+use crate::quality::QualitySettings;
 use jobs::ScheduleSettings;
 
 /// Validated settings shared by every subcommand.
@@ -43,6 +44,8 @@ pub struct Config {
     pub energy: EnergyModel,
     /// Query engine memory and spilling (`[engine]`).
     pub engine: EngineSettings,
+    /// Data-quality thresholds each source's latest landing is judged by (`[quality]`).
+    pub quality: QualitySettings,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             maintain: MaintainSettings::default(),
             energy: EnergyModel::default(),
             engine: EngineSettings::default(),
+            quality: QualitySettings::default(),
         }
     }
 }

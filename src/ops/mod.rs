@@ -1,4 +1,4 @@
-//! Operations: [`runs`] executes a job's steps (ingest → refresh → tests → mirror, or
+//! Operations: [`runs`] executes a job's steps (ingest → refresh → tests → quality → mirror, or
 //! maintenance) and logs each run with its cost in the run log; [`schedule`] runs the jobs on
 //! their cron under leases kept in the lake.
 

@@ -69,7 +69,7 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
     let again = String::from_utf8_lossy(&again);
     assert!(again.contains("Nothing new in bronze"), "{again}");
     assert!(
-        again.contains("13 unchanged"),
+        again.contains("14 unchanged"),
         "the mirror reloaded tables: {again}"
     );
     assert_eq!(summary_count(&again, "silver.job_postings"), summary);
@@ -155,7 +155,7 @@ fn the_demo_is_a_run_logged_like_any_other() {
             t.dir.path(),
             "SELECT step, status FROM meta.run_steps ORDER BY position"
         ),
-        "demo,succeeded\nrefresh,succeeded\ntest,succeeded\nmirror,succeeded\n"
+        "demo,succeeded\nrefresh,succeeded\ntest,succeeded\nquality,succeeded\nmirror,succeeded\n"
     );
     // The demo step landed the sample under the run's own id.
     assert_eq!(

@@ -12,6 +12,7 @@ mod ingest;
 mod layers;
 mod maintain;
 mod pipeline;
+mod quality;
 mod repl;
 mod replay;
 mod s3;

@@ -1,4 +1,4 @@
-//! Runs: one execution of a job's steps (ingest → refresh → data tests → mirror, or
+//! Runs: one execution of a job's steps (ingest → refresh → data tests → quality check → mirror, or
 //! maintain), measured, audited and logged in `_meta/runs`. `joblake run` starts one by hand;
 //! the scheduler ([`crate::ops::schedule`]) starts them on their cron.
 //!
@@ -152,6 +152,13 @@ pub async fn execute(
         && !steps.contains(&Step::Test)
     {
         steps.insert(i + 1, Step::Test);
+    }
+    // So is the quality check of what the refresh read: after the tests.
+    if !steps.contains(&Step::Quality)
+        && let Some(i) = steps.iter().position(|s| *s == Step::Test)
+        && steps.contains(&Step::Refresh)
+    {
+        steps.insert(i + 1, Step::Quality);
     }
     let model = &ctx.config.energy;
     let mut outcomes: BTreeMap<&'static str, StepStatus> = BTreeMap::new();

@@ -74,6 +74,7 @@ pub async fn run(
         }
         Step::Refresh => refresh_step(ctx, job.full_refresh, run_id, progress).await,
         Step::Test => test(ctx).await,
+        Step::Quality => quality(ctx).await,
         Step::Mirror => {
             let report = mirror(
                 &ctx.lake,
@@ -278,6 +279,24 @@ async fn refresh_step(
         .ok(),
         usage: Some(usage),
         tests: Some(Box::new(tests)),
+        ..StepDone::default()
+    })
+}
+
+/// The quality check: each source's latest landing against `[quality]`; a broken threshold
+/// fails the step (and so the run), naming the source and the figure.
+pub async fn quality(ctx: &RunContext) -> Result<StepDone> {
+    let report = crate::quality::check(
+        &ctx.lake,
+        &ctx.project,
+        &ctx.config.quality,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(StepDone {
+        rows_in: i(report.latest.len()),
+        failure: report.summary(),
+        detail: serde_json::to_string(&report).ok(),
         ..StepDone::default()
     })
 }
