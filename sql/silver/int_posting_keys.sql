@@ -4,9 +4,16 @@
 -- grain: bronze_file, bronze_line
 -- materialized: table
 -- unique: bronze_file, bronze_line
--- not_null: bronze_file, bronze_line, posting_id, source, source_id, fetched_at
+-- not_null: bronze_file, bronze_line, posting_id, source, source_id, fetched_at, is_current
 -- The posting of each record is the opening its listing advertises (silver.int_listing_openings,
--- where the matching rules are).
+-- where the matching rules are). is_current marks each listing's latest fetch: its current state
+-- (silver.listing_history keeps the earlier ones).
+WITH latest AS (
+    SELECT source, source_id, max(fetched_at) AS fetched_at
+    FROM silver.posting_records
+    WHERE reject_reason IS NULL
+    GROUP BY source, source_id
+)
 SELECT
     r.bronze_file,
     r.bronze_line,
@@ -17,7 +24,9 @@ SELECT
     r.url,
     r.posted_date,
     r.salary_min IS NOT NULL AS has_salary,
-    length(r.description) AS description_length
+    length(r.description) AS description_length,
+    r.fetched_at = l.fetched_at AS is_current
 FROM silver.posting_records r
 JOIN silver.int_listing_openings o ON o.source = r.source AND o.source_id = r.source_id
+JOIN latest l ON l.source = r.source AND l.source_id = r.source_id
 WHERE r.reject_reason IS NULL

@@ -6,8 +6,10 @@
 -- not_null: posting_id, title, company, primary_source, posted_date, posted_month, first_seen, last_seen, job_family
 -- accepted_values: contract_type in ('permanent', 'fixed_term', 'temporary', 'freelance', 'internship', 'apprenticeship', 'working_student')
 -- accepted_values: working_time in ('full_time', 'part_time')
--- The values come from the posting's best record: one with a salary, then the longest
--- description, then the latest fetch; sources, first/last seen and counts cover all of them.
+-- The values come from the posting's best current record (each listing's latest fetch: a
+-- listing whose salary or title changed shows its current state): one with a salary, then the
+-- longest description, then the latest fetch; sources, first/last seen and counts cover all of
+-- them.
 -- The best record is picked on the thin key table; its wide columns (description, skills) are
 -- read once, by joining posting_records on the record's position in bronze.
 WITH best AS (
@@ -19,7 +21,7 @@ WITH best AS (
             bronze_line,
             row_number() OVER (
                 PARTITION BY posting_id
-                ORDER BY has_salary DESC, description_length DESC NULLS LAST,
+                ORDER BY is_current DESC, has_salary DESC, description_length DESC NULLS LAST,
                          fetched_at DESC, bronze_file DESC, bronze_line DESC) AS pick
         FROM silver.int_posting_keys
     ) ranked

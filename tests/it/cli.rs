@@ -69,7 +69,7 @@ fn demo_then_sql_answers_the_count_the_summary_gave() {
     let again = String::from_utf8_lossy(&again);
     assert!(again.contains("Nothing new in bronze"), "{again}");
     assert!(
-        again.contains("14 unchanged"),
+        again.contains("15 unchanged"),
         "the mirror reloaded tables: {again}"
     );
     assert_eq!(summary_count(&again, "silver.job_postings"), summary);

@@ -8,6 +8,7 @@ mod cost;
 mod delta_readers;
 mod engine;
 mod eval;
+mod history;
 mod ingest;
 mod layers;
 mod maintain;

@@ -158,7 +158,7 @@ fn assert_report(report: &MirrorReport, expect_loaded: bool) {
     }
     let expected = mirrored(&Project::embedded()).expect("mirrored tables");
     assert_eq!(report.tables.len(), expected.len());
-    assert_eq!(expected.len(), 14, "{expected:?}");
+    assert_eq!(expected.len(), 15, "{expected:?}");
 }
 
 #[tokio::test]

@@ -1,0 +1,104 @@
+-- The history of every listing (source, source_id): one row per state it was seen in, type 2
+-- (valid_from: the first fetch in that state; valid_to: the first fetch in the next one, NULL for
+-- the current state). A state is the listing's title, company, city, contract, pay and
+-- description; `changed` names what differs from the previous state (`new` for the first).
+-- grain: source, source_id, valid_from
+-- materialized: table
+-- unique: source, source_id, valid_from
+-- not_null: source, source_id, valid_from, last_seen, is_current, changed, state_hash
+-- A state seen again after another (A, B, A) is one state, from its first sighting: its
+-- versions are told apart by content, and the window that orders them only runs over the few
+-- listings that changed (a window over every listing took 16 s and 5 GB at 1M in DataFusion).
+WITH states AS (
+    SELECT
+        source,
+        source_id,
+        fetched_at,
+        title,
+        company,
+        city,
+        contract_type,
+        salary_min,
+        salary_max,
+        salary_currency,
+        salary_period,
+        substr(encode(sha256(coalesce(description, '')), 'hex'), 1, 16) AS description_hash,
+        substr(encode(sha256(concat(
+            coalesce(title, ''), '|', coalesce(company, ''), '|', coalesce(city, ''), '|',
+            coalesce(contract_type, ''), '|', coalesce(CAST(salary_min AS VARCHAR), ''), '|',
+            coalesce(CAST(salary_max AS VARCHAR), ''), '|', coalesce(salary_currency, ''), '|',
+            coalesce(salary_period, ''), '|', coalesce(description, ''))), 'hex'), 1, 16) AS state_hash
+    FROM silver.posting_records
+    WHERE reject_reason IS NULL
+),
+versions AS (
+    SELECT
+        source,
+        source_id,
+        state_hash,
+        min(fetched_at) AS valid_from,
+        max(fetched_at) AS last_seen,
+        first_value(title ORDER BY fetched_at) AS title,
+        first_value(company ORDER BY fetched_at) AS company,
+        first_value(city ORDER BY fetched_at) AS city,
+        first_value(contract_type ORDER BY fetched_at) AS contract_type,
+        first_value(salary_min ORDER BY fetched_at) AS salary_min,
+        first_value(salary_max ORDER BY fetched_at) AS salary_max,
+        first_value(salary_currency ORDER BY fetched_at) AS salary_currency,
+        first_value(salary_period ORDER BY fetched_at) AS salary_period,
+        first_value(description_hash ORDER BY fetched_at) AS description_hash
+    FROM states
+    GROUP BY source, source_id, state_hash
+),
+changed_listings AS (
+    SELECT source, source_id FROM versions GROUP BY source, source_id HAVING count(*) > 1
+),
+multi AS (
+    SELECT
+        v.*,
+        lead(v.valid_from) OVER w AS valid_to,
+        CASE WHEN lag(v.state_hash) OVER w IS NULL THEN 'new' ELSE concat_ws(',',
+            CASE WHEN v.title IS DISTINCT FROM lag(v.title) OVER w THEN 'title' END,
+            CASE WHEN v.company IS DISTINCT FROM lag(v.company) OVER w THEN 'company' END,
+            CASE WHEN v.city IS DISTINCT FROM lag(v.city) OVER w THEN 'city' END,
+            CASE WHEN v.contract_type IS DISTINCT FROM lag(v.contract_type) OVER w THEN 'contract' END,
+            CASE WHEN (v.salary_min IS DISTINCT FROM lag(v.salary_min) OVER w)
+                   OR (v.salary_max IS DISTINCT FROM lag(v.salary_max) OVER w)
+                   OR (v.salary_currency IS DISTINCT FROM lag(v.salary_currency) OVER w)
+                   OR (v.salary_period IS DISTINCT FROM lag(v.salary_period) OVER w) THEN 'salary' END,
+            CASE WHEN v.description_hash IS DISTINCT FROM lag(v.description_hash) OVER w THEN 'description' END)
+        END AS changed
+    FROM versions v
+    JOIN changed_listings c ON c.source = v.source AND c.source_id = v.source_id
+    WINDOW w AS (PARTITION BY v.source, v.source_id ORDER BY v.valid_from, v.state_hash)
+),
+single AS (
+    SELECT v.*, CAST(NULL AS TIMESTAMP) AS valid_to, 'new' AS changed
+    FROM versions v
+    LEFT JOIN changed_listings c ON c.source = v.source AND c.source_id = v.source_id
+    WHERE c.source IS NULL
+),
+everything AS (
+    SELECT * FROM multi
+    UNION ALL
+    SELECT * FROM single
+)
+SELECT
+    source,
+    source_id,
+    valid_from,
+    valid_to,
+    valid_to IS NULL AS is_current,
+    last_seen,
+    changed,
+    title,
+    company,
+    city,
+    contract_type,
+    salary_min,
+    salary_max,
+    salary_currency,
+    salary_period,
+    description_hash,
+    state_hash
+FROM everything

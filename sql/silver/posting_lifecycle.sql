@@ -1,0 +1,58 @@
+-- When each posting opened and closed. A listing is closed when its source landed two runs after
+-- the last one that saw it (one missing run may be a partial fetch); it closed when the first of
+-- them landed. A posting is closed when every listing of it is; it opened on its posted date (else
+-- when first seen).
+-- grain: posting_id
+-- materialized: table
+-- unique: posting_id
+-- not_null: posting_id, opened_on, last_seen
+-- relationships: posting_id -> silver.job_postings.posting_id
+-- Runs come from the bronze file names (the one run_id from landing to meta.runs) and are
+-- numbered per source in landing order, so that "two later runs" is a join on numbers, not a
+-- scan of every run for every listing. A source fetched by pages with a page limit may miss
+-- listings still open: raise the number of runs (here 2) for such a source.
+WITH records AS (
+    SELECT
+        source,
+        source_id,
+        fetched_at,
+        regexp_replace(bronze_file, '^.*/|-[0-9]+\.ndjson(\.gz)?$', '', 'g') AS run_id
+    FROM silver.posting_records
+),
+runs AS (
+    SELECT
+        source,
+        run_id,
+        landed_at,
+        row_number() OVER (PARTITION BY source ORDER BY landed_at, run_id) AS run_no
+    FROM (SELECT source, run_id, min(fetched_at) AS landed_at FROM records GROUP BY source, run_id) r
+),
+last_run AS (
+    SELECT source, max(run_no) AS run_no FROM runs GROUP BY source
+),
+listings AS (
+    SELECT r.source, r.source_id, max(n.run_no) AS last_seen_run
+    FROM records r
+    JOIN runs n ON n.source = r.source AND n.run_id = r.run_id
+    GROUP BY r.source, r.source_id
+),
+closed_listings AS (
+    SELECT
+        l.source,
+        l.source_id,
+        CASE WHEN lr.run_no >= l.last_seen_run + 2 THEN nx.landed_at END AS closed_at
+    FROM listings l
+    JOIN last_run lr ON lr.source = l.source
+    LEFT JOIN runs nx ON nx.source = l.source AND nx.run_no = l.last_seen_run + 1
+)
+SELECT
+    s.posting_id,
+    coalesce(min(s.posted_date), CAST(min(s.first_seen) AS DATE)) AS opened_on,
+    max(s.last_seen) AS last_seen,
+    CASE WHEN count(c.closed_at) = count(*) THEN max(c.closed_at) END AS closed_at,
+    CASE WHEN count(c.closed_at) = count(*)
+         THEN date_part('day', max(c.closed_at) - CAST(coalesce(min(s.posted_date), CAST(min(s.first_seen) AS DATE)) AS TIMESTAMP))
+    END AS days_to_close
+FROM silver.posting_sources s
+JOIN closed_listings c ON c.source = s.source AND c.source_id = s.source_id
+GROUP BY s.posting_id
