@@ -6,24 +6,9 @@ use joblake::pipeline::land_bytes;
 
 use crate::util::*;
 
-/// The demo's Adzuna responses, each posting passed through `edit` (None drops it).
-fn adzuna(mut edit: impl FnMut(usize, &mut serde_json::Value) -> bool) -> Vec<(String, Vec<u8>)> {
-    let mut n = 0;
-    joblake_gen::generate(&small_demo(200))
-        .into_iter()
-        .filter(|f| f.source == "adzuna")
-        .map(|f| {
-            let mut v: serde_json::Value =
-                serde_json::from_slice(&f.bytes).expect("generated JSON");
-            if let Some(results) = v.get_mut("results").and_then(|r| r.as_array_mut()) {
-                results.retain_mut(|r| {
-                    n += 1;
-                    edit(n - 1, r)
-                });
-            }
-            (f.name, serde_json::to_vec(&v).expect("JSON"))
-        })
-        .collect()
+/// The demo's Adzuna responses, each posting passed through `edit` (false drops it).
+fn adzuna(edit: impl FnMut(usize, &mut serde_json::Value) -> bool) -> Vec<(String, Vec<u8>)> {
+    demo_adzuna_edited(200, edit)
 }
 
 fn id_of(i: usize) -> String {

@@ -17,25 +17,15 @@ use crate::util::*;
 /// The demo's Adzuna files with `strip` removed from every posting: what a source whose
 /// response changed shape would land.
 fn adzuna_without(strip: &str) -> Vec<(String, Vec<u8>)> {
-    joblake_gen::generate(&small_demo(200))
-        .into_iter()
-        .filter(|f| f.source == "adzuna")
-        .map(|f| {
-            let mut v: serde_json::Value =
-                serde_json::from_slice(&f.bytes).expect("generated JSON");
-            if let Some(results) = v.get_mut("results").and_then(|r| r.as_array_mut()) {
-                for r in results {
-                    if let Some(o) = r.as_object_mut() {
-                        o.remove(strip);
-                    }
-                }
-            }
-            (
-                format!("changed-{}", f.name),
-                serde_json::to_vec(&v).expect("JSON"),
-            )
-        })
-        .collect()
+    demo_adzuna_edited(200, |_, r| {
+        if let Some(o) = r.as_object_mut() {
+            o.remove(strip);
+        }
+        true
+    })
+    .into_iter()
+    .map(|(name, bytes)| (format!("changed-{name}"), bytes))
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,3 +107,27 @@ pub async fn query_i64(lake: &Lake, sql: &str) -> i64 {
         .expect("int64")
         .value(0)
 }
+
+/// The demo's Adzuna responses (`small_demo(jobs)`), each posting passed through `edit`, which
+/// may change it and returns whether to keep it: what a source whose responses changed lands.
+pub fn demo_adzuna_edited(
+    jobs: usize,
+    mut edit: impl FnMut(usize, &mut serde_json::Value) -> bool,
+) -> Vec<(String, Vec<u8>)> {
+    let mut n = 0;
+    joblake_gen::generate(&small_demo(jobs))
+        .into_iter()
+        .filter(|f| f.source == "adzuna")
+        .map(|f| {
+            let mut v: serde_json::Value =
+                serde_json::from_slice(&f.bytes).expect("generated JSON");
+            if let Some(results) = v.get_mut("results").and_then(|r| r.as_array_mut()) {
+                results.retain_mut(|r| {
+                    n += 1;
+                    edit(n - 1, r)
+                });
+            }
+            (f.name, serde_json::to_vec(&v).expect("JSON"))
+        })
+        .collect()
+}
