@@ -21,7 +21,8 @@ closed AS (
         job_family,
         count(*) AS closed,
         median(days_to_close) AS median_days_to_close,
-        avg(days_to_close) AS mean_days_to_close
+        -- Rounded: a float mean depends on the order partitions add up in.
+        round(avg(days_to_close), 2) AS mean_days_to_close
     FROM lifecycle
     WHERE closed_at IS NOT NULL
     GROUP BY 1, 2

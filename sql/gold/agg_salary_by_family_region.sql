@@ -11,7 +11,9 @@ SELECT
     percentile_cont(0.25) WITHIN GROUP (ORDER BY salary_annual_mid_eur) AS salary_p25_eur,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY salary_annual_mid_eur) AS salary_median_eur,
     percentile_cont(0.75) WITHIN GROUP (ORDER BY salary_annual_mid_eur) AS salary_p75_eur,
-    avg(salary_annual_mid_eur) AS salary_mean_eur
+    -- Rounded to the cent: a float sum depends on the order parallel partitions add up in, so
+    -- an unrounded mean differs in its last digits between two identical refreshes.
+    round(avg(salary_annual_mid_eur), 2) AS salary_mean_eur
 FROM silver.job_postings
 WHERE salary_annual_mid_eur IS NOT NULL AND NOT salary_predicted
 GROUP BY job_family, country, coalesce(region, '(unknown)')
