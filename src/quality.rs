@@ -42,8 +42,9 @@ pub struct QualitySettings {
     /// Smallest completeness of a field among a run's valid records (`salary = 0.05`).
     pub min_share: BTreeMap<String, f64>,
     /// A field whose completeness falls below this fraction of its median over the source's
-    /// previous runs fails (a sudden drop: 0.5 means "less than half of the usual"); 0
-    /// disables the check.
+    /// previous runs fails (a sudden drop: 0.5 means "less than half of the usual"); judged
+    /// once a source has three earlier runs, for fields usually in at least 20% of its
+    /// postings; 0 disables the check.
     pub max_drop: f64,
     /// Runs with fewer valid records are not judged on completeness (too small a sample).
     pub min_records: i64,
@@ -327,7 +328,14 @@ pub fn judge(runs: &[RunQuality], settings: &QualitySettings, now: DateTime<Utc>
     QualityReport { latest, breaches }
 }
 
-/// Median completeness of `field` over the last ten earlier runs large enough to judge.
+/// Earlier runs needed before a drop is judged: one earlier run is not a habit (and a lake
+/// that holds the demo and then real data would otherwise fail its first real run).
+const MIN_HISTORY: usize = 3;
+/// A field present in fewer postings than this is too rare for its drop to mean anything.
+const MIN_USUAL_SHARE: f64 = 0.2;
+
+/// Median completeness of `field` over the last ten earlier runs large enough to judge, when
+/// there are at least [`MIN_HISTORY`] of them and it is at least [`MIN_USUAL_SHARE`].
 fn usual_share(earlier: &[&RunQuality], field: &str, min_records: i64) -> Option<f64> {
     let mut shares: Vec<f64> = earlier
         .iter()
@@ -336,11 +344,12 @@ fn usual_share(earlier: &[&RunQuality], field: &str, min_records: i64) -> Option
         .filter_map(|r| r.shares.get(field).copied().flatten())
         .take(10)
         .collect();
-    if shares.is_empty() {
+    if shares.len() < MIN_HISTORY {
         return None;
     }
     shares.sort_by(f64::total_cmp);
-    Some(shares[shares.len() / 2])
+    let median = shares[shares.len() / 2];
+    (median >= MIN_USUAL_SHARE).then_some(median)
 }
 
 /// The rows of one batch of `gold.quality_by_run_source`.
@@ -434,13 +443,14 @@ mod tests {
         let runs = vec![
             run("adzuna", 0, 0.5, 0.0),
             run("adzuna", 1, 0.48, 0.0),
-            run("adzuna", 2, 0.0, 0.8),
+            run("adzuna", 2, 0.52, 0.0),
+            run("adzuna", 3, 0.0, 0.8),
             run("remotive", 1, 0.3, 0.0),
         ];
         let mut settings = QualitySettings::default();
         let report = judge(&runs, &settings, now);
         assert_eq!(report.latest.len(), 2);
-        assert_eq!(report.latest[0].run_id, "run2", "the latest run is judged");
+        assert_eq!(report.latest[0].run_id, "run3", "the latest run is judged");
         let text: Vec<String> = report.breaches.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,
@@ -468,7 +478,7 @@ mod tests {
             text,
             vec![
                 "adzuna: salary in 0% of postings (at least 40%)",
-                "adzuna: nothing landed since 2026-01-01 02:00 UTC",
+                "adzuna: nothing landed since 2026-01-01 03:00 UTC",
                 "remotive: salary in 30% of postings (at least 40%)",
                 "remotive: nothing landed since 2026-01-01 01:00 UTC",
             ]

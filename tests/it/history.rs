@@ -11,15 +11,21 @@ fn adzuna(edit: impl FnMut(usize, &mut serde_json::Value) -> bool) -> Vec<(Strin
     demo_adzuna_edited(200, edit)
 }
 
-fn id_of(i: usize) -> String {
+/// The position and id of the first posting that passes validation (the sample has broken ones).
+fn first_valid() -> (usize, String) {
     let mut found = None;
     adzuna(|n, r| {
-        if n == i {
-            found = r["id"].as_str().map(String::from);
+        let titled = r["title"].as_str().is_some_and(|t| !t.trim().is_empty());
+        if found.is_none()
+            && titled
+            && r["created"].as_str().is_some()
+            && let Some(id) = r["id"].as_str()
+        {
+            found = Some((n, id.to_string()));
         }
         true
     });
-    found.expect("the posting exists")
+    found.expect("a valid posting")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,7 +40,7 @@ async fn a_changed_listing_keeps_its_history_and_a_vanished_one_closes() {
         n
     };
     assert!(total > 40, "enough postings: {total}");
-    let changed = id_of(0);
+    let (first, changed) = first_valid();
     land_bytes(&t.lake, "adzuna", adzuna(|_, _| true), "run-1")
         .await
         .expect("lands");
@@ -45,7 +51,7 @@ async fn a_changed_listing_keeps_its_history_and_a_vanished_one_closes() {
     // a source's full listing does.
     for run in ["run-2", "run-3"] {
         let raise = |n: usize, r: &mut serde_json::Value| {
-            if n == 0 {
+            if n == first {
                 r["salary_min"] = serde_json::json!(99_000);
                 r["salary_max"] = serde_json::json!(99_000);
             }

@@ -57,8 +57,17 @@ async fn every_record_of_every_run_is_counted_and_a_broken_source_fails_the_run(
     let bronze = query_i64(&t.lake, "SELECT count(*) FROM bronze.envelopes").await;
     assert_eq!(counted, bronze, "every bronze record is in its run's row");
 
-    // A later run of Adzuna with no titles (every record quarantined) and one with no
-    // companies (a field suddenly empty).
+    // Two more ordinary Adzuna runs (three make a habit), then one with no titles (every
+    // record quarantined) and one with no companies (a field suddenly empty).
+    for run in ["run-again-1", "run-again-2"] {
+        let files = demo_adzuna_edited(200, |_, r| {
+            r["adref"] = serde_json::json!(run);
+            true
+        });
+        land_bytes(&t.lake, "adzuna", files, run)
+            .await
+            .expect("lands");
+    }
     land_bytes(&t.lake, "adzuna", adzuna_without("title"), "run-no-titles")
         .await
         .expect("lands");

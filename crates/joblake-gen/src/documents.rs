@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use crate::catalog::{B, D, INDUSTRIES, L, M, O, SKILLS};
+use crate::catalog::{B, D, INDUSTRIES, L, M, O, SKILLS, skill};
 use crate::jobs::{Company, Job};
 use crate::random::{pick, shuffle_tail};
 use crate::text::{push_html, write_num};
@@ -110,7 +110,32 @@ impl Vars<'_> {
             _ => need,
         });
         // "{n}+ years" makes no sense for an internship.
-        need & !self.kinds == 0 && !(self.job.years == 0 && tpl.contains("{n}"))
+        need & !self.kinds == 0
+            && !(self.job.years == 0 && tpl.contains("{n}"))
+            && self.duties_fit(tpl)
+    }
+
+    /// A task or requirement tied to a skill of the family (`{+Statistics}`: only jobs that
+    /// ask for it run A/B tests; `{-Statistics}`: only the others), so that each family's text
+    /// names its own duties. The markers print nothing.
+    fn duties_fit(&self, tpl: &str) -> bool {
+        let mut rest = tpl;
+        while let Some(i) = [rest.find("{+"), rest.find("{-")]
+            .into_iter()
+            .flatten()
+            .min()
+        {
+            let Some(j) = rest[i..].find('}') else {
+                break;
+            };
+            let wanted = rest[i + 2..i + j].trim();
+            let has = self.job.skills.contains(&skill(wanted));
+            if has != rest[i..].starts_with("{+") {
+                return false;
+            }
+            rest = &rest[i + j + 1..];
+        }
+        true
     }
 
     /// Up to `k` distinct bullets from a pool, skipping templates that do not fit.
