@@ -26,10 +26,10 @@ typed AS (
         nullif(trim(regexp_replace(html_to_text(s.title), '\s+', ' ', 'g')), '') AS title_clean,
         nullif(trim(regexp_replace(html_to_text(s.company), '\s+', ' ', 'g')), '') AS company_clean,
         html_to_text(s.description) AS description_text,
-        -- Else the country of a well-known city ("Los Angeles"), else the board's own when it
-        -- serves one country (sources.csv home_country: Arbeitnow's "Regensburg").
-        coalesce(country_code(s.country), country_code(s.region), known.country,
-                 nullif(src.home_country, '')) AS country_code,
+        -- Else the country of a well-known city ("Los Angeles"); the text and the board's
+        -- own country come after (see contracted).
+        coalesce(country_code(s.country), country_code(s.region), known.country) AS country_stated,
+        nullif(src.home_country, '') AS home_country,
         CASE
             WHEN s.source = 'arbeitnow' AND s.posted_raw IS NOT NULL
                 THEN to_timestamp_seconds(try_cast(s.posted_raw AS BIGINT))
@@ -62,7 +62,13 @@ contracted AS (
             t.*,
             contract_type(t.title_clean) AS contract_title,
             contract_type(t.contract_raw) AS contract_field,
-            contract_from_text(t.description_text) AS contract_text
+            contract_from_text(t.description_text) AS contract_text,
+            -- No place in the fields: the country the text requires the worker to be in
+            -- ("remotely anywhere in the United States"), else the board's own when it serves
+            -- one country (sources.csv home_country: Arbeitnow's "Regensburg").
+            coalesce(t.country_stated,
+                     CASE WHEN t.country_stated IS NULL THEN country_in_text(t.description_text) END,
+                     t.home_country) AS country_code
         FROM typed t
     ) t
 ),

@@ -87,6 +87,13 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         }));
     }
     {
+        let c = countries.clone();
+        // "Based in India", "remotely anywhere in the United States": for postings with no place.
+        ctx.register_udf(string_fn("country_in_text", move |s, out| {
+            out.append_option(c.required_by_text(s))
+        }));
+    }
+    {
         let d = departments.clone();
         ctx.register_udf(string_fn("fr_region", move |s, out| {
             out.append_option(d.region_of(s))

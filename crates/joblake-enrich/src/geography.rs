@@ -91,17 +91,78 @@ impl Countries {
     /// `,` `(` `)` `/` `;` `|` from last to first (addresses end with the country). Inside a
     /// multi-part location, two-letter ISO codes are ignored because they clash with US states
     /// (`"Boston, MA"` is not Morocco); aliases such as `USA`, `UK` still count.
+    ///
+    /// A remote scope names a country: "Remote USA" is the USA, and in "Remote (US)" the code in
+    /// parentheses is a country, not a state.
     pub fn resolve_location(&self, s: &str) -> Option<&str> {
         if let Some(c) = self.resolve(s) {
             return Some(c);
         }
+        const SCOPE: [&str; 5] = ["remote", "anywhere", "only", "fully", "hybrid"];
+        let folded = normalize_key(s);
+        let remote_scope =
+            folded.split(' ').any(|w| w == "remote" || w == "anywhere") && s.contains('(');
         s.rsplit([',', '(', ')', '/', ';', '|']).find_map(|part| {
-            let key = normalize_key(part);
+            let key = normalize_key(part)
+                .split(' ')
+                .filter(|w| !SCOPE.contains(w))
+                .collect::<Vec<_>>()
+                .join(" ");
             match self.by_key.get(&key) {
                 Some((i, false)) => Some(self.codes[*i].as_str()),
+                Some((i, true)) if remote_scope => Some(self.codes[*i].as_str()),
                 _ => None,
             }
         })
+    }
+
+    /// The country a posting's text requires its worker to be in ("remotely anywhere in the
+    /// United States", "Based in India", "must reside in the UK"): the one country such
+    /// phrases name, or `None` when they name none or several. For postings whose fields give
+    /// no place (remote boards).
+    pub fn required_by_text(&self, text: &str) -> Option<&str> {
+        static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i:anywhere|based|located|reside|residing|resident|live|living|remotely)\s+(?i:anywhere\s+)?(?i:in|within)\s+(?i:the\s+)?(\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*){0,2})",
+            )
+            .expect("phrase regex")
+        });
+        let mut found: Option<&str> = None;
+        for c in PHRASE.captures_iter(text) {
+            // "our headquarters located in Denmark" is the company, not the worker.
+            let start = c.get(0).map_or(0, |m| m.start());
+            let before = &text[text.floor_char_boundary(start.saturating_sub(40))..start];
+            let lower = before.to_lowercase();
+            if [
+                "headquarter",
+                "hq",
+                "office",
+                "offices",
+                "campus",
+                "factory",
+                "site",
+            ]
+            .iter()
+            .any(|w| {
+                lower
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .any(|t| t.starts_with(w))
+            }) {
+                continue;
+            }
+            let words: Vec<&str> = c[1].split_whitespace().collect();
+            // The longest run of capitalised words that names a country ("United States").
+            let country = (1..=words.len())
+                .rev()
+                .find_map(|n| self.resolve(words[..n].join(" ").trim_end_matches('.')));
+            match (found, country) {
+                (_, None) => {}
+                (None, Some(c)) => found = Some(c),
+                (Some(f), Some(c)) if f == c => {}
+                (Some(_), Some(_)) => return None,
+            }
+        }
+        found
     }
 
     /// English name of an ISO alpha-2 code.
@@ -322,6 +383,49 @@ pub fn department_code_from_postal_code(cp: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_scope_names_a_country() {
+        let c = Countries::builtin().expect("countries");
+        // findwork locations.
+        assert_eq!(c.resolve_location("Remote (US)"), Some("US"));
+        assert_eq!(c.resolve_location("Charlotte, NYC, Remote USA"), Some("US"));
+        // A state code after a city is still no country.
+        assert_eq!(c.resolve_location("Boston, MA"), None);
+        assert_eq!(c.resolve_location("Remote, CA"), None);
+    }
+
+    #[test]
+    fn a_remote_posting_states_where_its_worker_must_be() {
+        let c = Countries::builtin().expect("countries");
+        // Shapes of real findwork and Remote OK texts.
+        for (text, want) in [
+            (
+                "work that can be done remotely anywhere in the United States.",
+                Some("US"),
+            ),
+            (
+                "Who You Are Based in India, with at least 5 years",
+                Some("IN"),
+            ),
+            ("You must reside in the UK to apply", Some("GB")),
+            (
+                "Partners, working from anywhere in the USA within your market",
+                Some("US"),
+            ),
+            // Clients, not the worker; and two countries name none.
+            ("We serve customers in Germany and France", None),
+            ("Based in Berlin or based in London", None),
+            (
+                "a global footprint with our headquarters located in Denmark (Hørsholm)",
+                None,
+            ),
+            ("half of which work in Denmark", None),
+            ("based in Canada or living in the United States", None),
+        ] {
+            assert_eq!(c.required_by_text(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn cities_without_arrondissements_and_abbreviations() {
