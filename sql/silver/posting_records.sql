@@ -120,7 +120,8 @@ SELECT
     coalesce(n.salary_predicted, false) AS salary_predicted,
     n.salary_text,
     n.pay['basis'] AS salary_basis,
-    extract_skills(concat_ws(' ', n.title_clean, n.description_text)) AS skills,
+    -- Not the employer's own products (AWS in Amazon's blurb).
+    extract_skills_for(concat_ws(' ', n.title_clean, n.description_text), n.company_clean) AS skills,
     job_family(n.title_clean) AS job_family,
     n.category_raw AS source_category,
     coalesce(n.posted_at, n.fetched_at) AS posted_at,

@@ -234,6 +234,42 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         joblake_enrich::Workplaces::from_csv(&load("workplaces.csv")?)
             .map_err(|e| bad("workplaces.csv", e))?,
     )));
+    {
+        let s = skills.clone();
+        let item = Arc::new(Field::new("item", utf8.clone(), true));
+        let ret = DataType::List(item.clone());
+        let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let text = cast(&arrays[0], &DataType::Utf8)?;
+            let employer = cast(&arrays[1], &DataType::Utf8)?;
+            let (text, employer) = (text.as_string::<i32>(), employer.as_string::<i32>());
+            let mut b = ListBuilder::new(StringBuilder::new()).with_field(item.clone());
+            for i in 0..text.len() {
+                if text.is_null(i) {
+                    b.append(false);
+                    continue;
+                }
+                let who = if employer.is_null(i) {
+                    ""
+                } else {
+                    employer.value(i)
+                };
+                for skill in s.find_for_employer(text.value(i), who) {
+                    b.values().append_value(skill);
+                }
+                b.append(true);
+            }
+            Ok(ColumnarValue::Array(Arc::new(b.finish())))
+        };
+        // extract_skills(text, employer): without the employer's own products (AWS at Amazon).
+        ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+            "extract_skills_for",
+            Signature::any(2, Volatility::Immutable),
+            ret,
+            Arc::new(fun),
+        )));
+    }
+
     ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
         "stable_key",
         Signature::variadic_any(Volatility::Immutable),

@@ -10,7 +10,7 @@ use crate::util::*;
 /// Goals of issue 14 not reached yet, with the figure CI must not drop below (the measured one,
 /// rounded down). Remove a line when its goal holds: from then on the goal itself is required.
 const NOT_YET: &[(Metric, f64)] = &[
-    (Metric::SkillsPrecision, 0.92),
+    (Metric::SkillsPrecision, 0.93),
     (Metric::City, 0.87),
     (Metric::DuplicatePrecision, 0.73),
 ];

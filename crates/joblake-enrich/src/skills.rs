@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use crate::keys::normalize_key;
 use crate::reference::{EnrichError, SKILLS_CSV, field, read_table};
 
 /// Family of stop phrases in `skills.csv`: matched like skills so that they consume their text
@@ -48,7 +49,49 @@ pub struct SkillMatcher {
     cs_pats: Vec<SkillPattern>,
     /// (skill, family), sorted by skill name (byte order).
     skills: Vec<(String, String)>,
+    /// Per skill, the brand words of its name and aliases (`amazon` for `Amazon S3` and for
+    /// `AWS` through `Amazon Web Services`): an employer of that name does not ask for it.
+    brands: Vec<Vec<String>>,
 }
+
+/// First words of skill names that are not brands: a company called "Data Corp" still asks for
+/// Data Quality.
+const NOT_BRANDS: &[&str] = &[
+    "data",
+    "cloud",
+    "machine",
+    "deep",
+    "natural",
+    "computer",
+    "master",
+    "apache",
+    "open",
+    "generative",
+    "business",
+    "project",
+    "product",
+    "software",
+    "site",
+    "test",
+    "unit",
+    "continuous",
+    "infrastructure",
+    "real",
+    "time",
+    "big",
+    "event",
+    "stream",
+    "feature",
+    "model",
+    "large",
+    "vector",
+    "graph",
+    "web",
+    "mobile",
+    "agile",
+    "scrum",
+    "power",
+];
 
 fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
@@ -193,7 +236,20 @@ impl SkillMatcher {
                     message: e.to_string(),
                 })
         };
+        let mut brands: Vec<Vec<String>> = vec![Vec::new(); skills.len()];
+        for pat in ci_pats.iter().chain(&cs_pats) {
+            let key = normalize_key(&pat.text);
+            if let Some(first) = key.split(' ').next()
+                && key.contains(' ')
+                && first.len() >= 4
+                && !NOT_BRANDS.contains(&first)
+                && !brands[pat.skill].iter().any(|b| b == first)
+            {
+                brands[pat.skill].push(first.to_string());
+            }
+        }
         Ok(Self {
+            brands,
             ci: build(&ci_pats, true)?,
             ci_pats,
             cs: build(&cs_pats, false)?,
@@ -311,6 +367,28 @@ impl SkillMatcher {
             .collect()
     }
 
+    /// [`Self::find`], without the employer's own products: Amazon's postings mention AWS and
+    /// S3 in the company's description, not as a requirement. A skill is the employer's when a
+    /// brand word of its name or aliases (the first word of a multi-word spelling: `amazon` in
+    /// `Amazon Web Services`) is a word of the company's name.
+    pub fn find_for_employer(&self, text: &str, employer: &str) -> Vec<String> {
+        let found = self.find(text);
+        let company = crate::keys::normalize_company(employer);
+        if company.is_empty() {
+            return found;
+        }
+        let words: Vec<&str> = company.split(' ').collect();
+        found
+            .into_iter()
+            .filter(|skill| {
+                let Ok(i) = self.skills.binary_search_by(|(s, _)| s.as_str().cmp(skill)) else {
+                    return true;
+                };
+                !self.brands[i].iter().any(|b| words.contains(&b.as_str()))
+            })
+            .collect()
+    }
+
     /// `(skill, family)` pairs sorted by skill name, for the gold skill dimension (stop
     /// phrases of family `ignore` excluded).
     pub fn skills(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -362,6 +440,21 @@ fn boilerplate_lists(text: &str, hits: &[(usize, usize, usize)]) -> Vec<bool> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_employers_own_products_are_not_what_it_asks() {
+        let m = super::SkillMatcher::builtin().expect("embedded skills");
+        // The shape of Amazon's postings on Adzuna: AWS in the company's blurb.
+        let text = "Amazon Web Services (AWS) is the world's most comprehensive cloud, with S3 \
+                    and more. You will model data in SQL and Python.";
+        let all = m.find(text);
+        assert!(all.contains(&"AWS".to_string()), "{all:?}");
+        let asked = m.find_for_employer(text, "Amazon Digital France SAS");
+        assert!(!asked.contains(&"AWS".to_string()), "{asked:?}");
+        assert!(asked.contains(&"SQL".to_string()) && asked.contains(&"Python".to_string()));
+        // Another employer asking for AWS asks for it; a generic word is no brand.
+        assert_eq!(m.find_for_employer(text, "Data Corp"), all);
+    }
 
     #[test]
     fn a_list_of_every_stack_a_board_hires_for_is_not_what_a_posting_asks() {
