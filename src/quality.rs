@@ -231,6 +231,15 @@ pub async fn check(
     Ok(judge(&runs, settings, now))
 }
 
+/// [`check`] as of now: what `joblake quality` and a run's `quality` step report.
+pub async fn check_now(
+    lake: &Lake,
+    project: &Project,
+    settings: &QualitySettings,
+) -> Result<QualityReport> {
+    check(lake, project, settings, Utc::now()).await
+}
+
 /// Refuses thresholds naming an unknown field, or shares outside 0..=1.
 fn validate(settings: &QualitySettings) -> Result<()> {
     let mins = settings

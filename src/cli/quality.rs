@@ -18,13 +18,7 @@ pub struct QualityArgs {
 /// Prints the latest run of every source with its completeness, rejects and duplicates, and the
 /// thresholds it breaks. Exits 1 when one is broken.
 pub async fn run(ctx: &Context, args: QualityArgs) -> Result<ExitCode> {
-    let report = crate::quality::check(
-        &ctx.lake,
-        &ctx.project,
-        &ctx.config.quality,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let report = crate::quality::check_now(&ctx.lake, &ctx.project, &ctx.config.quality).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -286,13 +286,7 @@ async fn refresh_step(
 /// The quality check: each source's latest landing against `[quality]`; a broken threshold
 /// fails the step (and so the run), naming the source and the figure.
 pub async fn quality(ctx: &RunContext) -> Result<StepDone> {
-    let report = crate::quality::check(
-        &ctx.lake,
-        &ctx.project,
-        &ctx.config.quality,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let report = crate::quality::check_now(&ctx.lake, &ctx.project, &ctx.config.quality).await?;
     Ok(StepDone {
         rows_in: i(report.latest.len()),
         failure: report.summary(),
