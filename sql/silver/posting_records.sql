@@ -83,6 +83,41 @@ normalized AS (
                       t.contract_type_n, t.working_time_raw) AS pay
     FROM contracted t
     LEFT JOIN ref.country_currencies cc ON cc.iso2 = t.country_code
+),
+located AS (
+    SELECT
+        n.*,
+        -- The city of the fields, else the town of a British postcode, else the one the text
+        -- places the worker in ("candidates located in Campinas, Brazil").
+        coalesce(clean_city(n.city), pc.town,
+                 CASE WHEN n.city IS NULL AND pc.town IS NULL
+                      THEN city_in_text(n.description_text, n.country_code) END) AS city_any,
+        fr.region AS fr_region
+    FROM normalized n
+    -- A British posting located by its postcode alone takes its postcode area's town.
+    LEFT JOIN ref.uk_postcode_areas pc
+        ON n.country_code = 'GB' AND n.postal_code IS NOT NULL
+       AND pc.area = regexp_replace(upper(trim(n.postal_code)), '^([A-Z]{1,2}).*$', '\1')
+    -- One spelling per French region ("Ile-de-France" from Adzuna is "Île-de-France").
+    LEFT JOIN (SELECT DISTINCT region, normalize_key(region) AS region_key FROM ref.fr_departments) fr
+        ON n.country_code = 'FR' AND fr.region_key = normalize_key(n.region)
+),
+placed AS (
+    SELECT
+        l.*,
+        -- A borough is its city (Brooklyn is New York); a county or a state is no city (Reed's
+        -- "Kent", "based in Texas, USA"), but the region when none is given.
+        CASE WHEN part.city IS NOT NULL THEN part.city
+             WHEN sub.name_key IS NULL THEN l.city_any END AS city_n,
+        CASE WHEN part.city IS NULL AND sub.name_key IS NOT NULL THEN l.city_any END AS region_in_city
+    FROM located l
+    LEFT JOIN (SELECT normalize_key(place) AS place_key, country, min(city) AS city
+               FROM ref.city_districts GROUP BY normalize_key(place), country) part
+        ON part.country = l.country_code AND part.place_key = normalize_key(l.city_any)
+    -- A state named like a well-known city is the city there ("New York").
+    LEFT JOIN (SELECT DISTINCT country, normalize_key(name) AS name_key FROM ref.subdivisions
+               WHERE normalize_key(name) NOT IN (SELECT normalize_key(city) FROM ref.cities)) sub
+        ON sub.country = l.country_code AND sub.name_key = normalize_key(l.city_any)
 )
 SELECT
     n.bronze_file,
@@ -95,9 +130,9 @@ SELECT
     n.title_clean AS title,
     coalesce(n.company_clean, 'Unknown') AS company,
     n.description_text AS description,
-    coalesce(clean_city(n.city), pc.town) AS city,
-    CASE WHEN n.country_code IS NOT NULL AND upper(trim(n.region)) = n.country_code THEN NULL
-         ELSE coalesce(fr.region, nullif(trim(n.region), '')) END AS region,
+    n.city_n AS city,
+    CASE WHEN n.country_code IS NOT NULL AND upper(trim(n.region)) = n.country_code THEN n.region_in_city
+         ELSE coalesce(n.fr_region, nullif(trim(n.region), ''), n.region_in_city) END AS region,
     n.country_code AS country,
     CASE WHEN n.country_code = 'FR' THEN fr_departement(n.departement_raw, n.postal_code, n.city) END AS departement,
     n.postal_code,
@@ -127,7 +162,7 @@ SELECT
     coalesce(n.posted_at, n.fetched_at) AS posted_at,
     CAST(coalesce(n.posted_at, n.fetched_at) AS DATE) AS posted_date,
     concat_ws('|', normalize_key(n.title_clean), normalize_company(coalesce(n.company_clean, ''))) AS match_key,
-    nullif(normalize_key(coalesce(clean_city(n.city), pc.town)), '') AS city_key,
+    nullif(normalize_key(n.city_n), '') AS city_key,
     CASE
         WHEN n.parse_error IS NOT NULL THEN 'malformed_envelope: ' || n.parse_error
         WHEN n.title_clean IS NULL THEN 'missing_title'
@@ -135,12 +170,5 @@ SELECT
         WHEN n.salary_min < 0 OR n.salary_max < 0 THEN 'negative_salary'
         WHEN n.salary_min > n.salary_max THEN 'salary_min_above_max'
     END AS reject_reason
-FROM normalized n
+FROM placed n
 LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
--- A British posting located by its postcode alone takes its postcode area's town.
-LEFT JOIN ref.uk_postcode_areas pc
-    ON n.country_code = 'GB' AND n.postal_code IS NOT NULL
-   AND pc.area = regexp_replace(upper(trim(n.postal_code)), '^([A-Z]{1,2}).*$', '\1')
--- One spelling per French region ("Ile-de-France" from Adzuna is "Île-de-France").
-LEFT JOIN (SELECT DISTINCT region, normalize_key(region) AS region_key FROM ref.fr_departments) fr
-    ON n.country_code = 'FR' AND fr.region_key = normalize_key(n.region)

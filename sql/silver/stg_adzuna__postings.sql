@@ -19,6 +19,9 @@ SELECT
     -- area of one or two levels (a country, a region) names no city.
     CASE
         WHEN json_length(payload, 'location', 'area') <= 2 THEN NULL
+        -- Adzuna's UK region "London" holds only London's own districts ("Battersea").
+        WHEN json_get_str(payload, 'location', 'area', 0) = 'UK'
+             AND json_get_str(payload, 'location', 'area', 1) = 'London' THEN 'London'
         -- In France the third level is the département: a city only for Paris.
         WHEN json_length(payload, 'location', 'area') = 3
              AND json_get_str(payload, 'location', 'area', 0) = 'France'

@@ -25,6 +25,10 @@ pub struct EvalArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
+    /// Build the evaluation lake in this (new or empty) directory and keep it, to read the
+    /// mismatches with `joblake --lake DIR sql` (default: a scratch directory, removed after).
+    #[arg(long, value_name = "DIR")]
+    keep_lake: Option<PathBuf>,
 }
 
 /// Lands the corpus into a scratch lake, refreshes it and prints the figures. Exits 1 when a
@@ -35,7 +39,17 @@ pub async fn run(ctx: &Context, args: EvalArgs) -> Result<ExitCode> {
         None => Labels::embedded()?,
     };
     let scratch = tempfile::tempdir().context("creating a scratch lake")?;
-    let lake = Lake::open(&scratch.path().to_string_lossy(), Default::default())?
+    let dir = match &args.keep_lake {
+        Some(dir) => {
+            let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+            if occupied {
+                anyhow::bail!("--keep-lake {}: the directory is not empty", dir.display());
+            }
+            dir.clone()
+        }
+        None => scratch.path().to_path_buf(),
+    };
+    let lake = Lake::open(&dir.to_string_lossy(), Default::default())?
         .with_engine_settings(ctx.lake.engine_settings().clone());
     let spinner = render::spinner(ctx.quiet || args.json, "landing the corpus and refreshing");
     let report = eval::run(&lake, &ctx.project, &args.corpus, &labels).await;

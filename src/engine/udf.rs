@@ -94,6 +94,13 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         }));
     }
     {
+        let c = countries.clone();
+        // "candidates located in Campinas, Brazil": for postings whose fields name no city.
+        ctx.register_udf(string2_fn("city_in_text", move |text, country, out| {
+            out.append_option(c.city_in_text(text, country))
+        }));
+    }
+    {
         let d = departments.clone();
         ctx.register_udf(string_fn("fr_region", move |s, out| {
             out.append_option(d.region_of(s))
@@ -439,6 +446,34 @@ fn string_fn(
         }
         Arc::new(b.finish())
     })
+}
+
+/// A two-argument string function returning a string; NULL in either, NULL out.
+fn string2_fn(
+    name: &str,
+    f: impl Fn(&str, &str, &mut StringBuilder) + Send + Sync + 'static,
+) -> ScalarUDF {
+    let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let a = cast(&arrays[0], &DataType::Utf8)?;
+        let b = cast(&arrays[1], &DataType::Utf8)?;
+        let (a, b) = (a.as_string::<i32>(), b.as_string::<i32>());
+        let mut out = StringBuilder::with_capacity(a.len(), 0);
+        for i in 0..a.len() {
+            if a.is_null(i) || b.is_null(i) {
+                out.append_null();
+            } else {
+                f(a.value(i), b.value(i), &mut out);
+            }
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    };
+    ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        name,
+        Signature::string(2, Volatility::Immutable),
+        DataType::Utf8,
+        Arc::new(fun),
+    ))
 }
 
 /// A one-argument function over strings (any string type, cast to Utf8 first).

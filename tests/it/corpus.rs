@@ -153,8 +153,18 @@ async fn real_responses_flow_to_silver_and_gold() {
         (
             "jooble",
             "2749104542625030978",
-            "city = 'Washington DC' AND working_time = 'part_time'",
+            "city = 'Washington' AND working_time = 'part_time'",
         ),
+        // The board gives the country; the text places the worker in a city of it.
+        (
+            "remotive",
+            "2091049",
+            "city = 'Campinas' AND country = 'BR'",
+        ),
+        // A county is the region, not the city; a borough is its city.
+        ("reed", "55408320", "city IS NULL AND region = 'Kent'"),
+        ("reed", "55408229", "city = 'London'"),
+        ("jooble", "6455883872235908552", "city = 'New York'"),
         // A web site where the place should be; the remote flag as given.
         (
             "findwork",

@@ -165,6 +165,49 @@ impl Countries {
         found
     }
 
+    /// The city a posting's text places its worker in, when the fields give none: "candidates
+    /// located in Campinas, Brazil", "based in Lyon, France", where the country after the comma
+    /// is `country` (the posting's own). `None` when such phrases name no city or several, or
+    /// when the place before the comma is itself a country or a remote scope. A region or state
+    /// ("based in Texas, USA") is returned like a city: the caller drops known subdivisions.
+    pub fn city_in_text(&self, text: &str, country: &str) -> Option<String> {
+        static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i:located|based|reside|residing|living|live|work|working)\s+(?i:in|from|out\s+of)\s+(\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|de|do|da|dos|das|del|di|la|le|les|sur|am|an|upon|on)){0,3})\s*,\s*(?:the\s+)?(\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*){0,2})",
+            )
+            .expect("phrase regex")
+        });
+        const SCOPE: [&str; 6] = [
+            "remote",
+            "anywhere",
+            "hybrid",
+            "worldwide",
+            "home",
+            "europe",
+        ];
+        let mut found: Option<String> = None;
+        for c in PHRASE.captures_iter(text) {
+            let words: Vec<&str> = c[2].split_whitespace().collect();
+            let named = (1..=words.len())
+                .rev()
+                .find_map(|n| self.resolve(words[..n].join(" ").trim_end_matches('.')));
+            if named != Some(country) {
+                continue;
+            }
+            let city = c[1].trim_end_matches(['.', '-']).to_string();
+            let key = normalize_key(&city);
+            if self.resolve(&city).is_some() || key.split(' ').any(|w| SCOPE.contains(&w)) {
+                continue;
+            }
+            match &found {
+                None => found = Some(city),
+                Some(f) if normalize_key(f) == key => {}
+                Some(_) => return None,
+            }
+        }
+        found
+    }
+
     /// English name of an ISO alpha-2 code.
     pub fn name_of(&self, iso2: &str) -> Option<&str> {
         self.codes
@@ -425,6 +468,39 @@ mod tests {
         ] {
             assert_eq!(c.required_by_text(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_remote_posting_names_the_city_its_worker_is_in() {
+        let c = Countries::builtin().unwrap();
+        let city = |t: &str, cc: &str| c.city_in_text(t, cc);
+        assert_eq!(
+            city(
+                "This is a remote role for candidates located in   São Paulo, Brazil.",
+                "BR"
+            )
+            .as_deref(),
+            Some("São Paulo")
+        );
+        assert_eq!(
+            city("You are based in Mexico City, Mexico", "MX").as_deref(),
+            Some("Mexico City")
+        );
+        assert_eq!(
+            city(
+                "Teams based in Lyon, France or located in Paris, France",
+                "FR"
+            ),
+            None
+        );
+        // Another country than the posting's, a remote scope, a country before the comma.
+        assert_eq!(
+            city("candidates located in Montevideo, Uruguay", "BR"),
+            None
+        );
+        assert_eq!(city("You must be located in Remote, Brazil", "BR"), None);
+        assert_eq!(city("Located in Brazil, Latin America", "BR"), None);
+        assert_eq!(city("We love Campinas, Brazil", "BR"), None);
     }
 
     #[test]

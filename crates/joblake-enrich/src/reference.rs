@@ -66,6 +66,17 @@ pub(crate) fn read_table(
     file: &'static str,
     columns: &[&str],
 ) -> Result<(Vec<usize>, Rows), EnrichError> {
+    read_table_with(text, file, columns, &[])
+}
+
+/// [`read_table`] with `optional` columns after the required ones: a file written before such a
+/// column existed still loads, and [`field`] reads an absent column as empty.
+pub(crate) fn read_table_with(
+    text: &str,
+    file: &'static str,
+    columns: &[&str],
+    optional: &[&str],
+) -> Result<(Vec<usize>, Rows), EnrichError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -91,6 +102,10 @@ pub(crate) fn read_table(
                 message: format!("missing column `{col}`"),
             })?;
         idx.push(pos);
+    }
+    for col in optional {
+        let pos = headers.iter().position(|h| h.eq_ignore_ascii_case(col));
+        idx.push(pos.unwrap_or(usize::MAX));
     }
     let mut rows = Vec::new();
     for rec in rdr.records() {

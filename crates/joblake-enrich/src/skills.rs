@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::keys::normalize_key;
-use crate::reference::{EnrichError, SKILLS_CSV, field, read_table};
+use crate::reference::{EnrichError, SKILLS_CSV, field, read_table_with};
 
 /// Family of stop phrases in `skills.csv`: matched like skills so that they consume their text
 /// (`Series C`, `Go to market`, `tableau de bord`), never reported.
@@ -52,6 +52,9 @@ pub struct SkillMatcher {
     /// Per skill, the brand words of its name and aliases (`amazon` for `Amazon S3` and for
     /// `AWS` through `Amazon Web Services`): an employer of that name does not ask for it.
     brands: Vec<Vec<String>>,
+    /// Per skill, the `context` column: lowercase word stems one of which must start a word of
+    /// the hit or the word right next to it (empty: no condition).
+    context: Vec<Vec<String>>,
 }
 
 /// First words of skill names that are not brands: a company called "Data Corp" still asks for
@@ -110,10 +113,11 @@ impl SkillMatcher {
     /// alias claimed by two skills, a bad `case_sensitive` value.
     pub fn from_csv(text: &str) -> Result<Self, EnrichError> {
         const FILE: &str = "skills.csv";
-        let (idx, rows) = read_table(
+        let (idx, rows) = read_table_with(
             text,
             FILE,
             &["skill", "family", "aliases", "case_sensitive"],
+            &["context"],
         )?;
         struct Row {
             line: u64,
@@ -121,6 +125,7 @@ impl SkillMatcher {
             family: String,
             /// (pattern, case_sensitive)
             patterns: Vec<(String, bool)>,
+            context: Vec<String>,
         }
         let mut parsed = Vec::with_capacity(rows.len());
         for (line, rec) in &rows {
@@ -164,11 +169,17 @@ impl SkillMatcher {
                 }
                 patterns.push((text.to_string(), alias_cs));
             }
+            let context = field(rec, idx[4])
+                .split('|')
+                .map(|w| w.trim().to_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect();
             parsed.push(Row {
                 line,
                 skill,
                 family,
                 patterns,
+                context,
             });
         }
         parsed.sort_by(|a, b| a.skill.cmp(&b.skill));
@@ -250,6 +261,7 @@ impl SkillMatcher {
         }
         Ok(Self {
             brands,
+            context: parsed.into_iter().map(|row| row.context).collect(),
             ci: build(&ci_pats, true)?,
             ci_pats,
             cs: build(&cs_pats, false)?,
@@ -305,15 +317,43 @@ impl SkillMatcher {
                                 || matches!(y, ',' | ';' | '/' | '(' | ')' | '.' | ':')
                         })
                 };
+                // "(C)", "(R)": a mark or a grade in parentheses, not a language.
                 if (b1 == Some('/') && single(b2, b3))
                     || (a1 == Some('/') && single(a2, a3))
                     || a1 == Some('-')
+                    || (b1 == Some('(') && a1 == Some(')'))
                 {
                     return false;
                 }
             }
         }
         true
+    }
+
+    /// Whether a hit of `skill` at `start..end` has the skill's context: a word of the hit, or
+    /// the word right before or after it (across spaces, `/`, `(`, `)`, `-`, `&`, but not across
+    /// `,`, `.` or a line break), starts with one of its stems. "Agile" the method ("agile
+    /// methodologies", "cérémonies agiles", "Agile/Scrum") against "agile" the adjective ("bold,
+    /// smart, agile, and fun", "stays agile when priorities shift").
+    fn context_ok(&self, text: &str, start: usize, end: usize, skill: usize) -> bool {
+        let stems = &self.context[skill];
+        if stems.is_empty() {
+            return true;
+        }
+        let joins = |c: char| c == ' ' || c == '\t' || matches!(c, '/' | '(' | ')' | '-' | '&');
+        let before = text[..start].trim_end_matches(joins);
+        let before = before.rsplit(|c: char| !c.is_alphanumeric()).next();
+        let after = text[end..].trim_start_matches(joins);
+        let after = after.split(|c: char| !c.is_alphanumeric()).next();
+        text[start..end]
+            .split(|c: char| !c.is_alphanumeric())
+            .chain(before)
+            .chain(after)
+            .filter(|w| !w.is_empty())
+            .any(|w| {
+                let w = w.to_lowercase();
+                stems.iter().any(|s| w.starts_with(s.as_str()))
+            })
     }
 
     /// Canonical skill names found in `text`, sorted (byte order) and deduplicated.
@@ -323,7 +363,9 @@ impl SkillMatcher {
         if let Some(ac) = &self.ci {
             for m in ac.find_overlapping_iter(text) {
                 let pat = &self.ci_pats[m.pattern().as_usize()];
-                if Self::boundary_ok(text, m.start(), m.end(), pat) {
+                if Self::boundary_ok(text, m.start(), m.end(), pat)
+                    && self.context_ok(text, m.start(), m.end(), pat.skill)
+                {
                     hits.push((m.start(), m.end(), pat.skill));
                 }
             }
@@ -331,7 +373,9 @@ impl SkillMatcher {
         if let Some(ac) = &self.cs {
             for m in ac.find_overlapping_iter(text) {
                 let pat = &self.cs_pats[m.pattern().as_usize()];
-                if Self::boundary_ok(text, m.start(), m.end(), pat) {
+                if Self::boundary_ok(text, m.start(), m.end(), pat)
+                    && self.context_ok(text, m.start(), m.end(), pat.skill)
+                {
                     hits.push((m.start(), m.end(), pat.skill));
                 }
             }
@@ -556,6 +600,49 @@ mod tests {
             m.find("Maîtrise de la modélisation des données et IA générative"),
             ["Data Modeling", "Generative AI"]
         );
+    }
+
+    #[test]
+    fn agile_the_method_not_the_adjective() {
+        let m = SkillMatcher::builtin().unwrap();
+        for method in [
+            "Experience with agile methodologies.",
+            "You have worked in an Agile/Scrum team.",
+            "Participer aux cérémonies agiles",
+            "Mitarbeit in agilen Entwicklungsprojekten",
+            "dans un cadre AGILE / SAFe",
+            "Expérience en environnement Agile (Scrum/Kanban)",
+            "Goût pour l'agilité",
+        ] {
+            assert!(m.find(method).contains(&"Agile".to_string()), "{method}");
+        }
+        for adjective in [
+            "We are smart, agile and fun.",
+            "Join a collaborative, agile, and innovative team.",
+            "Our values: Agile, Capable, Committed.",
+            "You stay agile when priorities shift.",
+        ] {
+            assert!(m.find(adjective).is_empty(), "{adjective}");
+        }
+    }
+
+    #[test]
+    fn marks_in_parentheses_and_profile_links_are_not_skills() {
+        let m = SkillMatcher::builtin().unwrap();
+        assert!(
+            m.find("Online Data Analyst (French Language) (C)")
+                .is_empty()
+        );
+        assert!(m.find("Send your resume and GitHub profile.").is_empty());
+        assert!(
+            m.find("Ship cloud functions and small backend jobs")
+                .is_empty()
+        );
+        assert_eq!(
+            m.find("Git and GitHub Actions, C (or C++)"),
+            ["C", "C++", "Git", "GitHub Actions"]
+        );
+        assert_eq!(m.find("Deploy on Cloud Functions"), ["Cloud Run"]);
     }
 
     #[test]
