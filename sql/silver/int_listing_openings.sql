@@ -17,7 +17,8 @@
 -- Openings: the listings of one title and place, oldest first, go to the first earlier opening
 -- of a compatible company (the same, a variant of its name, unknown on either side, or any
 -- company republishing the same text) whose founding listing states no conflicting fact
--- (contract, pay, calendar days, or one template filled in with another name or number);
+-- (contract, pay ranges apart, calendar days, one template filled in with another name or number, or two
+-- whole ads with little text in common);
 -- otherwise they found a new one (cluster_listings, joblake_enrich::listings). An opening is
 -- keyed by its founder's matching key, so a key's first opening keeps the key itself: posting
 -- ids do not move, and newer listings never move older ones.
@@ -39,7 +40,12 @@ WITH valid AS (
         -- What tells two openings of one key apart; the facts come early in a text.
         substr(description, 1, 1500) AS text_head,
         contract_type,
-        CASE WHEN NOT salary_predicted THEN salary_annual_mid_eur END AS pay_eur
+        -- The annual range in EUR (salary_annual_mid_eur is NULL when implausible).
+        CASE WHEN NOT salary_predicted AND salary_annual_mid_eur IS NOT NULL
+             THEN salary_annual_min * salary_annual_mid_eur / ((salary_annual_min + salary_annual_max) / 2) END AS pay_min_eur,
+        CASE WHEN NOT salary_predicted AND salary_annual_mid_eur IS NOT NULL
+             THEN salary_annual_max * salary_annual_mid_eur / ((salary_annual_min + salary_annual_max) / 2) END AS pay_max_eur,
+        salary_period AS pay_period
     FROM silver.posting_records
     WHERE reject_reason IS NULL
 ),
@@ -86,9 +92,18 @@ listings AS (
         first_value(company_key ORDER BY fetched_at, bronze_file, bronze_line) AS company_key,
         first_value(text_head ORDER BY fetched_at, bronze_file, bronze_line) AS text_head,
         first_value(contract_type ORDER BY fetched_at, bronze_file, bronze_line) AS contract_type,
-        first_value(pay_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_eur
+        first_value(pay_min_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_min_eur,
+        first_value(pay_max_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_max_eur,
+        first_value(pay_period ORDER BY fetched_at, bronze_file, bronze_line) AS pay_period
     FROM keyed
     GROUP BY source, source_id
+),
+-- Whether a source publishes the whole ad (ref.sources.description): two whole ads that
+-- differ are two openings; snippets and rewrites of one ad differ too.
+whole AS (
+    SELECT l.*, coalesce(s.description = 'full', false) AS full_text
+    FROM listings l
+    LEFT JOIN ref.sources s ON s.source = l.source
 ),
 -- The key without its company: the listings that may be one opening. Only blocks of several
 -- listings are clustered; most have one.
@@ -97,7 +112,7 @@ blocked AS (
         *,
         -- dedup_key is match_key (title|company) | place: drop the company.
         title_key || substr(first_key, length(title_key) + length(company_key) + 2) AS block
-    FROM listings
+    FROM whole
 ),
 shared AS (
     SELECT
@@ -108,7 +123,10 @@ shared AS (
             array_agg(company_key ORDER BY first_seen, listing),
             array_agg(text_head ORDER BY first_seen, listing),
             array_agg(contract_type ORDER BY first_seen, listing),
-            array_agg(pay_eur ORDER BY first_seen, listing)) AS openings
+            array_agg(pay_min_eur ORDER BY first_seen, listing),
+            array_agg(pay_max_eur ORDER BY first_seen, listing),
+            array_agg(pay_period ORDER BY first_seen, listing),
+            array_agg(full_text ORDER BY first_seen, listing)) AS openings
     FROM blocked
     GROUP BY block
     HAVING count(*) > 1

@@ -131,7 +131,10 @@ SELECT
     coalesce(n.company_clean, 'Unknown') AS company,
     n.description_text AS description,
     n.city_n AS city,
-    CASE WHEN n.country_code IS NOT NULL AND upper(trim(n.region)) = n.country_code THEN n.region_in_city
+    -- A "region" that names the country itself (Remote OK's "Germany") is none.
+    CASE WHEN n.country_code IS NOT NULL
+              AND (upper(trim(n.region)) = n.country_code OR country_code(n.region) = n.country_code)
+         THEN n.region_in_city
          ELSE coalesce(n.fr_region, nullif(trim(n.region), ''), n.region_in_city) END AS region,
     n.country_code AS country,
     CASE WHEN n.country_code = 'FR' THEN fr_departement(n.departement_raw, n.postal_code, n.city) END AS departement,

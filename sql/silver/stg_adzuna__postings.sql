@@ -18,6 +18,10 @@ SELECT
     -- display_name is "<deepest place>, <its parent>": an arrondissement gives its city; an
     -- area of one or two levels (a country, a region) names no city.
     CASE
+        -- A city-state's region is its city (a listing placed in "Berlin" or "London").
+        WHEN json_length(payload, 'location', 'area') = 2
+             AND json_get_str(payload, 'location', 'area', 1) IN ('London', 'Berlin', 'Hamburg', 'Bremen', 'Wien')
+            THEN json_get_str(payload, 'location', 'area', 1)
         WHEN json_length(payload, 'location', 'area') <= 2 THEN NULL
         -- Adzuna's UK region "London" holds only London's own districts ("Battersea").
         WHEN json_get_str(payload, 'location', 'area', 0) = 'UK'

@@ -1,8 +1,9 @@
 -- Remotive remote jobs from bronze, renamed and cast; one row per bronze record.
 -- grain: bronze_file, bronze_line
 -- materialized: view
--- Every Remotive job is remote; candidate_required_location is a region ("Worldwide", "USA"),
--- not a city; salary is free text; publication_date has no time zone (taken as UTC).
+-- Every Remotive job is remote; candidate_required_location is where candidates may live
+-- ("Worldwide", "Europe", "USA"): a country when it names one, never a region or a city of
+-- work; salary is free text; publication_date has no time zone (taken as UTC).
 SELECT
     bronze_file,
     bronze_line,
@@ -16,10 +17,9 @@ SELECT
     json_get_str(payload, 'company_name') AS company,
     json_get_str(payload, 'description') AS description,
     CAST(NULL AS VARCHAR) AS city,
+    CAST(NULL AS VARCHAR) AS region,
     -- A list of places ("Americas, Europe, Israel", "USA, Canada") is open to several
     -- countries: no one country.
-    CASE WHEN json_get_str(payload, 'candidate_required_location') NOT LIKE '%,%'
-         THEN json_get_str(payload, 'candidate_required_location') END AS region,
     CASE WHEN json_get_str(payload, 'candidate_required_location') NOT LIKE '%,%'
          THEN json_get_str(payload, 'candidate_required_location') END AS country,
     CAST(NULL AS VARCHAR) AS postal_code,

@@ -116,6 +116,57 @@ pub struct Bench {
     pub silver_rows: u64,
     /// Deduplicated postings after the full refresh.
     pub deduplicated: u64,
+    /// Deduplication against the jobs the generator really wrote.
+    pub dedup: DedupScore,
+}
+
+/// Deduplication scored against the generator's own jobs ([`joblake_gen::truth`]), over pairs
+/// of listings: the figures `joblake eval` gives on hand labels, at the bench's scale.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct DedupScore {
+    /// Jobs generated (those with a listing in silver).
+    pub jobs: u64,
+    /// Postings they became.
+    pub postings: u64,
+    /// Share of merged listing pairs that are one job.
+    pub precision: f64,
+    /// Share of one job's listing pairs that were merged.
+    pub recall: f64,
+}
+
+/// Scores `silver.posting_sources` against the jobs the generator encoded in the ids.
+pub async fn dedup_score(lake: &Lake, project: &Project) -> Result<DedupScore> {
+    use deltalake::arrow::array::{Array, AsArray};
+    use deltalake::arrow::compute::cast;
+    use deltalake::arrow::datatypes::DataType;
+    let ctx = crate::query::repl::sql_session(lake, project).await?;
+    let batches = ctx
+        .sql("SELECT posting_id, source, source_id FROM silver.posting_sources")
+        .await?
+        .collect()
+        .await?;
+    let mut records = Vec::new();
+    for batch in &batches {
+        let cols = (0..3)
+            .map(|i| cast(batch.column(i), &DataType::Utf8))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let [posting, source, id] = [0, 1, 2].map(|i| cols[i].as_string::<i32>());
+        for row in 0..batch.num_rows() {
+            if posting.is_null(row) || id.is_null(row) {
+                continue;
+            }
+            if let Some(job) = joblake_gen::truth::job_of(source.value(row), id.value(row)) {
+                records.push((posting.value(row).to_string(), job));
+            }
+        }
+    }
+    let s = joblake_gen::truth::PairScores::of(records);
+    Ok(DedupScore {
+        jobs: s.jobs,
+        postings: s.postings,
+        precision: s.precision(),
+        recall: s.recall(),
+    })
 }
 
 impl Bench {
@@ -262,6 +313,8 @@ pub async fn run(options: &BenchOptions) -> Result<Bench> {
         .unwrap_or(0)
         .max(0) as u64;
 
+    let dedup = dedup_score(&lake, &project).await?;
+
     // 3. The peers, on the same bronze.
     let mut peer_runs = Vec::new();
     if !options.peers.is_empty() {
@@ -334,6 +387,7 @@ pub async fn run(options: &BenchOptions) -> Result<Bench> {
         peers: peer_runs,
         silver_rows,
         deduplicated,
+        dedup,
     })
 }
 

@@ -229,6 +229,10 @@ pub(crate) fn print_bench(b: &crate::bench::stages::Bench) {
         "joblake bench: {} postings landed ({} records in silver, {} after deduplication)",
         b.landed, b.silver_rows, b.deduplicated
     );
+    println!(
+        "deduplication against the generated jobs: {} jobs became {} postings; listing pairs: precision {:.3}, recall {:.3}",
+        b.dedup.jobs, b.dedup.postings, b.dedup.precision, b.dedup.recall
+    );
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![

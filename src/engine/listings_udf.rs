@@ -15,19 +15,23 @@ use deltalake::datafusion::logical_expr::{
     ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility,
 };
 
-/// The arguments, in order: six lists over one title and place's listings, oldest first.
-const ARGS: [(&str, DataType); 6] = [
+/// The arguments, in order: nine lists over one title and place's listings, oldest first.
+const ARGS: [(&str, DataType); 9] = [
     ("listing", DataType::Utf8),
     ("key", DataType::Utf8),
     ("company", DataType::Utf8),
     ("text", DataType::Utf8),
     ("contract", DataType::Utf8),
-    ("pay", DataType::Float64),
+    ("pay_min", DataType::Float64),
+    ("pay_max", DataType::Float64),
+    ("pay_period", DataType::Utf8),
+    ("full_text", DataType::Boolean),
 ];
 
-/// `cluster_listings(listings, keys, companies, texts, contracts, pays)`: six lists over the
-/// listings of one title and place, oldest first (an id, its matching key, company key,
-/// description, contract type and annual pay in EUR). Returns one struct per listing:
+/// `cluster_listings(listings, keys, companies, texts, contracts, pay_mins, pay_maxs,
+/// pay_periods, full_texts)`: nine lists over the listings of one title and place, oldest first
+/// (an id, its matching key, company key, description, contract type, annual pay range in EUR
+/// and the period it was stated in, and whether the description is the whole ad). Returns one struct per listing:
 /// `listing`; `leader`, the listing that founded its opening; `opening_key`, the leader's
 /// matching key, with `#n` when `n` earlier openings have that key, so that a key's first
 /// opening keeps the key itself; `rule` ([`joblake_enrich::MatchRule`]); `overlap`, the share
@@ -69,13 +73,22 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
             }
             let [listings, keys, companies, texts, contracts] =
                 [0, 1, 2, 3, 4].map(|i| values[i].as_string::<i32>());
-            let pays = values[5].as_primitive::<Float64Type>();
+            let [pay_mins, pay_maxs] = [5, 6].map(|i| values[i].as_primitive::<Float64Type>());
+            let pay_periods = values[7].as_string::<i32>();
+            let full_texts = values[8].as_boolean();
             let facts: Vec<joblake_enrich::ListingFacts<'_>> = (0..n)
                 .map(|i| joblake_enrich::ListingFacts {
                     text: get(texts, i).unwrap_or(""),
                     contract: get(contracts, i),
-                    annual_pay: (!pays.is_null(i)).then(|| pays.value(i)),
+                    pay: (pay_mins.is_valid(i) && pay_maxs.is_valid(i)).then(|| {
+                        joblake_enrich::PayRange {
+                            min: pay_mins.value(i),
+                            max: pay_maxs.value(i),
+                            period: get(pay_periods, i),
+                        }
+                    }),
                     company: get(companies, i).unwrap_or(""),
+                    full_text: full_texts.is_valid(i) && full_texts.value(i),
                 })
                 .collect();
             let assignments = joblake_enrich::cluster(&facts, &workplaces);

@@ -50,7 +50,9 @@ pub use geography::{
 pub use html::{fix_mojibake, html_to_text};
 pub use job_family::JobFamilyRules;
 pub use keys::{normalize_company, normalize_key};
-pub use listings::{Assignment, Conflict, ListingFacts, MatchRule, Workplaces, cluster, conflict};
+pub use listings::{
+    Assignment, Conflict, ListingFacts, MatchRule, PayRange, Workplaces, cluster, conflict,
+};
 pub use reference::{
     CONTRACT_TYPES_CSV, COUNTRIES_CSV, CURRENCY_RATES_CSV, EnrichError, FR_DEPARTMENTS_CSV,
     JOB_FAMILIES_CSV, SKILLS_CSV, WORKPLACES_CSV,

@@ -125,18 +125,53 @@ pub struct ListingFacts<'a> {
     pub text: &'a str,
     /// The normalised contract type, when known.
     pub contract: Option<&'a str>,
-    /// The annual salary midpoint in one currency (EUR), when stated (not predicted).
-    pub annual_pay: Option<f64>,
+    /// The annual salary range in one currency (EUR), when stated (not predicted).
+    pub pay: Option<PayRange<'a>>,
     /// The company's matching key ([`crate::normalize_company`]); empty when unknown.
     pub company: &'a str,
+    /// The text is the whole ad as the employer wrote it, not a board's snippet or rewrite
+    /// (`ref.sources.description`): two such texts that differ are two ads.
+    pub full_text: bool,
 }
+
+/// A listing's pay: its annual range in EUR, and the period it was stated in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PayRange<'a> {
+    /// Lower end of the annual range (EUR).
+    pub min: f64,
+    /// Upper end of the annual range (EUR).
+    pub max: f64,
+    /// The period the posting stated (`year`, `month`, `hour`...), when known.
+    pub period: Option<&'a str>,
+}
+
+impl PayRange<'_> {
+    /// Whether the two ranges cannot be one job's pay: apart by more than [`PAY_SLACK`] when
+    /// stated in the same period; by more than [`PAY_SLACK_CONVERTED`] when one was converted
+    /// from another period, since boards annualise an hourly or daily rate with their own
+    /// hours, days and months ("27 € de l'heure" at 39 hours against 35, ×13 or ×12).
+    fn apart(&self, other: &PayRange<'_>) -> bool {
+        let slack = if self.period.is_some() && self.period == other.period {
+            PAY_SLACK
+        } else {
+            PAY_SLACK_CONVERTED
+        };
+        self.max * (1.0 + slack) < other.min || other.max * (1.0 + slack) < self.min
+    }
+}
+
+/// Pay ranges of one opening stated in one period are at most this far apart (a rounding).
+const PAY_SLACK: f64 = 0.05;
+/// Pay ranges of one opening, one of them annualised from another period, are at most this far
+/// apart.
+const PAY_SLACK_CONVERTED: f64 = 0.5;
 
 /// Why two listings are two openings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Conflict {
     /// Both state a contract type and they differ.
     Contract(String, String),
-    /// Both state an annual salary and they differ by more than 5%.
+    /// Both state pay and the ranges are apart ([`PayRange`]): the two midpoints.
     Pay(f64, f64),
     /// Both name calendar days and neither set holds the other.
     Dates,
@@ -144,6 +179,8 @@ pub enum Conflict {
     Workplace(String, String),
     /// One template, a name or number filled in differently.
     Detail(String, String),
+    /// Two whole ads of which less than [`DISTINCT_TEXT`] of the words line up: the share.
+    Description(f64),
 }
 
 impl std::fmt::Display for Conflict {
@@ -154,6 +191,7 @@ impl std::fmt::Display for Conflict {
             Conflict::Dates => write!(f, "dates"),
             Conflict::Workplace(a, b) => write!(f, "workplace: {a} / {b}"),
             Conflict::Detail(a, b) => write!(f, "detail: {a} / {b}"),
+            Conflict::Description(overlap) => write!(f, "description: {overlap:.2} in common"),
         }
     }
 }
@@ -164,6 +202,13 @@ pub const TEXT_WORDS: usize = 160;
 
 /// Share of the shorter text's words that must line up for two texts to be one template.
 const TEMPLATE_OVERLAP: f64 = 0.2;
+/// Share of the shorter text's words that two whole ads of one opening have in common: the
+/// same ad republished, or copied by a board with a preamble, lines up far above it; two ads of
+/// one employer for one title, written from its usual blocks, stay below.
+const DISTINCT_TEXT: f64 = 0.6;
+/// Words a whole ad must have for [`DISTINCT_TEXT`] to apply (an empty or one-line text says
+/// nothing).
+const DISTINCT_TEXT_WORDS: usize = 40;
 /// Share of three-word runs two texts must have in common to be aligned at all.
 const MIN_SHARED_RUNS: f64 = 0.05;
 /// Longest span (in words) read as one filled-in slot of a template.
@@ -378,10 +423,10 @@ fn compare(
     {
         return Err(Conflict::Contract(x.to_string(), y.to_string()));
     }
-    if let (Some(x), Some(y)) = (a.annual_pay, b.annual_pay)
-        && (x - y).abs() > 0.05 * x.abs().max(y.abs())
+    if let (Some(x), Some(y)) = (a.pay, b.pay)
+        && x.apart(&y)
     {
-        return Err(Conflict::Pay(x, y));
+        return Err(Conflict::Pay((x.min + x.max) / 2.0, (y.min + y.max) / 2.0));
     }
     if !wa.dates.is_empty()
         && !wb.dates.is_empty()
@@ -396,14 +441,23 @@ fn compare(
             wb.workplace_names.clone(),
         ));
     }
-    template_compare(wa, wb)
+    let overlap = template_compare(wa, wb)?;
+    if a.full_text
+        && b.full_text
+        && wa.folded.len().min(wb.folded.len()) >= DISTINCT_TEXT_WORDS
+        && overlap < DISTINCT_TEXT
+    {
+        return Err(Conflict::Description(overlap));
+    }
+    Ok(overlap)
 }
 
-/// Contract types that one opening may be described with: a fixed-term contract and an agency
-/// mission are both time-limited, and sources and texts disagree on which word to use.
+/// Contract types that one opening may be described with: a fixed-term contract, an agency
+/// mission and a freelance engagement are all time-limited, and sources and texts disagree on
+/// which word to use (Adzuna's one "contract" covers all three).
 fn contract_class(contract: &str) -> &str {
     match contract {
-        "fixed_term" | "temporary" => "time_limited",
+        "fixed_term" | "temporary" | "freelance" => "time_limited",
         "internship" | "apprenticeship" | "working_student" => "training",
         other => other,
     }
@@ -811,15 +865,68 @@ mod tests {
         let unknown = text("Infirmier");
         assert_eq!(conflict(&temp, &unknown), None);
 
-        let low = ListingFacts {
-            annual_pay: Some(24_000.0),
+        let pay = |min: f64, max: f64, period: &'static str| ListingFacts {
+            pay: Some(PayRange {
+                min,
+                max,
+                period: Some(period),
+            }),
             ..text("Logisticien")
         };
-        let high = ListingFacts {
-            annual_pay: Some(26_000.0),
-            ..text("Logisticien")
-        };
+        let low = pay(24_000.0, 24_000.0, "year");
+        let high = pay(26_000.0, 26_000.0, "year");
         assert!(matches!(conflict(&low, &high), Some(Conflict::Pay(..))));
+        // Overlapping ranges are one pay: a day rate of 350 and a range of 350-490.
+        assert_eq!(
+            conflict(
+                &pay(76_300.0, 76_300.0, "day"),
+                &pay(76_300.0, 106_820.0, "day")
+            ),
+            None
+        );
+        // An hourly rate annualised at 24 hours a week against the yearly figure of another board.
+        assert_eq!(
+            conflict(
+                &pay(36_504.0, 36_504.0, "hour"),
+                &pay(51_188.0, 51_188.0, "year")
+            ),
+            None
+        );
+        assert!(matches!(
+            conflict(
+                &pay(30_000.0, 30_000.0, "hour"),
+                &pay(60_000.0, 60_000.0, "year")
+            ),
+            Some(Conflict::Pay(..))
+        ));
+    }
+
+    #[test]
+    fn two_whole_ads_that_differ_are_two_openings_but_snippets_may_differ() {
+        const DUTIES: &str = "Vous rejoignez l'équipe data de la direction produit pour piloter \
+            les indicateurs du paiement fractionné, surveiller les taux d'acceptation, les \
+            volumes et les erreurs techniques, vérifier la cohérence des résultats avec les \
+            attendus budgétaires et présenter chaque semaine une synthèse aux équipes";
+        const PRODUCT: &str = "Tu intègres l'équipe Data qui accompagne les équipes Produit: \
+            construire et maintenir les tableaux de bord des KPIs, analyser les parcours des \
+            utilisateurs pour trouver les points de friction, mesurer l'effet des nouvelles \
+            fonctionnalités par des tests et partager tes recommandations avec les designers";
+        let whole = |t| ListingFacts {
+            full_text: true,
+            ..text(t)
+        };
+        assert!(matches!(
+            conflict(&whole(DUTIES), &whole(PRODUCT)),
+            Some(Conflict::Description(_))
+        ));
+        // The same ad again, and a board's snippet of another rendering, are not a conflict.
+        assert_eq!(conflict(&whole(DUTIES), &whole(DUTIES)), None);
+        assert_eq!(conflict(&whole(DUTIES), &text(PRODUCT)), None);
+        // A one-line text says nothing.
+        assert_eq!(
+            conflict(&whole("Data analyst"), &whole("Analyste de données")),
+            None
+        );
     }
 
     #[test]

@@ -252,6 +252,8 @@ pub(crate) struct City {
     pub(crate) cc: Cc,
     pub(crate) name: &'static str,
     pub(crate) region: &'static str,
+    /// The French département's name (Adzuna's third level in France); empty elsewhere.
+    pub(crate) departement: &'static str,
     pub(crate) postcode: &'static str,
     pub(crate) insee: &'static str,
     pub(crate) ft_label: &'static str,
@@ -261,13 +263,13 @@ pub(crate) struct City {
 
 #[rustfmt::skip]
 const fn city(cc: Cc, name: &'static str, region: &'static str, postcode: &'static str, lat: f64, lon: f64) -> City {
-    City { cc, name, region, postcode, insee: "", ft_label: "", lat, lon }
+    City { cc, name, region, departement: "", postcode, insee: "", ft_label: "", lat, lon }
 }
 
 /// A French city with (postcode, INSEE code, France Travail label).
 #[rustfmt::skip]
-const fn fr(name: &'static str, region: &'static str, codes: [&'static str; 3], lat: f64, lon: f64) -> City {
-    City { cc: Cc::Fr, name, region, postcode: codes[0], insee: codes[1], ft_label: codes[2], lat, lon }
+const fn fr(name: &'static str, region: &'static str, departement: &'static str, codes: [&'static str; 3], lat: f64, lon: f64) -> City {
+    City { cc: Cc::Fr, name, region, departement, postcode: codes[0], insee: codes[1], ft_label: codes[2], lat, lon }
 }
 
 /// The first city of each country is its biggest job market.
@@ -279,15 +281,15 @@ pub(crate) const CITIES: &[City] = &[
     city(Cc::Gb, "Bristol", "South West England", "BS1 4DJ", 51.4545, -2.5879),
     city(Cc::Gb, "Cambridge", "Eastern England", "CB2 1TN", 52.2053, 0.1218),
     city(Cc::Gb, "Leeds", "Yorkshire And The Humber", "LS1 4AP", 53.7997, -1.5492),
-    fr("Paris", "Ile-de-France", ["75011", "75111", "75 - Paris 11e Arrondissement"], 48.8588, 2.3792),
-    fr("Paris", "Ile-de-France", ["75009", "75109", "75 - Paris 9e Arrondissement"], 48.8725, 2.3412),
-    fr("Paris", "Ile-de-France", ["75008", "75108", "75 - PARIS 08"], 48.8775, 2.3176),
-    fr("Lyon", "Auvergne-Rhône-Alpes", ["69003", "69383", "69 - LYON 03"], 45.7597, 4.8512),
-    fr("Toulouse", "Occitanie", ["31000", "31555", "31 - TOULOUSE"], 43.6045, 1.4440),
-    fr("Nantes", "Pays de la Loire", ["44000", "44109", "44 - Nantes"], 47.2184, -1.5536),
-    fr("Bordeaux", "Nouvelle-Aquitaine", ["33000", "33063", "33 - Bordeaux"], 44.8378, -0.5792),
-    fr("Lille", "Hauts-de-France", ["59000", "59350", "59 - LILLE"], 50.6292, 3.0573),
-    fr("Rennes", "Bretagne", ["35000", "35238", "35 - RENNES"], 48.1173, -1.6778),
+    fr("Paris", "Ile-de-France", "Paris", ["75011", "75111", "75 - Paris 11e Arrondissement"], 48.8588, 2.3792),
+    fr("Paris", "Ile-de-France", "Paris", ["75009", "75109", "75 - Paris 9e Arrondissement"], 48.8725, 2.3412),
+    fr("Paris", "Ile-de-France", "Paris", ["75008", "75108", "75 - PARIS 08"], 48.8775, 2.3176),
+    fr("Lyon", "Auvergne-Rhône-Alpes", "Rhône", ["69003", "69383", "69 - LYON 03"], 45.7597, 4.8512),
+    fr("Toulouse", "Occitanie", "Haute-Garonne", ["31000", "31555", "31 - TOULOUSE"], 43.6045, 1.4440),
+    fr("Nantes", "Pays de la Loire", "Loire-Atlantique", ["44000", "44109", "44 - Nantes"], 47.2184, -1.5536),
+    fr("Bordeaux", "Nouvelle-Aquitaine", "Gironde", ["33000", "33063", "33 - Bordeaux"], 44.8378, -0.5792),
+    fr("Lille", "Hauts-de-France", "Nord", ["59000", "59350", "59 - LILLE"], 50.6292, 3.0573),
+    fr("Rennes", "Bretagne", "Ille-et-Vilaine", ["35000", "35238", "35 - RENNES"], 48.1173, -1.6778),
     city(Cc::De, "Berlin", "Berlin", "10115", 52.5200, 13.4050),
     city(Cc::De, "München", "Bayern", "80331", 48.1374, 11.5755),
     city(Cc::De, "Hamburg", "Hamburg", "20095", 53.5511, 9.9937),

@@ -21,7 +21,8 @@
 //! draws the companies and jobs; `documents` writes their descriptions and renders them as
 //! plain text or HTML; `formats` writes one record per source with the `json` writer;
 //! `stream` pages the records into files and decides which ones are re-published or
-//! malformed; `text` and `random` are small helpers.
+//! malformed; `text` and `random` are small helpers. `truth` reads back which job a landed
+//! record advertises, to score deduplication against what was generated.
 
 mod catalog;
 mod documents;
@@ -34,6 +35,7 @@ mod stream;
 mod tests;
 mod text;
 mod text_pools;
+pub mod truth;
 
 use chrono::NaiveDate;
 use rand::SeedableRng;

@@ -1,6 +1,7 @@
 //! Output: one paginated stream per source (per country for Adzuna), each wrapping its
 //! records in the source's page envelope; re-published and malformed records.
 
+use crate::truth::{ADZUNA_ID, ARBEITNOW_ID, IDS_PER_JOB, JSONLD_ID, REMOTIVE_ID};
 use chrono::{Duration, NaiveDate};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -294,9 +295,9 @@ impl Output {
             }
             let repeat = rng.random_bool(REPUBLISH);
             self.stats.republished += usize::from(repeat);
-            let uid = job.idx as u64 * 4 + rng.random_range(0..4);
+            let uid = job.idx as u64 * IDS_PER_JOB + rng.random_range(0..IDS_PER_JOB);
             if src == Src::JsonLd && self.html_pages < HTML_PAGE_LIMIT {
-                let page = html_page(&rec, 100_000 + uid, rng).into_bytes();
+                let page = html_page(&rec, JSONLD_ID + uid, rng).into_bytes();
                 for _ in 0..1 + usize::from(repeat) {
                     self.html_pages += 1;
                     let name = format!("jsonld/page-{:06}.html", self.html_pages);
@@ -319,18 +320,18 @@ impl Output {
             let start = stream.begin(f)?;
             let w = &mut Json::new(&mut stream.body, stream.style);
             match src {
-                Src::Adzuna => adzuna(w, &rec, 5_100_000_000 + uid, rng, &mut stream.stats),
+                Src::Adzuna => adzuna(w, &rec, ADZUNA_ID + uid, rng, &mut stream.stats),
                 Src::FranceTravail => france_travail(w, &rec, rng, &mut stream.stats),
-                Src::Remotive => remotive(w, &rec, 1_900_000 + uid, rng),
-                Src::Arbeitnow => arbeitnow(w, &rec, 10_000 + uid, rng),
+                Src::Remotive => remotive(w, &rec, REMOTIVE_ID + uid, rng),
+                Src::Arbeitnow => arbeitnow(w, &rec, ARBEITNOW_ID + uid, rng),
                 Src::JsonLd => {
                     let url = format!(
                         "https://careers.{}.{}/jobs/{}",
                         co.slug,
                         country(co.cc).tld,
-                        100_000 + uid
+                        JSONLD_ID + uid
                     );
-                    jsonld(w, &rec, 100_000 + uid, &url, rng);
+                    jsonld(w, &rec, JSONLD_ID + uid, &url, rng);
                 }
             }
             if repeat {

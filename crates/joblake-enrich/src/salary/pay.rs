@@ -199,6 +199,27 @@ static NOT_PAY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Money named right after its amount as something else than pay: "€1,500 yearly learning
+/// budget", "$5,000 signing bonus" (at most one word between the amount, its period and the
+/// name; "€50,000 salary plus bonus" is pay).
+static NOT_PAY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:€|\$|£)?\s?[\d\s.,]*k?\s*(?:€|\$|£|eur|euros?|usd|gbp|chf)?\s*(?:per year|a year|yearly|annual|annually|per month|a month|monthly|pro jahr|im jahr|jährlich|par an|annuel|annuelle|)\s*([\w-]+\s+)?(?:bonus|budget|allowance|stipend|perk|prime|zuschuss|reimburs)")
+        .expect("valid regex")
+});
+
+/// [`NOT_PAY_AFTER`], unless the word between is a conjunction: "45-53k € plus Bonus" is pay
+/// and a bonus.
+fn not_pay_after(text: &str) -> bool {
+    NOT_PAY_AFTER.captures(text).is_some_and(|c| {
+        let between = c.get(1).map_or("", |m| m.as_str().trim());
+        ![
+            "plus", "and", "und", "et", "with", "mit", "or", "oder", "ou", "+",
+        ]
+        .iter()
+        .any(|w| between.eq_ignore_ascii_case(w))
+    })
+}
+
 /// Amounts of millions or billions ("$11M", "$1B+", "2 Mio"): company figures, not pay.
 static BIG_MONEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*[$€£]?\s?\d[\d.,]*\s?(m|b|bn|mm|million|billion|mio|mrd|milliard)(?-u:\b)")
@@ -302,7 +323,11 @@ fn pay_in_description(description: &str) -> Option<(super::SalaryText, &str)> {
             continue;
         }
         // The words since the last figure: "Bonus: $750 Compensation: $26" is a bonus, then pay.
-        let before = window(description, start, start, 40, 0);
+        // A currency written after its amount ("1.500 €") belongs to that amount: the words
+        // before the amount count ("Weiterbildungsbudget von 1.500 €").
+        let before = window(description, start, start, 40, 0).trim_end_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, ' ' | '.' | ',' | '\u{a0}' | '\u{202f}')
+        });
         let before = before
             .rfind(|c: char| c.is_ascii_digit())
             .map_or(before, |i| &before[i + 1..]);
@@ -318,6 +343,7 @@ fn pay_in_description(description: &str) -> Option<(super::SalaryText, &str)> {
         if retirement
             || per_piece
             || NOT_PAY.is_match(before)
+            || not_pay_after(window(description, start, start, 0, 60))
             || BIG_MONEY.is_match(amount_first)
             || BIG_MONEY.is_match(after)
         {
@@ -767,6 +793,9 @@ mod tests {
             .is_none()
         );
         for not_pay in [
+            "- Weiterbildungsbudget von 1.500 € pro Jahr\n- Deutschlandticket",
+            "- A modern office\n- €1,500 yearly learning budget and conference tickets",
+            "We offer a $5,000 signing bonus and free lunch.",
             "Benefits: medical, dental, 401(k) with company match, paid time off.",
             "Compensation: $10,000 - $15,000 per campaign, paid on delivery.",
         ] {

@@ -53,13 +53,27 @@ pub(crate) fn adzuna(w: &mut Json, r: &Rec, id: u64, rng: &mut StdRng, page: &mu
     } else {
         job.fam.adzuna_cat
     }];
-    // Adzuna's area runs country, region, city (unless the city is the region, as
-    // for London or Berlin); display_name is "city, region".
+    // Adzuna's area runs from the country down: region and city, except for a city-state
+    // whose region is the city (London, Berlin, Hamburg); in France region, département,
+    // then the commune or Paris's arrondissement. display_name is "<deepest>, <its parent>".
+    let arrondissement;
     let mut area = vec![country(c.cc).area, c.region];
-    area.extend([c.name].into_iter().filter(|&n| n != c.region));
+    if c.cc == Cc::Fr {
+        area.push(c.departement);
+        if c.name == "Paris" {
+            let n = c.postcode[3..].trim_start_matches('0');
+            let suffix = if n == "1" { "er" } else { "ème" };
+            arrondissement = format!("{n}{suffix} Arrondissement");
+            area.push(&arrondissement);
+        } else {
+            area.push(c.name);
+        }
+    } else if !(c.name == c.region && matches!(c.cc, Cc::Gb | Cc::De)) {
+        area.push(c.name);
+    }
     let display = match area.len() {
         2 => c.name.to_string(),
-        _ => format!("{}, {}", c.name, c.region),
+        n => format!("{}, {}", area[n - 1], area[n - 2]),
     };
     let host = country(c.cc).adzuna[1];
 

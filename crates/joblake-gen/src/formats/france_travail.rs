@@ -16,19 +16,12 @@ use crate::random::pick;
 use crate::text::fmt_naive;
 use crate::text_pools::FT_SKILLS;
 
-/// France Travail offer id: three digits and four letters, e.g. "201XYZK".
-fn ft_id(idx: usize) -> String {
-    let mut letters = [b'A'; 4];
-    let mut n = idx;
-    for l in letters.iter_mut().rev() {
-        *l = b'A' + (n % 26) as u8;
-        n /= 26;
-    }
-    format!("{}{}", 201 + n, String::from_utf8_lossy(&letters))
-}
-
 pub(crate) fn france_travail(w: &mut Json, r: &Rec, rng: &mut StdRng, page: &mut PageStats) {
-    let (job, c, id) = (r.job, r.job.city, ft_id(r.job.idx));
+    let (job, c, id) = (
+        r.job,
+        r.job.city,
+        crate::truth::france_travail_id(r.job.idx),
+    );
     let created = r.posted + Duration::milliseconds(rng.random_range(0..1000));
     let updated = created + Duration::minutes(rng.random_range(0..3000));
     let updated = updated.min(r.latest.max(created));
