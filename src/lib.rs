@@ -20,6 +20,7 @@ pub mod bench;
 pub mod bronze;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod engine;
 pub mod error;
 pub mod eval;

@@ -50,6 +50,7 @@ SELECT
     p.city,
     p.region,
     p.country,
+    p.departement,
     p.postal_code,
     p.latitude,
     p.longitude,

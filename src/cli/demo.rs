@@ -26,6 +26,9 @@ pub struct DemoArgs {
     /// "Today" for the sample (YYYY-MM-DD): postings are dated in the months before it.
     #[arg(long)]
     anchor: Option<chrono::NaiveDate>,
+    /// Where to write the dashboard of the demo lake (`joblake dashboard`).
+    #[arg(long, default_value = "dashboard.html")]
+    dashboard: std::path::PathBuf,
 }
 
 /// Runs the `demo` job and prints what each step did, then the tables and what to try. Fails
@@ -76,10 +79,12 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         }
         RunStatus::Succeeded | RunStatus::Partial => {}
     }
+    let page = crate::dashboard::write(&ctx.lake, &ctx.project, &args.dashboard).await?;
     if !quiet && let Some(mirrored) = mirrored {
         render::print_mirror(&mirrored);
         let tables = crate::pipeline::tables(&ctx.lake, &ctx.project).await?;
         render::print_tables(&tables);
+        super::dashboard::print_written(&args.dashboard, &page, false);
         render::print_demo_ready(
             &ctx.lake.display(),
             started.elapsed().as_secs_f64(),

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod context;
+pub mod dashboard;
 pub mod demo;
 pub mod eval;
 pub mod generate;
@@ -108,6 +109,11 @@ pub enum Command {
     /// duplicates, completeness of every field, freshness, judged against `[quality]` in
     /// joblake.toml. Exits 1 when a threshold is broken.
     Quality(quality::QualityArgs),
+    /// Write the job-market dashboard: one self-contained HTML file from gold (charts, maps,
+    /// cross-filters, posting search), to open from disk or send as an attachment.
+    Dashboard(dashboard::DashboardArgs),
+    /// Serve the dashboard on localhost, rebuilt from the lake when the lake changed.
+    Serve(dashboard::ServeArgs),
 }
 
 /// Runs the command: the exit code on a result (e.g. failed data tests), an error otherwise.
@@ -131,5 +137,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Test => tables::test(&ctx).await,
         Command::Eval(args) => eval::run(&ctx, args).await,
         Command::Quality(args) => quality::run(&ctx, args).await,
+        Command::Dashboard(args) => dashboard::run(&ctx, args).await,
+        Command::Serve(args) => dashboard::serve(&ctx, args).await,
     }
 }

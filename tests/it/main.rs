@@ -5,6 +5,7 @@ mod cli;
 mod contracts;
 mod corpus;
 mod cost;
+mod dashboard;
 mod dedup;
 mod delta_readers;
 mod engine;
