@@ -108,6 +108,9 @@ mod tests {
         let big = format!(r#"{{"x":"{}"}}"#, "a".repeat(COMPRESS_ABOVE));
         let page = render(&big).unwrap();
         assert!(page.contains(r#"type="application/gzip+base64""#));
-        assert!(!page.contains(&"a".repeat(1_000)), "the data went in compressed");
+        assert!(
+            !page.contains(&"a".repeat(1_000)),
+            "the data went in compressed"
+        );
     }
 }
