@@ -253,11 +253,10 @@ pub async fn build(lake: &Lake, project: &Project) -> Result<Data> {
         None
     };
     let labels = Columns::of(&ctx, project.require("dashboard/labels.sql")?).await?;
-    let label = |kind: &str, code: &str| {
-        (0..labels.len())
-            .find(|&i| labels.text(0, i) == kind && labels.text(1, i) == code)
-            .map(|i| labels.text(2, i).to_string())
-    };
+    let labels: HashMap<(&str, &str), &str> = (0..labels.len())
+        .map(|i| ((labels.text(0, i), labels.text(1, i)), labels.text(2, i)))
+        .collect();
+    let label = |kind: &str, code: &str| labels.get(&(kind, code)).map(|l| l.to_string());
 
     // Dimensions: each ordered by postings, months as a continuous range.
     let mut dims = DimsBuilder::default();

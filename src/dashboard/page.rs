@@ -19,6 +19,15 @@ const DEPARTEMENTS: &str = include_str!("../../web/geo/fr_departements.geo.json"
 /// The data element as the template writes it; `application/gzip+base64` when compressed.
 const DATA_TAG: &str = r#"<script id="joblake-data" type="application/json">"#;
 
+/// The placeholders of the template, each replaced once (`web/CONTRACT.md`).
+pub const PLACEHOLDERS: [&str; 5] = [
+    "/*@style*/",
+    "/*@echarts*/",
+    "/*@app*/",
+    "/*@geo*/",
+    "/*@data*/",
+];
+
 /// Data larger than this is compressed (gzip, then base64): a page of a big lake stays small,
 /// a small one stays readable.
 pub const COMPRESS_ABOVE: usize = 512 * 1024;
@@ -58,12 +67,13 @@ pub fn render(data: &str) -> Result<String> {
         TEMPLATE.to_string()
     };
     let geo = format!(r#"{{"countries":{COUNTRIES},"fr_departements":{DEPARTEMENTS}}}"#);
+    let [style, echarts, app, geo_key, data_key] = PLACEHOLDERS;
     let parts = [
-        ("/*@style*/", STYLE.to_string()),
-        ("/*@echarts*/", in_script(ECHARTS)),
-        ("/*@app*/", in_script(APP)),
-        ("/*@geo*/", json_in_script(&geo)),
-        ("/*@data*/", data),
+        (style, STYLE.to_string()),
+        (echarts, in_script(ECHARTS)),
+        (app, in_script(APP)),
+        (geo_key, json_in_script(&geo)),
+        (data_key, data),
     ];
     // One pass over the template, so inserted text is never searched for placeholders.
     let mut out =
@@ -88,13 +98,7 @@ mod tests {
 
     #[test]
     fn every_placeholder_is_in_the_template_once() {
-        for key in [
-            "/*@style*/",
-            "/*@echarts*/",
-            "/*@app*/",
-            "/*@geo*/",
-            "/*@data*/",
-        ] {
+        for key in PLACEHOLDERS {
             assert_eq!(TEMPLATE.matches(key).count(), 1, "{key}");
         }
         assert_eq!(TEMPLATE.matches(DATA_TAG).count(), 1);

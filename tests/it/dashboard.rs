@@ -209,13 +209,7 @@ fn an_empty_lake_gives_a_page_that_says_so() {
         page.contains(r#""empty":true"#),
         "the data says the lake is empty"
     );
-    for key in [
-        "/*@style*/",
-        "/*@echarts*/",
-        "/*@app*/",
-        "/*@geo*/",
-        "/*@data*/",
-    ] {
+    for key in dashboard::page::PLACEHOLDERS {
         assert!(!page.contains(key), "{key} is replaced");
     }
 }
