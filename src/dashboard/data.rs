@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::pipeline;
 use crate::project::Project;
 
 /// The data of one page.
@@ -226,18 +225,17 @@ pub async fn build(lake: &Lake, project: &Project) -> Result<Data> {
         },
         ..Data::default()
     };
-    let tables = pipeline::tables(lake, project).await?;
-    let Some(cube) = tables
-        .iter()
-        .find(|t| t.layer == "gold" && t.name == "dash_cells")
-    else {
+    // Only the cube's stamp and the gold table names: reading every table's rows here cost
+    // seconds on a large lake.
+    let Some(cube) = lake.stamp("gold", "dash_cells").await? else {
         // Never refreshed (or models without the dashboard's): an empty page that says so.
         return Ok(data);
     };
     data.meta.last_refresh = cube
-        .last_refresh
+        .committed_at
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    let has = |name: &str| tables.iter().any(|t| t.layer == "gold" && t.name == name);
+    let gold = lake.list_tables("gold").await?;
+    let has = |name: &str| gold.iter().any(|t| t == name);
     let ctx = crate::query::repl::sql_session(lake, project).await?;
 
     let cells = Columns::of(&ctx, "SELECT * FROM gold.dash_cells").await?;

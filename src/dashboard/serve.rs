@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::pipeline;
 use crate::project::Project;
 
 /// How often, at most, the lake is asked whether it changed.
@@ -21,12 +20,8 @@ struct Cached {
 }
 
 /// The Delta version of the dashboard's cube, which every refresh of gold rewrites.
-async fn stamp(lake: &Lake, project: &Project) -> Result<Option<u64>> {
-    Ok(pipeline::tables(lake, project)
-        .await?
-        .into_iter()
-        .find(|t| t.layer == "gold" && t.name == "dash_cells")
-        .and_then(|t| t.version))
+async fn stamp(lake: &Lake) -> Result<Option<u64>> {
+    Ok(lake.stamp("gold", "dash_cells").await?.map(|s| s.version))
 }
 
 /// Serves the page on `addr` until the process is stopped; `ready` is told the URL once the
@@ -84,7 +79,7 @@ pub async fn serve(
 async fn page(lake: &Lake, project: &Project, cached: &mut Cached) -> Result<Arc<String>> {
     let fresh = cached.checked.is_some_and(|t| t.elapsed() < RECHECK);
     if !fresh || cached.stamp.is_none() {
-        let now = stamp(lake, project).await?;
+        let now = stamp(lake).await?;
         cached.checked = Some(Instant::now());
         if cached.stamp != Some(now) {
             let (html, _) = super::build(lake, project).await?;

@@ -183,6 +183,26 @@ impl Lake {
         Ok(self.store.list(Some(&log)).try_next().await?.is_some())
     }
 
+    /// The version of `layer.name` and when it was committed, without reading its data
+    /// (`None`: no such table). Cheap enough to poll.
+    pub async fn stamp(&self, layer: &str, name: &str) -> Result<Option<TableStamp>> {
+        if !self.is_table(layer, name).await? {
+            return Ok(None);
+        }
+        let table = self.table(layer, name).await?;
+        let Some(version) = table.version() else {
+            return Ok(None);
+        };
+        let committed_at = table
+            .snapshot()?
+            .version_timestamp(version)
+            .and_then(chrono::DateTime::from_timestamp_millis);
+        Ok(Some(TableStamp {
+            version,
+            committed_at,
+        }))
+    }
+
     /// The Delta tables of a layer (directories holding a `_delta_log`), sorted.
     pub async fn list_tables(&self, layer: &str) -> Result<Vec<String>> {
         let listing = self
@@ -230,4 +250,13 @@ mod tests {
                 .ends_with("/lake/silver/job_postings/")
         );
     }
+}
+
+/// Which version of a table is current, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableStamp {
+    /// The Delta version.
+    pub version: u64,
+    /// When that version was committed, when the log says.
+    pub committed_at: Option<chrono::DateTime<chrono::Utc>>,
 }

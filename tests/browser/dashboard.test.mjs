@@ -5,7 +5,7 @@
 // to the artifacts directory.
 //   node tests/browser/dashboard.test.mjs <page.html> [--artifacts DIR] [--perf]
 // Needs `npm ci` in web/ (playwright-core) and /usr/bin/chromium (or CHROMIUM=path).
-import { readFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -265,6 +265,7 @@ await check('the empty-lake page shows its message', async () => {
   await e.page.screenshot({ path: join(artifacts, 'dashboard-empty.png'), fullPage: true });
   blocked.push(...e.blocked);
   await e.context.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 await check('no request left the page and no error was logged', async () => {
