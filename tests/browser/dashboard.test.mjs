@@ -238,6 +238,23 @@ await check('controls are keyboard-reachable and labelled', async () => {
   for (const id of ['f-from', 'f-family', 'clear']) assert(seen.has(id), `Tab never reached #${id}`);
 });
 
+await check('a skill picked with the keyboard joins the trend chart', async () => {
+  const before = (await state(page)).charts.skilltrend.series.filter((x) => x.points > 0).map((x) => x.name);
+  // A skill outside the chart's top five, chosen by typing into the focused control.
+  const pick = await page.evaluate((shown) => [...document.querySelectorAll('#f-skill option')]
+    .map((o) => ({ value: o.value, text: o.textContent })).find((o) => o.value !== '' && !shown.includes(o.text)), before);
+  assert(pick, 'no skill to pick outside the top five');
+  await page.focus('#f-skill');
+  await page.selectOption('#f-skill', pick.value);
+  const st = await state(page);
+  assert(st.selectedSkill === pick.text, `selected skill ${st.selectedSkill}, expected ${pick.text}`);
+  const names = st.charts.skilltrend.series.map((x) => x.name);
+  assert(names.includes(pick.text), `trend series ${names.join(', ')} lack ${pick.text}`);
+  await page.click('#clear');
+  assert((await state(page)).selectedSkill === null, '"Clear filters" kept the picked skill');
+  assert(await page.inputValue('#f-skill') === '', 'the skill control still shows the cleared pick');
+});
+
 await check('screenshots: laptop and phone', async () => {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(artifacts, 'dashboard-laptop.png'), fullPage: true });

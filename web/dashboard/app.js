@@ -807,6 +807,7 @@
   }
 
   function syncSelects() {
+    $('f-skill').value = selectedSkill >= 0 ? String(selectedSkill) : '';
     $('f-from').value = String(F.m0);
     $('f-to').value = String(F.m1);
     for (const d of DIMS) {
@@ -829,6 +830,9 @@
     const months = dims.month.map((m, i) => [i, m]);
     $('f-from').innerHTML = opts(months);
     $('f-to').innerHTML = opts(months);
+    // The trend's extra skill, for the keyboard (the bar chart's click does the same).
+    const skills = D.skills.names.map((n, k) => [k, n]).sort((a, b) => a[1].localeCompare(b[1]));
+    $('f-skill').innerHTML = `<option value="">None</option>${opts(skills)}`;
     const totals = {};
     for (const d of DIMS) totals[d] = new Float64Array(dims[d].length);
     for (let c = 0; c < nC; c++) {
@@ -912,6 +916,10 @@
         update(`select ${d}`);
       });
     }
+    $('f-skill').addEventListener('change', (e) => {
+      selectedSkill = e.target.value === '' ? -1 : Number(e.target.value);
+      update('select skill');
+    });
     $('clear').addEventListener('click', clearFilters);
     $('chips').addEventListener('click', (e) => {
       const b = e.target.closest('[data-chip]');
