@@ -20,16 +20,16 @@ pub enum Error {
     },
     /// Reading or writing the lake's object store failed.
     #[error("lake storage: {0}")]
-    ObjectStore(#[from] object_store::Error),
+    ObjectStore(object_store::Error),
     /// A Delta table operation failed.
     #[error("delta table: {0}")]
-    Delta(#[from] Box<DeltaTableError>),
+    Delta(Box<DeltaTableError>),
     /// Planning or running a query failed.
     #[error("{0}")]
-    DataFusion(#[from] Box<DataFusionError>),
+    DataFusion(Box<DataFusionError>),
     /// Building Arrow data failed.
     #[error("arrow: {0}")]
-    Arrow(#[from] ArrowError),
+    Arrow(ArrowError),
     /// The configuration is invalid: `joblake.toml`, the environment, a command's arguments
     /// naming a job, a source or a models directory that does not exist.
     #[error("configuration: {0}")]
@@ -119,6 +119,32 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+// The wrapped errors are part of the message, not a `source()`: otherwise a report of the
+// whole chain (`{:#}`) says everything twice.
+impl From<object_store::Error> for Error {
+    fn from(e: object_store::Error) -> Self {
+        Error::ObjectStore(e)
+    }
+}
+
+impl From<Box<DeltaTableError>> for Error {
+    fn from(e: Box<DeltaTableError>) -> Self {
+        Error::Delta(e)
+    }
+}
+
+impl From<Box<DataFusionError>> for Error {
+    fn from(e: Box<DataFusionError>) -> Self {
+        Error::DataFusion(e)
+    }
+}
+
+impl From<ArrowError> for Error {
+    fn from(e: ArrowError) -> Self {
+        Error::Arrow(e)
+    }
 }
 
 impl From<DeltaTableError> for Error {

@@ -9,7 +9,13 @@ use joblake::cli::{self, Cli};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(if cli.quiet() { "error" } else { "warn" })
+        // An audit append that loses the race for a version is retried by joblake; delta-rs warns
+        // about it first.
+        tracing_subscriber::EnvFilter::new(if cli.quiet() {
+            "error"
+        } else {
+            "warn,deltalake_core::kernel::transaction=error"
+        })
     });
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -4,6 +4,7 @@
 //! ([`context`]). This is the application layer: it may use `anyhow`; the layers below return
 //! the crate's [`Error`](crate::Error).
 
+pub mod audit;
 pub mod bench;
 pub mod context;
 pub mod dashboard;
@@ -114,6 +115,9 @@ pub enum Command {
     Dashboard(dashboard::DashboardArgs),
     /// Serve the dashboard on localhost, rebuilt from the lake when the lake changed.
     Serve(dashboard::ServeArgs),
+    /// The audit trail (meta.audit): `joblake audit verify` checks its hash chain and exits 1
+    /// when a row was edited or removed.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs the command: the exit code on a result (e.g. failed data tests), an error otherwise.
@@ -139,5 +143,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Quality(args) => quality::run(&ctx, args).await,
         Command::Dashboard(args) => dashboard::run(&ctx, args).await,
         Command::Serve(args) => dashboard::serve(&ctx, args).await,
+        Command::Audit(args) => audit::run(&ctx, args).await,
     }
 }

@@ -7,6 +7,7 @@
 //! planned), `ref.*` (the reference CSVs beside the models).
 
 pub mod listings_udf;
+pub mod read_only;
 pub mod udf;
 
 use std::sync::Arc;
@@ -109,7 +110,10 @@ pub async fn session(
     // The run log and the audit trail: `meta.runs`, `meta.run_steps`, `meta.audit`.
     catalog.register_schema(
         crate::lake::meta::SCHEMA,
-        Arc::new(DeltaSchema::new(lake.clone(), crate::lake::meta::DIR)),
+        Arc::new(
+            DeltaSchema::new(lake.clone(), crate::lake::meta::DIR)
+                .read_only(crate::lake::meta::SCHEMA),
+        ),
     )?;
     let reference = Arc::new(MemorySchemaProvider::new());
     for (name, table) in project.reference_tables()? {
@@ -211,6 +215,9 @@ pub struct DeltaSchema {
     lake: Lake,
     layer: &'static str,
     views: MemorySchemaProvider,
+    /// Set (to the schema's SQL name) when tables are handed out read-only and no view may
+    /// shadow them (`meta.*`).
+    read_only: Option<&'static str>,
 }
 
 impl DeltaSchema {
@@ -220,7 +227,24 @@ impl DeltaSchema {
             lake,
             layer,
             views: MemorySchemaProvider::new(),
+            read_only: None,
         }
+    }
+
+    /// The same schema, whose tables SQL can read but never write, and where no table or
+    /// view can be created: joblake alone writes them.
+    pub fn read_only(mut self, sql_name: &'static str) -> Self {
+        self.read_only = Some(sql_name);
+        self
+    }
+
+    fn refuse_change(&self, name: &str) -> DfResult<()> {
+        if let Some(schema) = self.read_only {
+            return Err(DataFusionError::Plan(format!(
+                "{schema}.{name}: the tables of this schema are written by joblake only"
+            )));
+        }
+        Ok(())
     }
 
     fn block_on_list(&self) -> Vec<String> {
@@ -263,7 +287,11 @@ impl SchemaProvider for DeltaSchema {
         if table.version().is_none() {
             return Ok(None);
         }
-        Ok(Some(table.table_provider().await?))
+        let provider = table.table_provider().await?;
+        if self.read_only.is_some() {
+            return Ok(Some(Arc::new(read_only::ReadOnlyTable::new(provider))));
+        }
+        Ok(Some(provider))
     }
 
     fn register_table(
@@ -271,11 +299,13 @@ impl SchemaProvider for DeltaSchema {
         name: String,
         table: Arc<dyn TableProvider>,
     ) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        self.refuse_change(&name)?;
         self.views.deregister_table(&name)?;
         self.views.register_table(name, table)
     }
 
     fn deregister_table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        self.refuse_change(name)?;
         self.views.deregister_table(name)
     }
 

@@ -19,7 +19,9 @@ use futures::StreamExt;
 use deltalake::arrow::array::{AsArray, RecordBatch};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType;
-use deltalake::datafusion::logical_expr::LogicalPlan;
+use deltalake::datafusion::common::ResolvedTableReference;
+use deltalake::datafusion::execution::context::SessionState;
+use deltalake::datafusion::logical_expr::{DdlStatement, LogicalPlan};
 
 use crate::error::Error;
 use crate::query::output::{Format, ResultWriter, TableStyle};
@@ -63,18 +65,33 @@ pub async fn run_sql(
                 "{e}: the lake is read-only here; pass --allow-writes to change tables"
             ))
         })?;
-        let write = match &plan {
-            LogicalPlan::Dml(dml) => Some((dml.table_name.to_string(), dml.op.name().to_string())),
-            _ => None,
-        };
+        let write = written_table(&state, &plan);
         if let Some((table, _)) = &write
-            && table.starts_with(&format!("{}.", crate::lake::meta::SCHEMA))
+            && table.schema.as_ref() == crate::lake::meta::SCHEMA
         {
             return Err(DataFusionError::Plan(format!(
-                "{table} is written by joblake only (the run log and the audit trail)"
+                "{}.{} is written by joblake only (the run log and the audit trail)",
+                table.schema, table.table
             ))
             .into());
         }
+        if let LogicalPlan::Copy(copy) = &plan
+            && copy
+                .output_url
+                .split(['/', '\\'])
+                .any(|part| part == crate::lake::meta::DIR)
+        {
+            return Err(DataFusionError::Plan(format!(
+                "COPY into {}: the lake's {} directory is written by joblake only",
+                copy.output_url,
+                crate::lake::meta::DIR
+            ))
+            .into());
+        }
+        // Only DML changes the lake; DDL here defines names for this session alone.
+        let write = write
+            .filter(|_| matches!(plan, LogicalPlan::Dml(_)))
+            .map(|(t, op)| (format!("{}.{}", t.schema, t.table), op));
         let result = run_plan(ctx, plan, options, out).await;
         if let (Some(lake), Some((table, op))) = (audit_to, write) {
             let event = AuditEvent::new("sql", table).detail(format!("{op}: {text}"));
@@ -90,6 +107,37 @@ pub async fn run_sql(
         }
     }
     Ok(total)
+}
+
+/// The table a statement changes or (re)defines, resolved against the session's default
+/// catalog and schema so that `audit`, `meta.audit` and `datafusion.meta.audit` are one name,
+/// with the kind of change.
+fn written_table(
+    state: &SessionState,
+    plan: &LogicalPlan,
+) -> Option<(ResolvedTableReference, String)> {
+    let (name, op) = match plan {
+        LogicalPlan::Dml(dml) => (&dml.table_name, dml.op.name().to_string()),
+        LogicalPlan::Ddl(ddl) => {
+            let name = match ddl {
+                DdlStatement::CreateExternalTable(t) => &t.name,
+                DdlStatement::CreateMemoryTable(t) => &t.name,
+                DdlStatement::CreateView(t) => &t.name,
+                DdlStatement::CreateIndex(t) => &t.table,
+                DdlStatement::DropTable(t) => &t.name,
+                DdlStatement::DropView(t) => &t.name,
+                _ => return None,
+            };
+            (name, ddl.name().to_string())
+        }
+        _ => return None,
+    };
+    let defaults = &state.config_options().catalog;
+    Some((
+        name.clone()
+            .resolve(&defaults.default_catalog, &defaults.default_schema),
+        op,
+    ))
 }
 
 /// Executes one planned statement and prints its result; returns the rows printed.

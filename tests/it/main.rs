@@ -1,5 +1,6 @@
 //! Integration tests, compiled as one binary: one module per capability, `util` for fixtures.
 
+mod audit;
 mod bench;
 mod cli;
 mod contracts;

@@ -1,11 +1,9 @@
-//! `joblake maintain` and the audit trail: compaction of a table fragmented by many small
-//! refreshes (same answers before and after, time travel intact), bronze retention, and an
-//! audit table that Delta itself refuses to change.
+//! `joblake maintain`: compaction of a table fragmented by many small refreshes (same answers
+//! before and after, time travel intact), and bronze retention.
 
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use deltalake::protocol::SaveMode;
 use joblake::maintain::{self, BronzeExpiry, MaintainSettings};
 use joblake::pipeline;
 use joblake_gen::DemoSpec;
@@ -151,73 +149,4 @@ async fn bronze_past_its_retention_is_archived_not_lost_and_the_archive_is_audit
     let audited = query_text(&t.lake, "SELECT action, target FROM meta.audit").await;
     assert!(audited.contains("archive_bronze"), "{audited}");
     assert!(audited.contains(&old_relative), "{audited}");
-}
-
-#[tokio::test]
-async fn the_audit_trail_cannot_be_rewritten_or_deleted() {
-    let t = temp_lake();
-    let spec = DemoSpec {
-        seed: 2,
-        jobs: 20,
-        anchor: NaiveDate::from_ymd_opt(2026, 10, 1).expect("date"),
-    };
-    let reports = pipeline::land_demo(&t.lake, &spec).await.expect("landed");
-    joblake::ops::runs::steps::audit_land(&t.lake, &reports)
-        .await
-        .expect("audited");
-    let rows = query_i64(
-        &t.lake,
-        "SELECT count(*) FROM meta.audit WHERE action = 'land'",
-    )
-    .await;
-    assert_eq!(rows as usize, reports.len());
-
-    // Delta refuses a delete and an overwrite of an append-only table, from any writer.
-    let audit = t.lake.table("_meta", "audit").await.expect("audit table");
-    let deleted = audit.clone().delete().await;
-    let err = deleted.expect_err("a delete of the audit trail is refused");
-    assert!(err.to_string().to_lowercase().contains("append"), "{err}");
-    let batches = crate::util::query(&t.lake, "SELECT * FROM meta.audit LIMIT 1").await;
-    let overwrite = audit
-        .write(batches)
-        .with_save_mode(SaveMode::Overwrite)
-        .await;
-    let err = overwrite.expect_err("an overwrite of the audit trail is refused");
-    assert!(err.to_string().to_lowercase().contains("append"), "{err}");
-    assert_eq!(
-        query_i64(&t.lake, "SELECT count(*) FROM meta.audit").await,
-        rows,
-        "nothing changed"
-    );
-    // SQL that writes a table (`--allow-writes`) is audited; SQL cannot write `meta.*` at all.
-    let joblake = || {
-        let mut cmd = assert_cmd::Command::cargo_bin("joblake").expect("binary");
-        cmd.env("JOBLAKE_LAKE", t.dir.path()).env_remove("RUST_LOG");
-        cmd
-    };
-    joblake()
-        .args(["sql", "--allow-writes", "-c"])
-        .arg("INSERT INTO meta.audit SELECT * FROM meta.audit LIMIT 1")
-        .assert()
-        .failure()
-        .stderr(predicates::str::contains("written by joblake only"));
-    assert_eq!(
-        query_i64(&t.lake, "SELECT count(*) FROM meta.audit").await,
-        rows
-    );
-    run_refresh(&t.lake, false).await;
-    joblake()
-        .args(["sql", "--allow-writes", "-c"])
-        .arg("INSERT INTO silver.rejects SELECT * FROM silver.rejects LIMIT 1")
-        .assert()
-        .success();
-    let sql_events = query_text(
-        &t.lake,
-        "SELECT target, outcome, detail FROM meta.audit WHERE action = 'sql'",
-    )
-    .await;
-    assert!(
-        sql_events.contains("silver.rejects") && sql_events.contains("INSERT INTO silver.rejects"),
-        "{sql_events}"
-    );
 }
