@@ -25,7 +25,8 @@ typed AS (
         s.*,
         nullif(trim(regexp_replace(html_to_text(s.title), '\s+', ' ', 'g')), '') AS title_clean,
         nullif(trim(regexp_replace(html_to_text(s.company), '\s+', ' ', 'g')), '') AS company_clean,
-        html_to_text(s.description) AS description_text,
+        -- Recruiters' e-mails, phones and names stay in bronze (docs/security.md).
+        redact_personal(html_to_text(s.description)) AS description_text,
         -- Else the country of a well-known city ("Los Angeles"); the text and the board's
         -- own country come after (see contracted).
         coalesce(country_code(s.country), country_code(s.region), known.country) AS country_stated,
@@ -126,7 +127,8 @@ SELECT
     n.source,
     n.source_id,
     n.fetched_at,
-    n.url,
+    -- An apply link that is an e-mail address is personal data: bronze only.
+    CASE WHEN NOT regexp_like(n.url, '^\s*mailto:', 'i') THEN n.url END AS url,
     n.title_clean AS title,
     coalesce(n.company_clean, 'Unknown') AS company,
     n.description_text AS description,

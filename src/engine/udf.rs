@@ -55,6 +55,10 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
     ctx.register_udf(string_fn("html_to_text", |s, out| {
         out.append_value(joblake_enrich::html_to_text(s))
     }));
+    // Personal data stays in bronze: e-mails, phones and contact names out of silver's texts.
+    ctx.register_udf(string_fn("redact_personal", |s, out| {
+        out.append_value(joblake_enrich::redact_personal(s))
+    }));
     ctx.register_udf(string_fn("normalize_key", |s, out| {
         out.append_value(joblake_enrich::normalize_key(s))
     }));

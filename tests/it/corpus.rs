@@ -5,7 +5,7 @@ use joblake::pipeline::land_paths;
 use crate::util::*;
 
 /// (source, file) pairs of the corpus that joblake must land.
-const FILES: &[(&str, &str)] = &[
+pub const FILES: &[(&str, &str)] = &[
     ("adzuna", "adzuna/job_finder_us_search.json"),
     ("adzuna", "adzuna/taxlyacademy_gb_search.json"),
     ("adzuna", "adzuna/job_market_fr_results_2000_merged.json"),

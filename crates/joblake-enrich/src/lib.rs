@@ -19,6 +19,7 @@
 //! | `html` | [`html_to_text`], [`fix_mojibake`] |
 //! | `keys` | [`normalize_key`], [`normalize_company`] |
 //! | `listings` | [`cluster`]: the listings of one title and place grouped into openings by company ([`MatchRule`]) and conflicting facts ([`Conflict`]) |
+//! | `personal` | [`redact_personal`]: e-mail addresses, phone numbers and contact names out of a text |
 //! | `salary` | [`parse_salary_text`], [`PayRules`] (fields, salary text or description to annual pay, with its basis), [`guess_salary_period`], [`annual_factor`] |
 //! | `timestamp` | [`parse_timestamp`] |
 //! | `skills` | [`SkillMatcher`] |
@@ -34,6 +35,7 @@ mod html;
 mod job_family;
 mod keys;
 mod listings;
+mod personal;
 mod reference;
 mod salary;
 mod skills;
@@ -53,6 +55,7 @@ pub use keys::{normalize_company, normalize_key};
 pub use listings::{
     Assignment, Conflict, ListingFacts, MatchRule, PayRange, Workplaces, cluster, conflict,
 };
+pub use personal::{EMAIL_REMOVED, NAME_REMOVED, PHONE_REMOVED, redact_personal};
 pub use reference::{
     CONTRACT_TYPES_CSV, COUNTRIES_CSV, CURRENCY_RATES_CSV, EnrichError, FR_DEPARTMENTS_CSV,
     JOB_FAMILIES_CSV, SKILLS_CSV, WORKPLACES_CSV,
