@@ -284,27 +284,24 @@ pub fn cluster(listings: &[ListingFacts<'_>], workplaces: &Workplaces) -> Vec<As
         let company = listing.company.trim();
         let mut candidates: Vec<(usize, MatchRule)> = Vec::new();
         if company.is_empty() {
-            candidates.extend(leaders.iter().map(|&l| (l, MatchRule::CompanyUnknown)));
+            candidates.extend(oldest(&leaders).map(|l| (l, MatchRule::CompanyUnknown)));
         } else {
             if let Some(same) = by_company.get(company) {
-                candidates.extend(same.iter().map(|&l| (l, MatchRule::SameCompany)));
+                candidates.extend(oldest(same).map(|l| (l, MatchRule::SameCompany)));
             }
             let mine = company_words(company);
             for (other, theirs) in companies.iter().take(MAX_COMPANIES) {
                 if *other != company && company_variant(&mine, theirs) {
-                    candidates.extend(
-                        by_company[other]
-                            .iter()
-                            .map(|&l| (l, MatchRule::CompanyVariant)),
-                    );
+                    candidates
+                        .extend(oldest(&by_company[other]).map(|l| (l, MatchRule::CompanyVariant)));
                 }
             }
             if let Some(unknown) = by_company.get("") {
-                candidates.extend(unknown.iter().map(|&l| (l, MatchRule::CompanyUnknown)));
+                candidates.extend(oldest(unknown).map(|l| (l, MatchRule::CompanyUnknown)));
             }
         }
         if let Some(copies) = text_start(&words[i]).and_then(|t| by_text.get(t)) {
-            candidates.extend(copies.iter().map(|&l| (l, MatchRule::SameText)));
+            candidates.extend(oldest(copies).map(|l| (l, MatchRule::SameText)));
         }
         // Oldest opening first; each opening once, under the first rule that found it.
         candidates.sort_by_key(|&(l, _)| l);
@@ -352,6 +349,14 @@ pub fn cluster(listings: &[ListingFacts<'_>], workplaces: &Workplaces) -> Vec<As
         });
     }
     out
+}
+
+/// The oldest [`MAX_LEADERS`] openings of a list (kept in founding order): only those can be
+/// among the oldest [`MAX_LEADERS`] candidates compared, so the rest need not be gathered.
+/// Without this, a key with many openings gathered and sorted all of them for every listing
+/// (quadratic: 294 s for one model of a 1M-posting refresh).
+fn oldest(openings: &[usize]) -> impl Iterator<Item = usize> + '_ {
+    openings.iter().take(MAX_LEADERS).copied()
 }
 
 /// The first [`SAME_TEXT_WORDS`] words of a text, when it has that many.
