@@ -99,6 +99,27 @@ pub enum Error {
         /// Their names, comma separated.
         names: String,
     },
+    /// A name that would become one segment of a lake path (a source's name, a run id) is
+    /// not a plain name: `../x`, `a/b`, an absolute path, `..`, a NUL, a backslash. Refused,
+    /// so that nothing is written outside its directory of the lake.
+    #[error("{what} {name:?} cannot be used in a lake path: {reason}")]
+    UnsafeName {
+        /// What the name names, e.g. "source name".
+        what: String,
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file is larger than the limit set for it.
+    #[error("{file}: {source}")]
+    TooLarge {
+        /// The file at fault.
+        file: String,
+        /// Its size and the limit.
+        #[source]
+        source: TooLarge,
+    },
     /// A bronze file could not be read.
     #[error("bronze file {file}: {message}")]
     Bronze {
@@ -157,6 +178,21 @@ impl From<DataFusionError> for Error {
     fn from(e: DataFusionError) -> Self {
         Error::DataFusion(Box::new(e))
     }
+}
+
+/// A size over a limit: what [`Error::TooLarge`] says of its file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{} more than the limit of {limit} bytes ({setting})",
+    size.map_or_else(|| "the file holds".to_string(), |n| format!("{n} bytes,"))
+)]
+pub struct TooLarge {
+    /// The file's size, when known before reading it (not for a pipe or a device).
+    pub size: Option<u64>,
+    /// The limit, in bytes.
+    pub limit: u64,
+    /// Where the limit is set, e.g. `[land] max_file_bytes`.
+    pub setting: &'static str,
 }
 
 /// `Result` with joblake's [`Error`].

@@ -7,16 +7,37 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use deltalake::arrow::array::{AsArray, Int64Array};
 use joblake_gen::DemoSpec;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bronze::{self, FileSelection, LandOutcome, LandedFile};
 use crate::engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TooLarge};
 use crate::lake::{DELTA_LAYERS, Lake};
 use crate::project::Project;
 
 /// A raw file in memory: (origin name, bytes).
 pub type RawFile = (String, Vec<u8>);
+
+/// Default of [`LandSettings::max_file_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Settings of `joblake land` (`[land]` in `joblake.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LandSettings {
+    /// Largest raw file landed, in bytes; a larger one is refused, naming the file and the
+    /// limit, before it is read. A file is read whole, split and gzipped: landing it takes
+    /// about three times its size in memory.
+    pub max_file_bytes: u64,
+}
+
+impl Default for LandSettings {
+    fn default() -> Self {
+        LandSettings {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
 
 /// What `land` did, file by file.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -67,28 +88,86 @@ pub async fn land_bytes(
     Ok(report)
 }
 
-/// Lands files from the local disk for `source`.
+/// Lands files from the local disk for `source`, with the default [`LandSettings`].
 pub async fn land_paths(
     lake: &Lake,
     source: &str,
     paths: &[impl AsRef<Path>],
 ) -> Result<LandReport> {
+    land_paths_with(lake, source, paths, &LandSettings::default()).await
+}
+
+/// Lands files from the local disk for `source`, one at a time (one file in memory at
+/// once). A file that cannot be read, or is larger than `settings.max_file_bytes`, is
+/// refused (listed in the report) and the others are landed.
+pub async fn land_paths_with(
+    lake: &Lake,
+    source: &str,
+    paths: &[impl AsRef<Path>],
+    settings: &LandSettings,
+) -> Result<LandReport> {
     joblake_sources::parser_for(source).map_err(|e| Error::Source {
         file: source.to_string(),
         source: e,
     })?;
-    let mut files = Vec::with_capacity(paths.len());
     let mut unreadable = Vec::new();
-    for p in paths {
-        let p = p.as_ref();
-        match std::fs::read(p) {
-            Ok(bytes) => files.push((p.display().to_string(), bytes)),
-            Err(e) => unreadable.push((p.display().to_string(), format!("cannot read: {e}"))),
+    let files = paths.iter().filter_map(|p| {
+        let name = p.as_ref().display().to_string();
+        match read_raw_file(p.as_ref(), settings.max_file_bytes) {
+            Ok(bytes) => Some((name, bytes)),
+            // The report names the file: the reason alone.
+            Err(e) => {
+                let reason = match e {
+                    Error::TooLarge { source, .. } => source.to_string(),
+                    Error::Io { source, .. } => format!("cannot read: {source}"),
+                    other => other.to_string(),
+                };
+                unreadable.push((name, reason));
+                None
+            }
         }
-    }
+    });
     let mut report = land_bytes(lake, source, files, &bronze::new_run_id()).await?;
     report.refused.extend(unreadable);
     Ok(report)
+}
+
+/// Reads a raw file of at most `limit` bytes ([`LandSettings::max_file_bytes`]), or says why
+/// not: [`Error::TooLarge`] naming the file and the limit, [`Error::Io`]. The size is checked
+/// before reading, and the read stops past the limit anyway (a pipe, a device such as
+/// /dev/zero, a file that grows meanwhile).
+pub fn read_raw_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let cannot = |source| Error::Io {
+        context: format!("cannot read {name}"),
+        source,
+    };
+    let too_large = |size| Error::TooLarge {
+        file: name.clone(),
+        source: TooLarge {
+            size,
+            limit,
+            setting: "[land] max_file_bytes",
+        },
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if let Some(n) = size.filter(|n| *n > limit) {
+        return Err(too_large(Some(n)));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size.unwrap_or(0)).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(None));
+    }
+    Ok(bytes)
 }
 
 /// Generates the demo sample and lands it, source by source.

@@ -31,9 +31,12 @@ impl<'a> LakeLanding<'a> {
     }
 }
 
-/// Where the state of source `name` is kept, relative to the lake root.
-pub fn state_path(name: &str) -> String {
-    format!("_meta/ingest/{name}/state.json.gz")
+/// Where the state of source `name` is kept, relative to the lake root. The name must be a
+/// plain name ([`bronze::path_segment`]): a `[sources."../x"]` cannot write outside
+/// `_meta/ingest/`.
+pub fn state_path(name: &str) -> Result<String> {
+    let name = bronze::path_segment("source name", name)?;
+    Ok(format!("_meta/ingest/{name}/state.json.gz"))
 }
 
 /// A lake error, for the sources (they give it back to [`ingest`]).
@@ -58,7 +61,7 @@ impl Landing for LakeLanding<'_> {
     }
 
     async fn load_state(&self, name: &str) -> std::result::Result<Option<Vec<u8>>, LandingError> {
-        let path = self.lake.path(&state_path(name));
+        let path = self.lake.path(&state_path(name).map_err(landing_error)?);
         match self.lake.store().get(&path).await {
             Ok(found) => Ok(Some(found.bytes().await.map_err(landing_error)?.to_vec())),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -71,7 +74,7 @@ impl Landing for LakeLanding<'_> {
         name: &str,
         bytes: Vec<u8>,
     ) -> std::result::Result<(), LandingError> {
-        let path = self.lake.path(&state_path(name));
+        let path = self.lake.path(&state_path(name).map_err(landing_error)?);
         self.lake
             .store()
             .put(&path, PutPayload::from(bytes))
@@ -94,7 +97,7 @@ fn lake_error(e: LandingError) -> Error {
     };
     match e.downcast::<StateError>() {
         Ok(state) => Error::Bronze {
-            file: state_path(&state.name),
+            file: state_path(&state.name).unwrap_or_else(|_| "_meta/ingest".to_string()),
             message: state.message,
         },
         Err(other) => Error::Bronze {

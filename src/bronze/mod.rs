@@ -36,9 +36,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TooLarge};
 use crate::lake::Lake;
 use crate::meter::RunMeter;
+
+/// `name` as one segment of a lake path (`what` says what it names, for the error): a plain
+/// name ([`joblake_sources::check_name`]), never `../x`, `a/b`, an absolute path, `..`, a NUL
+/// or a backslash, so that no write lands outside its directory of the lake.
+pub fn path_segment<'a>(what: &str, name: &'a str) -> Result<&'a str> {
+    joblake_sources::check_name(name).map_err(|reason| Error::UnsafeName {
+        what: what.to_string(),
+        name: name.to_string(),
+        reason: reason.to_string(),
+    })?;
+    Ok(name)
+}
 
 /// One posting as it lands in bronze.
 #[derive(Debug, Serialize)]
@@ -110,6 +122,7 @@ pub async fn land_raw(
         source: e,
     })?;
     let digest = hex::encode(Sha256::digest(bytes));
+    let source = path_segment("source name", source)?;
     let marker = lake.path(&format!("_meta/landed/{source}/{digest}.json"));
     match lake.store().get(&marker).await {
         Ok(found) => {
@@ -176,6 +189,7 @@ pub async fn land_raw(
 }
 
 /// Writes `postings`, each with the time it was fetched, as one bronze file in a single put.
+/// A source name or run id that is not a plain name ([`path_segment`]) is refused.
 pub async fn write_postings<'p>(
     lake: &Lake,
     source: &str,
@@ -183,6 +197,8 @@ pub async fn write_postings<'p>(
     run_id: &str,
     seq: usize,
 ) -> Result<LandedFile> {
+    let source = path_segment("source name", source)?;
+    let run_id = path_segment("run id", run_id)?;
     let relative = format!(
         "bronze/{source}/ingest_date={}/{run_id}-{seq:04}.ndjson.gz",
         Utc::now().format("%Y-%m-%d")
@@ -302,27 +318,56 @@ struct EnvelopeIn<'a> {
     payload: Option<&'a RawValue>,
 }
 
+/// The largest bronze file decoded, in bytes once decompressed (1 GiB): its payloads go into
+/// one Arrow string column, whose 32-bit offsets cannot pass 2 GiB, and a gzip bomb (a few
+/// MB that inflate to gigabytes) must not fill the memory. Files joblake writes hold at most
+/// 1,000 postings (a few MB).
+pub const MAX_DECODED_BYTES: u64 = 1 << 30;
+
+/// Longest `parse_error` kept: the start of what the JSON reader said (which may quote the
+/// line).
+const MAX_PARSE_ERROR: usize = 300;
+
 /// Decodes one bronze file (gzipped or not) into a batch of [`SCHEMA`]. A line that is not a
-/// valid envelope becomes a row with `parse_error` set; blank lines are not records.
+/// valid envelope (or whose payload nests deeper than [`joblake_sources::MAX_JSON_DEPTH`])
+/// becomes a row with `parse_error` set; blank lines are not records. A file larger than
+/// [`MAX_DECODED_BYTES`] once decompressed is refused ([`Error::TooLarge`]).
 pub fn decode(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
-    decode_columns(file, raw, true)
+    decode_columns(file, raw, true, MAX_DECODED_BYTES)
 }
 
 /// Like [`decode`]; with `parse` false only the columns that come from the file's name and
 /// line numbers (`source`, `ingest_date`, `bronze_file`, `bronze_line`) are filled, and the
 /// envelopes are not parsed: what a count or a reconciliation of record positions needs.
-fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBatch> {
+/// `limit` is the largest decompressed size accepted.
+fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Result<RecordBatch> {
+    let too_large = |size| Error::TooLarge {
+        file: file.relative.clone(),
+        source: TooLarge {
+            size,
+            limit,
+            setting: "a bronze file, once decompressed",
+        },
+    };
     let mut plain;
     let text: &[u8] = if file.relative.ends_with(".gz") {
-        plain = Vec::with_capacity(raw.len() * 6);
+        let expected = raw.len().saturating_mul(6);
+        plain = Vec::with_capacity(expected.min(usize::try_from(limit).unwrap_or(usize::MAX)));
         flate2::read::MultiGzDecoder::new(raw)
+            .take(limit.saturating_add(1))
             .read_to_end(&mut plain)
             .map_err(|e| Error::Bronze {
                 file: file.relative.clone(),
                 message: format!("cannot decompress: {e}"),
             })?;
+        if plain.len() as u64 > limit {
+            return Err(too_large(None));
+        }
         &plain
     } else {
+        if raw.len() as u64 > limit {
+            return Err(too_large(Some(raw.len() as u64)));
+        }
         raw
     };
     let lines = text.split(|b| *b == b'\n');
@@ -362,6 +407,12 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBa
                 let payload = env
                     .payload
                     .ok_or_else(|| "envelope has no payload".to_string())?;
+                if let Some(at) = joblake_sources::json_too_deep(payload.get().as_bytes()) {
+                    return Err(format!(
+                        "payload nested more than {} levels deep (at byte {at} of the payload)",
+                        joblake_sources::MAX_JSON_DEPTH
+                    ));
+                }
                 let id = match env.source_id {
                     Some(serde_json::Value::String(s)) => Some(s),
                     Some(serde_json::Value::Null) | None => None,
@@ -384,7 +435,7 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBa
                 url.append_null();
                 run_id.append_null();
                 payload.append_null();
-                parse_error.append_value(reason);
+                parse_error.append_value(clip(&reason, MAX_PARSE_ERROR));
             }
         }
     }
@@ -417,6 +468,18 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool) -> Result<RecordBa
         Arc::new(parse_error.finish()),
     ];
     Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
+}
+
+/// `s` cut to at most `max` bytes (at a character boundary), with "…" when cut.
+fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return s.into();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end]).into()
 }
 
 /// Reads and decodes `files` concurrently, keeping their order.
@@ -571,11 +634,12 @@ impl PartitionStream for BronzePartition {
                         .bytes()
                         .await
                         .map_err(|e| external(e.into()))?;
-                    let batch =
-                        tokio::task::spawn_blocking(move || decode_columns(&file, &raw, parse))
-                            .await
-                            .map_err(|e| DataFusionError::External(Box::new(e)))?
-                            .map_err(external)?;
+                    let batch = tokio::task::spawn_blocking(move || {
+                        decode_columns(&file, &raw, parse, MAX_DECODED_BYTES)
+                    })
+                    .await
+                    .map_err(|e| DataFusionError::External(Box::new(e)))?
+                    .map_err(external)?;
                     if let Some(meter) = meter {
                         meter.add_rows_decoded(batch.num_rows() as u64);
                     }
@@ -632,5 +696,90 @@ impl SchemaProvider for BronzeSchema {
 
     fn table_exist(&self, name: &str) -> bool {
         name == Self::ALL || joblake_sources::source_names().contains(&name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use deltalake::arrow::array::{Array, AsArray};
+
+    use super::*;
+
+    fn file(relative: &str) -> BronzeFile {
+        BronzeFile {
+            path: Path::from(relative),
+            relative: relative.to_string(),
+            source: "adzuna".to_string(),
+            ingest_date: None,
+            size: 0,
+        }
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_limit_without_inflating_it_all() {
+        // 64 MiB of newlines gzip to about 64 KB: decoding stops past the limit (1 MiB here,
+        // MAX_DECODED_BYTES in use) with an error naming the file and the limit.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let block = vec![b'\n'; 1 << 20];
+        for _ in 0..64 {
+            gz.write_all(&block).expect("gzip");
+        }
+        let bomb = gz.finish().expect("gzip");
+        assert!(bomb.len() < 1 << 20);
+        let name = "bronze/adzuna/ingest_date=2026-01-01/x.ndjson.gz";
+        let err = decode_columns(&file(name), &bomb, true, 1 << 20).expect_err("a bomb");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{name}: the file holds more than the limit of 1048576 bytes (a bronze file, \
+                 once decompressed)"
+            )
+        );
+        // Not compressed: refused from its size.
+        let plain = vec![b'\n'; (1 << 20) + 1];
+        let err = decode_columns(&file("bronze/adzuna/x.ndjson"), &plain, false, 1 << 20)
+            .expect_err("too large");
+        assert!(
+            err.to_string()
+                .ends_with("1048577 bytes, more than the limit of 1048576 bytes (a bronze file, once decompressed)"),
+            "{err}"
+        );
+        // At the limit: decoded (blank lines are no records).
+        let batch = decode_columns(&file("bronze/adzuna/x.ndjson"), &plain[1..], true, 1 << 20)
+            .expect("at the limit");
+        assert_eq!(batch.num_rows(), 0);
+    }
+
+    #[test]
+    fn a_payload_nested_too_deep_is_a_parse_error_not_a_record() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let line = format!(
+            "{{\"source_id\":\"1\",\"payload\":{{\"a\":{deep}}}}}\n{{\"source_id\":\"2\",\"payload\":{{}}}}\n"
+        );
+        let batch = decode(&file("bronze/adzuna/x.ndjson"), line.as_bytes()).expect("decoded");
+        assert_eq!(batch.num_rows(), 2);
+        let errors = batch.column(9).as_string::<i32>();
+        assert_eq!(
+            errors.value(0),
+            "payload nested more than 128 levels deep (at byte 132 of the payload)"
+        );
+        assert!(errors.is_null(1));
+    }
+
+    #[test]
+    fn names_that_look_like_paths_cannot_name_a_bronze_path() {
+        for name in ["../x", "..", "a/b", "/etc", "a\\b", "a\0b", ""] {
+            let err = path_segment("source name", name).expect_err(name);
+            assert!(
+                err.to_string().starts_with(&format!(
+                    "source name {name:?} cannot be used in a lake path: "
+                )),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            path_segment("run id", "20260101T000000Z-0a1b2c3d").ok(),
+            Some("20260101T000000Z-0a1b2c3d")
+        );
     }
 }

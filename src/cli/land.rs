@@ -24,7 +24,7 @@ pub struct LandArgs {
 /// Lands the files (audited); fails when a file was refused.
 pub async fn run(ctx: &Context, args: LandArgs) -> Result<ExitCode> {
     let LandArgs { source, files } = args;
-    let report = pipeline::land_paths(&ctx.lake, &source, &files).await?;
+    let report = pipeline::land_paths_with(&ctx.lake, &source, &files, &ctx.config.land).await?;
     steps::audit_land(&ctx.lake, &[(source.clone(), report.clone())]).await?;
     render::print_land(&source, &report, ctx.quiet);
     Ok(if report.refused.is_empty() {

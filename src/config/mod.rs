@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::lake::EngineSettings;
 use crate::maintain::MaintainSettings;
 use crate::meter::EnergyModel;
+use crate::pipeline::LandSettings;
 use crate::quality::QualitySettings;
 use jobs::ScheduleSettings;
 
@@ -36,6 +37,8 @@ pub struct Config {
     pub http: HttpSettings,
     /// Sources to ingest from (`[sources.<name>]`); empty means the built-in list.
     pub sources: BTreeMap<String, serde_json::Value>,
+    /// `joblake land`: the largest raw file it reads (`[land]`).
+    pub land: LandSettings,
     /// Jobs, cron expressions, leases and the metrics endpoint (`[schedule]`).
     pub schedule: ScheduleSettings,
     /// Maintenance: compaction, vacuum retention, bronze retention (`[maintain]`).
@@ -57,6 +60,7 @@ impl Default for Config {
             warehouse: None,
             http: HttpSettings::default(),
             sources: BTreeMap::new(),
+            land: LandSettings::default(),
             schedule: ScheduleSettings::default(),
             maintain: MaintainSettings::default(),
             energy: EnergyModel::default(),
@@ -136,6 +140,23 @@ mod tests {
     }
 
     #[test]
+    fn the_size_limits_are_read_from_their_sections() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("limits.toml");
+        std::fs::write(
+            &file,
+            "[land]\nmax_file_bytes = 1_000\n[http]\nmax_body_bytes = 2_000\n",
+        )
+        .expect("write");
+        let config = Config::load(Some(&file)).expect("valid config");
+        assert_eq!(config.land.max_file_bytes, 1_000);
+        assert_eq!(config.http.max_body_bytes, 2_000);
+        std::fs::write(&file, "[land]\nmax_file_size = 1\n").expect("write");
+        let err = Config::load(Some(&file)).expect_err("a typo").to_string();
+        assert!(err.contains("max_file_size"), "{err}");
+    }
+
+    #[test]
     fn the_example_config_loads_and_job_mistakes_name_the_job() {
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("joblake.example.toml");
         let config = Config::load(Some(&example)).expect("the example is valid");
@@ -145,6 +166,8 @@ mod tests {
         assert_eq!(pipeline.retries, 2);
         assert_eq!(config.maintain.vacuum_retention.as_secs(), 7 * 24 * 3600);
         assert!((config.energy.grid_g_per_kwh - 475.0).abs() < 1e-9);
+        assert_eq!(config.land.max_file_bytes, 256 * 1024 * 1024);
+        assert_eq!(config.http.max_body_bytes, 32 * 1024 * 1024);
         for (name, job) in &jobs {
             jobs::parse_cron(name, &job.cron).expect("example crons parse");
         }

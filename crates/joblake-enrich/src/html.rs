@@ -2,6 +2,7 @@
 //! Latin-1/Windows-1252 upstream). A single forward tag scanner, no DOM.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 /// Converts an HTML fragment (or plain text) to readable plain text.
 ///
@@ -159,6 +160,9 @@ pub fn fix_mojibake(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Nesting of lists beyond which items are not indented further.
+const MAX_LIST_DEPTH: usize = 8;
+
 /// Output buffer that normalises whitespace as text is appended.
 struct TextSink {
     buf: String,
@@ -214,7 +218,9 @@ impl TextSink {
     #[inline]
     fn before_visible(&mut self) {
         if let Some(depth) = self.pending_bullet.take() {
-            for _ in 1..depth.max(1) {
+            // Indentation stops at MAX_LIST_DEPTH: a thousand nested lists must not give each
+            // item a thousand indents (output quadratic in the input; found by tests/fuzz.rs).
+            for _ in 1..depth.clamp(1, MAX_LIST_DEPTH) {
                 self.buf.push_str("  ");
             }
             self.buf.push_str("- ");
@@ -385,10 +391,11 @@ fn looks_like_html(s: &str) -> bool {
 /// True when `s` contains something that parses as a tag or comment.
 fn has_tag_like(s: &str) -> bool {
     let b = s.as_bytes();
+    let mut scan = Scan::new(b);
     let mut from = 0;
     while let Some(off) = b[from..].iter().position(|&c| c == b'<') {
         let lt = from + off;
-        if parse_tag(b, lt).is_some() {
+        if parse_tag(b, lt, &mut scan).is_some() {
             return true;
         }
         from = lt + 1;
@@ -426,9 +433,55 @@ fn find_byte(hay: &[u8], from: usize, c: u8) -> Option<usize> {
         .map(|p| p + from)
 }
 
+/// What a scan of one text has learnt, so that no part of it is scanned again and again: the
+/// whole conversion stays linear in the input. (Found by tests/fuzz.rs: `<head>` repeated
+/// without its closing tag, `<!` or `<zz a='>'` repeated without a `>` that ends them, each
+/// rescanned the rest of the text: quadratic time.)
+struct Scan {
+    /// Position of the text's last `>`: no tag, comment or declaration starting after it ends.
+    last_gt: Option<usize>,
+    /// `<` positions that a tag scan which found no end walked over outside quotes: a tag
+    /// starting there finds no end either (the scan from there goes the same way).
+    endless: HashSet<usize>,
+    /// Names of skipped elements (`head`, `title`...) whose closing tag does not occur after a
+    /// position.
+    unclosed: Vec<(Vec<u8>, usize)>,
+}
+
+impl Scan {
+    fn new(b: &[u8]) -> Scan {
+        Scan {
+            last_gt: b.iter().rposition(|&c| c == b'>'),
+            endless: HashSet::new(),
+            unclosed: Vec::new(),
+        }
+    }
+
+    /// Whether a `>` occurs at or after `i`.
+    fn gt_from(&self, i: usize) -> bool {
+        self.last_gt.is_some_and(|gt| gt >= i)
+    }
+
+    /// [`find_closing`], remembering the names whose closing tag is missing.
+    fn closing(&mut self, b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+        let known_missing = self
+            .unclosed
+            .iter()
+            .any(|(n, after)| *after <= from && n.eq_ignore_ascii_case(name));
+        if known_missing {
+            return None;
+        }
+        let found = find_closing(b, from, name);
+        if found.is_none() {
+            self.unclosed.push((name.to_ascii_lowercase(), from));
+        }
+        found
+    }
+}
+
 /// Parses the markup starting at `b[lt] == b'<'`. Returns the markup and the index just after
 /// it, or `None` when this `<` is literal text (e.g. `a < b`, `<10 people`).
-fn parse_tag(b: &[u8], lt: usize) -> Option<(Markup, usize)> {
+fn parse_tag(b: &[u8], lt: usize, scan: &mut Scan) -> Option<(Markup, usize)> {
     let next = *b.get(lt + 1)?;
     match next {
         b'!' => {
@@ -443,15 +496,18 @@ fn parse_tag(b: &[u8], lt: usize) -> Option<(Markup, usize)> {
                     Markup::CData { start, end },
                     close.map_or(b.len(), |p| p + 3),
                 ))
-            } else {
+            } else if scan.gt_from(lt + 2) {
                 let gt = find_byte(b, lt + 2, b'>')?;
                 Some((Markup::Ignored, gt + 1))
+            } else {
+                None
             }
         }
-        b'?' => {
+        b'?' if scan.gt_from(lt + 2) => {
             let gt = find_byte(b, lt + 2, b'>')?;
             Some((Markup::Ignored, gt + 1))
         }
+        b'?' => None,
         _ => {
             let (kind, name_start) = if next == b'/' {
                 (TagKind::Close, lt + 2)
@@ -471,7 +527,12 @@ fn parse_tag(b: &[u8], lt: usize) -> Option<(Markup, usize)> {
                 Some(c) if c.is_ascii_whitespace() || *c == b'/' || *c == b'>' => {}
                 _ => return None,
             }
-            let Some(gt) = scan_tag_end(b, i) else {
+            let end = if scan.gt_from(i) && !scan.endless.contains(&lt) {
+                scan_tag_end(b, i, &mut scan.endless)
+            } else {
+                None
+            };
+            let Some(gt) = end else {
                 // Truncated input ending inside a real tag ("<p style=\"...): drop the rest.
                 return is_known_tag(&b[name_start..name_end])
                     .then_some((Markup::Ignored, b.len()));
@@ -491,12 +552,18 @@ fn parse_tag(b: &[u8], lt: usize) -> Option<(Markup, usize)> {
 }
 
 /// Finds the `>` closing a tag whose attributes start at `i`, honouring quoted attribute
-/// values. Falls back to the first `>` when a quote is never closed.
-fn scan_tag_end(b: &[u8], mut i: usize) -> Option<usize> {
+/// values. Falls back to the first `>` when a quote is never closed. When there is no end, the
+/// `<` walked over outside quotes are added to `endless`.
+fn scan_tag_end(b: &[u8], mut i: usize, endless: &mut HashSet<usize>) -> Option<usize> {
     let start = i;
+    let mut walked = Vec::new();
     while i < b.len() {
         match b[i] {
             b'>' => return Some(i),
+            b'<' => {
+                walked.push(i);
+                i += 1;
+            }
             b'=' => {
                 i += 1;
                 while i < b.len() && b[i].is_ascii_whitespace() {
@@ -512,6 +579,7 @@ fn scan_tag_end(b: &[u8], mut i: usize) -> Option<usize> {
             _ => i += 1,
         }
     }
+    endless.extend(walked);
     None
 }
 
@@ -535,10 +603,11 @@ fn find_closing(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
 
 fn render(html: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: &mut TextSink) {
     let b = html.as_bytes();
+    let mut scan = Scan::new(b);
     let mut pos = 0;
     let mut text_start = 0;
     while let Some(lt) = find_byte(b, pos, b'<') {
-        let Some((markup, end)) = parse_tag(b, lt) else {
+        let Some((markup, end)) = parse_tag(b, lt, &mut scan) else {
             pos = lt + 1;
             continue;
         };
@@ -558,8 +627,10 @@ fn render(html: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: &m
                 let name = &b[name_start..name_end];
                 match (tag_role(name), kind) {
                     (TagRole::Skip, TagKind::Open) if !self_closing => {
-                        next = match find_closing(b, end, name) {
-                            Some(close) => parse_tag(b, close).map_or(b.len(), |(_, e)| e),
+                        next = match scan.closing(b, end, name) {
+                            Some(close) => {
+                                parse_tag(b, close, &mut scan).map_or(b.len(), |(_, e)| e)
+                            }
                             // An unclosed script/style would leak code: drop the rest. Other
                             // skipped elements (head, title...) may legally lack a closing tag.
                             None if name.eq_ignore_ascii_case(b"script")
@@ -802,5 +873,56 @@ mod tests {
             "🚀 Café ✪ 4.6 — ok"
         );
         assert_eq!(html_to_text("<p>وظيفة&nbsp;شاغرة</p>"), "وظيفة شاغرة");
+    }
+
+    /// `html_to_text(html)`, which must take less than 2 s (a debug build; linear work on these
+    /// inputs takes milliseconds, the quadratic scans they once triggered took minutes).
+    fn quick(html: &str) -> String {
+        let started = std::time::Instant::now();
+        let text = html_to_text(html);
+        let took = started.elapsed();
+        assert!(took.as_secs() < 2, "{took:?} for {} bytes", html.len());
+        text
+    }
+
+    #[test]
+    fn unterminated_markup_repeated_is_not_rescanned() {
+        // Found by tests/fuzz.rs: each of these rescanned the rest of the text.
+        // A skipped element without its closing tag (29 KB took 3.7 s in a debug build).
+        assert_eq!(quick(&format!("a{}b", "<head>".repeat(40_000))), "ab");
+        // Declarations and processing instructions without a `>`: literal text.
+        let bangs = "<!x".repeat(40_000);
+        assert_eq!(quick(&bangs), bangs);
+        assert_eq!(quick(&"<?".repeat(40_000)), "<?".repeat(40_000));
+        // Tags whose `>` are all inside quoted values: unknown ones are literal text.
+        let quoted = "<zz a='>'".repeat(20_000);
+        assert_eq!(quick(&quoted).len(), quoted.len());
+        // ...and the same text with a real end still reads as tags.
+        assert_eq!(quick("<zz a='>'<zz a='>'>x"), "x");
+        assert_eq!(
+            quick(&format!("<p title='>'{}>x", "<zz a='>'".repeat(20_000))),
+            "x"
+        );
+        // A known tag cut short by truncation drops the rest, as before.
+        assert_eq!(
+            quick(&format!("x<p a='>'{}", "<p a='>'".repeat(20_000))),
+            "x"
+        );
+    }
+
+    #[test]
+    fn deeply_nested_lists_indent_at_most_a_few_levels() {
+        // Found by tests/fuzz.rs: each item was indented once per enclosing list, so n nested
+        // lists of n items gave n² bytes.
+        let n = 20_000;
+        let html = format!("{}{}", "<ul>".repeat(n), "<li>x".repeat(n));
+        let text = quick(&html);
+        assert!(text.len() <= 20 * n, "{} bytes", text.len());
+        let indent = "  ".repeat(MAX_LIST_DEPTH - 1);
+        assert_eq!(text.lines().next(), Some(format!("{indent}- x").as_str()));
+        assert_eq!(
+            html_to_text("<ul><li>a<ul><li>b<ul><li>c</li></ul></li></ul></li></ul>"),
+            "- a\n  - b\n    - c"
+        );
     }
 }

@@ -188,8 +188,9 @@ fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
-/// Parses the number starting at byte `start` (an ASCII digit). Returns (value, alt, end).
-fn scan_number(s: &str, start: usize) -> Option<(f64, Option<f64>, usize)> {
+/// Parses the number starting at byte `start` (an ASCII digit). Returns (value, alt, end), or
+/// Err(end) for a run of digits too long to be an amount (more than 48 characters).
+fn scan_number(s: &str, start: usize) -> Result<(f64, Option<f64>, usize), usize> {
     let b = s.as_bytes();
     // (start, end) of each digit group and the separator that precedes groups 1..
     let mut groups: Vec<(usize, usize)> = Vec::with_capacity(4);
@@ -265,9 +266,11 @@ fn scan_number(s: &str, start: usize) -> Option<(f64, Option<f64>, usize)> {
         }
         std::str::from_utf8(&buf[..n]).ok()?.parse::<f64>().ok()
     };
-    let value = build(decimal)?;
+    let Some(value) = build(decimal) else {
+        return Err(end);
+    };
     let alt = if alt_decimal { build(Some(0)) } else { None };
-    Some((value, alt, end))
+    Ok((value, alt, end))
 }
 
 fn fold_word(w: &str) -> String {
@@ -298,9 +301,14 @@ fn tokenize_salary(s: &str) -> Vec<Token> {
             continue;
         }
         if c.is_ascii_digit() {
-            let Some((value, alt, mut end)) = scan_number(s, i) else {
-                i += 1;
-                continue;
+            let (value, alt, mut end) = match scan_number(s, i) {
+                Ok(number) => number,
+                // Too long to be an amount: skip the whole run. (Scanning it again from its
+                // next digit made a long run of digits quadratic.)
+                Err(end) => {
+                    i = end.max(i + 1);
+                    continue;
+                }
             };
             let prev_char = s[..i].chars().next_back();
             let after_letter = !space_before

@@ -58,6 +58,10 @@ pub fn configured(
     };
     let mut entries = Vec::new();
     for (name, value) in declared {
+        // The name becomes a directory of the lake (`_meta/ingest/<name>/`).
+        check_name(name).map_err(|why| {
+            FetchError::Config(format!("sources.{name:?}: not a usable source name: {why}"))
+        })?;
         let keys: CommonKeys = serde_json::from_value(value.clone())
             .map_err(|e| FetchError::Config(format!("sources.{name}: {e}")))?;
         let kind = keys.kind.unwrap_or_else(|| name.clone());
@@ -78,6 +82,32 @@ pub fn configured(
         });
     }
     Ok(entries)
+}
+
+/// Longest name [`check_name`] accepts, in bytes.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// Why `name` cannot name a source, a run or anything else that becomes one segment of a lake
+/// path; Ok for a plain name: 1 to [`MAX_NAME_LEN`] ASCII letters, digits, `_`, `-` and `.`,
+/// not starting with `.`. So `../x`, `a/b`, `/abs`, `..`, `a\b` or a NUL can never take a
+/// write outside its directory, on a disk or in a bucket.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if name.is_empty() {
+        Err("it is empty")
+    } else if name.starts_with('.') {
+        Err("it starts with `.` (`.` and `..` are steps of a path)")
+    } else if name.contains(['/', '\\']) {
+        Err("it contains a path separator (`/` or `\\`)")
+    } else if name.chars().any(char::is_control) {
+        Err("it contains a control character (NUL, a line break...)")
+    } else if !name.chars().all(allowed) {
+        Err("only ASCII letters, digits, `_`, `-` and `.` are allowed")
+    } else if name.len() > MAX_NAME_LEN {
+        Err("it is longer than 128 bytes")
+    } else {
+        Ok(())
+    }
 }
 
 /// The built-in source declarations (`crates/joblake-sources/src/default_sources.toml`).
@@ -229,6 +259,52 @@ mod tests {
         assert_eq!(given.optional("A").as_deref(), Some("k"));
         assert_eq!(given.optional("B"), None);
         assert_eq!(given.optional("JOBLAKE_TEST_UNSET_VARIABLE"), None);
+    }
+
+    #[test]
+    fn names_that_look_like_paths_are_refused() {
+        let long = "x".repeat(MAX_NAME_LEN + 1);
+        let bad = [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "/etc/passwd",
+            "a\\b",
+            "..\\x",
+            "a\0b",
+            "a\nb",
+            ".hidden",
+            "a b",
+            "é",
+            "C:",
+            &long,
+        ];
+        for name in bad {
+            assert!(check_name(name).is_err(), "{name:?} accepted");
+        }
+        let good = [
+            "adzuna",
+            "france_travail",
+            "we-work.remotely",
+            "20260101T000000Z-0a1b2c3d",
+        ];
+        for name in good {
+            assert_eq!(check_name(name), Ok(()), "{name:?}");
+        }
+        let err = configured(&declared("[\"../escape\"]\nkind = \"remotive\"\n"))
+            .expect_err("a path as a name")
+            .to_string();
+        assert_eq!(
+            err,
+            "invalid configuration: sources.\"../escape\": not a usable source name: it starts \
+             with `.` (`.` and `..` are steps of a path)"
+        );
+        let err = configured(&declared("[\"a/b\"]\nkind = \"remotive\"\n"))
+            .expect_err("a path as a name")
+            .to_string();
+        assert!(err.contains("path separator"), "{err}");
     }
 
     #[test]

@@ -5,7 +5,13 @@
 //! - a bound on requests in flight across all hosts (a semaphore);
 //! - timeouts, and retries with exponential backoff and jitter (`backon`) on network errors,
 //!   timeouts, 408, 429 and 5xx, honouring `Retry-After`; other 4xx are never retried;
-//! - robots.txt (`texting_robots`) fetched once per host and obeyed for scraped sites;
+//! - robots.txt (`texting_robots`) fetched once per host and obeyed for scraped sites, by the
+//!   rules of RFC 9309: a robots.txt answered with 4xx allows everything, one that cannot be
+//!   fetched (5xx, no answer) disallows the site for the run, and says why
+//!   ([`HttpError::RobotsUnavailable`], not "disallowed");
+//! - a bound on every response body ([`HttpSettings::max_body_bytes`]), checked against
+//!   `Content-Length` first and enforced while the body streams in, so an endless or huge
+//!   answer never fills the memory;
 //! - an identifying User-Agent, with optional rotation for boards that need it.
 //!
 //! Secrets travel in query strings (Adzuna's `app_key`, The Muse's `api_key`) or forms: every
@@ -22,7 +28,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
 use reqwest::{Client, RequestBuilder, StatusCode};
@@ -40,6 +46,17 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 
 /// The product token matched against robots.txt `User-agent` lines.
 pub const ROBOTS_AGENT: &str = "joblake";
+
+/// Default of [`HttpSettings::max_body_bytes`]: 32 MiB, far above any page of a job API
+/// (a few MB at most) or a job board.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
+/// How much of a robots.txt is read: RFC 9309 (2.5) asks crawlers to parse at least 500 KiB
+/// and allows them to ignore the rest.
+pub const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
+
+/// How much of an error response's body is read (its start goes into the error message).
+const ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// Politeness and robustness settings (`[http]` in `joblake.toml`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,6 +84,9 @@ pub struct HttpSettings {
     pub max_retry_after_secs: f64,
     /// Obey robots.txt for scraped sites. Turning it off is the user's responsibility.
     pub respect_robots: bool,
+    /// Largest response body accepted, in bytes: a larger one fails the request
+    /// ([`HttpError::TooLarge`]) as soon as its `Content-Length`, or the bytes received, say so.
+    pub max_body_bytes: u64,
 }
 
 impl Default for HttpSettings {
@@ -83,6 +103,7 @@ impl Default for HttpSettings {
             backoff_max_secs: 30.0,
             max_retry_after_secs: 300.0,
             respect_robots: true,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -124,6 +145,34 @@ pub enum HttpError {
         /// The URL not fetched.
         url: String,
     },
+    /// The site's robots.txt could not be fetched (a 5xx, no answer, a timeout): RFC 9309
+    /// says to assume complete disallow, so the URL was not fetched; the run does not know
+    /// whether the site allows it.
+    #[error(
+        "{url}: not fetched: robots.txt of {host} could not be fetched ({cause}), and a site \
+         whose robots.txt is unavailable is treated as disallowed (RFC 9309)"
+    )]
+    RobotsUnavailable {
+        /// The URL not fetched.
+        url: String,
+        /// The host (and port) whose robots.txt failed.
+        host: String,
+        /// What happened to the robots.txt request, e.g. "HTTP 503" or "connection refused".
+        cause: String,
+    },
+    /// The response body is larger than [`HttpSettings::max_body_bytes`].
+    #[error(
+        "{url}: response body larger than the limit of {limit} bytes ([http] max_body_bytes){}",
+        content_length.map_or_else(String::new, |n| format!(": Content-Length is {n} bytes"))
+    )]
+    TooLarge {
+        /// The request's URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The size the server announced, when it did.
+        content_length: Option<u64>,
+    },
     /// The request could not be built (bad URL...).
     #[error("{url}: {message}")]
     Request {
@@ -140,7 +189,28 @@ impl HttpError {
         match self {
             HttpError::Timeout { .. } | HttpError::Network { .. } => true,
             HttpError::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
-            HttpError::RobotsDisallowed { .. } | HttpError::Request { .. } => false,
+            HttpError::RobotsDisallowed { .. }
+            | HttpError::RobotsUnavailable { .. }
+            | HttpError::TooLarge { .. }
+            | HttpError::Request { .. } => false,
+        }
+    }
+
+    /// What went wrong, without the URL (which the message of every variant starts with).
+    pub fn cause(&self) -> String {
+        match self {
+            HttpError::Status { status, detail, .. } => format!("HTTP {status}{detail}"),
+            HttpError::Timeout { seconds, .. } => format!("timed out after {seconds} s"),
+            HttpError::Network { message, .. } | HttpError::Request { message, .. } => {
+                message.clone()
+            }
+            HttpError::RobotsDisallowed { .. } => "disallowed by robots.txt".to_string(),
+            HttpError::RobotsUnavailable { host, cause, .. } => {
+                format!("robots.txt of {host} could not be fetched ({cause})")
+            }
+            HttpError::TooLarge { limit, .. } => {
+                format!("response body larger than the limit of {limit} bytes")
+            }
         }
     }
 
@@ -200,7 +270,17 @@ enum Robots {
     /// No usable file (4xx): everything is allowed.
     AllowAll,
     /// The server could not say (5xx, no answer): RFC 9309 says assume complete disallow.
-    DisallowAll,
+    /// Holds what happened to the request.
+    Unavailable(String),
+}
+
+/// How much of a response body to read.
+#[derive(Debug, Clone, Copy)]
+enum BodyLimit {
+    /// At most this many bytes; more fails the request ([`HttpError::TooLarge`]).
+    Refuse(u64),
+    /// The first this many bytes; the rest is ignored.
+    Truncate(u64),
 }
 
 /// The shared client.
@@ -273,10 +353,11 @@ impl Http {
     where
         F: Fn(&Client) -> RequestBuilder,
     {
-        if policy.robots && self.settings.respect_robots && !self.allowed(url, stats).await? {
-            return Err(HttpError::RobotsDisallowed { url: redact(url) });
+        if policy.robots && self.settings.respect_robots {
+            self.check_robots(url, stats).await?;
         }
-        self.with_retries(url, policy, stats, &build).await
+        let limit = BodyLimit::Refuse(self.settings.max_body_bytes);
+        self.with_retries(url, policy, stats, &build, limit).await
     }
 
     async fn with_retries<F>(
@@ -285,6 +366,7 @@ impl Http {
         policy: RequestPolicy,
         stats: &HttpStats,
         build: &F,
+        limit: BodyLimit,
     ) -> Result<Fetched, HttpError>
     where
         F: Fn(&Client) -> RequestBuilder,
@@ -296,7 +378,7 @@ impl Http {
             .with_jitter();
         let max_wait = self.settings.max_retry_after_secs;
         let attempt = || async {
-            let result = self.attempt(url, policy, stats, build).await;
+            let result = self.attempt(url, policy, stats, build, limit).await;
             stats.requests.fetch_add(1, Ordering::Relaxed);
             result
         };
@@ -323,13 +405,15 @@ impl Http {
             .await
     }
 
-    /// One attempt: wait for the host's turn and a free slot, send, read the whole body.
+    /// One attempt: wait for the host's turn and a free slot, send, read the body (within
+    /// `limit`).
     async fn attempt<F>(
         &self,
         url: &Url,
         policy: RequestPolicy,
         stats: &HttpStats,
         build: &F,
+        limit: BodyLimit,
     ) -> Result<Fetched, HttpError>
     where
         F: Fn(&Client) -> RequestBuilder,
@@ -352,9 +436,15 @@ impl Http {
         let status = response.status();
         let final_url = response.url().clone();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| self.classify(url, e))?;
-        stats.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
-        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let success = status.is_success() || status == StatusCode::NOT_MODIFIED;
+        // An error's body only gives the start of its message.
+        let limit = if success {
+            limit
+        } else {
+            BodyLimit::Truncate(ERROR_BODY_BYTES)
+        };
+        let body = self.read_body(url, response, limit, stats).await?;
+        if success {
             return Ok(Fetched {
                 url: final_url,
                 status,
@@ -387,6 +477,47 @@ impl Http {
             detail,
             retry_after,
         })
+    }
+
+    /// Reads a response's body chunk by chunk, never holding more than the limit: a body
+    /// announced larger (`Content-Length`) is refused before any of it is read, one that turns
+    /// out larger is refused (or cut, for [`BodyLimit::Truncate`]) as soon as it passes it.
+    async fn read_body(
+        &self,
+        url: &Url,
+        mut response: reqwest::Response,
+        limit: BodyLimit,
+        stats: &HttpStats,
+    ) -> Result<Bytes, HttpError> {
+        let (max, refuse) = match limit {
+            BodyLimit::Refuse(max) => (max, true),
+            BodyLimit::Truncate(max) => (max, false),
+        };
+        let too_large = |content_length| HttpError::TooLarge {
+            url: redact(url),
+            limit: max,
+            content_length,
+        };
+        let announced = response.content_length();
+        if refuse && let Some(n) = announced.filter(|n| *n > max) {
+            return Err(too_large(Some(n)));
+        }
+        // Reserve what was announced (within the limit), never more than 1 MiB up front.
+        let reserve = announced.unwrap_or(0).min(max).min(1 << 20);
+        let mut body = BytesMut::with_capacity(usize::try_from(reserve).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(url, e))? {
+            stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            let room = usize::try_from(max.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+            if chunk.len() > room {
+                if refuse {
+                    return Err(too_large(announced));
+                }
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 
     fn classify(&self, url: &Url, e: reqwest::Error) -> HttpError {
@@ -449,8 +580,10 @@ impl Http {
         limiter
     }
 
-    /// Whether robots.txt of the URL's origin allows it, fetching the file on first use.
-    async fn allowed(&self, url: &Url, stats: &HttpStats) -> Result<bool, HttpError> {
+    /// Whether robots.txt of the URL's origin allows it, fetching the file on first use: Ok
+    /// when it does; [`HttpError::RobotsDisallowed`] when its rules forbid the URL;
+    /// [`HttpError::RobotsUnavailable`] when the file could not be fetched.
+    async fn check_robots(&self, url: &Url, stats: &HttpStats) -> Result<(), HttpError> {
         let origin = url.origin().ascii_serialization();
         let robots = {
             let cached = self.robots.lock().await.get(&origin).cloned();
@@ -463,11 +596,17 @@ impl Http {
                 }
             }
         };
-        Ok(match robots.as_ref() {
-            Robots::Rules(robot) => robot.allowed(url.as_str()),
-            Robots::AllowAll => true,
-            Robots::DisallowAll => false,
-        })
+        match robots.as_ref() {
+            Robots::Rules(robot) if !robot.allowed(url.as_str()) => {
+                Err(HttpError::RobotsDisallowed { url: redact(url) })
+            }
+            Robots::Rules(_) | Robots::AllowAll => Ok(()),
+            Robots::Unavailable(cause) => Err(HttpError::RobotsUnavailable {
+                url: redact(url),
+                host: host_key(url),
+                cause: cause.clone(),
+            }),
+        }
     }
 
     async fn fetch_robots(&self, url: &Url, stats: &HttpStats) -> Result<Robots, HttpError> {
@@ -476,10 +615,10 @@ impl Http {
             message: e.to_string(),
         })?;
         let policy = RequestPolicy::default();
+        let build = |c: &Client| c.get(robots_url.clone());
+        let limit = BodyLimit::Truncate(ROBOTS_MAX_BYTES);
         let fetched = self
-            .with_retries(&robots_url, policy, stats, &|c: &Client| {
-                c.get(robots_url.clone())
-            })
+            .with_retries(&robots_url, policy, stats, &build, limit)
             .await;
         Ok(match fetched {
             Ok(f) => match texting_robots::Robot::new(ROBOTS_AGENT, &f.body) {
@@ -495,12 +634,17 @@ impl Http {
                     Robots::AllowAll
                 }
             },
+            // RFC 9309 2.3.1.3: "unavailable" (4xx) means no rules: everything is allowed.
             Err(HttpError::Status { status, .. }) if (400..500).contains(&status) => {
                 Robots::AllowAll
             }
+            // 2.3.1.4: "unreachable" (5xx, no answer) means assume complete disallow.
             Err(e) => {
-                tracing::warn!("{e}: robots.txt unavailable, the site is treated as disallowed");
-                Robots::DisallowAll
+                tracing::warn!(
+                    "{e}: robots.txt could not be fetched, the site is treated as disallowed \
+                     for this run (RFC 9309)"
+                );
+                Robots::Unavailable(e.cause())
             }
         })
     }
@@ -650,5 +794,22 @@ mod tests {
         assert!(!status(404).is_retryable());
         assert!(!status(401).is_retryable());
         assert!(!HttpError::RobotsDisallowed { url: String::new() }.is_retryable());
+        let unavailable = HttpError::RobotsUnavailable {
+            url: "https://x.test/jobs".into(),
+            host: "x.test".into(),
+            cause: "HTTP 503".into(),
+        };
+        assert!(!unavailable.is_retryable());
+        let too_large = HttpError::TooLarge {
+            url: "https://x.test/jobs".into(),
+            limit: 10,
+            content_length: Some(11),
+        };
+        assert!(!too_large.is_retryable());
+        assert_eq!(
+            too_large.to_string(),
+            "https://x.test/jobs: response body larger than the limit of 10 bytes \
+             ([http] max_body_bytes): Content-Length is 11 bytes"
+        );
     }
 }

@@ -42,6 +42,65 @@ pub fn minify(json: &str) -> String {
     out
 }
 
+/// The deepest nesting of arrays and objects a file (or one NDJSON line) may have. serde_json
+/// refuses more than 128 levels when it builds values, but reading a value as raw text
+/// ([`RawValue`], how postings are kept verbatim) walks any depth: this keeps bronze free of
+/// JSON bombs that the readers downstream would choke on.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// The byte offset at which `json` nests arrays and objects more than [`MAX_JSON_DEPTH`]
+/// levels deep, brackets inside strings aside; None when it never does. Linear, and a single
+/// count of brackets when there are too few of them to nest that deep.
+pub fn json_too_deep(json: &[u8]) -> Option<usize> {
+    let brackets = json.iter().filter(|b| matches!(b, b'[' | b'{')).count();
+    if brackets <= MAX_JSON_DEPTH {
+        return None;
+    }
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, &byte) in json.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Refuses a text nested too deep ([`json_too_deep`]), naming where.
+pub(crate) fn check_depth(text: &str) -> Result<(), SourceError> {
+    let Some(offset) = json_too_deep(text.as_bytes()) else {
+        return Ok(());
+    };
+    let before = &text.as_bytes()[..offset];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    Err(SourceError::TooDeep {
+        line: 1 + before.iter().filter(|&&b| b == b'\n').count(),
+        column: offset - line_start + 1,
+        limit: MAX_JSON_DEPTH,
+    })
+}
+
 /// A stable id for a posting whose source gives none: "sha256:" and the first 32 hex chars of
 /// the SHA-256 of its minified payload.
 pub fn hash_id(payload: &str) -> String {
@@ -75,8 +134,10 @@ pub(crate) struct Doc<'a> {
 ///
 /// A file is taken for NDJSON when its first non-blank line is a JSON value of its own; then
 /// every other non-blank line must be one too, and the first that is not refuses the file with
-/// its line number. Otherwise the error of the whole-file parse is the one reported.
+/// its line number. Otherwise the error of the whole-file parse is the one reported. A file
+/// nested more than [`MAX_JSON_DEPTH`] levels deep is refused first.
 pub(crate) fn documents(text: &str) -> Result<Vec<Doc<'_>>, SourceError> {
+    check_depth(text)?;
     let whole = match serde_json::from_str::<&RawValue>(text) {
         Ok(raw) => return Ok(vec![Doc { raw, line: None }]),
         Err(e) => e,
@@ -165,14 +226,25 @@ pub(crate) fn string_at(object: &Object<'_>, path: &[&str]) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
-/// A short description of a JSON value for error messages: "an object with keys [a, b]".
+/// `s` cut to its first `max` characters, with "…" when something was cut: what an error
+/// message quotes of the input (a key, a type), so that its length stays bounded.
+pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &s[..cut]).into(),
+        None => s.into(),
+    }
+}
+
+/// A short description of a JSON value for error messages: "an object with keys [a, b]"
+/// (12 keys at most, each cut to 40 characters).
 pub(crate) fn describe(raw: &RawValue) -> String {
     const SHOWN: usize = 12;
     match lead(raw) {
         Some(b'{') => match object(raw) {
             Some(members) if members.is_empty() => "an empty object".to_owned(),
             Some(members) => {
-                let mut keys: Vec<&str> = members.keys().take(SHOWN).map(String::as_str).collect();
+                let clipped: Vec<_> = members.keys().take(SHOWN).map(|k| clip(k, 40)).collect();
+                let mut keys: Vec<&str> = clipped.iter().map(|k| k.as_ref()).collect();
                 let more = format!("… {} more", members.len().saturating_sub(SHOWN));
                 if members.len() > SHOWN {
                     keys.push(&more);
@@ -405,8 +477,62 @@ mod tests {
     }
 
     #[test]
+    fn nesting_deeper_than_the_limit_is_refused_with_its_position() {
+        // A 100,000-deep array: RawValue would read it (serde_json's depth limit applies only
+        // to the values it builds); refused before parsing, naming where.
+        let bomb = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = documents(&bomb).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SourceError::TooDeep {
+                    line: 1,
+                    column: 129,
+                    limit: 128
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "JSON nested more than 128 levels deep at line 1, column 129: refused (no job \
+             posting nests that deep)"
+        );
+        // On an NDJSON line, its line; brackets inside strings do not count.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        let strings = format!("{{\"s\":\"{}\\\"{}\"}}", "[".repeat(300), "{".repeat(300));
+        let file = format!("{{}}\n{strings}\n{deep}\n");
+        let err = documents(&file).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SourceError::TooDeep {
+                    line: 3,
+                    column: 133,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // 128 levels are accepted.
+        let edge = format!("{}{}", "[".repeat(128), "]".repeat(128));
+        assert_eq!(documents(&edge).map(|d| d.len()).ok(), Some(1));
+        assert_eq!(json_too_deep(edge.as_bytes()), None);
+        assert_eq!(json_too_deep(format!("[{edge}]").as_bytes()), Some(128));
+    }
+
+    #[test]
     fn describe_names_keys_in_order() {
         let raw = serde_json::from_str::<&RawValue>(r#"{"meta":1,"data":[],"links":{}}"#).unwrap();
         assert_eq!(describe(raw), "an object with keys [data, links, meta]");
+        // Found by tests/fuzz.rs: keys were quoted whole, so a refusal could be megabytes long.
+        let long = format!(r#"{{"{}é":1,"b":2}}"#, "k".repeat(100_000));
+        let raw = serde_json::from_str::<&RawValue>(&long).unwrap();
+        assert_eq!(
+            describe(raw),
+            format!("an object with keys [b, {}…]", "k".repeat(40))
+        );
+        assert_eq!(clip("héllo", 2), "hé…");
+        assert_eq!(clip("héllo", 5), "héllo");
     }
 }

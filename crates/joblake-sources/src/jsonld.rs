@@ -4,10 +4,15 @@
 //! JSON (a JobPosting object, an array of them, or NDJSON of them). JobPostings are found at the
 //! top level of a block, in a top-level array, or in a `@graph` array; other objects are skipped.
 
+use std::collections::HashSet;
+
 use scraper::{ElementRef, Html};
 use serde_json::value::RawValue;
 
-use crate::json::{array, documents, hash_id, id_text, minify, object, string, string_at, text};
+use crate::json::{
+    MAX_JSON_DEPTH, array, clip, documents, hash_id, id_text, json_too_deep, minify, object,
+    string, string_at, text,
+};
 use crate::{RawPosting, SourceError, SourceParser};
 
 /// The JSON-LD parser. A posting's id is `identifier.value`, else `identifier` when a string,
@@ -38,7 +43,12 @@ impl SourceParser for JsonLd {
                 }
                 blocks += 1;
                 let body: String = script.text().collect();
-                match serde_json::from_str::<&RawValue>(unwrap_block(&body)) {
+                let block = unwrap_block(&body);
+                if json_too_deep(block.as_bytes()).is_some() {
+                    found.too_deep += 1;
+                    continue;
+                }
+                match serde_json::from_str::<&RawValue>(block) {
                     Ok(raw) => found.block(raw),
                     // One broken block must not hide the JobPosting of another.
                     Err(_) => found.invalid += 1,
@@ -91,10 +101,14 @@ struct Found {
     postings: Vec<RawPosting>,
     /// The @types of the other top-level objects, each once, in order of appearance.
     types: Vec<String>,
+    /// The same, as a set.
+    seen_types: HashSet<String>,
     /// Top-level objects without @type.
     untyped: usize,
     /// Blocks that are not valid JSON.
     invalid: usize,
+    /// Blocks nested more than [`MAX_JSON_DEPTH`] levels deep (not read).
+    too_deep: usize,
 }
 
 impl Found {
@@ -137,7 +151,8 @@ impl Found {
             self.untyped += 1;
         }
         for kind in types {
-            if !self.types.contains(&kind) {
+            // A set, not a search of the list: 100,000 distinct @types stay linear.
+            if self.seen_types.insert(kind.clone()) {
                 self.types.push(kind);
             }
         }
@@ -150,7 +165,15 @@ impl Found {
         }
         let mut held = Vec::new();
         if !self.types.is_empty() {
-            held.push(format!("@types [{}]", self.types.join(", ")));
+            // Quoted from the input: 12 at most, each cut to 60 characters.
+            const SHOWN: usize = 12;
+            let mut shown: Vec<String> = (self.types.iter().take(SHOWN))
+                .map(|kind| clip(kind, 60).into_owned())
+                .collect();
+            if self.types.len() > SHOWN {
+                shown.push(format!("… {} more", self.types.len() - SHOWN));
+            }
+            held.push(format!("@types [{}]", shown.join(", ")));
         }
         match self.untyped {
             0 => {}
@@ -161,6 +184,15 @@ impl Found {
             0 => {}
             1 => held.push("1 block that is not valid JSON".to_owned()),
             n => held.push(format!("{n} blocks that are not valid JSON")),
+        }
+        match self.too_deep {
+            0 => {}
+            1 => held.push(format!(
+                "1 block nested more than {MAX_JSON_DEPTH} levels deep"
+            )),
+            n => held.push(format!(
+                "{n} blocks nested more than {MAX_JSON_DEPTH} levels deep"
+            )),
         }
         if held.is_empty() {
             held.push("no JSON-LD object".to_owned());
@@ -268,6 +300,35 @@ mod tests {
             err.to_string(),
             "no schema.org JobPosting found: the page has no application/ld+json script block"
         );
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = JsonLd
+            .split(page(&[&deep, "{nope"]).as_bytes())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no schema.org JobPosting found: the page has 2 application/ld+json blocks, with \
+             1 block that is not valid JSON, 1 block nested more than 128 levels deep"
+        );
+        // Found by tests/fuzz.rs: every @type was quoted, whole (a refusal of megabytes), and
+        // each was looked up in a list (quadratic).
+        let types: Vec<String> = (0..50_000)
+            .map(|i| format!(r#"{{"@type": "T{i}{}"}}"#, "x".repeat(100)))
+            .collect();
+        let started = std::time::Instant::now();
+        let err = JsonLd
+            .split(format!("[{}]", types.join(",")).as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        assert!(err.len() < 1_000, "{} bytes", err.len());
+        assert!(
+            err.starts_with(&format!(
+                "no schema.org JobPosting found: the JSON, with @types [T0{}…, T1",
+                "x".repeat(58)
+            )),
+            "{err}"
+        );
+        assert!(err.ends_with(", … 49988 more]"), "{err}");
         let err = JsonLd.split(br#"[{"id": 1}]"#).unwrap_err();
         assert_eq!(
             err.to_string(),

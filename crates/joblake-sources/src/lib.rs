@@ -47,9 +47,12 @@ use async_trait::async_trait;
 
 use http::{HttpError, RequestPolicy};
 
-pub use config::{Secrets, SourceEntry, build, configured, default_sources, endpoint, settings};
+pub use config::{
+    MAX_NAME_LEN, Secrets, SourceEntry, build, check_name, configured, default_sources, endpoint,
+    settings,
+};
 pub use ingest::{IngestError, IngestOptions, ingest, parse_since};
-pub use json::{hash_id, minify, strip_bom};
+pub use json::{MAX_JSON_DEPTH, hash_id, json_too_deep, minify, strip_bom};
 pub use landing::{Landing, LandingError};
 pub use registry::{
     Builder, Fetcher, REGISTRY, SourceKind, fetcher_kind, kinds, parser_for, source_names,
@@ -109,6 +112,20 @@ pub enum SourceError {
     /// A JSON-LD input (HTML page or JSON) holds no schema.org `JobPosting`.
     #[error("no schema.org JobPosting found: {0}")]
     NoJobPosting(String),
+    /// Arrays and objects nested deeper than [`MAX_JSON_DEPTH`]: no job source nests that
+    /// deep, a JSON bomb does (and so may crash the readers downstream).
+    #[error(
+        "JSON nested more than {limit} levels deep at line {line}, column {column}: refused \
+         (no job posting nests that deep)"
+    )]
+    TooDeep {
+        /// 1-based line in the file.
+        line: usize,
+        /// 1-based column (in bytes) within that line.
+        column: usize,
+        /// The deepest nesting accepted ([`MAX_JSON_DEPTH`]).
+        limit: usize,
+    },
 }
 
 /// Why a source stopped.

@@ -336,3 +336,21 @@ fn salary_period_helpers() {
     assert_eq!(annual_factor("hour"), Some(1820.0));
     assert_eq!(annual_factor("fortnight"), None);
 }
+
+#[test]
+fn salary_text_skips_digit_runs_too_long_to_be_amounts() {
+    // Found by tests/fuzz.rs: a run of digits too long to be read (over 48 characters) was
+    // scanned again from each of its digits, so its last 48 digits were read as an amount, and
+    // a long run took quadratic time (3 s for 37,000 zeros in a debug build).
+    let nines = "9".repeat(60);
+    assert_eq!(sal(&format!("{nines} €")), None);
+    assert_eq!(sal(&format!("€{nines} par an")), None);
+    let zeros = "0".repeat(100_000);
+    let started = std::time::Instant::now();
+    assert_eq!(sal(&zeros), None);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
