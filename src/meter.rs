@@ -385,6 +385,23 @@ pub fn process_label() -> String {
     format!("{} pid {}", host_name(), std::process::id())
 }
 
+/// The host and process id of a [`process_label`], when it is one.
+pub fn parse_process_label(label: &str) -> Option<(&str, u32)> {
+    let (host, pid) = label.rsplit_once(" pid ")?;
+    Some((host, pid.parse().ok()?))
+}
+
+/// False when no process `pid` exists on this host (a crashed or killed holder). True when it
+/// exists or cannot be told (another user's process answers EPERM: it exists).
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
 /// The user running the process (`$USER`, `$LOGNAME`, else the numeric uid).
 pub fn user_name() -> String {
     std::env::var("USER")

@@ -47,7 +47,21 @@ pub struct LeaseInfo {
 impl LeaseInfo {
     /// True when someone holds it now.
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        !self.released && self.expires_at > now
+        !self.released && self.expires_at > now && !self.holder_is_dead()
+    }
+
+    /// True when the holder ran on this host and its process is gone (killed, crashed): its
+    /// lease can be taken at once instead of waiting for it to expire. A holder on another
+    /// host cannot be checked from here and is trusted until the expiry.
+    pub fn holder_is_dead(&self) -> bool {
+        match meter::parse_process_label(&self.holder) {
+            Some((host, pid)) => {
+                host == meter::host_name()
+                    && pid != std::process::id()
+                    && !meter::process_alive(pid)
+            }
+            None => false,
+        }
     }
 }
 
@@ -290,10 +304,19 @@ pub async fn acquire_waiting(
             Acquired::Held { guard, .. } => return Ok(Some(*guard)),
             Acquired::Busy(holder) | Acquired::SlotTaken(holder) => {
                 if !said {
-                    tracing::info!(
-                        "waiting for lease {name}, held by {} until {}",
+                    // Shown by default: a wait with no word looks like a hang.
+                    let left = (holder.expires_at - Utc::now()).num_seconds().max(0);
+                    tracing::warn!(
+                        "waiting for lease {name}: held by {}{} until {} (expires in {left} s \
+                         unless renewed; a holder that stops renewing frees it then)",
                         holder.holder,
-                        holder.expires_at
+                        holder
+                            .run_id
+                            .as_deref()
+                            .map_or(String::new(), |r| format!(" for run {r}")),
+                        holder
+                            .expires_at
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     );
                     said = true;
                 }
@@ -309,6 +332,85 @@ pub async fn acquire_waiting(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_lease_held_by_a_dead_process_on_this_host_is_taken_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lake = Lake::open(&dir.path().to_string_lossy(), Default::default()).expect("lake");
+        // A process that has exited: its pid names no process any more.
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let dead_pid = child.id();
+        child.wait().expect("exited");
+        let hour = Duration::from_secs(3600);
+        let now = Utc::now();
+        let dead = LeaseInfo {
+            name: "tables".into(),
+            generation: 1,
+            holder: format!("{} pid {dead_pid}", meter::host_name()),
+            run_id: Some("killed".into()),
+            slot: None,
+            acquired_at: now,
+            expires_at: now + ttl_chrono(hour),
+            released: false,
+        };
+        let path = generation_path(&lake, "tables", 1);
+        let body = serde_json::to_vec(&dead).expect("json");
+        lake.store()
+            .put(&path, PutPayload::from(body))
+            .await
+            .expect("written");
+        let Acquired::Held { guard, lost } = try_acquire(&lake, "tables", hour, None, None)
+            .await
+            .expect("try")
+        else {
+            panic!("a dead holder's lease is taken without waiting an hour");
+        };
+        assert_eq!(lost.and_then(|l| l.run_id).as_deref(), Some("killed"));
+        guard.release().await.expect("release");
+
+        // The same lease held by a live process (this test's parent) or on another host waits.
+        for holder in [
+            format!(
+                "{} pid {}",
+                meter::host_name(),
+                std::os::unix::process::parent_id()
+            ),
+            format!("some-other-host pid {dead_pid}"),
+        ] {
+            let current = current(&lake, "tables").await.expect("read").expect("one");
+            let live = LeaseInfo {
+                generation: current.generation + 1,
+                holder: holder.clone(),
+                released: false,
+                expires_at: Utc::now() + ttl_chrono(hour),
+                ..dead.clone()
+            };
+            let path = generation_path(&lake, "tables", live.generation);
+            let body = serde_json::to_vec(&live).expect("json");
+            lake.store()
+                .put(&path, PutPayload::from(body))
+                .await
+                .expect("written");
+            assert!(
+                matches!(
+                    try_acquire(&lake, "tables", hour, None, None)
+                        .await
+                        .expect("try"),
+                    Acquired::Busy(_)
+                ),
+                "{holder}"
+            );
+            let mut released = live.clone();
+            released.released = true;
+            lake.store()
+                .put(
+                    &path,
+                    PutPayload::from(serde_json::to_vec(&released).expect("json")),
+                )
+                .await
+                .expect("released");
+        }
+    }
 
     #[tokio::test]
     async fn one_holder_at_a_time_and_a_dead_holder_expires() {

@@ -49,6 +49,10 @@ pub struct Lake {
     meter: Option<Arc<RunMeter>>,
 }
 
+/// The storage option that chooses server-side encryption on S3 (`AES256`: SSE-S3, the
+/// default; `aws:kms` with `aws_sse_kms_key_id`: SSE-KMS).
+pub const SSE_OPTION: &str = "aws_server_side_encryption";
+
 impl Lake {
     /// Opens the lake at `location`: a local directory (created if missing) or a URL.
     pub fn open(location: &str, options: HashMap<String, String>) -> Result<Lake> {
@@ -72,8 +76,14 @@ impl Lake {
         if !url.path().ends_with('/') {
             url.set_path(&format!("{}/", url.path()));
         }
+        let mut options = options;
         if url.scheme() == "s3" || url.scheme() == "s3a" {
             deltalake::aws::register_handlers(None);
+            // Encrypted at rest by default: every object joblake writes (bronze, Delta files
+            // and logs, _meta) asks for SSE-S3 unless SSE-KMS (or another mode) is configured.
+            if !options.keys().any(|k| k.eq_ignore_ascii_case(SSE_OPTION)) {
+                options.insert(SSE_OPTION.to_string(), "AES256".to_string());
+            }
         }
         let (store, root) = object_store::parse_url_opts(&url, options.iter())?;
         Ok(Lake {
