@@ -213,6 +213,23 @@ impl Lake {
         }))
     }
 
+    /// Deletes every object of `layer.name` (its log and its files): for a table that a failed
+    /// refresh created, so that the lake is as it was before. Nothing else may use it.
+    pub async fn remove_table(&self, layer: &str, name: &str) -> Result<()> {
+        use futures::StreamExt;
+        let prefix = self.path(&format!("{layer}/{name}"));
+        let locations = self
+            .store
+            .list(Some(&prefix))
+            .map(|m| m.map(|m| m.location))
+            .boxed();
+        let mut deleted = self.store.delete_stream(locations);
+        while let Some(done) = deleted.next().await {
+            done?;
+        }
+        Ok(())
+    }
+
     /// The Delta tables of a layer (directories holding a `_delta_log`), sorted.
     pub async fn list_tables(&self, layer: &str) -> Result<Vec<String>> {
         let listing = self

@@ -1,8 +1,8 @@
 //! The model runner: `joblake refresh`. Runs the models layer by layer in dependency order,
 //! incrementally by default (only bronze files no incremental model has consumed yet are read),
-//! then the data tests. When a test fails, every table the refresh wrote is restored to the
-//! version it had before, so readers keep the last good data; the failed version stays
-//! readable through time travel for diagnosis.
+//! then the data tests. When a test fails, or a model fails midway, every table the refresh
+//! wrote is restored to the version it had before (a table it created is removed), so readers
+//! keep the last good data; a failed version stays readable through time travel for diagnosis.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -21,6 +21,7 @@ use crate::bronze::{self, FileSelection};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::lake::audit::{self, AuditEvent};
 use crate::project::Project;
 use crate::project::model::{Materialized, Model, load_models};
 
@@ -65,18 +66,26 @@ pub struct RefreshReport {
     pub seconds: f64,
 }
 
-/// A table a failed refresh restored to the version it had before.
+/// A table a failed refresh restored to the version it had before, or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RolledBack {
     /// Qualified name, e.g. `silver.job_postings`.
     pub table: String,
-    /// The Delta version it was restored to.
-    pub version: u64,
+    /// The Delta version it was restored to; `None`: the failed refresh created the table, and
+    /// it was removed.
+    pub version: Option<u64>,
 }
 
 impl std::fmt::Display for RolledBack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} -> version {}", self.table, self.version)
+        match self.version {
+            Some(v) => write!(f, "{} -> version {v}", self.table),
+            None => write!(
+                f,
+                "{} -> removed (created by the failed refresh)",
+                self.table
+            ),
+        }
     }
 }
 
@@ -173,7 +182,104 @@ pub async fn refresh(
     };
     let ctx = engine::session(lake, project, selection).await?;
     let mut written: Vec<(Model, Option<u64>)> = Vec::new();
-    for model in &models {
+    if let Err(e) = run_models(
+        lake,
+        &ctx,
+        &models,
+        options,
+        skip_incremental,
+        progress,
+        &mut written,
+        &mut report,
+    )
+    .await
+    {
+        // Whatever failed, no table stays one step ahead of the others.
+        let undone = roll_back(lake, &written).await;
+        return Err(match (e, undone) {
+            (Error::Model { model, message }, Ok(undone)) if !undone.is_empty() => {
+                let list: Vec<String> = undone.iter().map(ToString::to_string).collect();
+                let event = |r: &RolledBack| {
+                    AuditEvent::new("restore", &r.table)
+                        .detail(format!("model {model} failed: {r}"))
+                };
+                let events: Vec<AuditEvent> = undone.iter().map(event).collect();
+                if let Err(a) = audit::record(lake, &events).await {
+                    tracing::warn!("the restores could not be audited: {a}");
+                }
+                Error::Model {
+                    model,
+                    message: format!(
+                        "{message}; tables put back as they were: {}",
+                        list.join(", ")
+                    ),
+                }
+            }
+            (e, Ok(_)) => e,
+            (e, Err(r)) => {
+                tracing::error!("the failed refresh could not be rolled back: {r}");
+                e
+            }
+        });
+    }
+
+    // The tests see the whole lake, not just the bronze files this refresh read.
+    progress(&RefreshEvent::DataTests);
+    let ctx = engine::session(lake, project, FileSelection::All).await?;
+    register_views(&ctx, &models).await?;
+    let tests = checks::collect(&models, project);
+    report.tests = checks::run(&ctx, &tests).await;
+    if !report.failed_tests().is_empty() {
+        report.rolled_back = roll_back(lake, &written).await?;
+    }
+    if report.failed_tests().is_empty() {
+        RefreshState {
+            incremental_versions: incremental_versions(lake, &models).await?,
+            completed_at: chrono::Utc::now(),
+        }
+        .write(lake)
+        .await?;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Puts every table in `written` back as it was before the refresh, newest first: restored to
+/// its earlier version, or removed when the refresh created it.
+async fn roll_back(lake: &Lake, written: &[(Model, Option<u64>)]) -> Result<Vec<RolledBack>> {
+    let mut undone = Vec::new();
+    for (model, before) in written.iter().rev() {
+        match before {
+            Some(v) => {
+                let table = lake.table(&model.layer, &model.name).await?;
+                if table.version() != Some(*v) {
+                    table.restore().with_version_to_restore(*v).await?;
+                }
+            }
+            None => lake.remove_table(&model.layer, &model.name).await?,
+        }
+        undone.push(RolledBack {
+            table: model.qualified(),
+            version: *before,
+        });
+    }
+    Ok(undone)
+}
+
+/// Runs the models in order, recording each table written (and its version before) in
+/// `written` as soon as it is written, so that a failure later can undo it.
+#[allow(clippy::too_many_arguments)]
+async fn run_models(
+    lake: &Lake,
+    ctx: &SessionContext,
+    models: &[Model],
+    options: &RefreshOptions,
+    skip_incremental: bool,
+    progress: &(dyn Fn(&RefreshEvent) + Sync),
+    written: &mut Vec<(Model, Option<u64>)>,
+    report: &mut RefreshReport,
+) -> Result<()> {
+    for model in models {
         progress(&RefreshEvent::Model {
             model: model.qualified(),
             materialized: mat_name(model.materialized),
@@ -236,34 +342,7 @@ pub async fn refresh(
         });
     }
 
-    // The tests see the whole lake, not just the bronze files this refresh read.
-    progress(&RefreshEvent::DataTests);
-    let ctx = engine::session(lake, project, FileSelection::All).await?;
-    register_views(&ctx, &models).await?;
-    let tests = checks::collect(&models, project);
-    report.tests = checks::run(&ctx, &tests).await;
-    if !report.failed_tests().is_empty() {
-        for (model, before) in written.iter().rev() {
-            if let Some(v) = before {
-                let table = lake.table(&model.layer, &model.name).await?;
-                table.restore().with_version_to_restore(*v).await?;
-                report.rolled_back.push(RolledBack {
-                    table: model.qualified(),
-                    version: *v,
-                });
-            }
-        }
-    }
-    if report.failed_tests().is_empty() {
-        RefreshState {
-            incremental_versions: incremental_versions(lake, &models).await?,
-            completed_at: chrono::Utc::now(),
-        }
-        .write(lake)
-        .await?;
-    }
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    Ok(())
 }
 
 /// What the last completed refresh built from: the versions of the incremental tables.

@@ -302,6 +302,117 @@ async fn a_failing_data_test_restores_the_previous_versions() {
     let _ = bronze::list_files(&t.lake, None).await.expect("listing");
 }
 
+/// The rows of each built table: what readers see.
+async fn table_counts(lake: &joblake::lake::Lake) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for layer in ["silver", "gold"] {
+        for name in lake.list_tables(layer).await.expect("tables") {
+            let q = format!("SELECT count(*) FROM {layer}.{name}");
+            out.push((format!("{layer}.{name}"), query_i64(lake, &q).await));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_failing_midway_puts_back_every_table_the_refresh_wrote() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(60))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, false).await;
+    let before = table_counts(&t.lake).await;
+    let records_version = t
+        .lake
+        .table("silver", "posting_records")
+        .await
+        .expect("table")
+        .version();
+
+    // The built-in project plus a gold model that fails when it runs, after silver (the
+    // incremental posting_records included) and most of gold were rewritten.
+    let mut files = embedded_files();
+    files.insert(
+        "gold/zz_fails.sql".into(),
+        "-- A model whose query fails at run time.\n-- grain: n\n-- materialized: table\n\
+         SELECT CAST(concat('x', title) AS INT) AS n FROM silver.job_postings"
+            .into(),
+    );
+    let project = Project::from_files(files);
+    land_demo(&t.lake, &small_demo(70))
+        .await
+        .expect("second sample lands");
+    let err = refresh(&t.lake, &project, &RefreshOptions::default(), &|_| {})
+        .await
+        .expect_err("the failing model fails the refresh")
+        .to_string();
+    assert!(err.contains("gold.zz_fails"), "{err}");
+    assert!(
+        err.contains("put back") && err.contains("silver.posting_records -> version"),
+        "{err}"
+    );
+    // Every reader sees the tables of the last good refresh.
+    assert_eq!(table_counts(&t.lake).await, before);
+    let restored = t
+        .lake
+        .table("silver", "posting_records")
+        .await
+        .expect("table");
+    assert!(
+        restored.version() > records_version,
+        "restore is a new commit"
+    );
+    let audited = query_text(
+        &t.lake,
+        "SELECT target FROM meta.audit WHERE action = 'restore'",
+    )
+    .await;
+    assert!(audited.contains("silver.posting_records"), "{audited}");
+    // With the model fixed, the next refresh reads the new bronze files again.
+    run_refresh(&t.lake, false).await;
+    let grown = query_i64(&t.lake, "SELECT count(*) FROM silver.posting_records").await;
+    let was = before
+        .iter()
+        .find(|(n, _)| n == "silver.posting_records")
+        .map_or(0, |(_, c)| *c);
+    assert!(grown > was, "{grown} records after, {was} before");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_refresh_that_fails_its_tests_leaves_no_table_behind() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(40))
+        .await
+        .expect("demo lands");
+    let mut files = embedded_files();
+    files.insert(
+        "tests/always_fails.sql".into(),
+        "-- fails whatever the data\nSELECT 1 AS x".into(),
+    );
+    let report = refresh(
+        &t.lake,
+        &Project::from_files(files),
+        &RefreshOptions::default(),
+        &|_| {},
+    )
+    .await
+    .expect("refresh runs");
+    assert!(!report.failed_tests().is_empty());
+    assert!(
+        report.rolled_back.iter().all(|r| r.version.is_none()),
+        "{:?}",
+        report.rolled_back
+    );
+    assert!(report.rolled_back.len() >= 10, "{:?}", report.rolled_back);
+    for layer in ["silver", "gold"] {
+        let left = t.lake.list_tables(layer).await.expect("tables");
+        assert!(left.is_empty(), "{layer} tables left: {left:?}");
+    }
+    // Bronze is untouched, and a good refresh then builds everything.
+    run_refresh(&t.lake, false).await;
+    assert!(query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await > 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_not_null_check_on_a_column_with_nulls_fails_with_its_rows() {
     // The not_null checks of a table are probed in one scan; a column with nulls must still
@@ -320,6 +431,9 @@ async fn a_not_null_check_on_a_column_with_nulls_fails_with_its_rows() {
     assert_ne!(sql, files[&path], "the header line to extend exists");
     files.insert(path, sql);
     let project = Project::from_files(files);
+    // A good refresh first: the failed one then restores its tables (a first refresh that
+    // fails removes them), so the nulls can be counted in the data it was tested on.
+    run_refresh(&t.lake, false).await;
     let report = refresh(&t.lake, &project, &RefreshOptions { full: true }, &|_| {})
         .await
         .expect("refresh runs");
@@ -494,24 +608,20 @@ async fn a_refresh_that_died_midway_is_finished_by_the_next_one() {
     land_demo(&t.lake, &small_demo(100))
         .await
         .expect("demo lands");
-    // A refresh that stops after silver was committed: a gold model fails to run.
-    let mut files = embedded_files();
-    files.insert(
-        "gold/fact_job_posting.sql".into(),
-        "-- broken on purpose\nSELECT no_such_column FROM silver.job_postings".into(),
-    );
-    let broken = refresh(
+    // A refresh that dies after silver was committed (killed, out of memory): here a panic
+    // when it reaches a gold model, so no code of the refresh runs after it.
+    let died = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(refresh(
         &t.lake,
-        &Project::from_files(files),
+        &Project::embedded(),
         &RefreshOptions::default(),
-        &|_| {},
-    )
-    .await
-    .expect_err("the broken model stops the refresh");
-    assert!(
-        broken.to_string().contains("gold.fact_job_posting"),
-        "{broken}"
-    );
+        &|event| {
+            if event.to_string().starts_with("gold.fact_job_posting") {
+                panic!("the process dies here");
+            }
+        },
+    )))
+    .await;
+    assert!(died.is_err(), "the refresh died midway");
     assert!(
         t.lake
             .table("silver", "posting_records")
