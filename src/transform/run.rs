@@ -328,7 +328,7 @@ async fn run_models(
                 fail(e.into())
             })?;
             written.push((model.clone(), before));
-            let rows = engine::count_rows(&ctx, &model.qualified())
+            let rows = engine::count_rows(ctx, &model.qualified())
                 .await
                 .map_err(fail)?;
             (Some(rows), table.version())
