@@ -734,3 +734,101 @@ async fn the_mirror_connects_over_tls_when_asked() {
         .expect("pg_stat_ssl");
     assert!(tls, "sslmode=require gave a plain connection");
 }
+
+/// The CA that signed the test server's certificate and an unrelated one, or None (and a
+/// message) when there are none; on CI missing CAs are an error, not a skip.
+fn postgres_cas() -> Option<(String, String)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (
+        var("JOBLAKE_TEST_POSTGRES_CA"),
+        var("JOBLAKE_TEST_POSTGRES_OTHER_CA"),
+    ) {
+        (Some(ca), Some(other)) => Some((ca, other)),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must provide JOBLAKE_TEST_POSTGRES_CA and JOBLAKE_TEST_POSTGRES_OTHER_CA \
+                 (see .ci/run)"
+            );
+            eprintln!(
+                "JOBLAKE_TEST_POSTGRES_CA or JOBLAKE_TEST_POSTGRES_OTHER_CA is not set: \
+                 skipping the verify-full checks"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with `sslmode=verify-full`, `sslrootcert=ca` and a dummy password (the test server's
+/// trust authentication ignores it), to check that messages do not carry it.
+fn verify_full(url: &str, ca: &str) -> String {
+    let mut u = url::Url::parse(url).expect("url");
+    u.set_password(Some("s3cret")).expect("password");
+    u.query_pairs_mut()
+        .append_pair("sslmode", "verify-full")
+        .append_pair("sslrootcert", ca);
+    u.to_string()
+}
+
+#[tokio::test]
+async fn the_mirror_verifies_the_server_certificate_with_verify_full() {
+    let Some(admin) = postgres() else { return };
+    let Some((ca, other_ca)) = postgres_cas() else {
+        return;
+    };
+    let db = fresh_database(&admin).await;
+    let t = demo_lake(60, 7).await;
+    let project = Project::embedded();
+
+    // A certificate the given CA did not sign: refused before anything is written, with an
+    // error that names the problem and not the password.
+    let wrong = verify_full(&db, &other_ca);
+    let err = mirror(&t.lake, &project, &wrong, MirrorOptions::default())
+        .await
+        .expect_err("verify-full with another CA must fail")
+        .to_string();
+    assert!(err.contains("invalid peer certificate"), "{err}");
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    assert!(err.contains(":***@"), "{err}");
+    let mut plain = PgConnection::connect(&db).await.expect("pg");
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_tables \
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+    )
+    .fetch_one(&mut plain)
+    .await
+    .expect("catalog");
+    assert_eq!(tables, 0, "the refused mirror created tables");
+
+    // The right CA: the host is 127.0.0.1 (as in .ci/run), which verify-full accepts because
+    // the certificate names it (subjectAltName IP:127.0.0.1).
+    let url = verify_full(&db, &ca);
+    assert_eq!(
+        url::Url::parse(&url).expect("url").host_str(),
+        Some("127.0.0.1")
+    );
+    let report = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror with verify-full");
+    assert!(report.rows() > 0);
+    assert!(!report.warehouse.contains("s3cret"), "{}", report.warehouse);
+    let mut conn = PgConnection::connect(&url)
+        .await
+        .expect("verify-full connection");
+    let (tls, version): (bool, Option<String>) =
+        sqlx::query_as("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("pg_stat_ssl");
+    assert!(tls, "sslmode=verify-full gave a plain connection");
+    assert!(version.is_some_and(|v| v.starts_with("TLS")));
+    let facts: i64 = sqlx::query_scalar("SELECT count(*) FROM gold.fact_job_posting")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(
+        facts,
+        query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await
+    );
+}
