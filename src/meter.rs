@@ -163,8 +163,46 @@ pub struct RunMeter {
     rows_decoded: AtomicU64,
     bytes_read: AtomicU64,
     bytes_written: AtomicU64,
+    /// Object-store requests by kind ([`StoreRequest`] as the index).
+    requests: [AtomicU64; StoreRequest::ALL.len()],
     /// The CPU seconds charged once the run finished (f64 bits; `NO_CPU`: unknown).
     final_cpu: AtomicU64,
+}
+
+/// A kind of request a run makes to the lake's object store: what a run costs on S3, and
+/// which permissions it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StoreRequest {
+    /// Read an object or its metadata (GET, HEAD, ranged GETs).
+    Get,
+    /// Write a whole object, plain or create-only.
+    Put,
+    /// A multipart upload (large files), with its parts.
+    Multipart,
+    /// A multipart upload given up.
+    AbortMultipart,
+    /// List a prefix.
+    List,
+    /// Delete objects.
+    Delete,
+    /// Copy an object (server side).
+    Copy,
+    /// Rename an object (a copy and a delete on S3).
+    Rename,
+}
+
+impl StoreRequest {
+    /// Every kind.
+    pub const ALL: [StoreRequest; 8] = [
+        StoreRequest::Get,
+        StoreRequest::Put,
+        StoreRequest::Multipart,
+        StoreRequest::AbortMultipart,
+        StoreRequest::List,
+        StoreRequest::Delete,
+        StoreRequest::Copy,
+        StoreRequest::Rename,
+    ];
 }
 
 const NO_CPU: u64 = u64::MAX;
@@ -238,6 +276,7 @@ impl RunMeter {
             rows_decoded: AtomicU64::new(0),
             bytes_read: AtomicU64::new(0),
             bytes_written: AtomicU64::new(0),
+            requests: Default::default(),
             final_cpu: AtomicU64::new(NO_CPU),
         })
     }
@@ -262,6 +301,20 @@ impl RunMeter {
     /// Counts `n` bytes read from the lake.
     pub fn add_bytes_read(&self, n: u64) {
         self.bytes_read.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one object-store request of kind `r`.
+    pub fn add_request(&self, r: StoreRequest) {
+        self.requests[r as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The run's object-store requests so far, by kind (kinds never made are left out).
+    pub fn requests(&self) -> Vec<(StoreRequest, u64)> {
+        StoreRequest::ALL
+            .iter()
+            .map(|&r| (r, self.requests[r as usize].load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     /// Counts `n` bytes written to the lake.

@@ -11,27 +11,22 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use joblake::lake::metered::iam_actions;
 use joblake::lake::run_log::RunStatus;
+use joblake::meter::{RunMeter, StoreRequest};
 use serde_json::Value;
 
 /// The S3 actions of the pipeline's policies (infrastructure/aws/iam/pipeline-*.json), exactly:
-/// what joblake's object store (object_store 0.13, also under delta-rs) sends to S3.
-/// - `s3:GetObject`: GET and HEAD, ranged reads of Parquet files, the source of a COPY;
-/// - `s3:PutObject`: PUT, the create-only PUT (`If-None-Match: *`) of Delta commits, landing
-///   markers and leases, multipart uploads of large files, the target of a COPY (bronze
-///   archiving);
-/// - `s3:AbortMultipartUpload`: a failed multipart upload cleaned up;
-/// - `s3:ListBucket`: LIST with and without delimiter, within the lake's prefix (and the 404,
-///   rather than 403, of a GET on a missing key, which the code relies on);
-/// - `s3:DeleteObject`: DELETE and bulk delete (vacuum, bronze retention, old lease
-///   generations).
-const PIPELINE_S3_ACTIONS: &[&str] = &[
-    "s3:AbortMultipartUpload",
-    "s3:DeleteObject",
-    "s3:GetObject",
-    "s3:ListBucket",
-    "s3:PutObject",
-];
+/// what joblake's object store (object_store 0.13, also under delta-rs) can send to S3, as the
+/// code declares it: every kind of request its metered store counts ([`StoreRequest`]) and the
+/// permissions each needs ([`iam_actions`]). `every_request_a_pipeline_makes_is_allowed`
+/// checks that a real run makes no other kind.
+fn pipeline_s3_actions() -> BTreeSet<String> {
+    StoreRequest::ALL
+        .iter()
+        .flat_map(|&r| iam_actions(r).iter().map(|a| a.to_string()))
+        .collect()
+}
 
 /// With SSE-KMS: a data key to write an object, decryption to read one (and to complete a
 /// multipart upload).
@@ -534,7 +529,7 @@ fn every_json_document_parses_and_every_policy_is_strict() {
 fn the_pipeline_gets_exactly_the_s3_actions_the_code_uses_inside_its_prefix() {
     let s3 = json("infrastructure/aws/iam/pipeline-policy.json");
     let kms = json("infrastructure/aws/iam/pipeline-kms-policy.json");
-    let expected: BTreeSet<String> = PIPELINE_S3_ACTIONS.iter().map(|a| a.to_string()).collect();
+    let expected = pipeline_s3_actions();
     assert_eq!(granted(&[&s3, &kms], "s3:"), expected);
     let expected: BTreeSet<String> = PIPELINE_KMS_ACTIONS.iter().map(|a| a.to_string()).collect();
     assert_eq!(granted(&[&kms], "kms:"), expected);
@@ -894,7 +889,7 @@ fn the_checks_catch_what_they_are_for() {
     // One action more than the code uses is seen.
     let more = allow("s3:PutBucketPolicy", "arn:aws:s3:::${BUCKET}");
     let s3 = json("infrastructure/aws/iam/pipeline-policy.json");
-    let expected: BTreeSet<String> = PIPELINE_S3_ACTIONS.iter().map(|a| a.to_string()).collect();
+    let expected = pipeline_s3_actions();
     assert_ne!(granted(&[&s3, &more], "s3:"), expected);
     // The whole bucket, or a listing without a prefix, is outside the lake.
     let lake = ["arn:aws:s3:::${BUCKET}/${PREFIX}/"];
@@ -988,4 +983,52 @@ fn the_checks_catch_what_they_are_for() {
         .is_none()
     );
     assert!(filter_match(&pattern, "joblake schedule: pipeline run x FAILED in 1.0 s").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_a_pipeline_makes_is_allowed() {
+    // Land, refresh, maintain (compaction, vacuum, bronze retention) through a metered lake:
+    // every request kind it makes must be in the policy, and the common ones must be seen,
+    // or the metering (and this check) would be blind.
+    let t = crate::util::temp_lake();
+    let meter = RunMeter::start();
+    let lake = t.lake.metered(meter.clone());
+    joblake::pipeline::land_demo(&lake, &crate::util::small_demo(30))
+        .await
+        .expect("landed");
+    crate::util::run_refresh(&lake, false).await;
+    joblake::pipeline::land_demo(&lake, &crate::util::small_demo(31))
+        .await
+        .expect("landed again");
+    crate::util::run_refresh(&lake, false).await;
+    let settings = joblake::maintain::MaintainSettings {
+        vacuum_retention: std::time::Duration::ZERO,
+        allow_short_retention: true,
+        ..Default::default()
+    };
+    joblake::maintain::maintain(&lake, &settings, None)
+        .await
+        .expect("maintained");
+    let used: Vec<StoreRequest> = meter.requests().iter().map(|(r, _)| *r).collect();
+    for kind in [
+        StoreRequest::Get,
+        StoreRequest::Put,
+        StoreRequest::List,
+        StoreRequest::Delete,
+    ] {
+        assert!(
+            used.contains(&kind),
+            "no {kind:?} request counted: {used:?}"
+        );
+    }
+    let policy = json("infrastructure/aws/iam/pipeline-policy.json");
+    let granted = granted(&[&policy], "s3:");
+    for kind in used {
+        for action in iam_actions(kind) {
+            assert!(
+                granted.contains(*action),
+                "{kind:?} needs {action}, which the pipeline policy does not grant"
+            );
+        }
+    }
 }
