@@ -502,7 +502,13 @@ pub fn command_line() -> String {
                 }
             }
         } else if arg.contains("://") {
-            out.push(crate::redact::redacted(&arg));
+            // `--warehouse=postgres://…`: the URL is what follows the `=`.
+            match arg.split_once('=') {
+                Some((flag, url)) if flag.starts_with('-') && !flag.contains("://") => {
+                    out.push(format!("{flag}={}", crate::redact::redacted(url)));
+                }
+                _ => out.push(crate::redact::redacted(&arg)),
+            }
         } else {
             out.push(arg);
         }

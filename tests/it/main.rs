@@ -24,6 +24,7 @@ mod repl;
 mod replay;
 mod s3;
 mod schedule;
+mod secrets;
 mod sources;
 mod util;
 mod warehouse;

@@ -141,9 +141,23 @@ pub fn settings<T: DeserializeOwned>(entry: &SourceEntry) -> Result<T, FetchErro
 
 /// Where credentials come from: the environment (and `.env`, loaded with the configuration),
 /// unless given explicitly (embedding programs, tests). Never from `joblake.toml`.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Secrets {
     given: std::collections::HashMap<String, String>,
+    /// The values handed out so far (shared by clones): what the HTTP client hides from
+    /// messages ([`crate::http::Http::hide`]).
+    used: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+}
+
+/// The variables' names only, never their values.
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.given.keys().collect();
+        names.sort();
+        f.debug_struct("Secrets")
+            .field("given", &names)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Secrets {
@@ -151,7 +165,16 @@ impl Secrets {
     pub fn with(pairs: impl IntoIterator<Item = (String, String)>) -> Secrets {
         Secrets {
             given: pairs.into_iter().collect(),
+            used: Default::default(),
         }
+    }
+
+    /// Every value handed out so far by [`Secrets::get`] and [`Secrets::optional`].
+    pub fn used(&self) -> Vec<String> {
+        self.used
+            .lock()
+            .map(|used| used.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The secret in `variable`, or the error telling which variable to set and `how` to get
@@ -167,11 +190,16 @@ impl Secrets {
     /// The secret in `variable` when it is set (a key a source can do without, e.g. one that
     /// only raises a rate limit); a blank value counts as unset.
     pub fn optional(&self, variable: &str) -> Option<String> {
-        self.given
+        let value = self
+            .given
             .get(variable)
             .cloned()
             .or_else(|| std::env::var(variable).ok())
-            .filter(|v| !v.trim().is_empty())
+            .filter(|v| !v.trim().is_empty());
+        if let (Some(v), Ok(mut used)) = (&value, self.used.lock()) {
+            used.insert(v.clone());
+        }
+        value
     }
 }
 

@@ -292,6 +292,8 @@ pub struct Http {
     host_rates: std::sync::Mutex<HashMap<String, f64>>,
     robots: Mutex<HashMap<String, Arc<Robots>>>,
     rotation: AtomicUsize,
+    /// Credentials replaced by `***` in what a response brings into a message ([`Http::hide`]).
+    hidden: std::sync::RwLock<Vec<String>>,
 }
 
 impl Http {
@@ -313,7 +315,40 @@ impl Http {
             host_rates: std::sync::Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
             rotation: AtomicUsize::new(0),
+            hidden: std::sync::RwLock::new(Vec::new()),
         })
+    }
+
+    /// Hides these credentials from the bodies of error responses quoted in messages: a server
+    /// may echo the request (its URL, its key, its headers). Values shorter than 4 characters
+    /// are not secrets worth garbling messages for.
+    pub fn hide(&self, values: impl IntoIterator<Item = String>) {
+        let Ok(mut hidden) = self.hidden.write() else {
+            return;
+        };
+        for value in values.into_iter().filter(|v| v.len() >= 4) {
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            for v in [value, encoded] {
+                if !hidden.contains(&v) {
+                    hidden.push(v);
+                }
+            }
+        }
+        // The longest first, so that a value inside another one never leaves a piece of it.
+        hidden.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// `text` with the hidden credentials replaced by `***`.
+    fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        if let Ok(hidden) = self.hidden.read() {
+            for value in hidden.iter() {
+                if text.contains(value.as_str()) {
+                    text = text.replace(value.as_str(), "***");
+                }
+            }
+        }
+        text
     }
 
     /// The settings in force.
@@ -456,7 +491,8 @@ impl Http {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let snippet: String = String::from_utf8_lossy(&body)
+        let snippet: String = self
+            .scrub(&String::from_utf8_lossy(&body))
             .chars()
             .take(200)
             .collect::<String>()
@@ -527,9 +563,18 @@ impl Http {
                 seconds: self.settings.timeout_secs,
             }
         } else if e.is_builder() {
+            // reqwest's message ends with the URL and its query (`for url (…)`): leave it out.
+            let e = e.without_url();
+            let mut message = e.to_string();
+            let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                message.push_str(": ");
+                message.push_str(&c.to_string());
+                cause = c.source();
+            }
             HttpError::Request {
                 url: redact(url),
-                message: e.to_string(),
+                message,
             }
         } else {
             // reqwest's message embeds the URL with its query: keep only the causes.

@@ -132,6 +132,8 @@ async fn run_source(
             return Ok(report);
         }
     };
+    // A server that echoes the request must not bring this source's credentials into a message.
+    http.hide(options.secrets.used());
     let state = SourceState::load(landing, &entry.name).await?;
     // Without --since, fetch what appeared since the last success, with an hour of overlap
     // for postings indexed late by the source; seen postings are skipped anyway.
