@@ -272,6 +272,15 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_url_is_no_id_and_no_url() {
+        let postings = JsonLd
+            .split(br#"[{"@type":"JobPosting","url":" "}]"#)
+            .unwrap();
+        assert!(postings[0].source_id.starts_with("sha256:"), "{postings:?}");
+        assert_eq!(postings[0].url, None);
+    }
+
+    #[test]
     fn reads_json_arrays_and_ndjson_of_postings() {
         let array = r#"[{"@type":"JobPosting","url":"u1"},{"@type":"JobPosting","url":"u2"}]"#;
         assert_eq!(JsonLd.split(array.as_bytes()).unwrap().len(), 2);

@@ -263,13 +263,23 @@ pub async fn record_lost(lake: &Lake, job: &str, lost: &lease::LeaseInfo) -> Res
     run.slot = lost.slot;
     run.host = lost.holder.clone();
     run.user = String::new();
-    run.ended_at = lost.expires_at;
     run.status = RunStatus::Lost;
-    run.error = Some(format!(
-        "{} stopped renewing its lease, which expired at {}: the process died or hung",
-        lost.holder, lost.expires_at
-    ));
-    run.wall_seconds = (lost.expires_at - lost.acquired_at)
+    // A holder found dead on this host is taken over before its lease expires: it ended by now.
+    let now = chrono::Utc::now();
+    if lost.holder_is_dead() && now < lost.expires_at {
+        run.ended_at = now;
+        run.error = Some(format!(
+            "{}: the process is gone from this host (killed or crashed); its lease was taken over at {now}",
+            lost.holder
+        ));
+    } else {
+        run.ended_at = lost.expires_at;
+        run.error = Some(format!(
+            "{} stopped renewing its lease, which expired at {}: the process died or hung",
+            lost.holder, lost.expires_at
+        ));
+    }
+    run.wall_seconds = (run.ended_at - lost.acquired_at)
         .to_std()
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
