@@ -112,13 +112,12 @@ pub enum Error {
         reason: String,
     },
     /// A file is larger than the limit set for it.
-    #[error("{file}: {source}")]
+    #[error("{file}: {limit}")]
     TooLarge {
         /// The file at fault.
         file: String,
-        /// Its size and the limit.
-        #[source]
-        source: TooLarge,
+        /// Its size and the limit (in the message, not a `source()`: said once).
+        limit: TooLarge,
     },
     /// A bronze file could not be read.
     #[error("bronze file {file}: {message}")]

@@ -118,7 +118,7 @@ pub async fn land_paths_with(
             // The report names the file: the reason alone.
             Err(e) => {
                 let reason = match e {
-                    Error::TooLarge { source, .. } => source.to_string(),
+                    Error::TooLarge { limit, .. } => limit.to_string(),
                     Error::Io { source, .. } => format!("cannot read: {source}"),
                     other => other.to_string(),
                 };
@@ -145,7 +145,7 @@ pub fn read_raw_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     };
     let too_large = |size| Error::TooLarge {
         file: name.clone(),
-        source: TooLarge {
+        limit: TooLarge {
             size,
             limit,
             setting: "[land] max_file_bytes",

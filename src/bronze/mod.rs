@@ -343,7 +343,7 @@ pub fn decode(file: &BronzeFile, raw: &[u8]) -> Result<RecordBatch> {
 fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Result<RecordBatch> {
     let too_large = |size| Error::TooLarge {
         file: file.relative.clone(),
-        source: TooLarge {
+        limit: TooLarge {
             size,
             limit,
             setting: "a bronze file, once decompressed",

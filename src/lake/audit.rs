@@ -264,11 +264,19 @@ async fn tip_of(lake: &Lake, table: &deltalake::DeltaTable) -> Result<Option<Tip
 /// The tip recorded by the newest of the last [`TIP_SEARCH`] commits that recorded one.
 pub async fn tip_in_log(table: &deltalake::DeltaTable) -> Result<Option<Tip>> {
     use futures::TryStreamExt;
-    let commits: Vec<_> = table.history(Some(TIP_SEARCH)).try_collect().await?;
-    Ok(commits
-        .iter()
-        .find_map(|c| c.info.get(TIP_KEY))
-        .and_then(|v| serde_json::from_value(v.clone()).ok()))
+    // The newest commit is nearly always an audit append: read it alone first (one request),
+    // and look further back only after a compaction or another writer's commit.
+    for limit in [1, TIP_SEARCH] {
+        let commits: Vec<_> = table.history(Some(limit)).try_collect().await?;
+        let tip = commits
+            .iter()
+            .find_map(|c| c.info.get(TIP_KEY))
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        if tip.is_some() {
+            return Ok(tip);
+        }
+    }
+    Ok(None)
 }
 
 /// The tip read from the rows: the chained row with the highest `seq`.

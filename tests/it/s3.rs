@@ -12,21 +12,6 @@ use joblake::pipeline::land_demo;
 
 use crate::util::{query_i64, run_refresh, small_demo};
 
-/// The server and bucket, or None (with a message) when not configured outside CI.
-fn s3() -> Option<(String, String)> {
-    let url = std::env::var("JOBLAKE_TEST_S3_URL").unwrap_or_default();
-    let bucket = std::env::var("JOBLAKE_TEST_S3_BUCKET").unwrap_or_default();
-    if url.is_empty() || bucket.is_empty() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide JOBLAKE_TEST_S3_URL and JOBLAKE_TEST_S3_BUCKET (see .ci/run)"
-        );
-        eprintln!("JOBLAKE_TEST_S3_URL is not set: skipping the S3 checks");
-        return None;
-    }
-    Some((url, bucket))
-}
-
 /// A lake under a fresh prefix of the test bucket.
 fn s3_lake(url: &str, bucket: &str) -> Lake {
     s3_lake_with(url, bucket, &[])
@@ -51,7 +36,9 @@ fn s3_lake_with(url: &str, bucket: &str, extra: &[(&str, &str)]) -> Lake {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lake_on_s3_lands_refreshes_and_answers_queries() {
-    let Some((url, bucket)) = s3() else { return };
+    let Some((url, bucket)) = crate::util::s3_server() else {
+        return;
+    };
     let lake = s3_lake(&url, &bucket);
     let landed: usize = land_demo(&lake, &small_demo(60))
         .await
@@ -79,7 +66,9 @@ async fn a_lake_on_s3_lands_refreshes_and_answers_queries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_s3_identical_landings_at_once_write_one_file_and_a_lease_has_one_holder() {
-    let Some((url, bucket)) = s3() else { return };
+    let Some((url, bucket)) = crate::util::s3_server() else {
+        return;
+    };
     let lake = s3_lake(&url, &bucket);
     let file = joblake_gen::generate(&small_demo(10))
         .into_iter()
@@ -163,7 +152,9 @@ for page in pages:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_object_joblake_writes_on_s3_is_encrypted_with_the_configured_key() {
-    let Some((url, bucket)) = s3() else { return };
+    let Some((url, bucket)) = crate::util::s3_server() else {
+        return;
+    };
     let key = ask_server(
         &url,
         &bucket,
@@ -210,7 +201,9 @@ async fn every_object_joblake_writes_on_s3_is_encrypted_with_the_configured_key(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lake_on_s3_asks_for_sse_s3_by_default() {
-    let Some((url, bucket)) = s3() else { return };
+    let Some((url, bucket)) = crate::util::s3_server() else {
+        return;
+    };
     let lake = s3_lake(&url, &bucket);
     assert_eq!(
         lake.options()

@@ -178,21 +178,6 @@ fn files_as_text(dir: &Path, skip: &[PathBuf]) -> Vec<(String, String)> {
     out
 }
 
-/// The S3-protocol server of the tests (`.ci/run` starts moto), or None outside CI.
-fn s3() -> Option<(String, String)> {
-    let url = std::env::var("JOBLAKE_TEST_S3_URL").unwrap_or_default();
-    let bucket = std::env::var("JOBLAKE_TEST_S3_BUCKET").unwrap_or_default();
-    if url.is_empty() || bucket.is_empty() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide JOBLAKE_TEST_S3_URL and JOBLAKE_TEST_S3_BUCKET (see .ci/run)"
-        );
-        eprintln!("JOBLAKE_TEST_S3_URL is not set: no lake on S3 here");
-        return None;
-    }
-    Some((url, bucket))
-}
-
 /// Every object of the lake at `location` (on S3), as text ([`as_text`]).
 fn objects_as_text(
     rt: &tokio::runtime::Runtime,
@@ -811,7 +796,7 @@ retries = 0
 
     // A lake on an S3-protocol server, when there is one: the AWS credentials (environment and
     // .env) sign every request; an ingest with every log, then every object of the lake.
-    let s3_objects = match s3() {
+    let s3_objects = match crate::util::s3_server() {
         Some((endpoint, bucket)) => {
             let location = format!("s3://{bucket}/secrets-{:016x}", rand::random::<u64>());
             let on_s3 = [

@@ -131,3 +131,19 @@ pub fn demo_adzuna_edited(
         })
         .collect()
 }
+
+/// The S3-protocol server of the tests and its bucket (`JOBLAKE_TEST_S3_URL`,
+/// `JOBLAKE_TEST_S3_BUCKET`; `.ci/run` starts moto), or None with a message outside CI.
+pub fn s3_server() -> Option<(String, String)> {
+    let url = std::env::var("JOBLAKE_TEST_S3_URL").unwrap_or_default();
+    let bucket = std::env::var("JOBLAKE_TEST_S3_BUCKET").unwrap_or_default();
+    if url.is_empty() || bucket.is_empty() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide JOBLAKE_TEST_S3_URL and JOBLAKE_TEST_S3_BUCKET (see .ci/run)"
+        );
+        eprintln!("JOBLAKE_TEST_S3_URL is not set: skipping the S3 checks");
+        return None;
+    }
+    Some((url, bucket))
+}

@@ -20,19 +20,9 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
 pub fn minify(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     let mut kept_from = 0;
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     for (i, byte) in json.bytes().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-        } else if byte == b'"' {
-            in_string = true;
-        } else if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+        if strings.outside(byte) && matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
             // Slicing at an ASCII byte always falls on a character boundary.
             out.push_str(&json[kept_from..i]);
             kept_from = i + 1;
@@ -40,6 +30,36 @@ pub fn minify(json: &str) -> String {
     }
     out.push_str(&json[kept_from..]);
     out
+}
+
+/// Where a byte-by-byte scan of JSON text is: inside a string (and after a backslash there)
+/// or not; what [`minify`] and [`json_too_deep`] both need to skip strings.
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Takes the next byte; true when it is outside every string (a quote that opens or
+    /// closes one counts as inside).
+    fn outside(&mut self, byte: u8) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.inside = false;
+            }
+            false
+        } else if byte == b'"' {
+            self.inside = true;
+            false
+        } else {
+            true
+        }
+    }
 }
 
 /// The deepest nesting of arrays and objects a file (or one NDJSON line) may have. serde_json
@@ -57,20 +77,12 @@ pub fn json_too_deep(json: &[u8]) -> Option<usize> {
         return None;
     }
     let mut depth = 0usize;
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     for (i, &byte) in json.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
+        if !strings.outside(byte) {
             continue;
         }
         match byte {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_JSON_DEPTH {
