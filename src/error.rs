@@ -91,6 +91,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A trained model of the lake (`_meta/models/...`) could not be read, written or used.
+    #[error("trained model {path}: {message}")]
+    TrainedModel {
+        /// The artefact at fault, e.g. `_meta/models/salary/3/weights.bin`.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Data tests returned rows.
     #[error("{count} data test(s) failed: {names}")]
     DataTests {

@@ -27,6 +27,7 @@ pub mod eval;
 pub mod lake;
 pub mod maintain;
 pub mod meter;
+pub mod ml;
 pub mod ops;
 pub mod pipeline;
 pub mod project;

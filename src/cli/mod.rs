@@ -23,6 +23,7 @@ pub mod signals;
 pub mod sources;
 pub mod sql;
 pub mod tables;
+pub mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -115,6 +116,12 @@ pub enum Command {
     Dashboard(dashboard::DashboardArgs),
     /// Serve the dashboard on localhost, rebuilt from the lake when the lake changed.
     Serve(dashboard::ServeArgs),
+    /// Train the job-family classifier and the salary estimator from silver, evaluate them on
+    /// a held-out part beside their baselines, and store them as new versions in
+    /// _meta/models/ (the next refresh writes gold.fact_posting_prediction with them).
+    Train(train::TrainArgs),
+    /// List the trained models of the lake: every version with its figures.
+    Models(train::ModelsArgs),
     /// The audit trail (meta.audit): `joblake audit verify` checks its hash chain and exits 1
     /// when a row was edited or removed.
     Audit(audit::AuditArgs),
@@ -144,5 +151,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dashboard(args) => dashboard::run(&ctx, args).await,
         Command::Serve(args) => dashboard::serve(&ctx, args).await,
         Command::Audit(args) => audit::run(&ctx, args).await,
+        Command::Train(args) => train::run(&ctx, args).await,
+        Command::Models(args) => train::models(&ctx, args).await,
     }
 }

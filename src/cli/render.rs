@@ -693,3 +693,143 @@ pub(crate) fn write_mismatches(
     }
     w.flush()
 }
+
+/// A figure of a model's metrics JSON, as text ("-" when absent).
+fn figure(v: &serde_json::Value, path: &[&str], percent: bool) -> String {
+    let mut at = v;
+    for key in path {
+        at = &at[*key];
+    }
+    match at.as_f64() {
+        Some(x) if percent => format!("{:.1}%", 100.0 * x),
+        Some(x) if x.abs() >= 100.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.3}"),
+        None => "-".into(),
+    }
+}
+
+/// `joblake train`: each stored model with its figures beside its baselines.
+pub(crate) fn print_train(r: &crate::ml::TrainReport, quiet: bool) {
+    for (kind, why) in &r.skipped {
+        eprintln!("{kind}: not trained: {why}");
+    }
+    if quiet {
+        return;
+    }
+    for m in &r.models {
+        let x = &m.metrics;
+        println!(
+            "{} v{}: {} training, {} test postings; trained on {}",
+            m.name,
+            m.version,
+            m.train_rows,
+            m.test_rows,
+            m.trained_on
+                .iter()
+                .map(|(t, v)| format!("{t}@{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
+        match m.name {
+            joblake_model::ModelKind::JobFamily => {
+                t.set_header([
+                    "classifier (vs ".to_string() + x["truth"].as_str().unwrap_or("?") + ")",
+                    "accuracy".into(),
+                    "macro-F1".into(),
+                ]);
+                for (label, key) in [
+                    ("joblake (rules + model)", None),
+                    ("model alone", Some("model_alone")),
+                    ("rules alone", Some("rules")),
+                    ("majority class", Some("baseline_majority")),
+                ] {
+                    let path =
+                        |f: &'static str| -> Vec<&str> { key.into_iter().chain([f]).collect() };
+                    t.add_row([
+                        label.to_string(),
+                        figure(x, &path("accuracy"), false),
+                        figure(x, &path("macro_f1"), false),
+                    ]);
+                }
+            }
+            joblake_model::ModelKind::Salary => {
+                t.set_header([
+                    "salary estimator",
+                    "MAE (EUR)",
+                    "MAPE",
+                    "median AE",
+                    "coverage",
+                ]);
+                t.add_row([
+                    "joblake".to_string(),
+                    figure(x, &["mae"], false),
+                    figure(x, &["mape"], true),
+                    figure(x, &["median_ae"], false),
+                    format!(
+                        "{} (nominal {})",
+                        figure(x, &["coverage"], true),
+                        figure(x, &["interval_level"], true)
+                    ),
+                ]);
+                let b = ["baseline_median_family_country"];
+                t.add_row([
+                    "median per family x country".to_string(),
+                    figure(x, &[b[0], "mae"], false),
+                    figure(x, &[b[0], "mape"], true),
+                    figure(x, &[b[0], "median_ae"], false),
+                    "-".into(),
+                ]);
+            }
+        }
+        println!("{t}");
+    }
+    println!(
+        "{} postings read ({} with a hand label) in {:.1} s; {:.1} s in all",
+        r.postings, r.hand_labels, r.read_seconds, r.seconds
+    );
+}
+
+/// `joblake models`: every stored version.
+pub(crate) fn print_models(models: &[joblake_model::ModelMeta]) {
+    if models.is_empty() {
+        println!("no trained model: run `joblake train`");
+        return;
+    }
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    t.set_header([
+        "model",
+        "version",
+        "created",
+        "trained on",
+        "train",
+        "test",
+        "figure",
+    ]);
+    for m in models {
+        let headline = match m.name {
+            joblake_model::ModelKind::JobFamily => {
+                format!("macro-F1 {}", figure(&m.metrics, &["macro_f1"], false))
+            }
+            joblake_model::ModelKind::Salary => {
+                format!("MAE {} EUR", figure(&m.metrics, &["mae"], false))
+            }
+        };
+        t.add_row([
+            m.name.to_string(),
+            m.version.to_string(),
+            m.created_at.chars().take(19).collect(),
+            m.trained_on
+                .iter()
+                .map(|(t, v)| format!("{t}@{v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            m.train_rows.to_string(),
+            m.test_rows.to_string(),
+            headline,
+        ]);
+    }
+    println!("{t}");
+}

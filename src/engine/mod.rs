@@ -7,6 +7,7 @@
 //! planned), `ref.*` (the reference CSVs beside the models).
 
 pub mod listings_udf;
+pub mod predict_udf;
 pub mod read_only;
 pub mod udf;
 
@@ -85,6 +86,7 @@ pub async fn session(
     let mut ctx = SessionContext::new_with_state(state);
     datafusion_functions_json::register_all(&mut ctx)?;
     udf::register(&ctx, project)?;
+    ctx.register_udf(predict_udf::udf(lake.clone()));
 
     // Delta scans resolve their files through the session's object-store registry: make the
     // lake's store (S3 or other) known there; local files are registered by default, but a

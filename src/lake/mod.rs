@@ -5,6 +5,7 @@ pub mod audit;
 pub mod lease;
 pub mod meta;
 pub mod metered;
+pub mod models;
 pub mod run_log;
 
 use std::collections::HashMap;

@@ -20,8 +20,8 @@ use super::checks::{self, TestOutcome};
 use crate::bronze::{self, FileSelection};
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::lake::Lake;
 use crate::lake::audit::{self, AuditEvent};
+use crate::lake::{Lake, models};
 use crate::project::Project;
 use crate::project::model::{Materialized, Model, load_models};
 
@@ -165,9 +165,13 @@ pub async fn refresh(
     // Up to date means: nothing new in bronze, and the last refresh that completed (tests
     // included) built everything from the incremental tables as they are now. A refresh that
     // died between two commits leaves them ahead, and the next one finishes its work.
+    // A newly trained model (`joblake train`) is an input too: its predictions are a table.
     let incremental_now = incremental_versions(lake, &models).await?;
+    let trained_now = trained_versions(lake).await?;
     let completed = RefreshState::read(lake).await?;
-    let downstream_current = completed.is_some_and(|c| c.incremental_versions == incremental_now);
+    let downstream_current = completed.is_some_and(|c| {
+        c.incremental_versions == incremental_now && c.trained_models == trained_now
+    });
     if !options.full && new_files == 0 && downstream_current {
         tracing::info!("no new bronze files: every table is up to date, nothing written");
         report.seconds = started.elapsed().as_secs_f64();
@@ -235,6 +239,7 @@ pub async fn refresh(
     if report.failed_tests().is_empty() {
         RefreshState {
             incremental_versions: incremental_versions(lake, &models).await?,
+            trained_models: trained_now,
             completed_at: chrono::Utc::now(),
         }
         .write(lake)
@@ -345,11 +350,15 @@ async fn run_models(
     Ok(())
 }
 
-/// What the last completed refresh built from: the versions of the incremental tables.
-/// Stored in `_meta/refresh_state.json` with a single put, after the data tests passed.
+/// What the last completed refresh built from: the versions of the incremental tables and of
+/// the trained models it predicted with. Stored in `_meta/refresh_state.json` with a single
+/// put, after the data tests passed.
 #[derive(Debug, Serialize, serde::Deserialize)]
 struct RefreshState {
     incremental_versions: BTreeMap<String, Option<u64>>,
+    /// Newest version of each trained model (`_meta/models/`); absent in older states.
+    #[serde(default)]
+    trained_models: BTreeMap<String, u64>,
     completed_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -393,6 +402,17 @@ async fn incremental_versions(
         versions.insert(m.qualified(), table.version());
     }
     Ok(versions)
+}
+
+/// The newest version of each trained model of the lake.
+async fn trained_versions(lake: &Lake) -> Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    for kind in joblake_model::ModelKind::ALL {
+        if let Some(&v) = models::versions(lake, kind).await?.last() {
+            out.insert(kind.to_string(), v);
+        }
+    }
+    Ok(out)
 }
 
 /// Runs the data tests alone, over the lake as it is.

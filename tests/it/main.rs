@@ -17,6 +17,7 @@ mod infrastructure;
 mod ingest;
 mod layers;
 mod maintain;
+mod model;
 mod personal_data;
 mod pipeline;
 mod quality;

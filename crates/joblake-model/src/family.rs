@@ -1,0 +1,377 @@
+//! The job-family classifier: multinomial logistic regression on the title, the description's
+//! opening and the skills, behind a policy that keeps the rules where they matched.
+//!
+//! The rules of `sql/reference/job_families.csv` read titles and are precise when they match
+//! (`docs/data_quality.md`); what they cannot do is place a posting whose title names no family
+//! ("Consultant H/F", "Engineer II"). The classifier learns from the rules' labels (weak
+//! supervision) and from hand labels (weighted up), and the policy uses it only for postings
+//! the rules call `other`, when its probability clears a threshold.
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{Featurizer, TextCounts};
+use crate::linear::{Linear, order};
+
+/// The rules' "no family" answer.
+pub const OTHER: &str = "other";
+
+/// A threshold no probability reaches: the policy keeps the rules' answer everywhere.
+pub const NEVER: f32 = 1.01;
+
+/// The thresholds [`FamilyModel::choose_threshold`] tries, highest (most cautious) first.
+pub const THRESHOLDS: [f32; 7] = [NEVER, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5];
+
+/// A hand-labelled posting held out of training to choose the policy's threshold.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    /// Its text features.
+    pub counts: TextCounts,
+    /// The rules' family.
+    pub rules: String,
+    /// The hand label.
+    pub truth: String,
+}
+
+/// Settings of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyTraining {
+    /// Passes over the training postings.
+    pub epochs: u32,
+    /// Initial step size, divided by the epoch number.
+    pub learning_rate: f32,
+    /// L2 penalty.
+    pub l2: f32,
+    /// Seed of the visiting order.
+    pub seed: u64,
+    /// How much a hand-labelled posting counts against a rule-labelled one.
+    pub hand_label_weight: f32,
+    /// The policy's threshold until [`FamilyModel::choose_threshold`] picks one: the least
+    /// probability at which the model overrules an `other`.
+    pub threshold: f32,
+}
+
+impl Default for FamilyTraining {
+    fn default() -> FamilyTraining {
+        FamilyTraining {
+            epochs: 6,
+            learning_rate: 0.5,
+            l2: 1e-6,
+            seed: 42,
+            hand_label_weight: 5.0,
+            threshold: NEVER,
+        }
+    }
+}
+
+/// One training posting.
+#[derive(Debug, Clone)]
+pub struct FamilyExample {
+    /// Its text features (before weighting).
+    pub counts: TextCounts,
+    /// The family to learn: the hand label when there is one, else the rules' family.
+    pub label: String,
+    /// True when `label` is a hand label.
+    pub hand_labelled: bool,
+}
+
+/// How predictions are made from the rules and the model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FamilyPolicy {
+    /// The least probability at which the model's family replaces the rules' `other`.
+    pub threshold: f32,
+}
+
+/// One prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyPrediction {
+    /// The answer under the policy.
+    pub family: String,
+    /// The model's probability of `family`.
+    pub probability: f32,
+    /// The model's own most likely family, whatever the rules said.
+    pub model_family: String,
+    /// Its probability.
+    pub model_probability: f32,
+}
+
+/// A trained classifier.
+#[derive(Debug, Clone)]
+pub struct FamilyModel {
+    /// The features it reads (with the IDF table learned in training).
+    pub featurizer: Featurizer,
+    /// Class names, sorted; the outputs of `linear` in this order.
+    pub classes: Vec<String>,
+    /// The policy applied by [`FamilyModel::predict`].
+    pub policy: FamilyPolicy,
+    linear: Linear,
+}
+
+impl FamilyModel {
+    /// Fits a classifier on `examples` (their counts weighted with IDF learned from them).
+    pub fn train(
+        mut featurizer: Featurizer,
+        examples: &[FamilyExample],
+        settings: &FamilyTraining,
+    ) -> FamilyModel {
+        featurizer.fit_idf(examples.iter().map(|e| &e.counts));
+        let mut classes: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+        classes.push(OTHER.to_string());
+        classes.sort_unstable();
+        classes.dedup();
+        let index = |label: &str| classes.binary_search_by(|c| c.as_str().cmp(label)).ok();
+        let rows: Vec<_> = examples
+            .iter()
+            .map(|e| featurizer.weigh(&e.counts))
+            .collect();
+        let labels: Vec<usize> = examples
+            .iter()
+            .map(|e| index(&e.label).unwrap_or(0))
+            .collect();
+
+        // Class weights: the square root of the balanced weights, so that rare families are
+        // heard without their few postings dominating.
+        let mut counts = vec![0usize; classes.len()];
+        labels.iter().for_each(|&c| counts[c] += 1);
+        let n = examples.len().max(1) as f32;
+        let class_weight: Vec<f32> = counts
+            .iter()
+            .map(|&k| {
+                if k == 0 {
+                    0.0
+                } else {
+                    (n / (classes.len() as f32 * k as f32)).sqrt()
+                }
+            })
+            .collect();
+
+        let mut linear = Linear::new(featurizer.dim(), classes.len());
+        let mut scores = vec![0.0f32; classes.len()];
+        let mut grad = vec![0.0f32; classes.len()];
+        for epoch in 0..settings.epochs {
+            let lr = settings.learning_rate / (1.0 + epoch as f32);
+            for i in order(rows.len(), settings.seed, epoch) {
+                linear.scores(&rows[i], &mut scores);
+                softmax(&mut scores);
+                let weight = class_weight[labels[i]]
+                    * if examples[i].hand_labelled {
+                        settings.hand_label_weight
+                    } else {
+                        1.0
+                    };
+                for (c, (g, p)) in grad.iter_mut().zip(&scores).enumerate() {
+                    let y = if c == labels[i] { 1.0 } else { 0.0 };
+                    *g = (p - y) * weight;
+                }
+                linear.step(&rows[i], &grad, lr, settings.l2);
+            }
+        }
+        FamilyModel {
+            featurizer,
+            classes,
+            policy: FamilyPolicy {
+                threshold: settings.threshold,
+            },
+            linear,
+        }
+    }
+
+    /// The class probabilities of a weighted row, in the order of [`FamilyModel::classes`].
+    pub fn probabilities(&self, row: &[(u32, f32)]) -> Vec<f32> {
+        let mut scores = vec![0.0f32; self.classes.len()];
+        self.linear.scores(row, &mut scores);
+        softmax(&mut scores);
+        scores
+    }
+
+    /// The prediction for a posting's counts, given the rules' family.
+    pub fn predict(&self, counts: &TextCounts, rules: &str) -> FamilyPrediction {
+        let p = self.probabilities(&self.featurizer.weigh(counts));
+        let (best, best_p) =
+            p.iter().enumerate().fold(
+                (0, f32::MIN),
+                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+            );
+        let model_family = self
+            .classes
+            .get(best)
+            .cloned()
+            .unwrap_or_else(|| OTHER.into());
+        let prob_of = |name: &str| {
+            self.classes
+                .binary_search_by(|c| c.as_str().cmp(name))
+                .ok()
+                .map_or(0.0, |i| p[i])
+        };
+        let family = if rules != OTHER && !rules.is_empty() {
+            rules.to_string()
+        } else if model_family != OTHER && best_p >= self.policy.threshold {
+            model_family.clone()
+        } else {
+            OTHER.to_string()
+        };
+        FamilyPrediction {
+            probability: prob_of(&family),
+            family,
+            model_family,
+            model_probability: best_p,
+        }
+    }
+
+    /// Picks the policy's threshold on held-out hand-labelled postings: the one of
+    /// [`THRESHOLDS`] with the best macro-F1, the most cautious among equals, so that the model
+    /// overrules the rules only where that helped on postings it never saw. Without such
+    /// postings the threshold is [`NEVER`]: nothing shows that the model beats the rules.
+    /// Returns each threshold's macro-F1.
+    pub fn choose_threshold(&mut self, held: &[Calibration]) -> Vec<(f32, f64)> {
+        if held.is_empty() {
+            self.policy.threshold = NEVER;
+            return Vec::new();
+        }
+        let truth: Vec<&str> = held.iter().map(|h| h.truth.as_str()).collect();
+        let mut tried = Vec::new();
+        let mut best = (NEVER, f64::MIN);
+        for t in THRESHOLDS {
+            self.policy.threshold = t;
+            let predicted: Vec<String> = held
+                .iter()
+                .map(|h| self.predict(&h.counts, &h.rules).family)
+                .collect();
+            let predicted: Vec<&str> = predicted.iter().map(String::as_str).collect();
+            let f1 = crate::metrics::classification(&truth, &predicted).macro_f1;
+            tried.push((t, f1));
+            if f1 > best.1 + 1e-12 {
+                best = (t, f1);
+            }
+        }
+        self.policy.threshold = best.0;
+        tried
+    }
+
+    /// The stored form: bias and non-zero weight rows.
+    pub(crate) fn parts(&mut self) -> (Vec<f32>, Vec<(u32, Vec<f32>)>) {
+        (self.linear.bias.clone(), self.linear.sparse_rows())
+    }
+
+    /// Rebuilds a model from its stored parts.
+    pub(crate) fn from_parts(
+        featurizer: Featurizer,
+        classes: Vec<String>,
+        policy: FamilyPolicy,
+        bias: Vec<f32>,
+        rows: &[(u32, Vec<f32>)],
+    ) -> FamilyModel {
+        let linear = Linear::from_rows(featurizer.dim(), bias, rows);
+        FamilyModel {
+            featurizer,
+            classes,
+            policy,
+            linear,
+        }
+    }
+}
+
+fn softmax(scores: &mut [f32]) {
+    let max = scores.iter().copied().fold(f32::MIN, f32::max);
+    let mut sum = 0.0;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        sum += *s;
+    }
+    if sum > 0.0 {
+        scores.iter_mut().for_each(|s| *s /= sum);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::Posting;
+
+    fn example(f: &Featurizer, title: &str, description: &str, label: &str) -> FamilyExample {
+        let p = Posting {
+            title,
+            description,
+            ..Posting::default()
+        };
+        FamilyExample {
+            counts: f.text_counts(&p),
+            label: label.into(),
+            hand_labelled: false,
+        }
+    }
+
+    fn toy() -> (Featurizer, Vec<FamilyExample>) {
+        let f = Featurizer::new(16, 300);
+        let mut ex = Vec::new();
+        for i in 0..30 {
+            ex.push(example(
+                &f,
+                &format!("Data Engineer {i}"),
+                "Build Spark pipelines and Airflow DAGs on the data platform.",
+                "data_engineer",
+            ));
+            ex.push(example(
+                &f,
+                &format!("Boulanger {i}"),
+                "Préparer le pain et les viennoiseries chaque matin.",
+                "other",
+            ));
+        }
+        (f, ex)
+    }
+
+    #[test]
+    fn learns_from_the_description_where_the_title_is_vague() {
+        let (f, ex) = toy();
+        let settings = FamilyTraining {
+            threshold: 0.5,
+            ..FamilyTraining::default()
+        };
+        let m = FamilyModel::train(f, &ex, &settings);
+        let vague = Posting {
+            title: "Consultant H/F",
+            description: "You will build Spark pipelines and Airflow DAGs.",
+            ..Posting::default()
+        };
+        let p = m.predict(&m.featurizer.text_counts(&vague), OTHER);
+        assert_eq!(p.family, "data_engineer", "{p:?}");
+        assert!(p.probability >= 0.5);
+        // The rules win where they matched.
+        let kept = m.predict(&m.featurizer.text_counts(&vague), "software_engineer");
+        assert_eq!(kept.family, "software_engineer");
+        assert_eq!(kept.model_family, "data_engineer");
+    }
+
+    #[test]
+    fn the_threshold_is_chosen_on_held_out_labels() {
+        let (f, ex) = toy();
+        let mut m = FamilyModel::train(f, &ex, &FamilyTraining::default());
+        assert!(m.choose_threshold(&[]).is_empty());
+        assert_eq!(m.policy.threshold, NEVER);
+        let counts = m.featurizer.text_counts(&Posting {
+            title: "Consultant",
+            description: "Spark pipelines and Airflow DAGs.",
+            ..Posting::default()
+        });
+        let held = |truth: &str| Calibration {
+            counts: counts.clone(),
+            rules: OTHER.into(),
+            truth: truth.into(),
+        };
+        // Where the overrule was right, the model speaks; where it was wrong, it keeps quiet.
+        let right = [held("data_engineer"), held("data_engineer")];
+        m.choose_threshold(&right);
+        assert!(m.policy.threshold < NEVER, "{:?}", m.policy);
+        let wrong = [held(OTHER), held(OTHER)];
+        m.choose_threshold(&wrong);
+        assert_eq!(m.policy.threshold, NEVER);
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let (f, ex) = toy();
+        let mut a = FamilyModel::train(f.clone(), &ex, &FamilyTraining::default());
+        let mut b = FamilyModel::train(f, &ex, &FamilyTraining::default());
+        assert_eq!(a.parts(), b.parts());
+    }
+}

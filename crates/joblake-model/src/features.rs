@@ -1,0 +1,511 @@
+//! What the models see of a posting: hashed words and categories.
+//!
+//! Every feature is a string in a namespace (`t` title word, `b` title word pair, `d`
+//! description word, `s` skill, `c` country, ...) hashed with FNV-1a into `2^bits` buckets:
+//! no vocabulary to store or keep in sync, unseen words cost nothing, and the same string
+//! always lands in the same bucket on every machine. Text blocks are weighted TF-IDF
+//! (sublinear term frequency times the inverse document frequency of the bucket in the
+//! training postings) and scaled to unit length block by block, so a long description cannot
+//! drown the title.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One sparse feature vector: (bucket, value), buckets ascending and distinct.
+pub type SparseRow = Vec<(u32, f32)>;
+
+/// What the models read of one posting (the columns of `silver.job_postings`; empty strings
+/// for what is unknown).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Posting<'a> {
+    /// The cleaned title.
+    pub title: &'a str,
+    /// The plain-text description (only its opening is read: [`Featurizer::description_chars`]).
+    pub description: &'a str,
+    /// Canonical skill names.
+    pub skills: &'a [&'a str],
+    /// The rule-based family (`other` when no rule matched).
+    pub job_family: &'a str,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: &'a str,
+    /// Region within the country.
+    pub region: &'a str,
+    /// Contract type (permanent, fixed_term, ...).
+    pub contract_type: &'a str,
+    /// full_time or part_time.
+    pub working_time: &'a str,
+}
+
+/// Seniority read from the title's words (English, French, German).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seniority {
+    /// Internships, apprenticeships, working students, trainees.
+    Intern,
+    /// Junior, graduate, entry level, débutant.
+    Junior,
+    /// No marker in the title.
+    Mid,
+    /// Senior, confirmé, expérimenté, expert.
+    Senior,
+    /// Lead, principal, staff, head, director, chef.
+    Lead,
+}
+
+impl Seniority {
+    /// The seniority a title states, [`Seniority::Mid`] when it states none. The first match
+    /// in the order intern, lead, senior, junior wins ("Senior Lead" is lead).
+    pub fn of_title(title: &str) -> Seniority {
+        let key = joblake_enrich::normalize_key(title);
+        let words: Vec<&str> = key.split(' ').collect();
+        let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+        if has(&[
+            "intern",
+            "internship",
+            "stage",
+            "stagiaire",
+            "alternance",
+            "alternant",
+            "apprenti",
+            "apprentice",
+            "apprenticeship",
+            "praktikum",
+            "praktikant",
+            "werkstudent",
+            "trainee",
+            "ausbildung",
+        ]) {
+            Seniority::Intern
+        } else if has(&[
+            "lead",
+            "principal",
+            "staff",
+            "head",
+            "director",
+            "directeur",
+            "directrice",
+            "chief",
+            "vp",
+            "chef",
+            "leiter",
+            "leiterin",
+        ]) {
+            Seniority::Lead
+        } else if has(&[
+            "senior",
+            "sr",
+            "confirme",
+            "experimente",
+            "expert",
+            "experte",
+        ]) {
+            Seniority::Senior
+        } else if has(&["junior", "jr", "debutant", "graduate", "entry"]) {
+            Seniority::Junior
+        } else {
+            Seniority::Mid
+        }
+    }
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Seniority::Intern => "intern",
+            Seniority::Junior => "junior",
+            Seniority::Mid => "mid",
+            Seniority::Senior => "senior",
+            Seniority::Lead => "lead",
+        }
+    }
+}
+
+/// Raw counts of a posting's text features, before IDF weighting: one list per block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextCounts {
+    blocks: [Vec<(u32, f32)>; 3],
+}
+
+/// Turns postings into sparse rows. Its IDF table is learned from the training postings
+/// ([`Featurizer::fit_idf`]) and stored with the model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Featurizer {
+    /// log2 of the number of buckets.
+    pub bits: u8,
+    /// How much of the description is read, in characters: the opening says what the job is;
+    /// the rest (benefits, company boilerplate) adds cost, not signal.
+    pub description_chars: usize,
+    /// Inverse document frequency per bucket seen in training (others are never weighted:
+    /// their model weights are zero anyway).
+    #[serde(skip)]
+    idf: HashMap<u32, f32>,
+}
+
+/// The text blocks of the classifier's features.
+const TITLE: usize = 0;
+const DESCRIPTION: usize = 1;
+const SKILLS: usize = 2;
+
+impl Featurizer {
+    /// A featurizer with `2^bits` buckets reading `description_chars` of the description.
+    pub fn new(bits: u8, description_chars: usize) -> Featurizer {
+        Featurizer {
+            bits: bits.clamp(8, 24),
+            description_chars,
+            idf: HashMap::new(),
+        }
+    }
+
+    /// Number of buckets.
+    pub fn dim(&self) -> usize {
+        1usize << self.bits
+    }
+
+    fn bucket(&self, namespace: u8, text: &str) -> u32 {
+        bucket(self.bits, namespace, text.as_bytes(), &[])
+    }
+
+    fn bucket2(&self, namespace: u8, a: &str, b: &str) -> u32 {
+        bucket(self.bits, namespace, a.as_bytes(), b.as_bytes())
+    }
+
+    /// The counts of the classifier's text features: title words and word pairs, the
+    /// description's words, the skills.
+    pub fn text_counts(&self, p: &Posting<'_>) -> TextCounts {
+        let mut blocks: [Vec<(u32, f32)>; 3] = Default::default();
+        let title = joblake_enrich::normalize_key(p.title);
+        let words: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
+        for w in &words {
+            blocks[TITLE].push((self.bucket(b't', w), 1.0));
+        }
+        for pair in words.windows(2) {
+            blocks[TITLE].push((self.bucket2(b'b', pair[0], pair[1]), 1.0));
+        }
+        for_each_word(p.description, self.description_chars, |w| {
+            blocks[DESCRIPTION].push((self.bucket(b'd', w), 1.0));
+        });
+        for s in p.skills {
+            blocks[SKILLS].push((self.bucket(b's', s), 1.0));
+        }
+        for block in &mut blocks {
+            merge(block);
+        }
+        TextCounts { blocks }
+    }
+
+    /// Learns the inverse document frequency of every bucket from the training postings'
+    /// counts: `ln((1 + n) / (1 + df)) + 1`, as scikit-learn's smoothed IDF.
+    pub fn fit_idf<'a>(&mut self, docs: impl IntoIterator<Item = &'a TextCounts>) {
+        let mut df: HashMap<u32, u32> = HashMap::new();
+        let mut n = 0u32;
+        for doc in docs {
+            n += 1;
+            for block in &doc.blocks {
+                for &(b, _) in block {
+                    *df.entry(b).or_default() += 1;
+                }
+            }
+        }
+        self.idf = df
+            .into_iter()
+            .map(|(b, d)| (b, ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0))
+            .collect();
+    }
+
+    /// The IDF table, for the artefact: (bucket, idf), buckets ascending.
+    pub fn idf_table(&self) -> Vec<(u32, f32)> {
+        let mut t: Vec<(u32, f32)> = self.idf.iter().map(|(&b, &v)| (b, v)).collect();
+        t.sort_unstable_by_key(|&(b, _)| b);
+        t
+    }
+
+    /// Restores the IDF table read from an artefact.
+    pub fn set_idf(&mut self, table: Vec<(u32, f32)>) {
+        self.idf = table.into_iter().collect();
+    }
+
+    /// The weighted row of text counts: sublinear TF × IDF, unit length per block. Buckets
+    /// never seen in training are dropped.
+    pub fn weigh(&self, counts: &TextCounts) -> SparseRow {
+        let mut row = SparseRow::new();
+        for block in &counts.blocks {
+            let start = row.len();
+            for &(b, c) in block {
+                if let Some(idf) = self.idf.get(&b) {
+                    row.push((b, (1.0 + c.ln()) * idf));
+                }
+            }
+            let norm = row[start..].iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for (_, v) in &mut row[start..] {
+                    *v /= norm;
+                }
+            }
+        }
+        merge(&mut row);
+        row
+    }
+
+    /// The classifier's row of a posting (counts, then weights).
+    pub fn family_row(&self, p: &Posting<'_>) -> SparseRow {
+        self.weigh(&self.text_counts(p))
+    }
+
+    /// The salary estimator's row: one-hot family, country, region, contract, working time,
+    /// seniority and their telling pairs (family × country, family × seniority, country ×
+    /// seniority), skills and title words scaled to unit length per block.
+    pub fn salary_row(&self, p: &Posting<'_>) -> SparseRow {
+        let seniority = Seniority::of_title(p.title).as_str();
+        fn u(s: &str) -> &str {
+            if s.is_empty() { "?" } else { s }
+        }
+        let mut row: SparseRow = vec![
+            (self.bucket(b'f', u(p.job_family)), 1.0),
+            (self.bucket(b'c', u(p.country)), 1.0),
+            (self.bucket2(b'r', u(p.country), u(p.region)), 1.0),
+            (self.bucket(b'k', u(p.contract_type)), 1.0),
+            (self.bucket(b'w', u(p.working_time)), 1.0),
+            (self.bucket(b'n', seniority), 1.0),
+            (self.bucket2(b'x', u(p.job_family), u(p.country)), 1.0),
+            (self.bucket2(b'y', u(p.job_family), seniority), 1.0),
+            (self.bucket2(b'z', u(p.country), seniority), 1.0),
+        ];
+        let mut skills: Vec<(u32, f32)> = p
+            .skills
+            .iter()
+            .map(|s| (self.bucket(b's', s), 1.0))
+            .collect();
+        merge(&mut skills);
+        scale_to_unit(&mut skills);
+        row.extend(skills);
+        let title = joblake_enrich::normalize_key(p.title);
+        let mut words: Vec<(u32, f32)> = title
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| (self.bucket(b't', w), 1.0))
+            .collect();
+        merge(&mut words);
+        for (_, v) in &mut words {
+            *v = 1.0;
+        }
+        scale_to_unit(&mut words);
+        row.extend(words);
+        merge(&mut row);
+        row
+    }
+
+    /// The names of the feature groups, for the artefact's record of what a model reads.
+    pub fn family_feature_names(&self) -> Vec<String> {
+        vec![
+            "title words and word pairs (TF-IDF)".into(),
+            format!(
+                "description words, first {} characters (TF-IDF)",
+                self.description_chars
+            ),
+            "skills (TF-IDF)".into(),
+        ]
+    }
+
+    /// The names of the salary estimator's feature groups.
+    pub fn salary_feature_names(&self) -> Vec<String> {
+        [
+            "job_family",
+            "country",
+            "country x region",
+            "contract_type",
+            "working_time",
+            "seniority (from the title)",
+            "job_family x country",
+            "job_family x seniority",
+            "country x seniority",
+            "skills",
+            "title words",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+}
+
+/// FNV-1a 64 of namespace, `a`, a separator and `b`, folded to `bits` bits.
+fn bucket(bits: u8, namespace: u8, a: &[u8], b: &[u8]) -> u32 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    let mut eat = |byte: u8| {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(PRIME);
+    };
+    eat(namespace);
+    eat(b':');
+    a.iter().for_each(|&x| eat(x));
+    if !b.is_empty() {
+        eat(0x1f);
+        b.iter().for_each(|&x| eat(x));
+    }
+    // FNV's low bits mix poorly: fold the high half in.
+    ((h ^ (h >> 29) ^ (h >> 47)) & ((1u64 << bits) - 1)) as u32
+}
+
+/// Sorts by bucket and sums the values of equal buckets.
+fn merge(row: &mut Vec<(u32, f32)>) {
+    row.sort_unstable_by_key(|&(b, _)| b);
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(row.len());
+    for &(b, v) in row.iter() {
+        match out.last_mut() {
+            Some((last, acc)) if *last == b => *acc += v,
+            _ => out.push((b, v)),
+        }
+    }
+    *row = out;
+}
+
+fn scale_to_unit(row: &mut [(u32, f32)]) {
+    let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in row.iter_mut() {
+            *v /= norm;
+        }
+    }
+}
+
+/// Calls `f` with each lowercased word of the first `max_chars` characters of `text`: runs of
+/// letters and digits (`+` and `#` kept inside, for C++ and C#), 2 to 30 characters, not all
+/// digits.
+fn for_each_word(text: &str, max_chars: usize, mut f: impl FnMut(&str)) {
+    let mut word = String::new();
+    let mut flush = |word: &mut String| {
+        let n = word.chars().count();
+        if (2..=30).contains(&n) && !word.chars().all(|c| c.is_ascii_digit()) {
+            f(word);
+        }
+        word.clear();
+    };
+    for c in text.chars().take(max_chars) {
+        if c.is_alphanumeric() || ((c == '+' || c == '#') && !word.is_empty()) {
+            word.extend(c.to_lowercase());
+        } else if !word.is_empty() {
+            flush(&mut word);
+        }
+    }
+    if !word.is_empty() {
+        flush(&mut word);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posting<'a>(title: &'a str, description: &'a str, skills: &'a [&'a str]) -> Posting<'a> {
+        Posting {
+            title,
+            description,
+            skills,
+            job_family: "data_engineer",
+            country: "FR",
+            region: "Île-de-France",
+            contract_type: "permanent",
+            working_time: "full_time",
+        }
+    }
+
+    #[test]
+    fn seniority_reads_three_languages() {
+        assert_eq!(
+            Seniority::of_title("Senior Data Engineer"),
+            Seniority::Senior
+        );
+        assert_eq!(
+            Seniority::of_title("Data Engineer confirmé (H/F)"),
+            Seniority::Senior
+        );
+        assert_eq!(
+            Seniority::of_title("Stagiaire Data Analyst"),
+            Seniority::Intern
+        );
+        assert_eq!(
+            Seniority::of_title("Werkstudent Data Science"),
+            Seniority::Intern
+        );
+        assert_eq!(Seniority::of_title("Lead Dev Senior"), Seniority::Lead);
+        assert_eq!(
+            Seniority::of_title("Junior Backend Developer"),
+            Seniority::Junior
+        );
+        assert_eq!(Seniority::of_title("Data Engineer"), Seniority::Mid);
+    }
+
+    #[test]
+    fn buckets_are_stable_and_namespaced() {
+        // A changed hash would silently invalidate every stored model: pin one value.
+        assert_eq!(
+            bucket(18, b't', b"data", b""),
+            bucket(18, b't', b"data", b"")
+        );
+        assert_ne!(
+            bucket(18, b't', b"data", b""),
+            bucket(18, b'd', b"data", b"")
+        );
+        assert!(bucket(18, b't', b"data", b"engineer") < (1 << 18));
+        assert_eq!(
+            bucket(18, b't', b"data", b""),
+            0x2_fc20,
+            "FNV-1a of `t:data`, folded (Python)"
+        );
+    }
+
+    #[test]
+    fn words_keep_cpp_and_csharp_and_drop_numbers() {
+        let mut words = Vec::new();
+        for_each_word("Do C++ & C# in 2026, with Python3!", 1000, |w| {
+            words.push(w.to_string())
+        });
+        assert_eq!(words, ["do", "c++", "c#", "in", "with", "python3"]);
+        let mut cut = Vec::new();
+        for_each_word("abcdef ghij", 4, |w| cut.push(w.to_string()));
+        assert_eq!(cut, ["abcd"]);
+    }
+
+    #[test]
+    fn weighted_blocks_have_unit_length() {
+        let skills = ["Python", "SQL"];
+        let p = posting(
+            "Data Engineer",
+            "Build pipelines in Python and SQL.",
+            &skills,
+        );
+        let mut f = Featurizer::new(16, 500);
+        let counts = f.text_counts(&p);
+        f.fit_idf([&counts]);
+        let row = f.weigh(&counts);
+        assert!(!row.is_empty());
+        assert!(
+            row.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted, distinct buckets"
+        );
+        // Three blocks of unit length (collisions aside): total squared norm 3.
+        let sq: f32 = row.iter().map(|(_, v)| v * v).sum();
+        assert!((sq - 3.0).abs() < 0.2, "{sq}");
+    }
+
+    #[test]
+    fn unseen_buckets_are_dropped() {
+        let p = posting("Data Engineer", "", &[]);
+        let q = posting("Boulanger", "", &[]);
+        let mut f = Featurizer::new(16, 500);
+        let counts = f.text_counts(&p);
+        f.fit_idf([&counts]);
+        assert!(f.family_row(&q).is_empty());
+    }
+
+    #[test]
+    fn salary_rows_carry_categories() {
+        let skills = ["Python"];
+        let p = posting("Senior Data Engineer", "", &skills);
+        let f = Featurizer::new(16, 500);
+        let row = f.salary_row(&p);
+        assert!(row.len() >= 9 + 1 + 3 - 2, "{row:?}");
+        assert!(row.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+}
