@@ -117,16 +117,20 @@ blocked AS (
 shared AS (
     SELECT
         block,
-        cluster_listings(
-            array_agg(listing ORDER BY first_seen, listing),
-            array_agg(first_key ORDER BY first_seen, listing),
-            array_agg(company_key ORDER BY first_seen, listing),
-            array_agg(text_head ORDER BY first_seen, listing),
-            array_agg(contract_type ORDER BY first_seen, listing),
-            array_agg(pay_min_eur ORDER BY first_seen, listing),
-            array_agg(pay_max_eur ORDER BY first_seen, listing),
-            array_agg(pay_period ORDER BY first_seen, listing),
-            array_agg(full_text ORDER BY first_seen, listing)) AS openings
+        -- One list of structs, unordered: cluster_listings orders it by first_seen, listing.
+        -- Nine array_agg(... ORDER BY first_seen, listing) kept every value as a ScalarValue
+        -- beside its own copy of the ordering keys: 10.8 GB at 1M postings.
+        cluster_listings(array_agg(named_struct(
+            'listing', listing,
+            'first_seen', first_seen,
+            'key', first_key,
+            'company', company_key,
+            'text', text_head,
+            'contract', contract_type,
+            'pay_min', pay_min_eur,
+            'pay_max', pay_max_eur,
+            'pay_period', pay_period,
+            'full_text', full_text))) AS openings
     FROM blocked
     GROUP BY block
     HAVING count(*) > 1

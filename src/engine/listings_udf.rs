@@ -5,19 +5,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deltalake::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Builder, ListArray, ListBuilder, StringArray, StringBuilder,
+    Array, ArrayRef, AsArray, Float64Builder, ListBuilder, StringArray, StringBuilder,
     StructBuilder,
 };
 use deltalake::arrow::compute::cast;
-use deltalake::arrow::datatypes::{DataType, Field, Fields, Float64Type};
+use deltalake::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type};
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
 use deltalake::datafusion::logical_expr::{
     ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility,
 };
 
-/// The arguments, in order: nine lists over one title and place's listings, oldest first.
-const ARGS: [(&str, DataType); 9] = [
+/// The fields of each listing's struct, with the type each is read as.
+const FIELDS: [(&str, DataType); 10] = [
     ("listing", DataType::Utf8),
+    ("first_seen", DataType::Int64),
     ("key", DataType::Utf8),
     ("company", DataType::Utf8),
     ("text", DataType::Utf8),
@@ -28,15 +29,15 @@ const ARGS: [(&str, DataType); 9] = [
     ("full_text", DataType::Boolean),
 ];
 
-/// `cluster_listings(listings, keys, companies, texts, contracts, pay_mins, pay_maxs,
-/// pay_periods, full_texts)`: nine lists over the listings of one title and place, oldest first
-/// (an id, its matching key, company key, description, contract type, annual pay range in EUR
-/// and the period it was stated in, and whether the description is the whole ad). Returns one struct per listing:
-/// `listing`; `leader`, the listing that founded its opening; `opening_key`, the leader's
-/// matching key, with `#n` when `n` earlier openings have that key, so that a key's first
-/// opening keeps the key itself; `rule` ([`joblake_enrich::MatchRule`]); `overlap`, the share
-/// of words lined up with the leader's text; `kept_apart`, for a founder, the conflict with an
-/// earlier opening it could have joined.
+/// `cluster_listings(listings)`: the listings of one title and place, as a list of structs in
+/// any order with the fields of [`FIELDS`] (an id, when first seen, its matching key, company
+/// key, description, contract type, annual pay range in EUR and the period it was stated in,
+/// and whether the description is the whole ad). Clusters them oldest first (by `first_seen`,
+/// then `listing`). Returns one struct per listing: `listing`; `leader`, the listing that
+/// founded its opening; `opening_key`, the leader's matching key, with `#n` when `n` earlier
+/// openings have that key, so that a key's first opening keeps the key itself; `rule`
+/// ([`joblake_enrich::MatchRule`]); `overlap`, the share of words lined up with the leader's
+/// text; `kept_apart`, for a founder, the conflict with an earlier opening it could have joined.
 pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUDF {
     let utf8 = || DataType::Utf8;
     let fields = Fields::from(vec![
@@ -51,33 +52,56 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
     let ret = DataType::List(item.clone());
     let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(args)?;
-        let lists: Vec<ArrayRef> = arrays
-            .iter()
-            .zip(ARGS)
-            .map(|(a, (_, t))| cast(a, &DataType::List(Arc::new(Field::new_list_field(t, true)))))
-            .collect::<DfResult<_, _>>()?;
-        let lists: Vec<&ListArray> = lists.iter().map(|a| a.as_list::<i32>()).collect();
+        let [list] = arrays.as_slice() else {
+            return Err(DataFusionError::Execution(
+                "cluster_listings takes one list of listing structs".into(),
+            ));
+        };
+        let list = list.as_list::<i32>();
         let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), 0))
             .with_field(item.clone());
-        for row in 0..lists[0].len() {
-            if lists[0].is_null(row) {
+        for row in 0..list.len() {
+            if list.is_null(row) {
                 out.append(false);
                 continue;
             }
-            let values: Vec<ArrayRef> = lists.iter().map(|l| l.value(row)).collect();
-            let n = values[0].len();
-            if let Some(((name, _), _)) = ARGS.iter().zip(&values).find(|(_, v)| v.len() != n) {
-                return Err(DataFusionError::Execution(format!(
-                    "cluster_listings: the {name} list differs in length from the listings"
-                )));
-            }
-            let [listings, keys, companies, texts, contracts] =
-                [0, 1, 2, 3, 4].map(|i| values[i].as_string::<i32>());
-            let [pay_mins, pay_maxs] = [5, 6].map(|i| values[i].as_primitive::<Float64Type>());
-            let pay_periods = values[7].as_string::<i32>();
-            let full_texts = values[8].as_boolean();
-            let facts: Vec<joblake_enrich::ListingFacts<'_>> = (0..n)
-                .map(|i| joblake_enrich::ListingFacts {
+            let value = list.value(row);
+            let items = value.as_struct();
+            let columns: Vec<ArrayRef> = FIELDS
+                .iter()
+                .map(|(name, t)| {
+                    let c = items.column_by_name(name).ok_or_else(|| {
+                        DataFusionError::Execution(format!(
+                            "cluster_listings: the listing structs have no `{name}` field"
+                        ))
+                    })?;
+                    Ok(cast(c, t)?)
+                })
+                .collect::<DfResult<_>>()?;
+            let [listings, _, keys, companies, texts, contracts] =
+                [0, 1, 2, 3, 4, 5].map(|i| columns[i].as_string_opt::<i32>());
+            let (Some(listings), Some(keys), Some(companies), Some(texts), Some(contracts)) =
+                (listings, keys, companies, texts, contracts)
+            else {
+                return Err(DataFusionError::Internal(
+                    "cluster_listings: a cast to Utf8 did not give strings".into(),
+                ));
+            };
+            let first_seen = columns[1].as_primitive::<Int64Type>();
+            let [pay_mins, pay_maxs] = [6, 7].map(|i| columns[i].as_primitive::<Float64Type>());
+            let pay_periods = columns[8].as_string::<i32>();
+            let full_texts = columns[9].as_boolean();
+            // Oldest first: a listing never changes opening when newer ones arrive.
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by(|&x, &y| {
+                let seen = |i: usize| first_seen.is_valid(i).then(|| first_seen.value(i));
+                seen(x)
+                    .cmp(&seen(y))
+                    .then_with(|| get(listings, x).cmp(&get(listings, y)))
+            });
+            let facts: Vec<joblake_enrich::ListingFacts<'_>> = order
+                .iter()
+                .map(|&i| joblake_enrich::ListingFacts {
                     text: get(texts, i).unwrap_or(""),
                     contract: get(contracts, i),
                     pay: (pay_mins.is_valid(i) && pay_maxs.is_valid(i)).then(|| {
@@ -92,18 +116,18 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                 })
                 .collect();
             let assignments = joblake_enrich::cluster(&facts, &workplaces);
-            let opening_keys = opening_keys(&assignments, |i| get(keys, i).unwrap_or(""));
+            let opening_keys = opening_keys(&assignments, |k| get(keys, order[k]).unwrap_or(""));
             let structs = out.values();
-            for (i, a) in assignments.into_iter().enumerate() {
+            for (k, a) in assignments.into_iter().enumerate() {
                 let mut text = |f: usize, v: Option<&str>| {
                     structs
                         .field_builder::<StringBuilder>(f)
                         .expect("a string field")
                         .append_option(v)
                 };
-                text(0, get(listings, i));
-                text(1, get(listings, a.leader));
-                text(2, Some(&opening_keys[i]));
+                text(0, get(listings, order[k]));
+                text(1, get(listings, order[a.leader]));
+                text(2, Some(&opening_keys[k]));
                 text(3, Some(a.rule.as_str()));
                 text(5, a.kept_apart.map(|c| c.to_string()).as_deref());
                 structs
@@ -118,7 +142,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
     };
     ScalarUDF::from(SimpleScalarUDF::new_with_signature(
         "cluster_listings",
-        Signature::any(ARGS.len(), Volatility::Immutable),
+        Signature::any(1, Volatility::Immutable),
         ret,
         Arc::new(fun),
     ))

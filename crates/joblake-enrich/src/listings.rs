@@ -486,18 +486,14 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
             shared_runs as f64 / runs as f64
         });
     }
-    let ops = capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded);
-    let matched: usize = ops
-        .iter()
-        .map(|op| match op {
-            DiffOp::Equal { len, .. } => *len,
-            _ => 0,
-        })
-        .sum();
-    let overlap = matched as f64 / shorter as f64;
+    // The words lined up are a longest common subsequence: its length, bit-parallel, costs a
+    // few hundred word operations where Myers' diff of two unrelated texts costs tens of
+    // thousands. Only texts that line up enough to be one template need the diff itself.
+    let overlap = lcs_len(a, b) as f64 / shorter as f64;
     if overlap < TEMPLATE_OVERLAP {
         return Ok(overlap);
     }
+    let ops = capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded);
     // The last operation may be where one snippet was cut off: not a fact.
     let body = &ops[..ops.len().saturating_sub(1)];
     for op in body {
@@ -519,6 +515,50 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
         }
     }
     Ok(overlap)
+}
+
+/// 64-bit blocks of a text's word positions: [`TEXT_WORDS`] words fit.
+const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
+
+/// Length of the longest common subsequence of two texts' words (Hyyrö's bit-parallel
+/// algorithm: one bit per word of `a`, one pass over `b`). Equals the words Myers' diff lines
+/// up, since an optimal diff keeps a longest common subsequence.
+fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
+    let m = a.folded.len();
+    let tail = m % 64;
+    // V starts as ones on the m bits of `a`; each zero left at the end is a word lined up.
+    let mut v = [0u64; BLOCKS];
+    for (k, w) in v.iter_mut().enumerate().take(m.div_ceil(64)) {
+        *w = if k == m / 64 && tail > 0 {
+            (1u64 << tail) - 1
+        } else {
+            u64::MAX
+        };
+    }
+    for y in &b.folded {
+        let Ok(at) = a.positions.binary_search_by_key(y, |(word, _)| *word) else {
+            continue;
+        };
+        let mask = &a.positions[at].1;
+        // V' = (V + (V & M)) | (V & !M), with the carry across blocks.
+        let mut carry = 0u64;
+        for k in 0..BLOCKS {
+            let u = v[k] & mask[k];
+            let (sum, c1) = v[k].overflowing_add(u);
+            let (sum, c2) = sum.overflowing_add(carry);
+            carry = u64::from(c1 || c2);
+            v[k] = sum | (v[k] & !mask[k]);
+        }
+        // Bits past the text's end stay clear.
+        for (k, w) in v.iter_mut().enumerate() {
+            if k * 64 >= m {
+                *w = 0;
+            } else if k == m / 64 && tail > 0 {
+                *w &= (1u64 << tail) - 1;
+            }
+        }
+    }
+    m - v.iter().map(|w| w.count_ones() as usize).sum::<usize>()
 }
 
 /// Size of the multiset intersection of two sorted lists.
@@ -546,6 +586,8 @@ struct Words<'t> {
     folded: Vec<u64>,
     /// Hashes of every run of three words, sorted: for counting shared runs.
     runs: Vec<u64>,
+    /// Each distinct word with the bit mask of its positions, sorted by word: for [`lcs_len`].
+    positions: Vec<(u64, [u64; BLOCKS])>,
     spans: Vec<(usize, usize)>,
     names: Vec<bool>,
     dates: Vec<(u32, u32)>,
@@ -585,10 +627,22 @@ impl<'t> Words<'t> {
             .map(|w| w[0].rotate_left(21) ^ w[1].rotate_left(42) ^ w[2])
             .collect();
         runs.sort_unstable();
+        let mut positions: Vec<(u64, [u64; BLOCKS])> = Vec::new();
+        let mut by_word: Vec<(u64, usize)> = folded.iter().copied().zip(0..).collect();
+        by_word.sort_unstable();
+        for (word, i) in by_word {
+            if positions.last().is_none_or(|(w, _)| *w != word) {
+                positions.push((word, [0; BLOCKS]));
+            }
+            if let Some((_, mask)) = positions.last_mut() {
+                mask[i / 64] |= 1 << (i % 64);
+            }
+        }
         Words {
             text,
             folded,
             runs,
+            positions,
             spans,
             names,
             dates: calendar_days(head),
@@ -932,6 +986,45 @@ mod tests {
             conflict(&whole("Data analyst"), &whole("Analyste de données")),
             None
         );
+    }
+
+    #[test]
+    fn the_bit_parallel_lcs_equals_the_words_myers_lines_up() {
+        let w = wp();
+        let texts = [
+            STORE_A,
+            STORE_B,
+            "",
+            "one",
+            "a b c a b c a b c",
+            "c b a c b a",
+            "Nous recrutons un vendeur pour notre magasin de Lyon, CDI temps plein, 35 heures.",
+            "Nous recrutons une vendeuse pour le magasin de Lille en CDD, temps partiel 24 heures.",
+        ];
+        // Long texts (past 64 and 128 words) exercise the carry between blocks.
+        let long_a = (0..150)
+            .map(|i| format!("w{} ", i % 37))
+            .collect::<String>();
+        let long_b = (0..140)
+            .map(|i| format!("w{} ", (i * 7) % 41))
+            .collect::<String>();
+        let mut all: Vec<&str> = texts.to_vec();
+        all.push(&long_a);
+        all.push(&long_b);
+        for x in &all {
+            for y in &all {
+                let (a, b) = (Words::of(x, &w), Words::of(y, &w));
+                let ops = capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded);
+                let myers: usize = ops
+                    .iter()
+                    .map(|op| match op {
+                        DiffOp::Equal { len, .. } => *len,
+                        _ => 0,
+                    })
+                    .sum();
+                assert_eq!(lcs_len(&a, &b), myers, "{x:?} / {y:?}");
+            }
+        }
     }
 
     #[test]
