@@ -23,18 +23,27 @@ WITH predicted AS (
             coalesce(working_time, '')
         ) AS p
     FROM silver.job_postings
+),
+-- The struct's fields as columns, in the function's order, from one call per posting: reading
+-- p['field'] instead makes DataFusion push each field access into a call of its own (ten
+-- predictions per row: 29 s instead of 6 at 1M postings).
+fields (
+    posting_id, family_model_version, predicted_family, family_probability, salary_model_version,
+    predicted_salary_eur, salary_low_eur, salary_high_eur, interval_level
+) AS (
+    SELECT posting_id, unnest(p) FROM predicted
 )
 SELECT
     stable_key(posting_id) AS posting_key,
     posting_id,
-    p['family_model_version'] AS family_model_version,
-    p['predicted_family'] AS predicted_family,
-    p['family_probability'] AS family_probability,
-    p['salary_model_version'] AS salary_model_version,
-    p['predicted_salary_eur'] AS predicted_salary_eur,
-    p['salary_low_eur'] AS salary_low_eur,
-    p['salary_high_eur'] AS salary_high_eur,
-    p['interval_level'] AS interval_level,
+    family_model_version,
+    predicted_family,
+    family_probability,
+    salary_model_version,
+    predicted_salary_eur,
+    salary_low_eur,
+    salary_high_eur,
+    interval_level,
     arrow_cast(now(), 'Timestamp(Microsecond, Some("UTC"))') AS created_at
-FROM predicted
-WHERE p['family_model_version'] IS NOT NULL OR p['salary_model_version'] IS NOT NULL
+FROM fields
+WHERE family_model_version IS NOT NULL OR salary_model_version IS NOT NULL

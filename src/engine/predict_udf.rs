@@ -120,8 +120,10 @@ pub fn udf(lake: Lake) -> ScalarUDF {
         };
         for row in 0..n {
             let skills: Vec<&str> = text(2, row).split('|').filter(|s| !s.is_empty()).collect();
+            let title_key = joblake_enrich::normalize_key(text(0, row));
             let posting = Posting {
                 title: text(0, row),
+                title_key: Some(&title_key),
                 description: text(1, row),
                 skills: &skills,
                 job_family: text(3, row),

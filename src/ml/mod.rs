@@ -107,14 +107,23 @@ struct SalaryRow {
     country: String,
 }
 
+/// What training gathered, each item with its posting id: the engine streams rows in no fixed
+/// order (partitions run in parallel), so the lists are sorted by posting id before training,
+/// which makes the visiting order, and so the model, the same on every run.
 #[derive(Default)]
 struct Collected {
     postings: u64,
-    family_train: Vec<FamilyExample>,
-    family_test: Vec<FamilyTest>,
-    family_calibration: Vec<Calibration>,
-    salary: [Vec<SalaryRow>; 3],
+    family_train: Vec<(String, FamilyExample)>,
+    family_test: Vec<(String, FamilyTest)>,
+    family_calibration: Vec<(String, Calibration)>,
+    salary: [Vec<(String, SalaryRow)>; 3],
     hand_labels: u64,
+}
+
+/// The items of a list, ordered by posting id.
+fn by_id<T>(mut items: Vec<(String, T)>) -> Vec<T> {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    items.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Trains both models from the lake as it is and stores them.
@@ -177,6 +186,10 @@ pub async fn train(
         collect(&batch, &featurizer, settings, sample, &hand, &mut c)?;
     }
     let read_seconds = started.elapsed().as_secs_f64();
+    let family_train = by_id(std::mem::take(&mut c.family_train));
+    let family_test = by_id(std::mem::take(&mut c.family_test));
+    let family_calibration = by_id(std::mem::take(&mut c.family_calibration));
+    let [fit, calibration, test] = std::mem::take(&mut c.salary).map(by_id);
 
     let mut report = TrainReport {
         models: Vec::new(),
@@ -205,18 +218,18 @@ pub async fn train(
     };
 
     // The classifier.
-    if c.family_train.len() < MIN_TRAINING_POSTINGS {
+    if family_train.len() < MIN_TRAINING_POSTINGS {
         report.skipped.push((
             ModelKind::JobFamily,
             format!(
                 "{} training postings, fewer than {MIN_TRAINING_POSTINGS}",
-                c.family_train.len()
+                family_train.len()
             ),
         ));
     } else {
         let t = Instant::now();
-        let mut model = FamilyModel::train(featurizer.clone(), &c.family_train, &settings.family);
-        let thresholds = model.choose_threshold(&c.family_calibration);
+        let mut model = FamilyModel::train(featurizer.clone(), &family_train, &settings.family);
+        let thresholds = model.choose_threshold(&family_calibration);
         let mut meta = base(ModelKind::JobFamily);
         meta.features = model.featurizer.family_feature_names();
         meta.params = json!({
@@ -225,10 +238,10 @@ pub async fn train(
             "description_chars": settings.description_chars,
             "sampled_share": sample,
         });
-        meta.train_rows = c.family_train.len() as u64;
-        meta.calibration_rows = c.family_calibration.len() as u64;
-        meta.test_rows = c.family_test.len() as u64;
-        meta.metrics = family_metrics(&model, &c.family_train, &c.family_test);
+        meta.train_rows = family_train.len() as u64;
+        meta.calibration_rows = family_calibration.len() as u64;
+        meta.test_rows = family_test.len() as u64;
+        meta.metrics = family_metrics(&model, &family_train, &family_test);
         meta.metrics["thresholds_tried"] = json!(thresholds);
         meta.train_seconds = t.elapsed().as_secs_f64() + read_seconds;
         let bytes = joblake_model::artefact::family_to_bytes(&mut model);
@@ -237,7 +250,7 @@ pub async fn train(
     }
 
     // The salary estimator.
-    let [fit, calibration, test] = &c.salary;
+    let (fit, calibration, test) = (&fit, &calibration, &test);
     if fit.len() < MIN_TRAINING_POSTINGS {
         report.skipped.push((
             ModelKind::Salary,
@@ -326,8 +339,10 @@ fn collect(
         }
         c.postings += 1;
         let skills: Vec<&str> = s(3).split('|').filter(|x| !x.is_empty()).collect();
+        let title_key = joblake_enrich::normalize_key(s(1));
         let posting = Posting {
             title: s(1),
+            title_key: Some(&title_key),
             description: s(2),
             skills: &skills,
             job_family: if s(4).is_empty() { OTHER } else { s(4) },
@@ -342,28 +357,37 @@ fn collect(
             c.hand_labels += 1;
         }
         match part {
-            Part::Test => c.family_test.push(FamilyTest {
-                counts: featurizer.text_counts(&posting),
-                rules: posting.job_family.to_string(),
-                hand: hand_label.cloned(),
-            }),
+            Part::Test => c.family_test.push((
+                id.to_string(),
+                FamilyTest {
+                    counts: featurizer.text_counts(&posting),
+                    rules: posting.job_family.to_string(),
+                    hand: hand_label.cloned(),
+                },
+            )),
             // Hand labels of the calibration part choose the policy's threshold.
-            Part::Calibration if hand_label.is_some() => c.family_calibration.push(Calibration {
-                counts: featurizer.text_counts(&posting),
-                rules: posting.job_family.to_string(),
-                truth: hand_label.cloned().unwrap_or_default(),
-            }),
+            Part::Calibration if hand_label.is_some() => c.family_calibration.push((
+                id.to_string(),
+                Calibration {
+                    counts: featurizer.text_counts(&posting),
+                    rules: posting.job_family.to_string(),
+                    truth: hand_label.cloned().unwrap_or_default(),
+                },
+            )),
             // Hand-labelled postings are always kept: there are few, and they matter most.
             Part::Train | Part::Calibration
                 if hand_label.is_some() || settings.split.sampled(id, sample) =>
             {
-                c.family_train.push(FamilyExample {
-                    counts: featurizer.text_counts(&posting),
-                    label: hand_label
-                        .cloned()
-                        .unwrap_or_else(|| posting.job_family.to_string()),
-                    hand_labelled: hand_label.is_some(),
-                });
+                c.family_train.push((
+                    id.to_string(),
+                    FamilyExample {
+                        counts: featurizer.text_counts(&posting),
+                        label: hand_label
+                            .cloned()
+                            .unwrap_or_else(|| posting.job_family.to_string()),
+                        hand_labelled: hand_label.is_some(),
+                    },
+                ));
             }
             _ => {}
         }
@@ -384,7 +408,7 @@ fn collect(
                 Part::Calibration => 1,
                 Part::Test => 2,
             };
-            c.salary[i].push(r);
+            c.salary[i].push((id.to_string(), r));
         }
     }
     Ok(())
@@ -522,8 +546,8 @@ fn read_labels(path: &PathBuf) -> Result<HashMap<(String, String), String>> {
     Ok(out)
 }
 
-/// The label of each posting that has a hand-labelled listing (the first one met when two
-/// listings of one posting were labelled).
+/// The label of each posting that has a hand-labelled listing (the alphabetically first when
+/// two listings of one posting were labelled differently: rows arrive in no fixed order).
 fn posting_labels(
     listings: &[RecordBatch],
     labels: &HashMap<(String, String), String>,
@@ -547,6 +571,11 @@ fn posting_labels(
             let key = (s.value(row).to_string(), i.value(row).to_string());
             if let Some(label) = labels.get(&key) {
                 out.entry(p.value(row).to_string())
+                    .and_modify(|l: &mut String| {
+                        if label < l {
+                            *l = label.clone();
+                        }
+                    })
                     .or_insert_with(|| label.clone());
             }
         }

@@ -8,11 +8,10 @@
 //! training postings) and scaled to unit length block by block, so a long description cannot
 //! drown the title.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
-/// One sparse feature vector: (bucket, value), buckets ascending and distinct.
+/// One sparse feature vector: (bucket, value). A bucket may appear more than once (the
+/// blocks of a row are weighted apart); its values add up.
 pub type SparseRow = Vec<(u32, f32)>;
 
 /// What the models read of one posting (the columns of `silver.job_postings`; empty strings
@@ -21,6 +20,9 @@ pub type SparseRow = Vec<(u32, f32)>;
 pub struct Posting<'a> {
     /// The cleaned title.
     pub title: &'a str,
+    /// `joblake_enrich::normalize_key(title)` when the caller has it already (both models
+    /// read it; computing it once halves their cost); `None`: computed from `title`.
+    pub title_key: Option<&'a str>,
     /// The plain-text description (only its opening is read: [`Featurizer::description_chars`]).
     pub description: &'a str,
     /// Canonical skill names.
@@ -57,7 +59,11 @@ impl Seniority {
     /// The seniority a title states, [`Seniority::Mid`] when it states none. The first match
     /// in the order intern, lead, senior, junior wins ("Senior Lead" is lead).
     pub fn of_title(title: &str) -> Seniority {
-        let key = joblake_enrich::normalize_key(title);
+        Seniority::of_key(&joblake_enrich::normalize_key(title))
+    }
+
+    /// [`Seniority::of_title`] of a title already folded by `joblake_enrich::normalize_key`.
+    pub fn of_key(key: &str) -> Seniority {
         let words: Vec<&str> = key.split(' ').collect();
         let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
         if has(&[
@@ -135,10 +141,10 @@ pub struct Featurizer {
     /// How much of the description is read, in characters: the opening says what the job is;
     /// the rest (benefits, company boilerplate) adds cost, not signal.
     pub description_chars: usize,
-    /// Inverse document frequency per bucket seen in training (others are never weighted:
-    /// their model weights are zero anyway).
+    /// Inverse document frequency per bucket, 0 for buckets never seen in training (never
+    /// weighted: their model weights are zero anyway). Dense: a lookup per word.
     #[serde(skip)]
-    idf: HashMap<u32, f32>,
+    idf: Vec<f32>,
 }
 
 /// The text blocks of the classifier's features.
@@ -152,7 +158,7 @@ impl Featurizer {
         Featurizer {
             bits: bits.clamp(8, 24),
             description_chars,
-            idf: HashMap::new(),
+            idf: Vec::new(),
         }
     }
 
@@ -172,66 +178,94 @@ impl Featurizer {
     /// The counts of the classifier's text features: title words and word pairs, the
     /// description's words, the skills.
     pub fn text_counts(&self, p: &Posting<'_>) -> TextCounts {
-        let mut blocks: [Vec<(u32, f32)>; 3] = Default::default();
-        let title = joblake_enrich::normalize_key(p.title);
+        let mut buckets: [Vec<u32>; 3] = Default::default();
+        let folded;
+        let title = match p.title_key {
+            Some(k) => k,
+            None => {
+                folded = joblake_enrich::normalize_key(p.title);
+                folded.as_str()
+            }
+        };
         let words: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
         for w in &words {
-            blocks[TITLE].push((self.bucket(b't', w), 1.0));
+            buckets[TITLE].push(self.bucket(b't', w));
         }
         for pair in words.windows(2) {
-            blocks[TITLE].push((self.bucket2(b'b', pair[0], pair[1]), 1.0));
+            buckets[TITLE].push(self.bucket2(b'b', pair[0], pair[1]));
         }
-        for_each_word(p.description, self.description_chars, |w| {
-            blocks[DESCRIPTION].push((self.bucket(b'd', w), 1.0));
-        });
+        for_each_word(
+            p.description,
+            self.description_chars,
+            self.bits,
+            b'd',
+            |b| buckets[DESCRIPTION].push(b),
+        );
         for s in p.skills {
-            blocks[SKILLS].push((self.bucket(b's', s), 1.0));
+            buckets[SKILLS].push(self.bucket(b's', s));
         }
-        for block in &mut blocks {
-            merge(block);
+        TextCounts {
+            blocks: buckets.map(counted),
         }
-        TextCounts { blocks }
     }
 
     /// Learns the inverse document frequency of every bucket from the training postings'
     /// counts: `ln((1 + n) / (1 + df)) + 1`, as scikit-learn's smoothed IDF.
     pub fn fit_idf<'a>(&mut self, docs: impl IntoIterator<Item = &'a TextCounts>) {
-        let mut df: HashMap<u32, u32> = HashMap::new();
+        let mut df = vec![0u32; self.dim()];
         let mut n = 0u32;
         for doc in docs {
             n += 1;
             for block in &doc.blocks {
                 for &(b, _) in block {
-                    *df.entry(b).or_default() += 1;
+                    if let Some(d) = df.get_mut(b as usize) {
+                        *d += 1;
+                    }
                 }
             }
         }
         self.idf = df
             .into_iter()
-            .map(|(b, d)| (b, ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0))
+            .map(|d| {
+                if d == 0 {
+                    0.0
+                } else {
+                    ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0
+                }
+            })
             .collect();
     }
 
     /// The IDF table, for the artefact: (bucket, idf), buckets ascending.
     pub fn idf_table(&self) -> Vec<(u32, f32)> {
-        let mut t: Vec<(u32, f32)> = self.idf.iter().map(|(&b, &v)| (b, v)).collect();
-        t.sort_unstable_by_key(|&(b, _)| b);
-        t
+        (0u32..)
+            .zip(&self.idf)
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(b, v)| (b, *v))
+            .collect()
     }
 
     /// Restores the IDF table read from an artefact.
     pub fn set_idf(&mut self, table: Vec<(u32, f32)>) {
-        self.idf = table.into_iter().collect();
+        self.idf = vec![0.0; self.dim()];
+        for (b, v) in table {
+            if let Some(slot) = self.idf.get_mut(b as usize) {
+                *slot = v;
+            }
+        }
     }
 
     /// The weighted row of text counts: sublinear TF × IDF, unit length per block. Buckets
-    /// never seen in training are dropped.
+    /// never seen in training are dropped. Buckets ascend within each block; a bucket two
+    /// blocks share appears twice, which a linear model sums like one merged entry.
     pub fn weigh(&self, counts: &TextCounts) -> SparseRow {
         let mut row = SparseRow::new();
         for block in &counts.blocks {
             let start = row.len();
             for &(b, c) in block {
-                if let Some(idf) = self.idf.get(&b) {
+                if let Some(&idf) = self.idf.get(b as usize)
+                    && idf > 0.0
+                {
                     row.push((b, (1.0 + c.ln()) * idf));
                 }
             }
@@ -242,7 +276,6 @@ impl Featurizer {
                 }
             }
         }
-        merge(&mut row);
         row
     }
 
@@ -255,7 +288,15 @@ impl Featurizer {
     /// seniority and their telling pairs (family × country, family × seniority, country ×
     /// seniority), skills and title words scaled to unit length per block.
     pub fn salary_row(&self, p: &Posting<'_>) -> SparseRow {
-        let seniority = Seniority::of_title(p.title).as_str();
+        let folded;
+        let title = match p.title_key {
+            Some(k) => k,
+            None => {
+                folded = joblake_enrich::normalize_key(p.title);
+                folded.as_str()
+            }
+        };
+        let seniority = Seniority::of_key(title).as_str();
         fn u(s: &str) -> &str {
             if s.is_empty() { "?" } else { s }
         }
@@ -278,7 +319,6 @@ impl Featurizer {
         merge(&mut skills);
         scale_to_unit(&mut skills);
         row.extend(skills);
-        let title = joblake_enrich::normalize_key(p.title);
         let mut words: Vec<(u32, f32)> = title
             .split(' ')
             .filter(|w| !w.is_empty())
@@ -327,24 +367,33 @@ impl Featurizer {
     }
 }
 
-/// FNV-1a 64 of namespace, `a`, a separator and `b`, folded to `bits` bits.
+/// FNV-1a 64 of namespace, `:`, `a`, and when `b` is not empty a separator and `b`, folded to
+/// `bits` bits.
 fn bucket(bits: u8, namespace: u8, a: &[u8], b: &[u8]) -> u32 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
-    let mut eat = |byte: u8| {
-        h ^= u64::from(byte);
-        h = h.wrapping_mul(PRIME);
-    };
-    eat(namespace);
-    eat(b':');
-    a.iter().for_each(|&x| eat(x));
-    if !b.is_empty() {
-        eat(0x1f);
-        b.iter().for_each(|&x| eat(x));
+    let mut h = Fnv::new().eat(namespace).eat(b':');
+    for &x in a {
+        h = h.eat(x);
     }
-    // FNV's low bits mix poorly: fold the high half in.
-    ((h ^ (h >> 29) ^ (h >> 47)) & ((1u64 << bits) - 1)) as u32
+    if !b.is_empty() {
+        h = h.eat(0x1f);
+        for &x in b {
+            h = h.eat(x);
+        }
+    }
+    h.fold(bits)
+}
+
+/// Sorted buckets with how often each occurs.
+fn counted(mut buckets: Vec<u32>) -> Vec<(u32, f32)> {
+    buckets.sort_unstable();
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(buckets.len());
+    for b in buckets {
+        match out.last_mut() {
+            Some((last, n)) if *last == b => *n += 1.0,
+            _ => out.push((b, 1.0)),
+        }
+    }
+    out
 }
 
 /// Sorts by bucket and sums the values of equal buckets.
@@ -369,27 +418,60 @@ fn scale_to_unit(row: &mut [(u32, f32)]) {
     }
 }
 
-/// Calls `f` with each lowercased word of the first `max_chars` characters of `text`: runs of
-/// letters and digits (`+` and `#` kept inside, for C++ and C#), 2 to 30 characters, not all
-/// digits.
-fn for_each_word(text: &str, max_chars: usize, mut f: impl FnMut(&str)) {
-    let mut word = String::new();
-    let mut flush = |word: &mut String| {
-        let n = word.chars().count();
-        if (2..=30).contains(&n) && !word.chars().all(|c| c.is_ascii_digit()) {
-            f(word);
+/// Calls `f` with the bucket (namespace `namespace`) of each lowercased word of the first
+/// `max_chars` characters of `text`: runs of letters and digits (`+` and `#` kept inside, for
+/// C++ and C#), 2 to 30 characters, not all digits. Words are hashed as they are read, with no
+/// string built: the bucket is the one [`bucket`] gives the lowercased word.
+fn for_each_word(text: &str, max_chars: usize, bits: u8, namespace: u8, mut f: impl FnMut(u32)) {
+    let start = Fnv::new().eat(namespace).eat(b':');
+    let mut h = start;
+    let (mut len, mut digits) = (0usize, true);
+    let mut flush = |h: Fnv, len: usize, digits: bool| {
+        if (2..=30).contains(&len) && !digits {
+            f(h.fold(bits));
         }
-        word.clear();
     };
+    let mut utf8 = [0u8; 4];
     for c in text.chars().take(max_chars) {
-        if c.is_alphanumeric() || ((c == '+' || c == '#') && !word.is_empty()) {
-            word.extend(c.to_lowercase());
-        } else if !word.is_empty() {
-            flush(&mut word);
+        if c.is_ascii_alphanumeric() || ((c == '+' || c == '#') && len > 0) {
+            h = h.eat(c.to_ascii_lowercase() as u8);
+            len += 1;
+            digits &= c.is_ascii_digit();
+        } else if !c.is_ascii() && c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                for &byte in l.encode_utf8(&mut utf8).as_bytes() {
+                    h = h.eat(byte);
+                }
+                len += 1;
+            }
+            digits = false;
+        } else if len > 0 {
+            flush(h, len, digits);
+            (h, len, digits) = (start, 0, true);
         }
     }
-    if !word.is_empty() {
-        flush(&mut word);
+    if len > 0 {
+        flush(h, len, digits);
+    }
+}
+
+/// FNV-1a 64, byte by byte.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn eat(self, byte: u8) -> Fnv {
+        Fnv((self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+    }
+
+    /// `bits` bits: FNV's low bits mix poorly, so the high half is folded in.
+    fn fold(self, bits: u8) -> u32 {
+        let h = self.0;
+        ((h ^ (h >> 29) ^ (h >> 47)) & ((1u64 << bits) - 1)) as u32
     }
 }
 
@@ -400,6 +482,7 @@ mod tests {
     fn posting<'a>(title: &'a str, description: &'a str, skills: &'a [&'a str]) -> Posting<'a> {
         Posting {
             title,
+            title_key: None,
             description,
             skills,
             job_family: "data_engineer",
@@ -457,14 +540,25 @@ mod tests {
 
     #[test]
     fn words_keep_cpp_and_csharp_and_drop_numbers() {
-        let mut words = Vec::new();
-        for_each_word("Do C++ & C# in 2026, with Python3!", 1000, |w| {
-            words.push(w.to_string())
-        });
-        assert_eq!(words, ["do", "c++", "c#", "in", "with", "python3"]);
-        let mut cut = Vec::new();
-        for_each_word("abcdef ghij", 4, |w| cut.push(w.to_string()));
-        assert_eq!(cut, ["abcd"]);
+        let words = |text: &str, max: usize| {
+            let mut out = Vec::new();
+            for_each_word(text, max, 18, b'd', |b| out.push(b));
+            out
+        };
+        let expect = |ws: &[&str]| -> Vec<u32> {
+            ws.iter()
+                .map(|w| bucket(18, b'd', w.as_bytes(), &[]))
+                .collect()
+        };
+        assert_eq!(
+            words("Do C++ & C# in 2026, with Python3!", 1000),
+            expect(&["do", "c++", "c#", "in", "with", "python3"])
+        );
+        assert_eq!(words("abcdef ghij", 4), expect(&["abcd"]));
+        assert_eq!(
+            words("Équipe DONNÉES, Straße x", 1000),
+            expect(&["équipe", "données", "straße"])
+        );
     }
 
     #[test]
@@ -480,13 +574,23 @@ mod tests {
         f.fit_idf([&counts]);
         let row = f.weigh(&counts);
         assert!(!row.is_empty());
-        assert!(
-            row.windows(2).all(|w| w[0].0 < w[1].0),
-            "sorted, distinct buckets"
-        );
         // Three blocks of unit length (collisions aside): total squared norm 3.
         let sq: f32 = row.iter().map(|(_, v)| v * v).sum();
         assert!((sq - 3.0).abs() < 0.2, "{sq}");
+    }
+
+    #[test]
+    fn a_given_title_key_gives_the_same_rows() {
+        let skills = ["Python"];
+        let p = posting("Senior Data Engineer (H/F)", "Spark et Airflow.", &skills);
+        let key = joblake_enrich::normalize_key(p.title);
+        let q = Posting {
+            title_key: Some(&key),
+            ..p
+        };
+        let f = Featurizer::new(16, 500);
+        assert_eq!(f.text_counts(&p), f.text_counts(&q));
+        assert_eq!(f.salary_row(&p), f.salary_row(&q));
     }
 
     #[test]
