@@ -311,7 +311,10 @@ async fn postgres_mirror_equals_gold_and_follows_refreshes() {
     .fetch_one(&mut conn)
     .await
     .expect("catalog");
-    assert_eq!(fks, 8, "6 from the fact, 2 from the bridge");
+    assert_eq!(
+        fks, 9,
+        "6 from the fact, 2 from the bridge, 1 from the predictions"
+    );
     assert!(indexes >= 9 + 7 + 1 + 3, "{indexes} indexes");
 
     let before = lake_keys(&t.lake).await;
