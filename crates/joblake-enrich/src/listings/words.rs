@@ -1,0 +1,261 @@
+//! A listing's text as the clustering of [`super::cluster`] reads it: its first
+//! [`TEXT_WORDS`] words folded and hashed, their three-word runs, the calendar days and
+//! workplaces it names, and the count of words two texts line up (bit-parallel).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{TEXT_WORDS, Workplaces};
+
+/// 64-bit blocks of a text's word positions: [`TEXT_WORDS`] words fit.
+pub(super) const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
+
+/// Length of the longest common subsequence of two texts' words (Hyyrö's bit-parallel
+/// algorithm: one bit per word of `a`, one pass over `b`). Equals the words Myers' diff lines
+/// up, since an optimal diff keeps a longest common subsequence.
+pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
+    let m = a.folded.len();
+    let tail = m % 64;
+    // V starts as ones on the m bits of `a`; each zero left at the end is a word lined up.
+    let mut v = [0u64; BLOCKS];
+    for (k, w) in v.iter_mut().enumerate().take(m.div_ceil(64)) {
+        *w = if k == m / 64 && tail > 0 {
+            (1u64 << tail) - 1
+        } else {
+            u64::MAX
+        };
+    }
+    for y in &b.folded {
+        let Ok(at) = a.positions.binary_search_by_key(y, |(word, _)| *word) else {
+            continue;
+        };
+        let mask = &a.positions[at].1;
+        // V' = (V + (V & M)) | (V & !M), with the carry across blocks.
+        let mut carry = 0u64;
+        for k in 0..BLOCKS {
+            let u = v[k] & mask[k];
+            let (sum, c1) = v[k].overflowing_add(u);
+            let (sum, c2) = sum.overflowing_add(carry);
+            carry = u64::from(c1 || c2);
+            v[k] = sum | (v[k] & !mask[k]);
+        }
+        // Bits past the text's end stay clear.
+        for (k, w) in v.iter_mut().enumerate() {
+            if k * 64 >= m {
+                *w = 0;
+            } else if k == m / 64 && tail > 0 {
+                *w &= (1u64 << tail) - 1;
+            }
+        }
+    }
+    m - v.iter().map(|w| w.count_ones() as usize).sum::<usize>()
+}
+
+/// Size of the multiset intersection of two sorted lists.
+pub(super) fn shared_count(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// The first words of a text: folded (lowercase, accents off) and hashed for comparison, with
+/// where each is in the text and whether it names something (a proper name, an all-capitals
+/// word, a number).
+pub(super) struct Words<'t> {
+    pub(super) text: &'t str,
+    pub(super) folded: Vec<u64>,
+    /// Hashes of every run of three words, sorted: for counting shared runs.
+    pub(super) runs: Vec<u64>,
+    /// Each distinct word with the bit mask of its positions, sorted by word: for [`lcs_len`].
+    pub(super) positions: Vec<(u64, [u64; BLOCKS])>,
+    pub(super) spans: Vec<(usize, usize)>,
+    pub(super) names: Vec<bool>,
+    pub(super) dates: Vec<(u32, u32)>,
+    pub(super) workplaces: u64,
+    pub(super) workplace_names: String,
+}
+
+impl<'t> Words<'t> {
+    pub(super) fn of(text: &'t str, workplaces: &Workplaces) -> Words<'t> {
+        let mut folded = Vec::new();
+        let mut spans = Vec::new();
+        let mut names = Vec::new();
+        let mut sentence_start = true;
+        let mut end = 0;
+        while folded.len() < TEXT_WORDS {
+            let rest = &text[end..];
+            let Some(start) = rest.find(|c: char| c.is_alphanumeric()) else {
+                break;
+            };
+            if rest[..start].contains(['.', '!', '?', '…', ':', ';', '•', '|']) {
+                sentence_start = true;
+            }
+            let len = rest[start..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+                .unwrap_or(rest.len() - start);
+            let word = &rest[start..start + len];
+            names.push(names_something(word, sentence_start));
+            folded.push(fold_hash(word));
+            spans.push((end + start, end + start + len));
+            sentence_start = false;
+            end += start + len;
+        }
+        let head = &text[..end];
+        let kinds = workplaces.kinds_in(head);
+        let mut runs: Vec<u64> = folded
+            .windows(3)
+            .map(|w| w[0].rotate_left(21) ^ w[1].rotate_left(42) ^ w[2])
+            .collect();
+        runs.sort_unstable();
+        let mut positions: Vec<(u64, [u64; BLOCKS])> = Vec::new();
+        let mut by_word: Vec<(u64, usize)> = folded.iter().copied().zip(0..).collect();
+        by_word.sort_unstable();
+        for (word, i) in by_word {
+            if positions.last().is_none_or(|(w, _)| *w != word) {
+                positions.push((word, [0; BLOCKS]));
+            }
+            if let Some((_, mask)) = positions.last_mut() {
+                mask[i / 64] |= 1 << (i % 64);
+            }
+        }
+        Words {
+            text,
+            folded,
+            runs,
+            positions,
+            spans,
+            names,
+            dates: calendar_days(head),
+            workplaces: kinds,
+            workplace_names: workplaces.names(kinds),
+        }
+    }
+
+    pub(super) fn span(&self, at: usize, len: usize) -> String {
+        let (from, _) = self.spans[at];
+        let (_, to) = self.spans[at + len - 1];
+        self.text[from..to].to_string()
+    }
+}
+
+/// A word, lowercased and without accents, hashed (FNV-1a): `Équipe`, `équipe` and `EQUIPE`
+/// are one word.
+fn fold_hash(word: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |c: char| {
+        for l in c.to_lowercase() {
+            let mut buf = [0u8; 4];
+            for b in l.encode_utf8(&mut buf).bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    };
+    for c in word.chars() {
+        if c.is_ascii() {
+            eat(c);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    eat(d)
+                }
+            });
+        }
+    }
+    h
+}
+
+/// A digit, an all-capitals word of three letters or more, a capital inside a word, or a
+/// capitalised word that does not start a sentence.
+fn names_something(word: &str, sentence_start: bool) -> bool {
+    let mut chars = word.chars();
+    let first = chars.next().unwrap_or(' ');
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    word.chars().any(|c| c.is_ascii_digit())
+        || (letters >= 3 && !word.chars().any(|c| c.is_lowercase()))
+        || chars.any(char::is_uppercase)
+        || (first.is_uppercase() && !sentence_start)
+}
+
+/// Calendar days named in a text, as (day, month): `21 juin`, `3rd March`, `13/04/2026`.
+pub(super) fn calendar_days(text: &str) -> Vec<(u32, u32)> {
+    static NAMED: LazyLock<Regex> = LazyLock::new(|| {
+        let months = MONTHS
+            .iter()
+            .flat_map(|(_, names)| names.iter())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("|");
+        Regex::new(&format!(
+            r"(?i)(?-u:\b)([0-3]?[0-9])(?:er|st|nd|rd|th|\.)?\s+({months})(?-u:\b)"
+        ))
+        .expect("month regex")
+    });
+    static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?-u:\b)([0-3]?[0-9])/([01]?[0-9])(?:/[0-9]{2,4})?(?-u:\b)").expect("regex")
+    });
+    let mut days = Vec::new();
+    for c in NAMED.captures_iter(text) {
+        let day: u32 = c[1].parse().unwrap_or(0);
+        let name = c[2].to_lowercase();
+        if let Some((month, _)) = MONTHS
+            .iter()
+            .find(|(_, names)| names.contains(&name.as_str()))
+            && (1..=31).contains(&day)
+        {
+            days.push((day, *month));
+        }
+    }
+    for c in NUMERIC.captures_iter(text) {
+        let day: u32 = c[1].parse().unwrap_or(0);
+        let month: u32 = c[2].parse().unwrap_or(0);
+        if (1..=31).contains(&day) && (1..=12).contains(&month) {
+            days.push((day, month));
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// Month names (French, English, German) and their number; longest spellings first so that
+/// the regex prefers them.
+const MONTHS: &[(u32, &[&str])] = &[
+    (1, &["janvier", "january", "januar", "jan"]),
+    (
+        2,
+        &["février", "fevrier", "february", "februar", "feb", "févr"],
+    ),
+    (3, &["mars", "march", "märz", "marz", "mar"]),
+    (4, &["avril", "april", "avr", "apr"]),
+    (5, &["mai", "may"]),
+    (6, &["juin", "june", "juni", "jun"]),
+    (7, &["juillet", "july", "juli", "juil", "jul"]),
+    (8, &["août", "aout", "august", "aug"]),
+    (9, &["septembre", "september", "sept", "sep"]),
+    (10, &["octobre", "october", "oktober", "oct", "okt"]),
+    (11, &["novembre", "november", "nov"]),
+    (
+        12,
+        &[
+            "décembre",
+            "decembre",
+            "december",
+            "dezember",
+            "dec",
+            "dez",
+            "déc",
+        ],
+    ),
+];
