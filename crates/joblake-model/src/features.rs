@@ -39,6 +39,16 @@ pub struct Posting<'a> {
     pub working_time: &'a str,
 }
 
+impl Posting<'_> {
+    /// The title folded by `joblake_enrich::normalize_key`: [`Posting::title_key`] when given.
+    pub fn folded_title(&self) -> std::borrow::Cow<'_, str> {
+        match self.title_key {
+            Some(k) => std::borrow::Cow::Borrowed(k),
+            None => std::borrow::Cow::Owned(joblake_enrich::normalize_key(self.title)),
+        }
+    }
+}
+
 /// Seniority read from the title's words (English, French, German).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -179,14 +189,8 @@ impl Featurizer {
     /// description's words, the skills.
     pub fn text_counts(&self, p: &Posting<'_>) -> TextCounts {
         let mut buckets: [Vec<u32>; 3] = Default::default();
-        let folded;
-        let title = match p.title_key {
-            Some(k) => k,
-            None => {
-                folded = joblake_enrich::normalize_key(p.title);
-                folded.as_str()
-            }
-        };
+        let title = p.folded_title();
+        let title = title.as_ref();
         let words: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
         for w in &words {
             buckets[TITLE].push(self.bucket(b't', w));
@@ -288,14 +292,8 @@ impl Featurizer {
     /// seniority and their telling pairs (family × country, family × seniority, country ×
     /// seniority), skills and title words scaled to unit length per block.
     pub fn salary_row(&self, p: &Posting<'_>) -> SparseRow {
-        let folded;
-        let title = match p.title_key {
-            Some(k) => k,
-            None => {
-                folded = joblake_enrich::normalize_key(p.title);
-                folded.as_str()
-            }
-        };
+        let title = p.folded_title();
+        let title = title.as_ref();
         let seniority = Seniority::of_key(title).as_str();
         fn u(s: &str) -> &str {
             if s.is_empty() { "?" } else { s }
