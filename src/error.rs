@@ -135,6 +135,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The stream (a Kafka broker, a topic's partition, its committed offsets) failed.
+    #[error("stream {what}: {message}")]
+    Stream {
+        /// The broker, topic or partition at fault.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The warehouse (PostgreSQL or SQLite) refused or failed an operation.
     #[error("warehouse {0}")]
     Warehouse(String),

@@ -9,7 +9,8 @@
 //! SQL project of `sql/`; [`engine`] is the one place a DataFusion session is made (with the
 //! UDFs over [`joblake_enrich`]); [`transform`] runs the models into silver and gold Delta tables
 //! and their data tests; [`pipeline`], [`query`] (SQL execution, output, the REPL),
-//! [`warehouse`] (the mirror to PostgreSQL/SQLite), [`maintain`] and [`quality`] (each source's
+//! [`warehouse`] (the mirror to PostgreSQL/SQLite), [`maintain`], [`stream`] (a Kafka topic
+//! published to and consumed into bronze) and [`quality`] (each source's
 //! latest landing judged against thresholds) are the stages; [`config`]
 //! merges the settings of all of them; [`ops`] runs jobs ([`ops::runs`]) on their cron
 //! ([`ops::schedule`]); [`bench`] measures the stages against other tools and [`eval`] measures
@@ -34,6 +35,7 @@ pub mod project;
 pub mod quality;
 pub mod query;
 pub mod redact;
+pub mod stream;
 pub mod transform;
 pub mod warehouse;
 

@@ -7,11 +7,11 @@
 -- mirror: aggregate
 -- unique: run_id, source
 -- not_null: run_id, source, landed_at, records, valid, rejected, reject_share, duplicates
--- The run is read from the bronze file name (bronze/<source>/ingest_date=.../<run_id>-<n>.ndjson.gz),
--- the one run_id from landing to meta.runs.
+-- The run is the envelope's run_id (the one from landing to meta.runs; a streamed batch holds
+-- records of several producer runs), else the bronze file name's (<run_id>-<n>.ndjson.gz).
 WITH records AS (
     SELECT
-        regexp_replace(bronze_file, '^.*/|-[0-9]+\.ndjson(\.gz)?$', '', 'g') AS run_id,
+        coalesce(run_id, regexp_replace(bronze_file, '^.*/|-[0-9]+\.ndjson(\.gz)?$', '', 'g')) AS run_id,
         source,
         source_id,
         fetched_at,

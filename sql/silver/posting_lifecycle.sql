@@ -7,7 +7,8 @@
 -- unique: posting_id
 -- not_null: posting_id, opened_on, last_seen
 -- relationships: posting_id -> silver.job_postings.posting_id
--- Runs come from the bronze file names (the one run_id from landing to meta.runs) and are
+-- Runs are the envelopes' run_id (the one from landing to meta.runs; a streamed bronze file
+-- holds records of several runs, so not its file name) and are
 -- numbered per source in landing order, so that "two later runs" is a join on numbers, not a
 -- scan of every run for every listing. A source fetched by pages with a page limit may miss
 -- listings still open: raise the number of runs (here 2) for such a source.
@@ -16,7 +17,7 @@ WITH records AS (
         source,
         source_id,
         fetched_at,
-        regexp_replace(bronze_file, '^.*/|-[0-9]+\.ndjson(\.gz)?$', '', 'g') AS run_id
+        coalesce(run_id, regexp_replace(bronze_file, '^.*/|-[0-9]+\.ndjson(\.gz)?$', '', 'g')) AS run_id
     FROM silver.posting_records
 ),
 runs AS (

@@ -127,6 +127,9 @@ SELECT
     n.source,
     n.source_id,
     n.fetched_at,
+    -- The run that fetched it (the envelope's: meta.runs), for the models that count a
+    -- source's runs; a streamed batch holds records of several runs.
+    n.run_id,
     -- An apply link that is an e-mail address is personal data: bronze only.
     CASE WHEN NOT regexp_like(n.url, '^\s*mailto:', 'i') THEN n.url END AS url,
     n.title_clean AS title,

@@ -12,6 +12,7 @@ SELECT
     source,
     source_id,
     fetched_at,
+    run_id,
     coalesce(json_get_str(payload, 'url'), url) AS url,
     parse_error,
     json_get_str(payload, 'title') AS title,

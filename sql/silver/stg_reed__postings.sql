@@ -13,6 +13,7 @@ SELECT
     source,
     source_id,
     fetched_at,
+    run_id,
     coalesce(json_get_str(payload, 'jobUrl'), url) AS url,
     parse_error,
     json_get_str(payload, 'jobTitle') AS title,

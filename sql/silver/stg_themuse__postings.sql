@@ -42,6 +42,7 @@ SELECT
     source,
     source_id,
     fetched_at,
+    run_id,
     coalesce(json_get_str(payload, 'refs', 'landing_page'), url) AS url,
     parse_error,
     json_get_str(payload, 'name') AS title,

@@ -116,8 +116,18 @@ pub async fn ingest(
     declared: &BTreeMap<String, serde_json::Value>,
     options: &IngestOptions,
 ) -> Result<IngestReport> {
-    let landing = LakeLanding::new(lake);
-    joblake_sources::ingest(&landing, settings, declared, options)
+    ingest_with(&LakeLanding::new(lake), settings, declared, options).await
+}
+
+/// Like [`ingest`], landing through `landing` (the lake's bronze zone, or a topic:
+/// `crate::stream::publish`).
+pub async fn ingest_with(
+    landing: &dyn Landing,
+    settings: &HttpSettings,
+    declared: &BTreeMap<String, serde_json::Value>,
+    options: &IngestOptions,
+) -> Result<IngestReport> {
+    joblake_sources::ingest(landing, settings, declared, options)
         .await
         .map_err(|e| match e {
             IngestError::Config(why) => Error::Config(why),

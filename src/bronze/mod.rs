@@ -8,6 +8,7 @@
 //! envelopes: those carry a `parse_error`, so that silver can quarantine them instead of failing.
 
 pub mod ingest;
+pub mod stream;
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -251,7 +252,9 @@ pub struct BronzeFile {
     pub size: u64,
 }
 
-/// Lists bronze files, of one source or all, sorted by path.
+/// Lists bronze files, of one source or all, sorted by path. Directories whose name starts with
+/// `_` (the stream's dead letters) are not sources; a stream file shows only once its batch is
+/// committed ([`stream`]).
 pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeFile>> {
     let prefix = match source {
         Some(s) => lake.path(&format!("bronze/{s}")),
@@ -266,7 +269,7 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
             if parts.next() != Some("bronze") {
                 return None;
             }
-            let source = parts.next()?.to_string();
+            let source = parts.next().filter(|s| !s.starts_with('_'))?.to_string();
             let name = m.location.filename()?;
             if !(name.ends_with(".ndjson.gz") || name.ends_with(".ndjson")) {
                 return None;
@@ -284,6 +287,11 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
             })
         })
         .collect();
+    let position = |f: &BronzeFile| f.path.filename().and_then(stream::parse_file_name);
+    if files.iter().any(|f| position(f).is_some()) {
+        let committed = stream::committed(lake).await?;
+        files.retain(|f| position(f).is_none_or(|p| committed.contains(&p)));
+    }
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(files)
 }

@@ -62,6 +62,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
                 }
             }
             StepReport::Mirror(m) => mirrored = Some(m),
+            StepReport::Stream(_) => {}
         }
     }
     match record.status {

@@ -8,6 +8,7 @@ use joblake_sources::IngestOptions;
 
 use super::{Context, render, signals};
 use crate::ops::runs::steps;
+use crate::stream::KafkaUrl;
 
 /// The arguments of `joblake ingest`.
 #[derive(Args)]
@@ -25,6 +26,10 @@ pub struct IngestArgs {
     /// Fetch and parse, but write nothing to the lake.
     #[arg(long)]
     dry_run: bool,
+    /// Publish to a Kafka topic (kafka://HOST:PORT/TOPIC) instead of landing files: one
+    /// message per posting, the envelope bronze would hold (`joblake stream` consumes it).
+    #[arg(long)]
+    to: Option<String>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -48,12 +53,23 @@ pub async fn run(ctx: &Context, args: IngestArgs) -> Result<ExitCode> {
         run_id: None,
     };
     let spinner = render::spinner(ctx.quiet || args.json, "fetching");
-    let report = steps::ingest(&ctx.run_context(cancel), &options, None).await?;
+    let run_ctx = ctx.run_context(cancel);
+    let (report, published) = match &args.to {
+        Some(to) if !args.dry_run => {
+            let url = KafkaUrl::parse(to)?;
+            let (report, published) = steps::publish(&run_ctx, &url, &options).await?;
+            (report, Some((url, published)))
+        }
+        _ => (steps::ingest(&run_ctx, &options, None).await?, None),
+    };
     spinner.finish_and_clear();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if !ctx.quiet {
         render::print_ingest(&report, args.dry_run);
+        if let Some((url, n)) = &published {
+            println!("published {n} message(s) to {url}");
+        }
     }
     Ok(if report.all_failed() {
         ExitCode::FAILURE

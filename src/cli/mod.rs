@@ -22,6 +22,7 @@ pub mod run;
 pub mod signals;
 pub mod sources;
 pub mod sql;
+pub mod stream;
 pub mod tables;
 pub mod train;
 
@@ -71,6 +72,10 @@ pub enum Command {
     /// Fetch postings from the configured sources (APIs and scraped boards) into bronze.
     /// Exits non-zero only when every selected source failed.
     Ingest(ingest::IngestArgs),
+    /// Consume a Kafka topic (`ingest --to` publishes to it) into bronze micro-batches, exactly
+    /// once per message, and refresh silver and gold after each cycle. Runs until stopped
+    /// (SIGTERM: the batch in hand is committed first), or one cycle with --once.
+    Stream(stream::StreamArgs),
     /// List the sources `ingest` would run, with their kind and whether they are enabled.
     Sources,
     /// Run the SQL models: bronze -> silver -> gold, then the data tests.
@@ -134,6 +139,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Land(args) => land::run(&ctx, args).await,
         Command::Ingest(args) => ingest::run(&ctx, args).await,
+        Command::Stream(args) => stream::run(&ctx, args).await,
         Command::Sources => sources::run(&ctx),
         Command::Refresh(args) => refresh::run(&ctx, args).await,
         Command::Sql(args) => sql::run(&ctx, args).await,

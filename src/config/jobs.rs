@@ -20,6 +20,9 @@ pub enum Step {
     Demo,
     /// Fetch from the configured sources into bronze.
     Ingest,
+    /// Consume the `[stream] url` topic into bronze until caught up (in `joblake stream`: one
+    /// cycle of it).
+    Stream,
     /// Run the models: bronze → silver → gold (always followed by the data tests).
     Refresh,
     /// The data tests (after a refresh, they are the refresh's own).
@@ -39,6 +42,7 @@ impl Step {
         match self {
             Step::Demo => "demo",
             Step::Ingest => "ingest",
+            Step::Stream => "stream",
             Step::Refresh => "refresh",
             Step::Test => "test",
             Step::Quality => "quality",
@@ -50,8 +54,8 @@ impl Step {
     /// The steps whose failure stops this one (when they are in the same job).
     pub fn depends_on(self) -> &'static [Step] {
         match self {
-            Step::Demo | Step::Ingest | Step::Maintain => &[],
-            Step::Refresh => &[Step::Ingest, Step::Demo],
+            Step::Demo | Step::Ingest | Step::Stream | Step::Maintain => &[],
+            Step::Refresh => &[Step::Ingest, Step::Demo, Step::Stream],
             Step::Test | Step::Quality => &[Step::Refresh],
             Step::Mirror => &[Step::Test, Step::Refresh],
         }
@@ -135,6 +139,21 @@ pub fn demo_job() -> JobSpec {
         // Not on a cron: only `joblake demo` starts it.
         cron: String::new(),
         steps: vec![Step::Demo, Step::Refresh, Step::Test, Step::Mirror],
+        retries: 0,
+        retry_delay: default_retry_delay(),
+        sources: Vec::new(),
+        full_refresh: false,
+        enabled: true,
+    }
+}
+
+/// The job of each cycle of `joblake stream` (never scheduled): what the topic brought since the
+/// last cycle landed in bronze, then refreshed and tested.
+pub fn stream_job() -> JobSpec {
+    JobSpec {
+        // Not on a cron: `joblake stream` starts a cycle when messages wait.
+        cron: String::new(),
+        steps: vec![Step::Stream, Step::Refresh, Step::Test],
         retries: 0,
         retry_delay: default_retry_delay(),
         sources: Vec::new(),

@@ -17,6 +17,7 @@ use crate::maintain::MaintainSettings;
 use crate::meter::EnergyModel;
 use crate::pipeline::LandSettings;
 use crate::quality::QualitySettings;
+use crate::stream::StreamSettings;
 use jobs::ScheduleSettings;
 
 /// Validated settings shared by every subcommand.
@@ -49,6 +50,9 @@ pub struct Config {
     pub engine: EngineSettings,
     /// Data-quality thresholds each source's latest landing is judged by (`[quality]`).
     pub quality: QualitySettings,
+    /// The Kafka topic `stream` consumes and `ingest --to` publishes to, micro-batch bounds,
+    /// refresh cadence (`[stream]`).
+    pub stream: StreamSettings,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             energy: EnergyModel::default(),
             engine: EngineSettings::default(),
             quality: QualitySettings::default(),
+            stream: StreamSettings::default(),
         }
     }
 }

@@ -27,5 +27,6 @@ mod s3;
 mod schedule;
 mod secrets;
 mod sources;
+mod stream;
 mod util;
 mod warehouse;

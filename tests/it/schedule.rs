@@ -2,7 +2,7 @@
 //! processes on a real lake, replay servers on loopback for the sources, signals, a killed
 //! lease holder, the run log in `meta.runs`, the warehouse copy, and the metrics endpoint.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use joblake::pipeline;
 
 use crate::ingest::{arbeitnow_page, remotive_page};
 use crate::replay::{Replay, Reply};
-use crate::util::{query_i64, query_text, small_demo, temp_lake};
+use crate::util::{http_get, query_i64, query_text, small_demo, temp_lake};
 
 /// A `joblake` process whose stderr is collected line by line.
 struct Proc {
@@ -103,15 +103,6 @@ impl Drop for Proc {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// GET `path` from the metrics endpoint with a plain HTTP/1.0 request.
-fn http_get(addr: &str, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).expect("endpoint listening");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    response
 }
 
 /// A lake holding a small demo sample in bronze (not refreshed yet).

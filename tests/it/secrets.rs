@@ -733,13 +733,7 @@ retries = 0
         .expect("metrics address printed")
         + "metrics at http://".len();
     let addr = text[at..].split('/').next().expect("address").to_string();
-    let get = |path: &str| {
-        let mut stream = TcpStream::connect(&addr).expect("endpoint listening");
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request sent");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("response read");
-        response
-    };
+    let get = |path: &str| crate::util::http_get(&addr, path);
     let metrics = get("/metrics");
     let health = get("/health");
     assert!(metrics.contains("joblake_job_runs_total"), "{metrics}");

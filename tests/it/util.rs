@@ -147,3 +147,14 @@ pub fn s3_server() -> Option<(String, String)> {
     }
     Some((url, bucket))
 }
+
+/// GET `path` from `addr` (a metrics endpoint) with a plain HTTP/1.0 request: the whole
+/// response, headers included.
+pub fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("endpoint listening");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    response
+}

@@ -572,6 +572,7 @@ async fn the_reader_role_reads_gold_and_can_change_nothing() {
         secrets: joblake_sources::Secrets::default(),
         demo: None,
         reports: None,
+        stream_limits: None,
     };
     let job = joblake::ops::runs::JobSpec {
         steps: vec![joblake::ops::runs::Step::Mirror],

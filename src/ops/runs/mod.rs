@@ -24,6 +24,7 @@ use crate::lake::run_log::{self as log, RunRecord, RunStatus, StepRecord, StepSt
 use crate::meter::RunMeter;
 use crate::pipeline::LandReport;
 use crate::project::Project;
+use crate::stream::consume::{ConsumeReport, CycleLimits};
 use crate::transform::RefreshReport;
 use crate::warehouse::MirrorReport;
 
@@ -34,6 +35,8 @@ pub enum Trigger {
     Manual,
     /// The scheduler, for the cron slot given.
     Scheduled(chrono::DateTime<Utc>),
+    /// `joblake stream`: a cycle of consumption and refresh.
+    Stream,
 }
 
 impl Trigger {
@@ -41,12 +44,13 @@ impl Trigger {
         match self {
             Trigger::Manual => "manual",
             Trigger::Scheduled(_) => "scheduled",
+            Trigger::Stream => "stream",
         }
     }
 
     fn slot(self) -> Option<chrono::DateTime<Utc>> {
         match self {
-            Trigger::Manual => None,
+            Trigger::Manual | Trigger::Stream => None,
             Trigger::Scheduled(slot) => Some(slot),
         }
     }
@@ -70,6 +74,8 @@ pub struct RunContext {
     /// Where the steps keep their typed reports, when the caller renders them (`joblake
     /// demo`); None (the scheduler): nothing is kept.
     pub reports: Option<Reports>,
+    /// When the `stream` step's cycle ends (None: when the topic is drained).
+    pub stream_limits: Option<CycleLimits>,
 }
 
 impl RunContext {
@@ -83,6 +89,7 @@ impl RunContext {
             secrets: joblake_sources::Secrets::default(),
             demo: None,
             reports: None,
+            stream_limits: None,
         }
     }
 
@@ -119,6 +126,8 @@ pub enum StepReport {
     Refresh(RefreshReport),
     /// The mirror into the warehouse.
     Mirror(MirrorReport),
+    /// A consumption cycle of the stream.
+    Stream(ConsumeReport),
 }
 
 /// Runs `job`'s steps once and logs the run. Errors of a step are recorded in the run, not

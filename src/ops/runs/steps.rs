@@ -18,6 +18,8 @@ use crate::maintain::{self, MaintainReport};
 use crate::meter::{Mark, RunMeter, Usage};
 use crate::pipeline::LandReport;
 use crate::project::Project;
+use crate::stream::KafkaUrl;
+use crate::stream::consume::{Consumer, CycleLimits};
 use crate::transform::{self, RefreshEvent, RefreshOptions, RefreshReport};
 use crate::warehouse::{self, MirrorOptions, MirrorReport};
 
@@ -72,6 +74,7 @@ pub async fn run(
             let report = ingest(ctx, &options, Some(run_id)).await?;
             Ok(ingest_done(&report))
         }
+        Step::Stream => stream(ctx).await,
         Step::Refresh => refresh_step(ctx, job.full_refresh, run_id, progress).await,
         Step::Test => test(ctx).await,
         Step::Quality => quality(ctx).await,
@@ -106,6 +109,55 @@ pub async fn run(
             })
         }
     }
+}
+
+/// One consumption cycle of the `[stream] url` topic (the partitions `[stream] partitions`
+/// names, or all), audited: one event per partition that committed batches.
+async fn stream(ctx: &RunContext) -> Result<StepDone> {
+    let settings = &ctx.config.stream;
+    let url = KafkaUrl::resolve(None, settings)?;
+    let consumer = Consumer::open(&url, settings).await?;
+    let limits = ctx.stream_limits.unwrap_or(CycleLimits {
+        until_caught_up: true,
+        deadline: None,
+        max_batches: 0,
+    });
+    let report = consumer.cycle(&ctx.lake, &ctx.stop, limits).await?;
+    let events: Vec<AuditEvent> = report
+        .partitions
+        .iter()
+        .filter(|p| p.batches > 0)
+        .map(|p| {
+            AuditEvent::new("stream", format!("{url} partition {}", p.partition))
+                .rows(Some(p.records as u64))
+                .detail(format!(
+                    "{} batches, {} messages, {} dead letters, next offset {}",
+                    p.batches, p.messages, p.dead_letters, p.next_offset
+                ))
+        })
+        .collect();
+    audit::record(&ctx.lake, &events).await?;
+    let dead = report.dead_letters();
+    let rate = |n: usize| n as f64 / report.seconds.max(1e-9);
+    let done = StepDone {
+        rows_in: i(report.messages()),
+        rows_out: i(report.records()),
+        detail: serde_json::to_string(&json!({
+            "topic": report.topic,
+            "batches": report.batches(),
+            "messages": report.messages(),
+            "dead_letters": dead,
+            "lag": report.lag(),
+            "messages_per_second": rate(report.messages()),
+            "bytes_per_second": rate(report.message_bytes()),
+            "partitions": report.partitions,
+        }))
+        .ok(),
+        partial: (dead > 0).then(|| format!("{dead} message(s) sent to the dead letters")),
+        ..StepDone::default()
+    };
+    ctx.keep(|| StepReport::Stream(report));
+    Ok(done)
 }
 
 /// The demo sample (the command line's spec, else `joblake demo`'s defaults) generated and
@@ -345,6 +397,42 @@ pub async fn ingest(
         audit::record(lake, &events).await?;
     }
     Ok(report)
+}
+
+/// `ingest --to kafka://…`, audited: the sources' postings published to a topic instead of
+/// landed (one event per source that published or failed). Returns the report and the
+/// messages published.
+pub async fn publish(
+    ctx: &RunContext,
+    url: &KafkaUrl,
+    options: &IngestOptions,
+) -> Result<(IngestReport, usize)> {
+    let (report, published) = crate::stream::publish::ingest_to_kafka(
+        &ctx.lake,
+        url,
+        &ctx.config.stream,
+        &ctx.config.http,
+        &ctx.config.sources,
+        options,
+    )
+    .await?;
+    let events: Vec<AuditEvent> = report
+        .sources
+        .iter()
+        .filter(|s| s.files > 0 || matches!(s.status, SourceStatus::Failed(_)))
+        .map(|s| {
+            let e = AuditEvent::new("publish", format!("{url} {}", s.name))
+                .run(Some(&report.run_id))
+                .rows(Some(s.new as u64))
+                .detail(format!("{} batches", s.files));
+            match &s.status {
+                SourceStatus::Failed(why) => e.failed(why),
+                _ => e,
+            }
+        })
+        .collect();
+    audit::record(&ctx.lake, &events).await?;
+    Ok((report, published))
 }
 
 /// `refresh`, audited: one event per table written (with its Delta version) and per table

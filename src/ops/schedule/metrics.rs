@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::lake::run_log::RunRecord;
+use crate::stream::consume::ConsumeReport;
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
@@ -36,6 +37,12 @@ pub struct Metrics {
     rows: Family<Labels, Counter>,
     energy: Family<Labels, FloatCounter>,
     co2e: Family<Labels, FloatCounter>,
+    stream_lag: Family<Labels, Gauge>,
+    stream_messages: Family<Labels, Counter>,
+    stream_bytes: Family<Labels, Counter>,
+    stream_batches: Family<Labels, Counter>,
+    stream_dead_letters: Family<Labels, Counter>,
+    stream_rate: Family<Labels, FloatGauge>,
     health: BTreeMap<String, JobHealth>,
 }
 
@@ -84,6 +91,12 @@ impl Metrics {
             rows: Family::default(),
             energy: Family::default(),
             co2e: Family::default(),
+            stream_lag: Family::default(),
+            stream_messages: Family::default(),
+            stream_bytes: Family::default(),
+            stream_batches: Family::default(),
+            stream_dead_letters: Family::default(),
+            stream_rate: Family::default(),
             health: BTreeMap::new(),
         };
         let r = &mut m.registry;
@@ -136,6 +149,36 @@ impl Metrics {
             "energy_watt_hours",
             "Estimated energy of the job's runs (see docs/operations.md)",
             m.energy.clone(),
+        );
+        r.register(
+            "stream_lag_messages",
+            "Messages published to the partition and not yet committed to bronze (joblake stream)",
+            m.stream_lag.clone(),
+        );
+        r.register(
+            "stream_messages",
+            "Messages consumed from the topic's partition into bronze",
+            m.stream_messages.clone(),
+        );
+        r.register(
+            "stream_bytes",
+            "Bytes of messages (keys and values) consumed from the topic's partition",
+            m.stream_bytes.clone(),
+        );
+        r.register(
+            "stream_batches",
+            "Micro-batches committed to bronze",
+            m.stream_batches.clone(),
+        );
+        r.register(
+            "stream_dead_letters",
+            "Messages sent to the dead letters (not JSON, not an envelope, too large)",
+            m.stream_dead_letters.clone(),
+        );
+        r.register(
+            "stream_last_cycle_messages_per_second",
+            "Messages per second of the last consumption cycle",
+            m.stream_rate.clone(),
         );
         r.register(
             "co2e_grams",
@@ -222,6 +265,42 @@ impl Metrics {
                 h.last_success = Some(run.ended_at);
             }
         }
+    }
+
+    /// A consumption cycle of `joblake stream`.
+    pub fn stream(&mut self, report: &ConsumeReport) {
+        for p in &report.partitions {
+            let labels: Labels = vec![
+                ("topic".into(), report.topic.clone()),
+                ("partition".into(), p.partition.to_string()),
+            ];
+            self.stream_lag.get_or_create(&labels).set(p.lag);
+            self.stream_messages
+                .get_or_create(&labels)
+                .inc_by(p.messages as u64);
+            self.stream_bytes
+                .get_or_create(&labels)
+                .inc_by(p.message_bytes as u64);
+            self.stream_batches
+                .get_or_create(&labels)
+                .inc_by(p.batches as u64);
+            self.stream_dead_letters
+                .get_or_create(&labels)
+                .inc_by(p.dead_letters as u64);
+        }
+        let topic: Labels = vec![("topic".into(), report.topic.clone())];
+        self.stream_rate
+            .get_or_create(&topic)
+            .set(report.messages() as f64 / report.seconds.max(1e-9));
+    }
+
+    /// The lag of each partition, measured between cycles.
+    pub fn stream_lag(&mut self, topic: &str, partition: i32, lag: i64) {
+        let labels: Labels = vec![
+            ("topic".into(), topic.to_string()),
+            ("partition".into(), partition.to_string()),
+        ];
+        self.stream_lag.get_or_create(&labels).set(lag);
     }
 
     /// The Prometheus text exposition.
