@@ -196,6 +196,15 @@ pub struct Postings {
     pub city: Vec<Option<String>>,
     /// Comparable annual salary in EUR.
     pub salary_eur: Vec<Option<f64>>,
+    /// Where no salary is stated: the salary model's estimate (annual, EUR), to be shown as an
+    /// estimate; null without a trained model.
+    pub salary_estimate_eur: Vec<Option<f64>>,
+    /// Its interval: low end.
+    pub salary_estimate_low_eur: Vec<Option<f64>>,
+    /// Its interval: high end.
+    pub salary_estimate_high_eur: Vec<Option<f64>>,
+    /// Nominal coverage of the interval (0.8: 80% of such estimates' true salaries inside).
+    pub salary_estimate_level: Vec<Option<f64>>,
 }
 
 /// Width of a salary bin (`gold.dash_salary_bins` bins by 1,000 EUR).
@@ -391,6 +400,15 @@ pub async fn build(lake: &Lake, project: &Project) -> Result<Data> {
         p.date.push(latest.opt_text(10, i));
         p.city.push(latest.opt_text(11, i));
         p.salary_eur.push(latest.opt_float(12, i).map(f64::round));
+        // Rounded to hundreds: an estimate is not precise to the euro.
+        let hundreds = |v: f64| (v / 100.0).round() * 100.0;
+        p.salary_estimate_eur
+            .push(latest.opt_float(13, i).map(hundreds));
+        p.salary_estimate_low_eur
+            .push(latest.opt_float(14, i).map(hundreds));
+        p.salary_estimate_high_eur
+            .push(latest.opt_float(15, i).map(hundreds));
+        p.salary_estimate_level.push(latest.opt_float(16, i));
     }
     p.limit = latest.len().max(p.cell.len());
     Ok(data)

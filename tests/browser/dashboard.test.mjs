@@ -225,6 +225,26 @@ await check('the search finds a known posting', async () => {
   await page.fill('#q', '');
 });
 
+await check('an estimated salary is shown as an estimate, never as a stated one', async () => {
+  const P = data.postings;
+  // The newest posting that states no salary but has the model's estimate.
+  const i = P.title.findIndex((_, k) => P.salary_eur[k] === null && P.salary_estimate_eur && P.salary_estimate_eur[k] !== null);
+  assert(i >= 0, 'the page data holds no estimated salary (the demo lake is trained: tests/it/dashboard.rs)');
+  await page.fill('#q', P.title[i]);
+  await page.waitForFunction((t) => window.joblake.state().search.query === t, P.title[i]);
+  const item = page.locator('#results li', { hasText: P.title[i] }).filter({ has: page.locator('.pay.estimate') }).first();
+  assert((await item.count()) === 1, `"${P.title[i]}" is not listed with an estimate`);
+  const text = await item.locator('.pay.estimate').textContent();
+  assert(text.startsWith('≈'), `the estimate reads "${text}", not "≈ ..."`);
+  assert((await item.textContent()).includes('estimated'), 'the estimate is not called one');
+  assert((await item.locator('.pay:not(.estimate)').count()) === 0, 'an estimate is styled as a stated salary');
+  const tip = await item.locator('.pay.estimate').getAttribute('title');
+  assert(/Not published/.test(tip) && /interval/.test(tip), `tooltip: ${tip}`);
+  const style = await item.locator('.pay.estimate').evaluate((el) => getComputedStyle(el).fontStyle);
+  assert(style === 'italic', `the estimate is in ${style} type, not italic`);
+  await page.fill('#q', '');
+});
+
 await check('controls are keyboard-reachable and labelled', async () => {
   const unlabeled = await page.evaluate(() => [...document.querySelectorAll('select, input')].filter((el) => !el.labels || el.labels.length === 0).map((el) => el.id));
   assert(unlabeled.length === 0, `controls without a label: ${unlabeled.join(', ')}`);

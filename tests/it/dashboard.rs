@@ -186,6 +186,8 @@ async fn the_cube_holds_the_lakes_numbers() {
     assert!(!d.postings.title.is_empty());
     assert!(d.postings.date.windows(2).all(|w| w[0] >= w[1]));
     assert_eq!(d.postings.cell.len(), d.postings.title.len());
+    // No model trained: no estimate anywhere (tests/it/model.rs checks them with one).
+    assert!(d.postings.salary_estimate_eur.iter().all(Option::is_none));
 }
 
 #[test]
@@ -214,7 +216,7 @@ fn an_empty_lake_gives_a_page_that_says_so() {
     }
 }
 
-/// The demo lake's page, written by the binary as a user would.
+/// The demo lake's page, its models trained, written by the binary as a user would.
 fn demo_page(dir: &Path) -> PathBuf {
     let lake = dir.join("lake");
     let out = dir.join("dashboard.html");
@@ -224,6 +226,16 @@ fn demo_page(dir: &Path) -> PathBuf {
         .args(["--lake", &lake.to_string_lossy(), "demo", "--quiet"])
         .assert()
         .success();
+    // With the models trained, so that the page lists estimated salaries too.
+    for args in [["train", "--quiet"], ["refresh", "--quiet"]] {
+        assert_cmd::Command::cargo_bin("joblake")
+            .expect("binary")
+            .arg("--lake")
+            .arg(&lake)
+            .args(args)
+            .assert()
+            .success();
+    }
     assert_cmd::Command::cargo_bin("joblake")
         .expect("binary")
         .args(["--lake", &lake.to_string_lossy(), "dashboard", "--out"])

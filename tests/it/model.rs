@@ -150,6 +150,34 @@ async fn trains_predicts_and_mirrors_on_the_demo_lake() {
     let again = run_refresh(&t.lake, false).await;
     assert!(again.up_to_date(), "{again:?}");
 
+    // The dashboard lists the estimate where a posting states no salary, never beside a
+    // stated one, inside its interval.
+    let d = joblake::dashboard::data::build(&t.lake, &Project::embedded())
+        .await
+        .expect("dashboard data");
+    let p = &d.postings;
+    let mut estimated = 0;
+    for i in 0..p.title.len() {
+        match (p.salary_eur[i], p.salary_estimate_eur[i]) {
+            (Some(_), Some(_)) => panic!("posting {i} has a stated and an estimated salary"),
+            (None, Some(e)) => {
+                estimated += 1;
+                let (lo, hi) = (
+                    p.salary_estimate_low_eur[i].expect("low"),
+                    p.salary_estimate_high_eur[i].expect("high"),
+                );
+                assert!(lo <= e && e <= hi, "{lo} {e} {hi}");
+                assert_eq!(p.salary_estimate_level[i], Some(0.8));
+            }
+            _ => {}
+        }
+    }
+    let unstated = p.salary_eur.iter().filter(|s| s.is_none()).count();
+    assert!(
+        unstated > 0 && estimated == unstated,
+        "{estimated} of {unstated}"
+    );
+
     // Mirrored into the warehouse with its foreign key (SQLite, the default).
     let db = t.dir.path().join("warehouse.db");
     let url = format!("sqlite://{}", db.display());

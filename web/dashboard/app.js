@@ -874,9 +874,23 @@
       const title = url ? `<a href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(P.title[i])}</a>` : `<strong>${esc(P.title[i])}</strong>`;
       const c = pC[i];
       const place = [P.city[i], countryLabel(cCo[c])].filter(Boolean).join(', ');
-      const pay = P.salary_eur[i] === null || P.salary_eur[i] === undefined ? 'salary not given' : `<span class="pay">${eur(P.salary_eur[i])}</span> a year`;
+      const pay = payText(P, i);
       return `<li>${title}<div class="meta">${esc(P.company[i] || '')} · ${esc(P.date[i] || '')} · ${esc(place)}</div><div class="meta">${pay}</div></li>`;
     }).join('');
+  }
+
+  // A stated salary as the posting gives it; else the salary model's estimate, marked as one
+  // (never shown as a published figure), with its interval in the tooltip.
+  function payText(P, i) {
+    const given = (v) => v !== null && v !== undefined;
+    if (given(P.salary_eur[i])) return `<span class="pay">${eur(P.salary_eur[i])}</span> a year`;
+    const est = P.salary_estimate_eur ? P.salary_estimate_eur[i] : null;
+    if (!given(est)) return 'salary not given';
+    const lo = P.salary_estimate_low_eur[i], hi = P.salary_estimate_high_eur[i];
+    const level = given(P.salary_estimate_level[i]) ? Math.round(P.salary_estimate_level[i] * 100) : null;
+    const range = given(lo) && given(hi) ? ` (${eur(lo)} to ${eur(hi)}${level ? `, ${level}% interval` : ''})` : '';
+    const tip = `Not published: estimated by joblake's salary model from the title, family, place, contract and skills${range}.`;
+    return `salary not given · <span class="pay estimate" title="${esc(tip)}">≈ ${eur(est)}</span> a year, <abbr title="${esc(tip)}">estimated</abbr>`;
   }
 
   function renderFooter() {
