@@ -191,27 +191,33 @@ pub async fn resume_offset(lake: &Lake, tp: &TopicPartition) -> Result<Option<i6
     Ok(Some(batch.last + 1))
 }
 
-/// Removes the stream files of `tp` from offset `from` on: what a consumer killed before its
-/// commit left (invisible, as no marker names it). Returns how many were removed.
-pub async fn discard_uncommitted(lake: &Lake, tp: &TopicPartition, from: i64) -> Result<usize> {
+/// Removes the stream files of `topic` at or after each partition's resume offset (`from`:
+/// partition → offset): what a consumer killed before its commit left (invisible, as no marker
+/// names it). One listing of bronze for all partitions. Returns how many were removed, per
+/// partition.
+pub async fn discard_uncommitted(
+    lake: &Lake,
+    topic: &str,
+    from: &BTreeMap<i32, i64>,
+) -> Result<BTreeMap<i32, usize>> {
     let metas: Vec<_> = lake
         .store()
         .list(Some(&lake.path("bronze")))
         .try_collect()
         .await?;
-    let mut removed = 0;
+    let mut removed = BTreeMap::new();
     for m in metas {
         let Some(name) = m.location.filename() else {
             continue;
         };
         let ours = parse_file_name(name)
             .or_else(|| parse_dead_letter_name(&lake.relative(&m.location)))
-            .is_some_and(|(topic, partition, first)| {
-                topic == tp.topic && partition == tp.partition && first >= from
+            .filter(|(t, partition, first)| {
+                t == topic && from.get(partition).is_some_and(|start| first >= start)
             });
-        if ours {
+        if let Some((_, partition, _)) = ours {
             lake.store().delete(&m.location).await?;
-            removed += 1;
+            *removed.entry(partition).or_default() += 1;
         }
     }
     Ok(removed)

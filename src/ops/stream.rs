@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::bronze;
 use crate::bronze::stream::resume_offset;
-use crate::config::jobs::stream_job;
-use crate::error::Result;
-use crate::lake::run_log::{RunRecord, RunStatus};
+use crate::config::jobs::{Step, stream_job};
+use crate::error::{Error, Result};
+use crate::lake::run_log::{RunRecord, RunStatus, StepStatus};
 use crate::ops::runs::{self, Reports, RunContext, StepReport, Trigger};
 use crate::ops::schedule::metrics::{self, Metrics};
 use crate::stream::KafkaUrl;
@@ -133,9 +133,9 @@ pub async fn run(
         let consume_failed = run
             .steps
             .iter()
-            .any(|s| s.step == "stream" && s.status == crate::lake::run_log::StepStatus::Failed);
+            .any(|s| s.step == Step::Stream.name() && s.status == StepStatus::Failed);
         if consume_failed {
-            return Err(crate::error::Error::Stream {
+            return Err(Error::Stream {
                 what: url.to_string(),
                 message: run
                     .error

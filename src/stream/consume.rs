@@ -4,6 +4,7 @@
 //! ends when its deadline passes, when a stop is requested (the batch in hand is committed
 //! first), or, with `until_caught_up`, when every partition has reached the end of the log.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -170,11 +171,22 @@ impl Consumer {
         limits: CycleLimits,
     ) -> Result<ConsumeReport> {
         let started = Instant::now();
-        let reports = futures::future::try_join_all(
-            self.partitions
-                .iter()
-                .map(|(tp, client)| self.partition_cycle(lake, tp, client, stop, limits)),
-        )
+        // Where each partition resumes, and what a killed consumer left after it: removed in
+        // one listing of bronze for all partitions.
+        let mut from = BTreeMap::new();
+        for (tp, client) in &self.partitions {
+            from.insert(tp.partition, self.resume(lake, tp, client).await?);
+        }
+        let discarded = stream::discard_uncommitted(lake, &self.url.topic, &from).await?;
+        let reports = futures::future::try_join_all(self.partitions.iter().map(|(tp, client)| {
+            let report = PartitionReport {
+                partition: tp.partition,
+                discarded: discarded.get(&tp.partition).copied().unwrap_or(0),
+                ..PartitionReport::default()
+            };
+            let next = from.get(&tp.partition).copied().unwrap_or(0);
+            self.partition_cycle(lake, tp, client, stop, limits, next, report)
+        }))
         .await?;
         Ok(ConsumeReport {
             topic: self.url.topic.clone(),
@@ -183,6 +195,27 @@ impl Consumer {
         })
     }
 
+    /// The offset after the partition's last committed batch, else where `[stream] start` says.
+    async fn resume(
+        &self,
+        lake: &Lake,
+        tp: &TopicPartition,
+        client: &PartitionClient,
+    ) -> Result<i64> {
+        match stream::resume_offset(lake, tp).await? {
+            Some(offset) => Ok(offset),
+            None => client
+                .get_offset(match self.settings.start {
+                    StartAt::Earliest => OffsetAt::Earliest,
+                    StartAt::Latest => OffsetAt::Latest,
+                })
+                .await
+                .map_err(|e| stream_error(tp, e)),
+        }
+    }
+
+    /// One partition's part of a cycle, from offset `next`, adding to `report`.
+    #[allow(clippy::too_many_arguments)]
     async fn partition_cycle(
         &self,
         lake: &Lake,
@@ -190,24 +223,11 @@ impl Consumer {
         client: &PartitionClient,
         stop: &AtomicBool,
         limits: CycleLimits,
+        mut next: i64,
+        mut report: PartitionReport,
     ) -> Result<PartitionReport> {
         let s = &self.settings;
         let kafka = |e: rskafka::client::error::Error| stream_error(tp, e);
-        let mut next = match stream::resume_offset(lake, tp).await? {
-            Some(offset) => offset,
-            None => client
-                .get_offset(match s.start {
-                    StartAt::Earliest => OffsetAt::Earliest,
-                    StartAt::Latest => OffsetAt::Latest,
-                })
-                .await
-                .map_err(kafka)?,
-        };
-        let mut report = PartitionReport {
-            partition: tp.partition,
-            discarded: stream::discard_uncommitted(lake, tp, next).await?,
-            ..PartitionReport::default()
-        };
         let fetch_bytes =
             i32::try_from(s.batch_max_bytes.clamp(64 << 10, 50 << 20)).unwrap_or(i32::MAX);
         let mut batch: Vec<Message> = Vec::new();

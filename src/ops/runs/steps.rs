@@ -379,21 +379,10 @@ pub async fn ingest(
     let lake = &ctx.lake;
     let report = ingest::ingest(lake, &ctx.config.http, &ctx.config.sources, options).await?;
     if !options.dry_run {
-        let events: Vec<AuditEvent> = report
-            .sources
-            .iter()
-            .filter(|s| s.files > 0 || matches!(s.status, SourceStatus::Failed(_)))
-            .map(|s| {
-                let e = AuditEvent::new("ingest", format!("bronze/{}", s.name))
-                    .run(run_id.or(Some(&report.run_id)))
-                    .rows(Some(s.new as u64))
-                    .detail(format!("{} files", s.files));
-                match &s.status {
-                    SourceStatus::Failed(why) => e.failed(why),
-                    _ => e,
-                }
-            })
-            .collect();
+        let run = run_id.unwrap_or(&report.run_id);
+        let events = source_events(&report, run, |name, files| {
+            AuditEvent::new("ingest", format!("bronze/{name}")).detail(format!("{files} files"))
+        });
         audit::record(lake, &events).await?;
     }
     Ok(report)
@@ -416,23 +405,34 @@ pub async fn publish(
         options,
     )
     .await?;
-    let events: Vec<AuditEvent> = report
+    let events = source_events(&report, &report.run_id, |name, files| {
+        AuditEvent::new("publish", format!("{url} {name}")).detail(format!("{files} batches"))
+    });
+    audit::record(&ctx.lake, &events).await?;
+    Ok((report, published))
+}
+
+/// One audit event per source of an ingest that landed (or published) something or failed:
+/// `event(name, files)` names it, the run, rows and failure are filled in here.
+fn source_events(
+    report: &IngestReport,
+    run_id: &str,
+    event: impl Fn(&str, usize) -> AuditEvent,
+) -> Vec<AuditEvent> {
+    report
         .sources
         .iter()
         .filter(|s| s.files > 0 || matches!(s.status, SourceStatus::Failed(_)))
         .map(|s| {
-            let e = AuditEvent::new("publish", format!("{url} {}", s.name))
-                .run(Some(&report.run_id))
-                .rows(Some(s.new as u64))
-                .detail(format!("{} batches", s.files));
+            let e = event(&s.name, s.files)
+                .run(Some(run_id))
+                .rows(Some(s.new as u64));
             match &s.status {
                 SourceStatus::Failed(why) => e.failed(why),
                 _ => e,
             }
         })
-        .collect();
-    audit::record(&ctx.lake, &events).await?;
-    Ok((report, published))
+        .collect()
 }
 
 /// `refresh`, audited: one event per table written (with its Delta version) and per table

@@ -65,6 +65,13 @@ pub struct JobHealth {
     pub running: bool,
 }
 
+fn partition(topic: &str, partition: i32) -> Labels {
+    vec![
+        ("topic".into(), topic.to_string()),
+        ("partition".into(), partition.to_string()),
+    ]
+}
+
 fn job(job: &str) -> Labels {
     vec![("job".into(), job.into())]
 }
@@ -270,10 +277,7 @@ impl Metrics {
     /// A consumption cycle of `joblake stream`.
     pub fn stream(&mut self, report: &ConsumeReport) {
         for p in &report.partitions {
-            let labels: Labels = vec![
-                ("topic".into(), report.topic.clone()),
-                ("partition".into(), p.partition.to_string()),
-            ];
+            let labels = partition(&report.topic, p.partition);
             self.stream_lag.get_or_create(&labels).set(p.lag);
             self.stream_messages
                 .get_or_create(&labels)
@@ -295,12 +299,8 @@ impl Metrics {
     }
 
     /// The lag of each partition, measured between cycles.
-    pub fn stream_lag(&mut self, topic: &str, partition: i32, lag: i64) {
-        let labels: Labels = vec![
-            ("topic".into(), topic.to_string()),
-            ("partition".into(), partition.to_string()),
-        ];
-        self.stream_lag.get_or_create(&labels).set(lag);
+    pub fn stream_lag(&mut self, topic: &str, p: i32, lag: i64) {
+        self.stream_lag.get_or_create(&partition(topic, p)).set(lag);
     }
 
     /// The Prometheus text exposition.
