@@ -3,11 +3,12 @@
 //!
 //! `mirror` applies the pending migrations (`migrations/<backend>/`, embedded in the binary),
 //! then reloads each gold table whose Delta version differs from the one the warehouse holds
-//! (all of them with `full`). Tables are first loaded into staging tables, outside any lock;
-//! then one transaction puts them in place of the live tables (PostgreSQL: a rename swap;
-//! SQLite: delete and refill) and records the versions. A BI query therefore sees the old data or the new, never a mix, an empty table or
-//! half a load; a mirror that dies before that commit leaves the warehouse as it was, and the
-//! next one starts over.
+//! (all of them with `full`). PostgreSQL: tables are first loaded into staging tables, outside
+//! any lock, then one transaction renames them in place of the live tables. SQLite (one writer,
+//! readers on WAL snapshots): one transaction empties and refills the live tables. Either way
+//! the versions are recorded in the same transaction, so a BI query sees the old data or the
+//! new, never a mix, an empty table or half a load; a mirror that dies before that commit
+//! leaves the warehouse as it was, and the next one starts over.
 //!
 //! The tables mirrored are the project's gold models marked `-- mirror: star` or
 //! `-- mirror: aggregate`; each must have a table in the migrations, or the mirror fails naming
@@ -289,19 +290,30 @@ pub(crate) struct Load {
     pub version: u64,
 }
 
-/// Streams `SELECT <columns> FROM gold.<table>` from the lake.
+/// Streams `SELECT <columns> FROM gold.<table> [ORDER BY <order_by>]` from the lake.
 pub(crate) async fn read_gold(
     ctx: &SessionContext,
     table: &str,
     columns: &[String],
+    order_by: &[String],
 ) -> Result<SendableRecordBatchStream> {
-    let list = columns
-        .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let quoted = |names: &[String]| {
+        names
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let order = if order_by.is_empty() {
+        String::new()
+    } else {
+        format!(" ORDER BY {}", quoted(order_by))
+    };
     let df = ctx
-        .sql(&format!("SELECT {list} FROM gold.{table}"))
+        .sql(&format!(
+            "SELECT {} FROM gold.{table}{order}",
+            quoted(columns)
+        ))
         .await
         .map_err(|e| Error::Warehouse(format!("reading gold.{table}: {e}")))?;
     Ok(df.execute_stream().await?)

@@ -95,7 +95,7 @@ async fn stage(conn: &mut PgConnection, ctx: &SessionContext, table: &str) -> Re
         .map(|n| format!("\"{n}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut stream = read_gold(ctx, table, &names).await?;
+    let mut stream = read_gold(ctx, table, &names, &[]).await?;
     let mut copy = conn
         .copy_in_raw(&format!(
             "COPY {stage} ({list}) FROM STDIN WITH (FORMAT binary)"

@@ -189,6 +189,15 @@ async fn sqlite_mirror_equals_gold_and_follows_refreshes() {
         .await
         .expect("fk check");
     assert!(violations.is_empty(), "{violations:?}");
+    // The load drops the secondary indexes and rebuilds them: all are back, as the
+    // migrations define them.
+    let indexes = sqlite_indexes(&mut conn).await;
+    assert!(
+        indexes
+            .iter()
+            .any(|(n, _)| n == "fact_job_posting_company_key"),
+        "{indexes:?}"
+    );
 
     // Value by value, NULLs included.
     let lake_rows = lake_facts(&t.lake).await;
@@ -228,6 +237,10 @@ async fn sqlite_mirror_equals_gold_and_follows_refreshes() {
     // New postings: reloaded; the keys of postings that were there do not move.
     let before = lake_keys(&t.lake).await;
     add_postings(&t.lake, 8, 120).await;
+    // A staging table left by a killed mirror of an older joblake (it staged, then copied).
+    conn.execute("CREATE TABLE joblake_stage_fact_job_posting (posting_key INTEGER)")
+        .await
+        .expect("leftover");
     let third = mirror(&t.lake, &project, &url, MirrorOptions::default())
         .await
         .expect("mirror");
@@ -248,6 +261,69 @@ async fn sqlite_mirror_equals_gold_and_follows_refreshes() {
         .await
         .expect("view");
     assert_eq!(views as usize, keys.len());
+    assert_eq!(sqlite_indexes(&mut conn).await, indexes);
+    let leftovers: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE 'joblake_stage%'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("leftovers");
+    assert_eq!(leftovers, 0, "the old staging table is dropped");
+}
+
+/// The warehouse's own indexes (not SQLite's automatic ones), by name, with their definition.
+async fn sqlite_indexes(conn: &mut SqliteConnection) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         ORDER BY name",
+    )
+    .fetch_all(conn)
+    .await
+    .expect("indexes")
+}
+
+/// Gold whose bridge names a skill the dimension lacks: the mirror fails naming the table, and
+/// the warehouse keeps every row and index of the previous mirror.
+#[tokio::test]
+async fn a_broken_foreign_key_rolls_the_sqlite_mirror_back() {
+    let t = demo_lake(150, 3).await;
+    let url = format!("sqlite://{}", t.dir.path().join("warehouse.db").display());
+    let project = Project::embedded();
+    mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect("mirror");
+    let mut conn = SqliteConnection::connect(&url).await.expect("sqlite");
+    let counts_sql = "SELECT (SELECT count(*) FROM fact_job_posting), \
+                      (SELECT count(*) FROM bridge_posting_skill), \
+                      (SELECT count(*) FROM dim_skill)";
+    let before: (i64, i64, i64) = sqlx::query_as(counts_sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("counts");
+    let indexes = sqlite_indexes(&mut conn).await;
+
+    let skill = query_i64(
+        &t.lake,
+        "SELECT skill_key FROM gold.bridge_posting_skill ORDER BY skill_key LIMIT 1",
+    )
+    .await;
+    let dim = t.lake.table("gold", "dim_skill").await.expect("dim_skill");
+    dim.delete()
+        .with_predicate(format!("skill_key = {skill}"))
+        .await
+        .expect("delete one skill");
+
+    let err = mirror(&t.lake, &project, &url, MirrorOptions::default())
+        .await
+        .expect_err("a bridge row refers to a skill that is gone")
+        .to_string();
+    assert!(err.contains("bridge_posting_skill"), "{err}");
+    assert!(err.contains("dim_skill"), "{err}");
+    let after: (i64, i64, i64) = sqlx::query_as(counts_sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("counts");
+    assert_eq!(after, before, "the warehouse kept its previous rows");
+    assert_eq!(sqlite_indexes(&mut conn).await, indexes);
 }
 
 #[tokio::test]
