@@ -13,13 +13,17 @@ use crate::project::Project;
 
 static SCRIPTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/bench/peers");
 
-/// The peers, in the order they run.
-pub const TOOLS: [&str; 3] = ["duckdb", "polars", "pandas"];
+/// The peers, in the order they run. `duckdb_read` is not a peer but the floor: DuckDB only
+/// reading bronze (gunzip, parse, the staging fields, tags stripped, Parquet), no models.
+pub const TOOLS: [&str; 4] = [READ_REFERENCE, "duckdb", "polars", "pandas"];
+
+/// The plain-read reference among [`TOOLS`].
+pub const READ_REFERENCE: &str = "duckdb_read";
 
 /// What one peer reported (the last line of its output), plus its wall time seen from here.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PeerRun {
-    /// duckdb, polars or pandas.
+    /// One of [`TOOLS`].
     pub tool: String,
     /// Bronze → silver (read, parse, normalize, dedup, write Parquet).
     #[serde(default)]

@@ -183,6 +183,15 @@ impl Bench {
             .map(|s| s.seconds)
             .sum()
     }
+
+    /// Seconds of DuckDB's plain read of the same bronze, when it ran and finished.
+    pub fn read_reference_seconds(&self) -> Option<f64> {
+        self.peers
+            .iter()
+            .find(|r| r.tool == peers::READ_REFERENCE && r.error.is_none())
+            .map(|r| r.silver_seconds)
+            .filter(|s| *s > 0.0)
+    }
 }
 
 /// Size of the files under `dir`.

@@ -18,8 +18,13 @@ pub struct BenchArgs {
     /// Postings to generate.
     #[arg(long, default_value_t = 100_000)]
     postings: usize,
-    /// Peers to run beside joblake (comma separated), or `none`.
-    #[arg(long, value_delimiter = ',', default_value = "duckdb,polars,pandas")]
+    /// Peers to run beside joblake (comma separated), or `none`. `duckdb_read` is DuckDB's
+    /// plain read of bronze (no models): the floor the full refresh is compared with.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "duckdb_read,duckdb,polars,pandas"
+    )]
     peers: Vec<String>,
     /// A Python that has the peers' packages (default: a virtual environment in the cache
     /// directory, made on first use).

@@ -100,8 +100,13 @@ pub(crate) fn print_bench(b: &crate::bench::stages::Bench) {
         String::new(),
     ]);
     for r in &b.peers {
+        let reference = r.tool == crate::bench::peers::READ_REFERENCE;
         p.add_row(vec![
-            r.tool.clone(),
+            if reference {
+                format!("{} (plain read, no models)", r.tool)
+            } else {
+                r.tool.clone()
+            },
             format!("{:.2}", r.silver_seconds),
             format!("{:.2}", r.gold_seconds),
             format!("{:.2}", r.refresh_seconds()),
@@ -116,6 +121,13 @@ pub(crate) fn print_bench(b: &crate::bench::stages::Bench) {
         ]);
     }
     println!("{p}");
+    if let Some(read) = b.read_reference_seconds() {
+        println!(
+            "joblake's full refresh takes {:.2}x the time of DuckDB's plain read of the same \
+             bronze ({full:.2} s / {read:.2} s)",
+            full / read
+        );
+    }
 }
 
 /// `joblake bench mirror`: the mirror beside psql's `\copy`, then the figures.
