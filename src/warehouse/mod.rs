@@ -69,8 +69,21 @@ pub struct TableMirror {
     pub rows: u64,
     /// True when the warehouse already held this version: nothing loaded.
     pub unchanged: bool,
-    /// Seconds spent loading it into staging.
+    /// Seconds spent loading it (PostgreSQL: into staging).
     pub seconds: f64,
+}
+
+impl TableMirror {
+    /// A table of `load` just loaded with `rows` rows, its loading begun at `started`.
+    fn loaded(load: &Load, rows: u64, started: Instant) -> TableMirror {
+        TableMirror {
+            table: load.table.clone(),
+            version: load.version,
+            rows,
+            unchanged: false,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 /// What `mirror` did.

@@ -196,13 +196,7 @@ pub(super) async fn load(
     for load in loads {
         let started = Instant::now();
         let rows = stage(&mut conn, ctx, &load.table).await?;
-        report.push(TableMirror {
-            table: load.table.clone(),
-            version: load.version,
-            rows,
-            unchanged: false,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+        report.push(TableMirror::loaded(load, rows, started));
     }
 
     let swap_started = Instant::now();

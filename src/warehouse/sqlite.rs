@@ -141,56 +141,70 @@ async fn columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<TableCo
         .collect()
 }
 
-/// `INSERT INTO table (columns) VALUES (?, ...), ...` for `rows` rows.
-fn insert_sql(table: &str, names: &[String], rows: usize) -> String {
-    let list = names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let row = format!("({})", vec!["?"; names.len()].join(", "));
-    format!(
-        "INSERT INTO \"{table}\" ({list}) VALUES {}",
-        vec![row.as_str(); rows].join(", ")
-    )
+/// The prepared inserts of one table: full statements of `per_statement` rows, then the rest
+/// of a batch one row at a time, so that only two statements are ever prepared per table.
+struct Inserts {
+    table: String,
+    classes: Vec<Class>,
+    many: String,
+    one: String,
+    per_statement: usize,
 }
 
-/// Inserts one batch: full statements of `per_statement` rows, then the rest one row at a
-/// time, so that only two statements are ever prepared per table.
-async fn insert_batch(
-    conn: &mut SqliteConnection,
-    table: &str,
-    statements: &(String, String, usize),
-    classes: &[Class],
-    batch: &RecordBatch,
-) -> Result<()> {
-    let (many, one, per_statement) = statements;
-    let cols = batch
-        .columns()
-        .iter()
-        .zip(classes)
-        .map(|(a, class)| Column::new(a, *class))
-        .collect::<Result<Vec<_>>>()?;
-    let mut start = 0;
-    while start < batch.num_rows() {
-        let (sql, rows) = if batch.num_rows() - start >= *per_statement {
-            (many, *per_statement)
-        } else {
-            (one, 1)
+impl Inserts {
+    fn new(table: &str, columns: &[TableColumn]) -> Inserts {
+        let list = columns
+            .iter()
+            .map(|c| format!("\"{}\"", c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = format!("({})", vec!["?"; columns.len()].join(", "));
+        // `INSERT INTO table (columns) VALUES (?, ...), ...` for `rows` rows.
+        let sql = |rows: usize| {
+            format!(
+                "INSERT INTO \"{table}\" ({list}) VALUES {}",
+                vec![row.as_str(); rows].join(", ")
+            )
         };
-        let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
-        for i in start..start + rows {
-            for c in &cols {
-                query = c.bind(query, i);
-            }
+        let per_statement = (MAX_BINDS / columns.len().max(1)).clamp(1, MAX_ROWS_PER_INSERT);
+        Inserts {
+            table: table.to_string(),
+            classes: columns.iter().map(|c| c.class).collect(),
+            many: sql(per_statement),
+            one: sql(1),
+            per_statement,
         }
-        query
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| Error::Warehouse(format!("loading {table}: {e}")))?;
-        start += rows;
     }
-    Ok(())
+
+    /// Inserts one batch, its columns in the table's order.
+    async fn batch(&self, conn: &mut SqliteConnection, batch: &RecordBatch) -> Result<()> {
+        let cols = batch
+            .columns()
+            .iter()
+            .zip(&self.classes)
+            .map(|(a, class)| Column::new(a, *class))
+            .collect::<Result<Vec<_>>>()?;
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let (sql, rows) = if batch.num_rows() - start >= self.per_statement {
+                (&self.many, self.per_statement)
+            } else {
+                (&self.one, 1)
+            };
+            let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for i in start..start + rows {
+                for c in &cols {
+                    query = c.bind(query, i);
+                }
+            }
+            query
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| Error::Warehouse(format!("loading {}: {e}", self.table)))?;
+            start += rows;
+        }
+        Ok(())
+    }
 }
 
 /// Refills one emptied table from gold, with its secondary indexes dropped during the load
@@ -210,18 +224,12 @@ async fn fill(conn: &mut SqliteConnection, ctx: &SessionContext, table: &str) ->
     }
 
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-    let classes: Vec<Class> = columns.iter().map(|c| c.class).collect();
     // Rows in primary-key order append to the table's B-tree; in the lake's order (keys are
     // hashes) every insert lands on a random page: 3x slower for the fact table at 1M.
     let mut key: Vec<&TableColumn> = columns.iter().filter(|c| c.key > 0).collect();
     key.sort_by_key(|c| c.key);
     let order_by: Vec<String> = key.iter().map(|c| c.name.clone()).collect();
-    let per_statement = (MAX_BINDS / names.len().max(1)).clamp(1, MAX_ROWS_PER_INSERT);
-    let statements = (
-        insert_sql(table, &names, per_statement),
-        insert_sql(table, &names, 1),
-        per_statement,
-    );
+    let inserts = Inserts::new(table, &columns);
     let started = Instant::now();
     let mut stream = read_gold(ctx, table, &names, &order_by).await?;
     let mut rows = 0;
@@ -230,7 +238,7 @@ async fn fill(conn: &mut SqliteConnection, ctx: &SessionContext, table: &str) ->
         let batch = batch?;
         rows += batch.num_rows() as u64;
         let insert_started = Instant::now();
-        insert_batch(conn, table, &statements, &classes, &batch).await?;
+        inserts.batch(conn, &batch).await?;
         inserting += insert_started.elapsed();
     }
     let loaded = started.elapsed();
@@ -331,13 +339,7 @@ async fn replace(
         .execute(&mut *conn)
         .await
         .map_err(sql_error("recording the mirror state"))?;
-        report.push(TableMirror {
-            table: load.table.clone(),
-            version: load.version,
-            rows,
-            unchanged: false,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+        report.push(TableMirror::loaded(load, rows, started));
     }
     let checks_started = Instant::now();
     for load in loads {

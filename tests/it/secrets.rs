@@ -21,7 +21,7 @@ use joblake::lake::Lake;
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::replay::{Received, Replay, Reply};
-use crate::util::{query, query_text, small_demo};
+use crate::util::{query, query_text, small_demo, test_service};
 
 /// Credentials given through the environment of every command. No value contains the words
 /// key, secret, token or password: the audit trail hides a whole option that does
@@ -417,17 +417,7 @@ fn text_of(output: &Output) -> String {
 /// A fresh database on the test PostgreSQL, and its URL with the password of the test (trust
 /// authentication accepts any); None when there is no server (SQLite then).
 fn postgres_warehouse(rt: &tokio::runtime::Runtime) -> Option<(String, String)> {
-    let admin = match std::env::var("JOBLAKE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must provide JOBLAKE_TEST_POSTGRES_URL (see .ci/run)"
-            );
-            eprintln!("JOBLAKE_TEST_POSTGRES_URL is not set: the warehouse is SQLite");
-            return None;
-        }
-    };
+    let admin = test_service("JOBLAKE_TEST_POSTGRES_URL", "the warehouse is SQLite")?;
     let name = format!("jl_secrets_{:012x}", rand::random::<u64>() >> 16);
     rt.block_on(async {
         let mut conn = PgConnection::connect(&admin)

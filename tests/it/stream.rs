@@ -16,22 +16,12 @@ use rskafka::client::partition::{Compression, UnknownTopicHandling};
 use rskafka::record::Record;
 
 use crate::replay::{Replay, Reply};
-use crate::util::{TempLake, http_get, query_i64, query_text, small_demo, temp_lake};
+use crate::util::{TempLake, http_get, query_i64, query_text, small_demo, temp_lake, test_service};
 
 /// The broker's `host:port`, or None (and a message) when there is none; on CI a missing
 /// broker is an error, not a skip.
 fn broker() -> Option<String> {
-    match std::env::var("JOBLAKE_TEST_KAFKA") {
-        Ok(addr) if !addr.is_empty() => Some(addr),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must provide JOBLAKE_TEST_KAFKA (see .ci/run)"
-            );
-            eprintln!("JOBLAKE_TEST_KAFKA is not set: skipping the streaming checks");
-            None
-        }
-    }
+    test_service("JOBLAKE_TEST_KAFKA", "skipping the streaming checks")
 }
 
 /// Messages per produce request: one, because the test broker (tansu 0.6.0) mishandles

@@ -132,19 +132,28 @@ pub fn demo_adzuna_edited(
         .collect()
 }
 
+/// A server the tests need, from the environment variable `var` that `.ci/run` sets when it
+/// starts the server. On CI a missing one is an error, not a skip; elsewhere the test says
+/// what it skips (`otherwise`) and gets None.
+pub fn test_service(var: &str, otherwise: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must provide {var} (see .ci/run)"
+            );
+            eprintln!("{var} is not set: {otherwise}");
+            None
+        }
+    }
+}
+
 /// The S3-protocol server of the tests and its bucket (`JOBLAKE_TEST_S3_URL`,
 /// `JOBLAKE_TEST_S3_BUCKET`; `.ci/run` starts moto), or None with a message outside CI.
 pub fn s3_server() -> Option<(String, String)> {
-    let url = std::env::var("JOBLAKE_TEST_S3_URL").unwrap_or_default();
-    let bucket = std::env::var("JOBLAKE_TEST_S3_BUCKET").unwrap_or_default();
-    if url.is_empty() || bucket.is_empty() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide JOBLAKE_TEST_S3_URL and JOBLAKE_TEST_S3_BUCKET (see .ci/run)"
-        );
-        eprintln!("JOBLAKE_TEST_S3_URL is not set: skipping the S3 checks");
-        return None;
-    }
+    let url = test_service("JOBLAKE_TEST_S3_URL", "skipping the S3 checks")?;
+    let bucket = test_service("JOBLAKE_TEST_S3_BUCKET", "skipping the S3 checks")?;
     Some((url, bucket))
 }
 

@@ -14,22 +14,15 @@ use joblake::project::{Project, mirrored};
 use joblake::warehouse::{MirrorOptions, MirrorReport, mirror};
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 
-use crate::util::{TempLake, query, query_i64, run_refresh, small_demo, temp_lake};
+use crate::util::{TempLake, query, query_i64, run_refresh, small_demo, temp_lake, test_service};
 
 /// The admin URL of the test server, or None (and a message) when there is none; on CI a
 /// missing server is an error, not a skip.
 fn postgres() -> Option<String> {
-    match std::env::var("JOBLAKE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must provide JOBLAKE_TEST_POSTGRES_URL (see .ci/run)"
-            );
-            eprintln!("JOBLAKE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL checks");
-            None
-        }
-    }
+    test_service(
+        "JOBLAKE_TEST_POSTGRES_URL",
+        "skipping the PostgreSQL checks",
+    )
 }
 
 /// A new empty database on the test server; returns its URL.
