@@ -14,7 +14,7 @@
 -- placements, not one.
 -- A listing keeps the key of its first sighting, so a source editing a title later does not
 -- split one posting in two.
--- Openings: the listings of one title and place, oldest first, go to the first earlier opening
+-- Openings: the listings of one title and place, oldest first (by run), go to the first earlier opening
 -- of a compatible company (the same, a variant of its name, unknown on either side, or any
 -- company republishing the same text) whose founding listing states no conflicting fact
 -- (contract, pay ranges apart, calendar days, one template filled in with another name or number, or two
@@ -32,6 +32,7 @@ WITH valid AS (
         source,
         source_id,
         fetched_at,
+        coalesce(run_id, bronze_file) AS run,
         match_key,
         city_key,
         departement,
@@ -49,6 +50,15 @@ WITH valid AS (
     FROM silver.posting_records
     WHERE reject_reason IS NULL
 ),
+-- When each run began. A listing's place in the order is the run that first saw it, not the
+-- instant: a run fetches its sources concurrently, so which of two listings of one run came
+-- first is an accident of timing (milliseconds); within a run they go whole ads first, then by
+-- name (cluster_listings). Two ingests of the same pages, or a stream of them, cluster alike.
+runs AS (
+    SELECT run, min(fetched_at) AS started
+    FROM valid
+    GROUP BY run
+),
 cities AS (
     SELECT
         match_key,
@@ -63,6 +73,7 @@ cities AS (
 keyed AS (
     SELECT
         v.*,
+        r.started AS run_started,
         split_part(v.match_key, '|', 1) AS title_key,
         split_part(v.match_key, '|', 2) AS company_key,
         v.match_key || '|' || coalesce(
@@ -77,6 +88,7 @@ keyed AS (
             v.country,
             '') AS dedup_key
     FROM valid v
+    JOIN runs r ON r.run = v.run
     LEFT JOIN cities c ON c.match_key = v.match_key
 ),
 -- Each listing as first seen, as an aggregate: a window partitioned by listing (a million
@@ -86,7 +98,7 @@ listings AS (
         source,
         source_id,
         source || '|' || source_id AS listing,
-        min(fetched_at) AS first_seen,
+        min(run_started) AS first_seen,
         first_value(dedup_key ORDER BY fetched_at, bronze_file, bronze_line) AS first_key,
         first_value(title_key ORDER BY fetched_at, bronze_file, bronze_line) AS title_key,
         first_value(company_key ORDER BY fetched_at, bronze_file, bronze_line) AS company_key,

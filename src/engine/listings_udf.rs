@@ -33,7 +33,7 @@ const FIELDS: [(&str, DataType); 10] = [
 /// any order with the fields of [`FIELDS`] (an id, when first seen, its matching key, company
 /// key, description, contract type, annual pay range in EUR and the period it was stated in,
 /// and whether the description is the whole ad). Clusters them oldest first (by `first_seen`,
-/// then `listing`). Returns one struct per listing: `listing`; `leader`, the listing that
+/// then whole ads before snippets, then `listing`). Returns one struct per listing: `listing`; `leader`, the listing that
 /// founded its opening; `opening_key`, the leader's matching key, with `#n` when `n` earlier
 /// openings have that key, so that a key's first opening keeps the key itself; `rule`
 /// ([`joblake_enrich::MatchRule`]); `overlap`, the share of words lined up with the leader's
@@ -91,12 +91,16 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
             let [pay_mins, pay_maxs] = [6, 7].map(|i| columns[i].as_primitive::<Float64Type>());
             let pay_periods = columns[8].as_string::<i32>();
             let full_texts = columns[9].as_boolean();
-            // Oldest first: a listing never changes opening when newer ones arrive.
+            // Oldest first: a listing never changes opening when newer ones arrive. Within one
+            // run (one `first_seen`), whole ads first: a founder that states its facts lets a
+            // conflict with a later listing be seen, where a snippet would accept anything.
             let mut order: Vec<usize> = (0..items.len()).collect();
+            let whole = |i: usize| full_texts.is_valid(i) && full_texts.value(i);
             order.sort_by(|&x, &y| {
                 let seen = |i: usize| first_seen.is_valid(i).then(|| first_seen.value(i));
                 seen(x)
                     .cmp(&seen(y))
+                    .then_with(|| whole(y).cmp(&whole(x)))
                     .then_with(|| get(listings, x).cmp(&get(listings, y)))
             });
             let facts: Vec<joblake_enrich::ListingFacts<'_>> = order
@@ -112,7 +116,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                         }
                     }),
                     company: get(companies, i).unwrap_or(""),
-                    full_text: full_texts.is_valid(i) && full_texts.value(i),
+                    full_text: whole(i),
                 })
                 .collect();
             let assignments = joblake_enrich::cluster(&facts, &workplaces);
