@@ -14,10 +14,10 @@ use crate::ml::TrainSettings;
 #[derive(Args)]
 pub struct TrainArgs {
     /// Hand labels: a CSV with `source`, `source_id` and `job_family` columns (e.g.
-    /// tests/eval/postings.csv). Labelled postings weigh more in training, and the classifier
-    /// is judged on those of the test part.
+    /// tests/eval/postings.csv); may be repeated. Labelled postings weigh more in training, and
+    /// the classifier is judged on those of the test part.
     #[arg(long)]
-    labels: Option<PathBuf>,
+    labels: Vec<PathBuf>,
     /// Seed of the split and of the training order: the same seed and data give the same
     /// models and figures.
     #[arg(long, default_value_t = 42)]

@@ -57,9 +57,9 @@ pub struct TrainSettings {
     /// At most this many postings train the classifier (a deterministic sample): its text
     /// features take ~1.5 KB per posting in memory. The test part is never sampled.
     pub max_family_postings: usize,
-    /// A CSV of hand labels with columns `source`, `source_id`, `job_family` (such as
-    /// `tests/eval/postings.csv`).
-    pub labels: Option<PathBuf>,
+    /// CSVs of hand labels with columns `source`, `source_id`, `job_family` (such as
+    /// `tests/eval/postings.csv`); none: the rules' labels only.
+    pub labels: Vec<PathBuf>,
 }
 
 impl Default for TrainSettings {
@@ -71,7 +71,7 @@ impl Default for TrainSettings {
             bits: 18,
             description_chars: 1000,
             max_family_postings: 250_000,
-            labels: None,
+            labels: Vec::new(),
         }
     }
 }
@@ -140,20 +140,23 @@ pub async fn train(
     let mut trained_on = BTreeMap::new();
     trained_on.insert("silver.job_postings".to_string(), stamp.version);
 
-    let hand = match &settings.labels {
-        Some(path) => {
-            let labels = read_labels(path)?;
-            let listings = ctx
-                .sql(project.require("ml/posting_listings.sql")?)
-                .await?
-                .collect()
-                .await?;
-            if let Some(s) = lake.stamp("silver", "posting_sources").await? {
-                trained_on.insert("silver.posting_sources".to_string(), s.version);
-            }
-            posting_labels(&listings, &labels)?
+    let hand = if settings.labels.is_empty() {
+        HashMap::new()
+    } else {
+        let rules = joblake_enrich::JobFamilyRules::from_csv(
+            project.require("reference/job_families.csv")?,
+        )
+        .map_err(|e| Error::Config(format!("reference/job_families.csv: {e}")))?;
+        let labels = read_labels(&settings.labels, &rules.families())?;
+        let listings = ctx
+            .sql(project.require("ml/posting_listings.sql")?)
+            .await?
+            .collect()
+            .await?;
+        if let Some(s) = lake.stamp("silver", "posting_sources").await? {
+            trained_on.insert("silver.posting_sources".to_string(), s.version);
         }
-        None => HashMap::new(),
+        posting_labels(&listings, &labels)?
     };
 
     let total = ctx
@@ -375,8 +378,13 @@ fn collect(
                 },
             )),
             // Hand-labelled postings are always kept: there are few, and they matter most.
+            // Others teach the rules' family only where the rules are confident: a posting
+            // they call `other` that names technical skills may be a job whose title they
+            // cannot read, and would teach that such text is `other`.
             Part::Train | Part::Calibration
-                if hand_label.is_some() || settings.split.sampled(id, sample) =>
+                if hand_label.is_some()
+                    || (settings.split.sampled(id, sample)
+                        && (posting.job_family != OTHER || skills.is_empty())) =>
             {
                 c.family_train.push((
                     id.to_string(),
@@ -523,27 +531,57 @@ fn salary_metrics(
     })
 }
 
-/// Hand labels of a CSV with `source`, `source_id`, `job_family` columns (others ignored).
-fn read_labels(path: &PathBuf) -> Result<HashMap<(String, String), String>> {
-    let bad = |m: String| Error::Config(format!("labels {}: {m}", path.display()));
-    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| bad(format!("no `{name}` column")))
-    };
-    let (source, id, family) = (find("source")?, find("source_id")?, find("job_family")?);
-    let mut out = HashMap::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad(e.to_string()))?;
-        let get = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
-        if !get(family).is_empty() {
-            out.insert((get(source), get(id)), get(family));
+/// Hand labels of CSVs with `source`, `source_id`, `job_family` columns (others ignored). A
+/// family that is not one of `families` (nor `other`) is refused, naming its file and line, as
+/// is a listing two files label differently.
+fn read_labels(paths: &[PathBuf], families: &[&str]) -> Result<HashMap<(String, String), String>> {
+    let mut out: HashMap<(String, String), (String, String)> = HashMap::new();
+    for path in paths {
+        let bad = |m: String| Error::Config(format!("labels {}: {m}", path.display()));
+        let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+        let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+        let find = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| bad(format!("no `{name}` column")))
+        };
+        let (source, id, family) = (find("source")?, find("source_id")?, find("job_family")?);
+        for record in reader.records() {
+            let record = record.map_err(|e| bad(e.to_string()))?;
+            let line = record.position().map_or(0, |p| p.line());
+            let get = |i: usize| record.get(i).unwrap_or_default().trim().to_string();
+            let label = get(family);
+            if label.is_empty() {
+                continue;
+            }
+            if label != OTHER && !families.contains(&label.as_str()) {
+                return Err(bad(format!(
+                    "line {line}: `{label}` is not a job family of ref.job_families (nor `{OTHER}`)"
+                )));
+            }
+            let here = format!("{}:{line}", path.display());
+            match out.entry((get(source), get(id))) {
+                std::collections::hash_map::Entry::Occupied(e) if e.get().0 != label => {
+                    return Err(bad(format!(
+                        "line {line}: {}/{} is `{label}` here and `{}` at {}",
+                        e.key().0,
+                        e.key().1,
+                        e.get().0,
+                        e.get().1
+                    )));
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {}
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((label, here));
+                }
+            }
         }
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|(k, (family, _))| (k, family))
+        .collect())
 }
 
 /// The label of each posting that has a hand-labelled listing (the alphabetically first when
@@ -581,4 +619,53 @@ fn posting_labels(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        path
+    }
+
+    #[test]
+    fn label_files_are_merged_and_bad_rows_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let families = ["data_engineer", "software_engineer"];
+        let a = file(
+            &dir,
+            "a.csv",
+            "source,source_id,job_family\nreed,1,data_engineer\nreed,2,\n",
+        );
+        let b = file(
+            &dir,
+            "b.csv",
+            "job_family,source_id,source,note\nother,3,reed,x\ndata_engineer,1,reed,again\n",
+        );
+        let labels = read_labels(&[a.clone(), b], &families).expect("labels read");
+        assert_eq!(labels.len(), 2);
+        assert_eq!(labels[&("reed".into(), "3".into())], "other");
+
+        let typo = file(
+            &dir,
+            "typo.csv",
+            "source,source_id,job_family\nreed,9,data_enginer\n",
+        );
+        let e = read_labels(&[typo], &families).expect_err("unknown family");
+        assert!(
+            e.to_string().contains("typo.csv") && e.to_string().contains("line 2"),
+            "{e}"
+        );
+
+        let clash = file(
+            &dir,
+            "clash.csv",
+            "source,source_id,job_family\nreed,1,software_engineer\n",
+        );
+        let e = read_labels(&[a, clash], &families).expect_err("two labels for one listing");
+        assert!(e.to_string().contains("a.csv:2"), "{e}");
+    }
 }

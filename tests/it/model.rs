@@ -286,7 +286,13 @@ async fn on_the_corpus_the_model_beats_its_baselines_and_never_worsens_the_rules
         .await
         .expect("the corpus lands and refreshes");
     let settings = TrainSettings {
-        labels: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/eval/postings.csv")),
+        labels: ["postings.csv", "family_labels.csv"]
+            .map(|f| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/eval")
+                    .join(f)
+            })
+            .to_vec(),
         ..TrainSettings::default()
     };
     let report = train(&t.lake, &Project::embedded(), &settings)
