@@ -33,6 +33,8 @@ WITH valid AS (
         source_id,
         fetched_at,
         coalesce(run_id, bronze_file) AS run,
+        -- The day, not the instant: a posting without a date of its own has its fetch time.
+        posted_date,
         match_key,
         city_key,
         departement,
@@ -52,8 +54,9 @@ WITH valid AS (
 ),
 -- When each run began. A listing's place in the order is the run that first saw it, not the
 -- instant: a run fetches its sources concurrently, so which of two listings of one run came
--- first is an accident of timing (milliseconds); within a run they go whole ads first, then by
--- name (cluster_listings). Two ingests of the same pages, or a stream of them, cluster alike.
+-- first is an accident of timing (milliseconds). Within a run they go by the day the employer
+-- published them (an original before its re-posts), then whole ads first, then by name
+-- (cluster_listings). Two ingests of the same pages, or a stream of them, cluster alike.
 runs AS (
     SELECT run, min(fetched_at) AS started
     FROM valid
@@ -102,6 +105,7 @@ listings AS (
         first_value(dedup_key ORDER BY fetched_at, bronze_file, bronze_line) AS first_key,
         first_value(title_key ORDER BY fetched_at, bronze_file, bronze_line) AS title_key,
         first_value(company_key ORDER BY fetched_at, bronze_file, bronze_line) AS company_key,
+        first_value(posted_date ORDER BY fetched_at, bronze_file, bronze_line) AS posted_date,
         first_value(text_head ORDER BY fetched_at, bronze_file, bronze_line) AS text_head,
         first_value(contract_type ORDER BY fetched_at, bronze_file, bronze_line) AS contract_type,
         first_value(pay_min_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_min_eur,
@@ -129,12 +133,13 @@ blocked AS (
 shared AS (
     SELECT
         block,
-        -- One list of structs, unordered: cluster_listings orders it by first_seen, listing.
+        -- One list of structs, unordered: cluster_listings orders it (first_seen, posted, ...).
         -- Nine array_agg(... ORDER BY first_seen, listing) kept every value as a ScalarValue
         -- beside its own copy of the ordering keys: 10.8 GB at 1M postings.
         cluster_listings(array_agg(named_struct(
             'listing', listing,
             'first_seen', first_seen,
+            'posted', posted_date,
             'key', first_key,
             'company', company_key,
             'text', text_head,

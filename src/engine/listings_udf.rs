@@ -16,9 +16,10 @@ use deltalake::datafusion::logical_expr::{
 };
 
 /// The fields of each listing's struct, with the type each is read as.
-const FIELDS: [(&str, DataType); 10] = [
+const FIELDS: [(&str, DataType); 11] = [
     ("listing", DataType::Utf8),
     ("first_seen", DataType::Int64),
+    ("posted", DataType::Int64),
     ("key", DataType::Utf8),
     ("company", DataType::Utf8),
     ("text", DataType::Utf8),
@@ -30,10 +31,11 @@ const FIELDS: [(&str, DataType); 10] = [
 ];
 
 /// `cluster_listings(listings)`: the listings of one title and place, as a list of structs in
-/// any order with the fields of [`FIELDS`] (an id, when first seen, its matching key, company
+/// any order with the fields of [`FIELDS`] (an id, when first seen, the day it was published,
+/// its matching key, company
 /// key, description, contract type, annual pay range in EUR and the period it was stated in,
 /// and whether the description is the whole ad). Clusters them oldest first (by `first_seen`,
-/// then whole ads before snippets, then `listing`). Returns one struct per listing: `listing`; `leader`, the listing that
+/// then `posted`, then whole ads before snippets, then `listing`). Returns one struct per listing: `listing`; `leader`, the listing that
 /// founded its opening; `opening_key`, the leader's matching key, with `#n` when `n` earlier
 /// openings have that key, so that a key's first opening keeps the key itself; `rule`
 /// ([`joblake_enrich::MatchRule`]); `overlap`, the share of words lined up with the leader's
@@ -78,8 +80,8 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     Ok(cast(c, t)?)
                 })
                 .collect::<DfResult<_>>()?;
-            let [listings, _, keys, companies, texts, contracts] =
-                [0, 1, 2, 3, 4, 5].map(|i| columns[i].as_string_opt::<i32>());
+            let [listings, keys, companies, texts, contracts] =
+                [0, 3, 4, 5, 6].map(|i| columns[i].as_string_opt::<i32>());
             let (Some(listings), Some(keys), Some(companies), Some(texts), Some(contracts)) =
                 (listings, keys, companies, texts, contracts)
             else {
@@ -87,19 +89,24 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     "cluster_listings: a cast to Utf8 did not give strings".into(),
                 ));
             };
-            let first_seen = columns[1].as_primitive::<Int64Type>();
-            let [pay_mins, pay_maxs] = [6, 7].map(|i| columns[i].as_primitive::<Float64Type>());
-            let pay_periods = columns[8].as_string::<i32>();
-            let full_texts = columns[9].as_boolean();
+            let [first_seen, posted] = [1, 2].map(|i| columns[i].as_primitive::<Int64Type>());
+            let [pay_mins, pay_maxs] = [7, 8].map(|i| columns[i].as_primitive::<Float64Type>());
+            let pay_periods = columns[9].as_string::<i32>();
+            let full_texts = columns[10].as_boolean();
             // Oldest first: a listing never changes opening when newer ones arrive. Within one
-            // run (one `first_seen`), whole ads first: a founder that states its facts lets a
-            // conflict with a later listing be seen, where a snippet would accept anything.
+            // run (one `first_seen`), by the day the employer published it (an original before its
+            // re-posts; unknown last), then whole ads first (a founder that states its facts
+            // lets a conflict with a later listing be seen, where a snippet would accept
+            // anything), then by name.
             let mut order: Vec<usize> = (0..items.len()).collect();
             let whole = |i: usize| full_texts.is_valid(i) && full_texts.value(i);
+            let at = |a: &deltalake::arrow::array::Int64Array, i: usize| {
+                if a.is_valid(i) { a.value(i) } else { i64::MAX }
+            };
             order.sort_by(|&x, &y| {
-                let seen = |i: usize| first_seen.is_valid(i).then(|| first_seen.value(i));
-                seen(x)
-                    .cmp(&seen(y))
+                at(first_seen, x)
+                    .cmp(&at(first_seen, y))
+                    .then_with(|| at(posted, x).cmp(&at(posted, y)))
                     .then_with(|| whole(y).cmp(&whole(x)))
                     .then_with(|| get(listings, x).cmp(&get(listings, y)))
             });
