@@ -143,6 +143,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The cluster engine (a Ballista scheduler or executor, or a plan sent to one) failed.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// The warehouse (PostgreSQL or SQLite) refused or failed an operation.
     #[error("warehouse {0}")]
     Warehouse(String),

@@ -34,6 +34,9 @@ impl Context {
         if let Some(models) = &cli.models {
             config.models_dir = Some(models.clone());
         }
+        if let Some(engine) = &cli.engine {
+            config.engine.cluster = Some(engine.clone());
+        }
         let lake = Lake::open(&config.lake, config.storage.clone())
             .with_context(|| format!("opening the lake at {}", config.lake))?
             .with_engine_settings(config.engine.clone());

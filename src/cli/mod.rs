@@ -6,6 +6,8 @@
 
 pub mod audit;
 pub mod bench;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod context;
 pub mod dashboard;
 pub mod demo;
@@ -47,6 +49,10 @@ pub struct Cli {
     /// A directory of SQL models to use instead of the built-in ones.
     #[arg(long, global = true, env = "JOBLAKE_MODELS_DIR")]
     models: Option<PathBuf>,
+    /// Run queries on a Ballista cluster, `ballista://HOST:PORT` (`[engine] cluster`; needs the
+    /// `cluster` feature, docs/scale.md).
+    #[arg(long, global = true, env = "JOBLAKE_ENGINE")]
+    engine: Option<String>,
     /// Print only results and errors (no progress, no summary).
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -127,6 +133,10 @@ pub enum Command {
     Train(train::TrainArgs),
     /// List the trained models of the lake: every version with its figures.
     Models(train::ModelsArgs),
+    /// Run a process of a Ballista cluster with joblake's functions and codecs: the scheduler,
+    /// or an executor (docs/scale.md).
+    #[cfg(feature = "cluster")]
+    Cluster(cluster::ClusterArgs),
     /// The audit trail (meta.audit): `joblake audit verify` checks its hash chain and exits 1
     /// when a row was edited or removed.
     Audit(audit::AuditArgs),
@@ -159,5 +169,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Train(args) => train::run(&ctx, args).await,
         Command::Models(args) => train::models(&ctx, args).await,
+        #[cfg(feature = "cluster")]
+        Command::Cluster(args) => cluster::run(&ctx, args).await,
     }
 }

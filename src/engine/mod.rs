@@ -6,6 +6,8 @@
 //! `silver.*` and `gold.*` (Delta tables, opened at their latest version when a query is
 //! planned), `ref.*` (the reference CSVs beside the models).
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod listings_udf;
 pub mod predict_udf;
 pub mod read_only;
@@ -83,6 +85,18 @@ pub async fn session(
         state = state.with_runtime_env(runtime.build_arc()?);
     }
     let state = state.build();
+    let state = match &settings.cluster {
+        None => state,
+        #[cfg(feature = "cluster")]
+        Some(url) => cluster::upgrade(state, url)?,
+        #[cfg(not(feature = "cluster"))]
+        Some(url) => {
+            return Err(Error::Config(format!(
+                "engine cluster `{url}`: this joblake was built without the `cluster` feature \
+                 (cargo build --release --features cluster)"
+            )));
+        }
+    };
     let mut ctx = SessionContext::new_with_state(state);
     datafusion_functions_json::register_all(&mut ctx)?;
     udf::register(&ctx, project)?;
@@ -288,6 +302,13 @@ impl SchemaProvider for DeltaSchema {
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         if table.version().is_none() {
             return Ok(None);
+        }
+        // On a cluster the executors read the snapshot's files (crate::cluster::table).
+        #[cfg(feature = "cluster")]
+        if self.lake.engine_settings().cluster.is_some() {
+            return Ok(Some(Arc::new(
+                cluster::table::DeltaFiles::of(&table).await?,
+            )));
         }
         let provider = table.table_provider().await?;
         if self.read_only.is_some() {

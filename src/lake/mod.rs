@@ -36,6 +36,9 @@ pub struct EngineSettings {
     pub memory_limit_mb: Option<u64>,
     /// Directory for spill files (default: the system temporary directory).
     pub spill_dir: Option<PathBuf>,
+    /// A Ballista cluster to run queries on, `ballista://HOST:PORT` (docs/scale.md; needs a
+    /// joblake built with the `cluster` feature). Unset: this process runs them.
+    pub cluster: Option<String>,
 }
 
 /// A handle on the lake's storage.

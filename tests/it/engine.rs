@@ -35,7 +35,7 @@ async fn two_lakes_in_one_process_keep_their_own_memory_limits() {
     let t = temp_lake();
     let tiny = t.lake.clone().with_engine_settings(EngineSettings {
         memory_limit_mb: Some(1),
-        spill_dir: None,
+        ..EngineSettings::default()
     });
     let unlimited = t.lake.clone();
     assert_eq!(unlimited.engine_settings(), &EngineSettings::default());

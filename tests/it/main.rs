@@ -3,6 +3,8 @@
 mod audit;
 mod bench;
 mod cli;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod contracts;
 mod corpus;
 mod cost;
