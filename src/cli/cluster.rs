@@ -28,9 +28,16 @@ enum Role {
     },
     /// Run tasks for the scheduler and serve their shuffle output to the other executors.
     Executor {
-        /// The scheduler's address.
+        /// The scheduler, HOST:PORT.
         #[arg(long, default_value = "127.0.0.1:50050")]
-        scheduler: SocketAddr,
+        scheduler: String,
+        /// Address to serve on (`0.0.0.0` for other machines).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind_host: String,
+        /// The host name other executors and the scheduler reach this one by (default: the
+        /// bind address).
+        #[arg(long)]
+        external_host: Option<String>,
         /// Port of the Arrow Flight service (shuffle reads).
         #[arg(long, default_value_t = 50051)]
         port: u16,
@@ -56,6 +63,8 @@ pub async fn run(ctx: &Context, args: ClusterArgs) -> Result<ExitCode> {
         }
         Role::Executor {
             scheduler,
+            bind_host,
+            external_host,
             port,
             grpc_port,
             slots,
@@ -63,8 +72,18 @@ pub async fn run(ctx: &Context, args: ClusterArgs) -> Result<ExitCode> {
             let slots = slots.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
-            crate::ops::cluster::executor(&lake, &ctx.project, scheduler, port, grpc_port, slots)
-                .await?;
+            let serve = crate::ops::cluster::Serve {
+                bind_host,
+                external_host,
+                port,
+                grpc_port,
+                slots,
+            };
+            let (host, port) = scheduler
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--scheduler {scheduler}: expected HOST:PORT"))?;
+            crate::ops::cluster::executor(&lake, &ctx.project, (host, port), serve).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

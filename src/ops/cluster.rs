@@ -70,26 +70,40 @@ pub async fn scheduler(lake: &Lake, project: &Project, bind: SocketAddr) -> Resu
         .map_err(cluster_error)
 }
 
-/// Runs an executor that registers with the scheduler at `scheduler`, serving on `port`
-/// (Arrow Flight, for shuffles) and `grpc_port`, running `slots` tasks at once.
+/// Where and how an executor serves.
+#[derive(Debug, Clone)]
+pub struct Serve {
+    /// Address to bind (`0.0.0.0` to serve other machines).
+    pub bind_host: String,
+    /// The host others reach it by (default: `bind_host`).
+    pub external_host: Option<String>,
+    /// Arrow Flight port (shuffle reads by other executors and the client).
+    pub port: u16,
+    /// gRPC port (tasks from the scheduler).
+    pub grpc_port: u16,
+    /// Tasks run at once.
+    pub slots: usize,
+}
+
+/// Runs an executor that registers with the scheduler at `scheduler` (host, port) and serves
+/// as `serve` says.
 pub async fn executor(
     lake: &Lake,
     project: &Project,
-    scheduler: SocketAddr,
-    port: u16,
-    grpc_port: u16,
-    slots: usize,
+    scheduler: (String, u16),
+    serve: Serve,
 ) -> Result<()> {
     let session = engine::session(lake, project, FileSelection::All).await?;
     let registry = BallistaFunctionRegistry::from(&session.state());
     let runtime = lake_runtime(lake)?;
     let config = ExecutorProcessConfig {
-        bind_host: "127.0.0.1".into(),
-        port,
-        grpc_port,
-        scheduler_host: scheduler.ip().to_string(),
-        scheduler_port: scheduler.port(),
-        vcores: slots.max(1),
+        bind_host: serve.bind_host,
+        external_host: serve.external_host,
+        port: serve.port,
+        grpc_port: serve.grpc_port,
+        scheduler_host: scheduler.0,
+        scheduler_port: scheduler.1,
+        vcores: serve.slots.max(1),
         print_thread_info: false,
         override_function_registry: Some(Arc::new(registry)),
         override_logical_codec: Some(Arc::new(JoblakeLogicalCodec::default())),
