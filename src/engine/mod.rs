@@ -24,7 +24,7 @@ use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
 use deltalake::datafusion::execution::SessionStateBuilder;
 use deltalake::datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
-use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use deltalake::datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use deltalake::datafusion::logical_expr::Expr;
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake::delta_datafusion::planner::DeltaPlanner;
@@ -102,19 +102,7 @@ pub async fn session(
     udf::register(&ctx, project)?;
     ctx.register_udf(predict_udf::udf(lake.clone()));
 
-    // Delta scans resolve their files through the session's object-store registry: make the
-    // lake's store (S3 or other) known there; local files are registered by default, but a
-    // run's metered store must replace the default so that its reads are counted.
-    if lake.url().scheme() != "file" || lake.meter().is_some() {
-        let base = format!(
-            "{}://{}",
-            lake.url().scheme(),
-            lake.url().host_str().unwrap_or_default()
-        );
-        let url = ObjectStoreUrl::parse(&base)?;
-        ctx.runtime_env()
-            .register_object_store(url.as_ref(), lake.store());
-    }
+    register_lake_store(&ctx.runtime_env(), lake)?;
 
     let catalog = ctx
         .catalog(CATALOG)
@@ -138,6 +126,23 @@ pub async fn session(
     catalog.register_schema("ref", reference)?;
     ctx.register_udtf("table_at", Arc::new(TableAt { lake: lake.clone() }));
     Ok(ctx)
+}
+
+/// Makes the lake's store known to `runtime`'s object-store registry, through which Delta and
+/// Parquet scans resolve their files. Local files are registered by default; S3 (or another
+/// store) is not, and a run's metered store must replace the default so that its reads are
+/// counted.
+pub fn register_lake_store(runtime: &RuntimeEnv, lake: &Lake) -> Result<()> {
+    if lake.url().scheme() != "file" || lake.meter().is_some() {
+        let base = format!(
+            "{}://{}",
+            lake.url().scheme(),
+            lake.url().host_str().unwrap_or_default()
+        );
+        let url = ObjectStoreUrl::parse(&base)?;
+        runtime.register_object_store(url.as_ref(), lake.store());
+    }
+    Ok(())
 }
 
 /// Time travel: `table_at('silver.job_postings', 3)` reads a Delta table as of a version,

@@ -10,6 +10,7 @@
 //! labels when the test part holds some, else on the rules' labels. The salary estimator learns from postings that state
 //! a salary (not a source's estimate).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -562,7 +563,7 @@ fn read_labels(paths: &[PathBuf], families: &[&str]) -> Result<HashMap<(String, 
             }
             let here = format!("{}:{line}", path.display());
             match out.entry((get(source), get(id))) {
-                std::collections::hash_map::Entry::Occupied(e) if e.get().0 != label => {
+                Entry::Occupied(e) if e.get().0 != label => {
                     return Err(bad(format!(
                         "line {line}: {}/{} is `{label}` here and `{}` at {}",
                         e.key().0,
@@ -571,8 +572,8 @@ fn read_labels(paths: &[PathBuf], families: &[&str]) -> Result<HashMap<(String, 
                         e.get().1
                     )));
                 }
-                std::collections::hash_map::Entry::Occupied(_) => {}
-                std::collections::hash_map::Entry::Vacant(e) => {
+                Entry::Occupied(_) => {}
+                Entry::Vacant(e) => {
                     e.insert((label, here));
                 }
             }

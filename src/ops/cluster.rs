@@ -11,8 +11,7 @@ use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
 use deltalake::datafusion::execution::SessionStateBuilder;
-use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
-use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use deltalake::datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use deltalake::datafusion::prelude::SessionConfig;
 
 use crate::bronze::FileSelection;
@@ -28,18 +27,9 @@ fn cluster_error(e: impl std::fmt::Display) -> Error {
 
 /// A runtime whose object-store registry knows the lake's store, so that the executors read
 /// an S3 lake with the credentials of their own environment.
-fn lake_runtime(
-    lake: &Lake,
-) -> Result<Arc<deltalake::datafusion::execution::runtime_env::RuntimeEnv>> {
+fn lake_runtime(lake: &Lake) -> Result<Arc<RuntimeEnv>> {
     let runtime = RuntimeEnvBuilder::new().build_arc()?;
-    if lake.url().scheme() != "file" {
-        let base = format!(
-            "{}://{}",
-            lake.url().scheme(),
-            lake.url().host_str().unwrap_or_default()
-        );
-        runtime.register_object_store(ObjectStoreUrl::parse(&base)?.as_ref(), lake.store());
-    }
+    engine::register_lake_store(&runtime, lake)?;
     Ok(runtime)
 }
 
