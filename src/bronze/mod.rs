@@ -9,26 +9,19 @@
 
 pub mod ingest;
 pub mod stream;
+pub mod table;
 
-use std::collections::HashSet;
+pub use table::{BronzeSchema, BronzeTable, FileSelection};
+
 use std::io::{Read, Write};
 use std::sync::{Arc, LazyLock};
 
-use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use deltalake::arrow::array::{
     ArrayBuilder, ArrayRef, Date32Builder, Int64Builder, RecordBatch, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use deltalake::datafusion::catalog::{SchemaProvider, Session, TableProvider};
-use deltalake::datafusion::datasource::TableType;
-use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
-use deltalake::datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use deltalake::datafusion::logical_expr::Expr;
-use deltalake::datafusion::physical_plan::ExecutionPlan;
-use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use deltalake::datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use futures::{StreamExt, TryStreamExt};
 use joblake_sources::RawPosting;
 use object_store::path::Path;
@@ -39,7 +32,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, TooLarge};
 use crate::lake::Lake;
-use crate::meter::RunMeter;
 
 /// `name` as one segment of a lake path (`what` says what it names, for the error): a plain
 /// name ([`joblake_sources::check_name`]), never `../x`, `a/b`, an absolute path, `..`, a NUL
@@ -238,9 +230,10 @@ pub async fn write_postings<'p>(
 }
 
 /// A bronze object found by listing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BronzeFile {
     /// Store path.
+    #[serde(with = "store_path")]
     pub path: Path,
     /// Path relative to the lake root (the lineage pointer kept in silver).
     pub relative: String,
@@ -250,6 +243,21 @@ pub struct BronzeFile {
     pub ingest_date: Option<NaiveDate>,
     /// Size in bytes.
     pub size: u64,
+}
+
+/// A store path as its text, read back without encoding it again.
+mod store_path {
+    use object_store::path::Path;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(path.as_ref())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Path, D::Error> {
+        let text = String::deserialize(d)?;
+        Path::parse(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Lists bronze files, of one source or all, sorted by path. Directories whose name starts with
@@ -515,196 +523,6 @@ pub async fn read_files(lake: &Lake, files: Vec<BronzeFile>) -> Result<Vec<Recor
         .buffered(8)
         .try_collect()
         .await
-}
-
-/// Which bronze files a table exposes.
-#[derive(Debug, Clone, Default)]
-pub enum FileSelection {
-    /// Every file.
-    #[default]
-    All,
-    /// Every file except these (relative paths): what an incremental refresh has not consumed.
-    Except(Arc<HashSet<String>>),
-}
-
-/// `bronze.<source>` (or `bronze.envelopes` for all sources) as a DataFusion table. Files are
-/// listed when a query is planned, so the table always shows what is in bronze now.
-#[derive(Debug)]
-pub struct BronzeTable {
-    lake: Lake,
-    source: Option<String>,
-    selection: FileSelection,
-}
-
-impl BronzeTable {
-    /// A table over one source's files (`None`: all sources).
-    pub fn new(lake: Lake, source: Option<String>, selection: FileSelection) -> Self {
-        BronzeTable {
-            lake,
-            source,
-            selection,
-        }
-    }
-}
-
-#[async_trait]
-impl TableProvider for BronzeTable {
-    fn schema(&self) -> SchemaRef {
-        SCHEMA.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Base
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        limit: Option<usize>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let external = |e: Error| DataFusionError::External(Box::new(e));
-        let mut files = list_files(&self.lake, self.source.as_deref())
-            .await
-            .map_err(external)?;
-        if let FileSelection::Except(done) = &self.selection {
-            files.retain(|f| !done.contains(&f.relative));
-        }
-        // Spread the files over the session's partitions so that the plan runs in parallel;
-        // each partition reads and decodes its files one after the other as the plan pulls
-        // them, so that a refresh of a million postings never holds all of bronze in memory.
-        let n = state.config().target_partitions().max(1);
-        let mut partitions = vec![Vec::new(); n.min(files.len()).max(1)];
-        let len = partitions.len();
-        for (i, f) in files.into_iter().enumerate() {
-            partitions[i % len].push(f);
-        }
-        // A query that only needs record positions (a count, the reconciliation test) skips
-        // parsing the envelopes: at a million records that is most of the scan's time.
-        let parse = projection.is_none_or(|p| p.iter().any(|i| !POSITION_COLUMNS.contains(i)));
-        let partitions: Vec<Arc<dyn PartitionStream>> = partitions
-            .into_iter()
-            .map(|files| {
-                Arc::new(BronzePartition {
-                    lake: self.lake.clone(),
-                    files,
-                    parse,
-                }) as Arc<dyn PartitionStream>
-            })
-            .collect();
-        let exec = StreamingTableExec::try_new(
-            SCHEMA.clone(),
-            partitions,
-            projection,
-            Vec::new(),
-            false,
-            limit,
-        )?;
-        Ok(Arc::new(exec))
-    }
-}
-
-/// One partition of a bronze scan: its files, fetched and decoded as the plan pulls batches
-/// (two in flight, so that reading the next file overlaps decoding this one).
-#[derive(Debug)]
-struct BronzePartition {
-    lake: Lake,
-    files: Vec<BronzeFile>,
-    /// Parse the envelopes (false: only position columns are read).
-    parse: bool,
-}
-
-/// Columns of [`SCHEMA`] known without parsing a line: source, ingest_date, bronze_file,
-/// bronze_line.
-const POSITION_COLUMNS: [usize; 4] = [0, 6, 7, 8];
-
-impl PartitionStream for BronzePartition {
-    fn schema(&self) -> &SchemaRef {
-        &SCHEMA
-    }
-
-    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let store = self.lake.store();
-        // A run's session carries its meter (engine::session): the run's "rows in".
-        let meter = ctx.session_config().get_extension::<RunMeter>();
-        let parse = self.parse;
-        let external = |e: Error| DataFusionError::External(Box::new(e));
-        let batches = futures::stream::iter(self.files.clone())
-            .map(move |file| {
-                let store = store.clone();
-                let meter = meter.clone();
-                async move {
-                    let raw = store
-                        .get(&file.path)
-                        .await
-                        .map_err(|e| external(e.into()))?
-                        .bytes()
-                        .await
-                        .map_err(|e| external(e.into()))?;
-                    let batch = tokio::task::spawn_blocking(move || {
-                        decode_columns(&file, &raw, parse, MAX_DECODED_BYTES)
-                    })
-                    .await
-                    .map_err(|e| DataFusionError::External(Box::new(e)))?
-                    .map_err(external)?;
-                    if let Some(meter) = meter {
-                        meter.add_rows_decoded(batch.num_rows() as u64);
-                    }
-                    Ok(batch)
-                }
-            })
-            .buffered(2);
-        Box::pin(RecordBatchStreamAdapter::new(SCHEMA.clone(), batches))
-    }
-}
-
-/// The `bronze` schema: one table per known source, plus `envelopes` (all sources).
-#[derive(Debug)]
-pub struct BronzeSchema {
-    lake: Lake,
-    selection: FileSelection,
-}
-
-impl BronzeSchema {
-    /// Name of the table that unions every source.
-    pub const ALL: &'static str = "envelopes";
-
-    /// The schema over `lake`, exposing the selected files.
-    pub fn new(lake: Lake, selection: FileSelection) -> Self {
-        BronzeSchema { lake, selection }
-    }
-}
-
-#[async_trait]
-impl SchemaProvider for BronzeSchema {
-    fn table_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = joblake_sources::source_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        names.push(Self::ALL.to_string());
-        names
-    }
-
-    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
-        let source = if name == Self::ALL {
-            None
-        } else if joblake_sources::source_names().contains(&name) {
-            Some(name.to_string())
-        } else {
-            return Ok(None);
-        };
-        Ok(Some(Arc::new(BronzeTable::new(
-            self.lake.clone(),
-            source,
-            self.selection.clone(),
-        ))))
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        name == Self::ALL || joblake_sources::source_names().contains(&name)
-    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ enum Role {
         /// Address to serve on.
         #[arg(long, default_value = "127.0.0.1:50050")]
         bind: SocketAddr,
+        /// Seconds without a heartbeat after which an executor counts as lost and its tasks
+        /// run elsewhere (joblake's executors beat every 5 seconds).
+        #[arg(long, default_value_t = 60)]
+        executor_timeout: u64,
     },
     /// Run tasks for the scheduler and serve their shuffle output to the other executors.
     Executor {
@@ -47,6 +51,10 @@ enum Role {
         /// Tasks run at once (default: the machine's cores).
         #[arg(long)]
         slots: Option<usize>,
+        /// Directory of the shuffle files this executor writes and serves (default: a new
+        /// temporary directory).
+        #[arg(long)]
+        work_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -58,8 +66,11 @@ pub async fn run(ctx: &Context, args: ClusterArgs) -> Result<ExitCode> {
         ..ctx.lake.engine_settings().clone()
     });
     match args.role {
-        Role::Scheduler { bind } => {
-            crate::ops::cluster::scheduler(&lake, &ctx.project, bind).await?;
+        Role::Scheduler {
+            bind,
+            executor_timeout,
+        } => {
+            crate::ops::cluster::scheduler(&lake, &ctx.project, bind, executor_timeout).await?;
         }
         Role::Executor {
             scheduler,
@@ -68,6 +79,7 @@ pub async fn run(ctx: &Context, args: ClusterArgs) -> Result<ExitCode> {
             port,
             grpc_port,
             slots,
+            work_dir,
         } => {
             let slots = slots.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -78,6 +90,7 @@ pub async fn run(ctx: &Context, args: ClusterArgs) -> Result<ExitCode> {
                 port,
                 grpc_port,
                 slots,
+                work_dir,
             };
             let (host, port) = scheduler
                 .rsplit_once(':')

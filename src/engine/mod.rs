@@ -21,12 +21,12 @@ use deltalake::datafusion::catalog::{
 };
 use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
-use deltalake::datafusion::execution::SessionStateBuilder;
 use deltalake::datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
 use deltalake::datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
-use deltalake::datafusion::logical_expr::Expr;
-use deltalake::datafusion::prelude::{SessionConfig, SessionContext};
+use deltalake::datafusion::execution::{SessionState, SessionStateBuilder};
+use deltalake::datafusion::logical_expr::{Expr, LogicalPlan};
+use deltalake::datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use deltalake::delta_datafusion::planner::DeltaPlanner;
 
 use crate::bronze::{BronzeSchema, FileSelection};
@@ -88,7 +88,7 @@ pub async fn session(
     let state = match &settings.cluster {
         None => state,
         #[cfg(feature = "cluster")]
-        Some(url) => cluster::upgrade(state, url)?,
+        Some(url) => cluster::upgrade(state, url, lake)?,
         #[cfg(not(feature = "cluster"))]
         Some(url) => {
             return Err(Error::Config(format!(
@@ -126,6 +126,26 @@ pub async fn session(
     catalog.register_schema("ref", reference)?;
     ctx.register_udtf("table_at", Arc::new(TableAt { lake: lake.clone() }));
     Ok(ctx)
+}
+
+/// A query's result as the Delta writer takes it, with the session the writer plans it in.
+/// The writer runs in this process: on one machine it plans the query itself; on a cluster it
+/// pulls the cluster's result batches ([`cluster::stream_result`]).
+pub async fn writer_input(
+    lake: &Lake,
+    ctx: &SessionContext,
+    df: DataFrame,
+) -> Result<(LogicalPlan, Arc<SessionState>)> {
+    match &lake.engine_settings().cluster {
+        None => Ok((df.logical_plan().clone(), Arc::new(ctx.state()))),
+        #[cfg(feature = "cluster")]
+        Some(_) => cluster::stream_result(ctx, df).await,
+        // A session is never built on a cluster without the feature (`session` refuses).
+        #[cfg(not(feature = "cluster"))]
+        Some(url) => Err(Error::Config(format!(
+            "engine cluster `{url}`: this joblake was built without the `cluster` feature"
+        ))),
+    }
 }
 
 /// Makes the lake's store known to `runtime`'s object-store registry, through which Delta and

@@ -314,10 +314,11 @@ async fn run_models(
             let append = model.materialized == Materialized::Incremental
                 && !options.full
                 && before.is_some();
+            let (input, state) = engine::writer_input(lake, ctx, df).await.map_err(fail)?;
             let mut write = table
                 .write(Vec::new())
-                .with_input_plan(df.logical_plan().clone())
-                .with_session_state(Arc::new(ctx.state()))
+                .with_input_plan(input)
+                .with_session_state(state)
                 .with_table_name(model.name.clone())
                 .with_description(model.description.clone())
                 .with_partition_columns(model.partition_by.clone());

@@ -42,6 +42,15 @@ fn joblake(lake: &std::path::Path) -> Command {
 /// A scheduler and `executors` executors over `lake`, once the scheduler answers and the
 /// executors had time to register.
 fn start(lake: &std::path::Path, executors: usize) -> Cluster {
+    start_with_work_dirs(lake, executors, None)
+}
+
+/// [`start`], executor `i` writing its shuffle files under `work/i` when `work` is given.
+fn start_with_work_dirs(
+    lake: &std::path::Path,
+    executors: usize,
+    work: Option<&std::path::Path>,
+) -> Cluster {
     let scheduler: SocketAddr = format!("127.0.0.1:{}", free_port())
         .parse()
         .expect("address");
@@ -62,14 +71,17 @@ fn start(lake: &std::path::Path, executors: usize) -> Cluster {
         "scheduler".into(),
         "--bind".into(),
         scheduler.to_string(),
+        // A killed executor is noticed within seconds, not a minute.
+        "--executor-timeout".into(),
+        "12".into(),
     ]));
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(scheduler).is_err() {
         assert!(Instant::now() < deadline, "the scheduler did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    for _ in 0..executors {
-        cluster.children.push(spawn(&[
+    for i in 0..executors {
+        let mut args: Vec<String> = vec![
             "executor".into(),
             "--scheduler".into(),
             scheduler.to_string(),
@@ -79,7 +91,13 @@ fn start(lake: &std::path::Path, executors: usize) -> Cluster {
             free_port().to_string(),
             "--slots".into(),
             "2".into(),
-        ]));
+        ];
+        if let Some(work) = work {
+            let dir = work.join(i.to_string());
+            std::fs::create_dir_all(&dir).expect("a work directory");
+            args.extend(["--work-dir".into(), dir.to_string_lossy().into_owned()]);
+        }
+        cluster.children.push(spawn(&args));
     }
     // Executors register within their first heartbeat.
     std::thread::sleep(Duration::from_secs(3));
@@ -88,12 +106,17 @@ fn start(lake: &std::path::Path, executors: usize) -> Cluster {
 
 /// `joblake sql` output of `query` as CSV, on the cluster when `engine` is given.
 fn sql(lake: &std::path::Path, engine: Option<&str>, query: &str) -> String {
+    sql_as(lake, engine, query, "csv")
+}
+
+/// `joblake sql` output of `query` in `format`, on the cluster when `engine` is given.
+fn sql_as(lake: &std::path::Path, engine: Option<&str>, query: &str, format: &str) -> String {
     let mut cmd = joblake(lake);
     if let Some(engine) = engine {
         cmd.args(["--engine", engine]);
     }
     let out = cmd
-        .args(["sql", "-q", "--format", "csv", "-c", query])
+        .args(["sql", "-q", "--format", format, "-c", query])
         .output()
         .expect("joblake sql runs");
     assert!(
@@ -162,4 +185,260 @@ fn a_cluster_that_is_not_there_is_named() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&port.to_string()), "{err}");
+}
+
+/// Columns that hold the wall clock of the refresh that wrote them, not data.
+const WALL_CLOCK: [(&str, &str); 1] = [("gold.fact_posting_prediction", "created_at")];
+
+/// Every silver and gold table of `lake`, with its number of columns.
+fn delta_tables(lake: &std::path::Path) -> Vec<(String, usize)> {
+    let csv = sql(
+        lake,
+        None,
+        "SELECT table_schema || '.' || table_name AS t, count(*) AS n \
+         FROM information_schema.columns WHERE table_schema IN ('silver', 'gold') \
+         AND table_name IN (SELECT table_name FROM information_schema.tables \
+                            WHERE table_type = 'BASE TABLE') \
+         GROUP BY 1 ORDER BY 1",
+    );
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let (t, n) = l.split_once(',').expect("table,columns");
+            (t.to_string(), n.parse().expect("a count"))
+        })
+        .collect()
+}
+
+/// `table` of `lake`, every row sorted by every column, as NDJSON (read on this machine).
+fn dump(lake: &std::path::Path, table: &str, columns: usize) -> String {
+    let excluded: Vec<&str> = WALL_CLOCK
+        .iter()
+        .filter(|(t, _)| *t == table)
+        .map(|(_, c)| *c)
+        .collect();
+    let select = if excluded.is_empty() {
+        "*".to_string()
+    } else {
+        format!("* EXCLUDE ({})", excluded.join(", "))
+    };
+    let order: Vec<String> = (1..=columns - excluded.len())
+        .map(|i| i.to_string())
+        .collect();
+    sql_as(
+        lake,
+        None,
+        &format!("SELECT {select} FROM {table} ORDER BY {}", order.join(", ")),
+        "ndjson",
+    )
+}
+
+/// Asserts that every silver and gold table of `there` holds the rows of the same table of
+/// `here`, no more, no fewer (a multiset comparison: stronger than `EXCEPT` both ways).
+fn assert_same_tables(here: &std::path::Path, there: &std::path::Path) {
+    let tables = delta_tables(here);
+    assert!(tables.len() > 10, "too few tables: {tables:?}");
+    assert_eq!(delta_tables(there), tables, "not the same tables");
+    for (table, columns) in tables {
+        let (a, b) = (dump(here, &table, columns), dump(there, &table, columns));
+        if a != b {
+            let first = a
+                .lines()
+                .zip(b.lines())
+                .find(|(x, y)| x != y)
+                .map(|(x, y)| format!("one machine: {x}\ncluster:     {y}"))
+                .unwrap_or_default();
+            panic!(
+                "{table}: the cluster's table differs ({} vs {} lines)\n{first}",
+                a.lines().count(),
+                b.lines().count()
+            );
+        }
+    }
+}
+
+/// The files under `dir`, at any depth.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.map(|e| e.expect("a directory entry")) {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// Copies the bronze files of `from` that `to` lacks (the same bytes, under the same names).
+fn copy_bronze(from: &std::path::Path, to: &std::path::Path) {
+    for file in files_under(&from.join("bronze")) {
+        let target = to.join(file.strip_prefix(from).expect("inside the lake"));
+        if !target.exists() {
+            std::fs::create_dir_all(target.parent().expect("a parent")).expect("a directory");
+            std::fs::copy(&file, &target).expect("a copy");
+        }
+    }
+}
+
+/// `joblake gen` into `lake`.
+fn generate(lake: &std::path::Path, postings: usize, seed: u64) {
+    let out = joblake(lake)
+        .args(["-q", "gen", "--postings", &postings.to_string()])
+        .args(["--seed", &seed.to_string(), "--anchor", "2026-10-01"])
+        .output()
+        .expect("gen runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `joblake refresh` of `lake` (on the cluster when `engine` is given); its output.
+fn refresh(lake: &std::path::Path, engine: Option<&str>, full: bool) -> std::process::Output {
+    let mut cmd = joblake(lake);
+    if let Some(engine) = engine {
+        cmd.args(["--engine", engine]);
+    }
+    cmd.arg("refresh");
+    if full {
+        cmd.arg("--full");
+    }
+    cmd.output().expect("refresh runs")
+}
+
+/// Postings of the lakes refreshed on the cluster: 2,000, or `JOBLAKE_CLUSTER_POSTINGS` (the
+/// 100k comparison of docs/scale.md is this test with 100000).
+fn cluster_postings() -> usize {
+    std::env::var("JOBLAKE_CLUSTER_POSTINGS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2_000)
+}
+
+#[test]
+fn a_refresh_on_the_cluster_builds_the_tables_one_machine_builds() {
+    let (single, clustered) = (temp_lake(), temp_lake());
+    let (single, clustered) = (single.dir.path(), clustered.dir.path());
+    let postings = cluster_postings();
+    generate(single, postings, 7);
+    copy_bronze(single, clustered);
+    let work = tempfile::tempdir().expect("temp dir");
+    let cluster = start_with_work_dirs(clustered, 2, Some(work.path()));
+    let engine = format!("ballista://{}", cluster.scheduler);
+
+    // Full: every model runs on the cluster, the data tests too; the client commits.
+    for (lake, engine) in [(single, None), (clustered, Some(engine.as_str()))] {
+        let out = refresh(lake, engine, true);
+        assert!(
+            out.status.success(),
+            "full refresh (engine {engine:?}) failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_same_tables(single, clustered);
+    // Both executors ran stages of their own: each wrote shuffle files.
+    for i in 0..2 {
+        let dir = work.path().join(i.to_string());
+        assert!(
+            !files_under(&dir).is_empty(),
+            "executor {i} wrote no shuffle file in {}",
+            dir.display()
+        );
+    }
+
+    // Incremental: new bronze in both lakes, only it is read.
+    generate(single, postings / 4, 8);
+    copy_bronze(single, clustered);
+    for (lake, engine) in [(single, None), (clustered, Some(engine.as_str()))] {
+        let out = refresh(lake, engine, false);
+        assert!(
+            out.status.success(),
+            "incremental refresh (engine {engine:?}) failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_same_tables(single, clustered);
+}
+
+#[test]
+fn an_executor_killed_during_a_refresh_leaves_every_table_whole() {
+    let t = temp_lake();
+    let lake = t.dir.path();
+    generate(lake, 2_000, 7);
+    let out = refresh(lake, None, true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tables = delta_tables(lake);
+    let before: Vec<String> = tables.iter().map(|(t, n)| dump(lake, t, *n)).collect();
+
+    let mut cluster = start(lake, 2);
+    let engine = format!("ballista://{}", cluster.scheduler);
+    let mut cmd = joblake(lake);
+    let mut refreshing = cmd
+        .args(["--engine", &engine, "refresh", "--full"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("refresh starts");
+    // The second executor dies while the models run.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        refreshing.try_wait().expect("the refresh runs").is_none(),
+        "the refresh ended before the executor was killed: nothing was tested"
+    );
+    let mut victim = cluster.children.remove(2);
+    victim.kill().expect("the executor is killed");
+    victim.wait().expect("the executor is gone");
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while refreshing
+        .try_wait()
+        .expect("the refresh is waited for")
+        .is_none()
+    {
+        if Instant::now() > deadline {
+            let _ = refreshing.kill();
+            panic!("the refresh hung after an executor was killed");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = refreshing.wait_with_output().expect("refresh output");
+    let err = String::from_utf8_lossy(&out.stderr);
+    eprintln!(
+        "refresh after losing an executor: {}\n{err}",
+        if out.status.success() {
+            "completed"
+        } else {
+            "failed"
+        }
+    );
+    if !out.status.success() {
+        // Failed: it says which model, and every table was put back.
+        assert!(err.contains("model ") || err.contains("cluster"), "{err}");
+    }
+    // Either way, every table holds whole data: the refresh's (the same bronze gives the same
+    // rows) or the previous version's.
+    assert_eq!(delta_tables(lake), tables);
+    for ((table, columns), before) in tables.iter().zip(&before) {
+        assert!(
+            dump(lake, table, *columns) == *before,
+            "{table} changed after a refresh that lost an executor (it {}):\n{err}",
+            if out.status.success() {
+                "succeeded"
+            } else {
+                "failed"
+            }
+        );
+    }
 }

@@ -1,12 +1,16 @@
-//! How joblake's tables travel in a plan sent to the cluster: Ballista's own codec for
-//! everything it knows, plus the two providers a joblake session hands out that DataFusion
-//! cannot serialize: a Delta snapshot's files ([`DeltaFiles`]) and the in-memory reference
-//! tables (`ref.*`, as Arrow IPC).
+//! How joblake's tables travel in a plan sent to the cluster: Ballista's own codecs for
+//! everything they know, plus what a joblake session hands out that DataFusion cannot
+//! serialize. Logical plans (client to scheduler) carry a Delta snapshot's files
+//! ([`DeltaFiles`]), the in-memory reference tables (`ref.*`, as Arrow IPC) and the bronze
+//! tables (which files, not their content); physical plans (scheduler to executors) carry the
+//! bronze scan ([`BronzeScanExec`]) as its list of files. Both sides decode over their own
+//! handle on the same lake.
 
 use std::sync::Arc;
 
-use ballista_core::serde::BallistaLogicalExtensionCodec;
+use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
+use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::arrow::ipc::reader::StreamReader;
@@ -19,8 +23,12 @@ use deltalake::datafusion::execution::TaskContext;
 use deltalake::datafusion::logical_expr::{
     AggregateUDF, Extension, LogicalPlan, ScalarUDF, WindowUDF,
 };
+use deltalake::datafusion::physical_plan::ExecutionPlan;
 
 use super::table::{DeltaFiles, DeltaFilesSpec};
+use crate::bronze::BronzeTable;
+use crate::bronze::table::{BronzeScanExec, BronzeScanSpec, BronzeTableSpec};
+use crate::lake::Lake;
 
 /// The first byte of a joblake provider's encoding; Ballista's own follow [`Tag::Ballista`].
 #[repr(u8)]
@@ -28,12 +36,24 @@ enum Tag {
     Ballista = 0,
     DeltaFiles = 1,
     Memory = 2,
+    Bronze = 3,
 }
 
-/// joblake's logical codec: Ballista's, plus [`DeltaFiles`] and memory tables.
-#[derive(Debug, Default)]
+/// joblake's logical codec: Ballista's, plus [`DeltaFiles`], memory and bronze tables.
+#[derive(Debug)]
 pub struct JoblakeLogicalCodec {
     inner: BallistaLogicalExtensionCodec,
+    lake: Lake,
+}
+
+impl JoblakeLogicalCodec {
+    /// The codec of a process over `lake`: bronze tables decode over it.
+    pub fn new(lake: Lake) -> Self {
+        JoblakeLogicalCodec {
+            inner: BallistaLogicalExtensionCodec::default(),
+            lake,
+        }
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> DataFusionError {
@@ -74,6 +94,10 @@ impl LogicalExtensionCodec for JoblakeLogicalCodec {
                 let batches = reader.collect::<Result<Vec<RecordBatch>, _>>()?;
                 Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
             }
+            t if t == Tag::Bronze as u8 => {
+                let spec: BronzeTableSpec = serde_json::from_slice(body).map_err(internal)?;
+                Ok(Arc::new(BronzeTable::from_spec(self.lake.clone(), spec)))
+            }
             t if t == Tag::Ballista as u8 => self
                 .inner
                 .try_decode_table_provider(body, table_ref, schema, ctx),
@@ -90,6 +114,11 @@ impl LogicalExtensionCodec for JoblakeLogicalCodec {
         if let Some(files) = node.downcast_ref::<DeltaFiles>() {
             buf.push(Tag::DeltaFiles as u8);
             serde_json::to_writer(&mut *buf, &files.spec()).map_err(internal)?;
+            return Ok(());
+        }
+        if let Some(bronze) = node.downcast_ref::<BronzeTable>() {
+            buf.push(Tag::Bronze as u8);
+            serde_json::to_writer(&mut *buf, &bronze.spec()).map_err(internal)?;
             return Ok(());
         }
         if let Some(memory) = node.downcast_ref::<MemTable>() {
@@ -155,5 +184,60 @@ impl LogicalExtensionCodec for JoblakeLogicalCodec {
 
     fn try_encode_udwf(&self, node: &WindowUDF, buf: &mut Vec<u8>) -> DfResult<()> {
         self.inner.try_encode_udwf(node, buf)
+    }
+}
+
+/// joblake's physical codec: Ballista's, plus the bronze scan.
+#[derive(Debug)]
+pub struct JoblakePhysicalCodec {
+    inner: BallistaPhysicalExtensionCodec,
+    lake: Lake,
+}
+
+impl JoblakePhysicalCodec {
+    /// The codec of a process over `lake`: bronze scans read from it.
+    pub fn new(lake: Lake) -> Self {
+        JoblakePhysicalCodec {
+            inner: BallistaPhysicalExtensionCodec::default(),
+            lake,
+        }
+    }
+}
+
+impl PhysicalExtensionCodec for JoblakePhysicalCodec {
+    fn try_decode(
+        &self,
+        buf: &[u8],
+        inputs: &[Arc<dyn ExecutionPlan>],
+        ctx: &TaskContext,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let Some((tag, body)) = buf.split_first() else {
+            return Err(internal("an empty plan encoding"));
+        };
+        match *tag {
+            t if t == Tag::Bronze as u8 => {
+                let spec: BronzeScanSpec = serde_json::from_slice(body).map_err(internal)?;
+                Ok(Arc::new(BronzeScanExec::new(self.lake.clone(), spec)?))
+            }
+            t if t == Tag::Ballista as u8 => {
+                self.inner.try_decode(body, inputs, ctx, proto_converter)
+            }
+            other => Err(internal(format!("unknown plan tag {other}"))),
+        }
+    }
+
+    fn try_encode(
+        &self,
+        node: Arc<dyn ExecutionPlan>,
+        buf: &mut Vec<u8>,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> DfResult<()> {
+        if let Some(scan) = node.downcast_ref::<BronzeScanExec>() {
+            buf.push(Tag::Bronze as u8);
+            return serde_json::to_writer(&mut *buf, scan.spec()).map_err(internal);
+        }
+        buf.push(Tag::Ballista as u8);
+        self.inner.try_encode(node, buf, proto_converter)
     }
 }

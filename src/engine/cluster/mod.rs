@@ -2,18 +2,32 @@
 //! `cluster` feature). A joblake client plans as usual and sends the plan to a Ballista
 //! scheduler ([`session`](super::session) when `[engine] cluster` is set); the scheduler and
 //! executors are joblake's own (`crate::ops::cluster`), with its functions and codecs, so that
-//! its tables and UDFs can be decoded there. Queries run there; the refresh does not yet
-//! (docs/scale.md says what runs distributed and what does not).
+//! its tables and UDFs can be decoded there. Queries and the refresh's models run there; the
+//! refresh's Delta commits stay with the client ([`stream_result`]; docs/scale.md).
 
 pub mod codec;
 pub mod table;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use deltalake::datafusion::execution::{SessionState, SessionStateBuilder};
-use deltalake::datafusion::prelude::SessionConfig;
+use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::datafusion::catalog::streaming::StreamingTable;
+use deltalake::datafusion::datasource::provider_as_source;
+use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
+use deltalake::datafusion::execution::{
+    SendableRecordBatchStream, SessionState, SessionStateBuilder, TaskContext,
+};
+use deltalake::datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
+use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use deltalake::datafusion::physical_plan::streaming::PartitionStream;
+use deltalake::datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use deltalake::delta_datafusion::planner::DeltaPlanner;
+use futures::StreamExt;
 
 use crate::error::{Error, Result};
+use crate::lake::Lake;
 
 /// The scheduler's gRPC address (`http://host:port`) of a `ballista://host:port` engine URL.
 pub fn scheduler_url(url: &str) -> Result<String> {
@@ -31,19 +45,116 @@ pub fn scheduler_url(url: &str) -> Result<String> {
     Ok(format!("http://{host}:{port}"))
 }
 
-/// `state`, sending its plans to the scheduler at `url` with joblake's codec.
-pub fn upgrade(state: SessionState, url: &str) -> Result<SessionState> {
+/// `state`, sending its plans to the scheduler at `url` with joblake's codecs over `lake`.
+pub fn upgrade(state: SessionState, url: &str, lake: &Lake) -> Result<SessionState> {
     use ballista_core::extension::{SessionConfigExt, SessionStateExt};
     let scheduler = scheduler_url(url)?;
+    // Ballista's own defaults for a distributed plan (no dynamic filters across stages,
+    // sort-merge joins that spill...), applied before joblake's settings below.
     let config: SessionConfig = state
         .config()
         .clone()
-        .with_ballista_logical_extension_codec(Arc::new(codec::JoblakeLogicalCodec::default()));
+        .upgrade_for_ballista()
+        .with_ballista_logical_extension_codec(Arc::new(codec::JoblakeLogicalCodec::new(
+            lake.clone(),
+        )))
+        .with_ballista_physical_extension_codec(Arc::new(codec::JoblakePhysicalCodec::new(
+            lake.clone(),
+        )))
+        // Ballista 55's adaptive planner re-plans a stage while its first tasks run; their
+        // reports then no longer fit the stage, the scheduler drops them and the job never
+        // ends (seen on `silver.posting_records`). The static planner is stable.
+        .with_ballista_adaptive_query_planner(false)
+        // Shuffle files in zstd: with Ballista's default (LZ4 frames), reading back a stage of
+        // `silver.posting_records` failed to decompress (lz4_flex OffsetOutOfBounds).
+        .set_str("ballista.shuffle.compression.codec", "zstd");
     SessionStateBuilder::new_from_existing(state)
         .with_config(config)
         .build()
         .upgrade_for_ballista(scheduler)
         .map_err(|e| Error::Cluster(format!("{url}: {e}")))
+}
+
+/// A model's result, run on the cluster, as a plan this process can hand to the Delta writer,
+/// with the local session the writer plans it in. delta-rs wraps its input in plan nodes of
+/// its own that have no codec to reach a cluster, so the writer runs here and pulls the
+/// cluster's result batches as it writes them (one stream, never all in memory).
+pub async fn stream_result(
+    ctx: &SessionContext,
+    df: DataFrame,
+) -> Result<(LogicalPlan, Arc<SessionState>)> {
+    // The plan's types, which the writer checks every batch against. The executors can return
+    // a dictionary-encoded column (a Delta partition column) decoded to its values: cast back.
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let stream = df.execute_stream().await?;
+    let expected = schema.clone();
+    let cast = stream.map(move |batch| batch.and_then(|b| conform(b, &expected)));
+    let stream: SendableRecordBatchStream =
+        Box::pin(RecordBatchStreamAdapter::new(schema.clone(), cast));
+    let once = Arc::new(OnceStream {
+        schema: schema.clone(),
+        stream: Mutex::new(Some(stream)),
+    });
+    let table = StreamingTable::try_new(schema, vec![once])?;
+    let plan =
+        LogicalPlanBuilder::scan("cluster_result", provider_as_source(Arc::new(table)), None)?
+            .build()?;
+    let local = SessionStateBuilder::new()
+        .with_default_features()
+        .with_config(ctx.state().config().clone())
+        .with_runtime_env(ctx.runtime_env())
+        .with_query_planner(DeltaPlanner::new())
+        .build();
+    Ok((plan, Arc::new(local)))
+}
+
+/// `batch` with the types of `schema` (same columns, in the same order).
+fn conform(batch: RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch);
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| {
+            if column.data_type() == field.data_type() {
+                Ok(column.clone())
+            } else {
+                cast(column, field.data_type())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// A stream that can be read once: the cluster's result.
+struct OnceStream {
+    schema: SchemaRef,
+    stream: Mutex<Option<SendableRecordBatchStream>>,
+}
+
+impl std::fmt::Debug for OnceStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnceStream")
+    }
+}
+
+impl PartitionStream for OnceStream {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let taken = self.stream.lock().ok().and_then(|mut s| s.take());
+        taken.unwrap_or_else(|| {
+            let again = DataFusionError::Internal("the cluster's result was already read".into());
+            Box::pin(RecordBatchStreamAdapter::new(
+                self.schema.clone(),
+                futures::stream::once(async move { Err(again) }),
+            ))
+        })
+    }
 }
 
 #[cfg(test)]

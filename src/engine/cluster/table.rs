@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use deltalake::DeltaTable;
-use deltalake::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
+use deltalake::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use deltalake::datafusion::catalog::{Session, TableProvider};
 use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::datasource::TableType;
@@ -133,6 +133,20 @@ impl DeltaFiles {
     }
 }
 
+/// A partition value as the Delta log writes it (None: null), typed as the table declares the
+/// column. delta-rs declares partition columns dictionary-encoded; the scan must produce the
+/// declared type, or the batches would not match the plan's schema.
+fn partition_value(value: Option<&str>, data_type: &DataType) -> DfResult<ScalarValue> {
+    match (value, data_type) {
+        (Some(v), DataType::Dictionary(key, inner)) => Ok(ScalarValue::Dictionary(
+            key.clone(),
+            Box::new(ScalarValue::try_from_string(v.to_string(), inner)?),
+        )),
+        (Some(v), t) => ScalarValue::try_from_string(v.to_string(), t),
+        (None, t) => ScalarValue::try_from(t),
+    }
+}
+
 #[async_trait]
 impl TableProvider for DeltaFiles {
     fn schema(&self) -> SchemaRef {
@@ -179,10 +193,7 @@ impl TableProvider for DeltaFiles {
                     .partition_values
                     .iter()
                     .zip(&types)
-                    .map(|(v, t)| match v {
-                        Some(v) => ScalarValue::try_from_string(v.clone(), t),
-                        None => ScalarValue::try_from(t),
-                    })
+                    .map(|(v, t)| partition_value(v.as_deref(), t))
                     .collect::<DfResult<Vec<_>>>()?;
                 Ok(PartitionedFile::new(f.path.clone(), f.size).with_partition_values(values))
             })

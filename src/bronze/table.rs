@@ -1,0 +1,370 @@
+//! Bronze as DataFusion tables: `bronze.<source>` and `bronze.envelopes` (every source). A scan
+//! is a [`BronzeScanExec`], a plan node that names the files it reads, so that a cluster can
+//! send it to another process over the same lake (`engine::cluster::codec`).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::datafusion::catalog::{SchemaProvider, Session, TableProvider};
+use deltalake::datafusion::common::tree_node::TreeNodeRecursion;
+use deltalake::datafusion::datasource::TableType;
+use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
+use deltalake::datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use deltalake::datafusion::logical_expr::Expr;
+use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use deltalake::datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use deltalake::datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PhysicalExpr, PlanProperties,
+};
+use futures::StreamExt;
+use object_store::ObjectStoreExt;
+use serde::{Deserialize, Serialize};
+
+use super::{BronzeFile, MAX_DECODED_BYTES, SCHEMA, decode_columns, list_files};
+use crate::error::Error;
+use crate::lake::Lake;
+use crate::meter::RunMeter;
+
+/// Which bronze files a table exposes.
+#[derive(Debug, Clone, Default)]
+pub enum FileSelection {
+    /// Every file.
+    #[default]
+    All,
+    /// Every file except these (relative paths): what an incremental refresh has not consumed.
+    Except(Arc<HashSet<String>>),
+}
+
+/// `bronze.<source>` (or `bronze.envelopes` for all sources) as a DataFusion table. Files are
+/// listed when a query is planned, so the table always shows what is in bronze now.
+#[derive(Debug)]
+pub struct BronzeTable {
+    lake: Lake,
+    source: Option<String>,
+    selection: FileSelection,
+    /// Scan in one partition, whatever the session's target: what a cluster needs
+    /// ([`BronzeTable::from_spec`]).
+    single_partition: bool,
+}
+
+impl BronzeTable {
+    /// A table over one source's files (`None`: all sources).
+    pub fn new(lake: Lake, source: Option<String>, selection: FileSelection) -> Self {
+        BronzeTable {
+            lake,
+            source,
+            selection,
+            single_partition: false,
+        }
+    }
+
+    /// What the table exposes, without the lake: how it travels to another process.
+    pub fn spec(&self) -> BronzeTableSpec {
+        let except = match &self.selection {
+            FileSelection::All => None,
+            FileSelection::Except(done) => {
+                let mut done: Vec<String> = done.iter().cloned().collect();
+                done.sort();
+                Some(done)
+            }
+        };
+        BronzeTableSpec {
+            source: self.source.clone(),
+            except,
+        }
+    }
+
+    /// The table `spec` describes, over `lake`, as a cluster's scheduler plans it: scanned in
+    /// one partition. Ballista hands each task a slice of a stage's partitions and cuts the
+    /// leaves of the plan down to it, but only the leaves it knows (its shuffles, DataFusion's
+    /// file and memory scans); every task would run all partitions of a scan of its own kind,
+    /// so a split scan would be read once per task. One partition is read once. A model that
+    /// unions several sources still reads them in parallel, one task per source.
+    pub fn from_spec(lake: Lake, spec: BronzeTableSpec) -> Self {
+        let selection = match spec.except {
+            None => FileSelection::All,
+            Some(done) => FileSelection::Except(Arc::new(done.into_iter().collect())),
+        };
+        BronzeTable {
+            single_partition: true,
+            ..BronzeTable::new(lake, spec.source, selection)
+        }
+    }
+}
+
+/// A [`BronzeTable`] without its lake.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BronzeTableSpec {
+    /// One source, or all (None).
+    pub source: Option<String>,
+    /// The files left out (relative paths); None: none.
+    pub except: Option<Vec<String>>,
+}
+
+#[async_trait]
+impl TableProvider for BronzeTable {
+    fn schema(&self) -> SchemaRef {
+        SCHEMA.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let external = |e: Error| DataFusionError::External(Box::new(e));
+        let mut files = list_files(&self.lake, self.source.as_deref())
+            .await
+            .map_err(external)?;
+        if let FileSelection::Except(done) = &self.selection {
+            files.retain(|f| !done.contains(&f.relative));
+        }
+        // Spread the files over the session's partitions so that the plan runs in parallel;
+        // each partition reads and decodes its files one after the other as the plan pulls
+        // them, so that a refresh of a million postings never holds all of bronze in memory.
+        let n = if self.single_partition {
+            1
+        } else {
+            state.config().target_partitions().max(1)
+        };
+        let mut partitions = vec![Vec::new(); n.min(files.len()).max(1)];
+        let len = partitions.len();
+        for (i, f) in files.into_iter().enumerate() {
+            partitions[i % len].push(f);
+        }
+        // A query that only needs record positions (a count, the reconciliation test) skips
+        // parsing the envelopes: at a million records that is most of the scan's time.
+        let parse = projection.is_none_or(|p| p.iter().any(|i| !POSITION_COLUMNS.contains(i)));
+        let spec = BronzeScanSpec {
+            partitions,
+            projection: projection.cloned(),
+            limit,
+            parse,
+        };
+        Ok(Arc::new(BronzeScanExec::new(self.lake.clone(), spec)?))
+    }
+}
+
+/// What a bronze scan reads: enough to rebuild it in another process over the same lake.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BronzeScanSpec {
+    /// The files of each output partition, read in order.
+    pub partitions: Vec<Vec<BronzeFile>>,
+    /// The columns of [`SCHEMA`] produced (None: all).
+    pub projection: Option<Vec<usize>>,
+    /// Stop after this many rows.
+    pub limit: Option<usize>,
+    /// Parse the envelopes (false: only the position columns are read).
+    pub parse: bool,
+}
+
+/// The scan of bronze files: each partition fetches and decodes its files as the plan pulls
+/// batches.
+#[derive(Debug)]
+pub struct BronzeScanExec {
+    spec: BronzeScanSpec,
+    inner: Arc<StreamingTableExec>,
+}
+
+impl BronzeScanExec {
+    /// The scan `spec` describes, reading from `lake`.
+    pub fn new(lake: Lake, spec: BronzeScanSpec) -> DfResult<BronzeScanExec> {
+        let partitions: Vec<Arc<dyn PartitionStream>> = spec
+            .partitions
+            .iter()
+            .map(|files| {
+                Arc::new(BronzePartition {
+                    lake: lake.clone(),
+                    files: files.clone(),
+                    parse: spec.parse,
+                }) as Arc<dyn PartitionStream>
+            })
+            .collect();
+        let inner = StreamingTableExec::try_new(
+            SCHEMA.clone(),
+            partitions,
+            spec.projection.as_ref(),
+            Vec::new(),
+            false,
+            spec.limit,
+        )?;
+        Ok(BronzeScanExec {
+            spec,
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// What the scan reads.
+    pub fn spec(&self) -> &BronzeScanSpec {
+        &self.spec
+    }
+}
+
+impl DisplayAs for BronzeScanExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let files: usize = self.spec.partitions.iter().map(Vec::len).sum();
+        write!(
+            f,
+            "BronzeScanExec: files={files}, partitions={}, parse={}",
+            self.spec.partitions.len(),
+            self.spec.parse
+        )?;
+        if let Some(limit) = self.spec.limit {
+            write!(f, ", limit={limit}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for BronzeScanExec {
+    fn name(&self) -> &str {
+        "BronzeScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.inner.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal(
+                "BronzeScanExec is a leaf: it takes no children".into(),
+            ))
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        self.inner.execute(partition, context)
+    }
+}
+
+/// One partition of a bronze scan: its files, fetched and decoded as the plan pulls batches
+/// (two in flight, so that reading the next file overlaps decoding this one).
+#[derive(Debug)]
+struct BronzePartition {
+    lake: Lake,
+    files: Vec<BronzeFile>,
+    /// Parse the envelopes (false: only position columns are read).
+    parse: bool,
+}
+
+/// Columns of [`SCHEMA`] known without parsing a line: source, ingest_date, bronze_file,
+/// bronze_line.
+const POSITION_COLUMNS: [usize; 4] = [0, 6, 7, 8];
+
+impl PartitionStream for BronzePartition {
+    fn schema(&self) -> &SchemaRef {
+        &SCHEMA
+    }
+
+    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let store = self.lake.store();
+        // A run's session carries its meter (engine::session): the run's "rows in".
+        let meter = ctx.session_config().get_extension::<RunMeter>();
+        let parse = self.parse;
+        let external = |e: Error| DataFusionError::External(Box::new(e));
+        let batches = futures::stream::iter(self.files.clone())
+            .map(move |file| {
+                let store = store.clone();
+                let meter = meter.clone();
+                async move {
+                    let raw = store
+                        .get(&file.path)
+                        .await
+                        .map_err(|e| external(e.into()))?
+                        .bytes()
+                        .await
+                        .map_err(|e| external(e.into()))?;
+                    let batch = tokio::task::spawn_blocking(move || {
+                        decode_columns(&file, &raw, parse, MAX_DECODED_BYTES)
+                    })
+                    .await
+                    .map_err(|e| DataFusionError::External(Box::new(e)))?
+                    .map_err(external)?;
+                    if let Some(meter) = meter {
+                        meter.add_rows_decoded(batch.num_rows() as u64);
+                    }
+                    Ok(batch)
+                }
+            })
+            .buffered(2);
+        Box::pin(RecordBatchStreamAdapter::new(SCHEMA.clone(), batches))
+    }
+}
+
+/// The `bronze` schema: one table per known source, plus `envelopes` (all sources).
+#[derive(Debug)]
+pub struct BronzeSchema {
+    lake: Lake,
+    selection: FileSelection,
+}
+
+impl BronzeSchema {
+    /// Name of the table that unions every source.
+    pub const ALL: &'static str = "envelopes";
+
+    /// The schema over `lake`, exposing the selected files.
+    pub fn new(lake: Lake, selection: FileSelection) -> Self {
+        BronzeSchema { lake, selection }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for BronzeSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = joblake_sources::source_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        names.push(Self::ALL.to_string());
+        names
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        let source = if name == Self::ALL {
+            None
+        } else if joblake_sources::source_names().contains(&name) {
+            Some(name.to_string())
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(Arc::new(BronzeTable::new(
+            self.lake.clone(),
+            source,
+            self.selection.clone(),
+        ))))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        name == Self::ALL || joblake_sources::source_names().contains(&name)
+    }
+}
