@@ -61,12 +61,12 @@ pub fn upgrade(state: SessionState, url: &str, lake: &Lake) -> Result<SessionSta
         .with_ballista_physical_extension_codec(Arc::new(codec::JoblakePhysicalCodec::new(
             lake.clone(),
         )))
-        // Ballista 55's adaptive planner re-plans a stage while its first tasks run; their
-        // reports then no longer fit the stage, the scheduler drops them and the job never
-        // ends (seen on `silver.posting_records`). The static planner is stable.
+        // The static planner: Ballista 55's adaptive one re-plans a stage while its first
+        // tasks run ("stages to be cancelled but its not implemented" in its log), and the
+        // refresh's first job hung with it (docs/scale.md, "Ballista 55 workarounds").
         .with_ballista_adaptive_query_planner(false)
-        // Shuffle files in zstd: with Ballista's default (LZ4 frames), reading back a stage of
-        // `silver.posting_records` failed to decompress (lz4_flex OffsetOutOfBounds).
+        // Shuffle files in zstd. The decode failures that first pointed at LZ4 came from two
+        // tasks writing one shuffle file (`BronzeTable::from_spec`); LZ4 was not tried again.
         .set_str("ballista.shuffle.compression.codec", "zstd");
     SessionStateBuilder::new_from_existing(state)
         .with_config(config)
