@@ -136,11 +136,7 @@ impl TableProvider for BronzeTable {
         } else {
             state.config().target_partitions().max(1)
         };
-        let mut partitions = vec![Vec::new(); n.min(files.len()).max(1)];
-        let len = partitions.len();
-        for (i, f) in files.into_iter().enumerate() {
-            partitions[i % len].push(f);
-        }
+        let partitions = spread(files, n);
         // A query that only needs record positions (a count, the reconciliation test) skips
         // parsing the envelopes: at a million records that is most of the scan's time.
         let parse = projection.is_none_or(|p| p.iter().any(|i| !POSITION_COLUMNS.contains(i)));
@@ -366,5 +362,34 @@ impl SchemaProvider for BronzeSchema {
 
     fn table_exist(&self, name: &str) -> bool {
         name == Self::ALL || joblake_sources::source_names().contains(&name)
+    }
+}
+
+/// Deals `items` round-robin into at most `n` groups (at least one, empty when there is
+/// nothing), so that neighbouring files, which are often of similar size, land in different
+/// groups. Used for the bronze scan's partitions and a Delta snapshot's file groups on a
+/// cluster.
+pub fn spread<T: Clone>(items: Vec<T>, n: usize) -> Vec<Vec<T>> {
+    let mut groups = vec![Vec::new(); n.min(items.len()).max(1)];
+    let len = groups.len();
+    for (i, item) in items.into_iter().enumerate() {
+        groups[i % len].push(item);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn spread_deals_round_robin_into_at_most_n_groups() {
+        assert_eq!(
+            spread(vec![1, 2, 3, 4, 5], 2),
+            vec![vec![1, 3, 5], vec![2, 4]]
+        );
+        assert_eq!(spread(vec![1, 2], 8), vec![vec![1], vec![2]]);
+        assert_eq!(spread(Vec::<u8>::new(), 4), vec![Vec::<u8>::new()]);
+        assert_eq!(spread(vec![1, 2, 3], 0), vec![vec![1, 2, 3]]);
     }
 }

@@ -22,6 +22,8 @@ use deltalake::datafusion::logical_expr::Expr;
 use deltalake::datafusion::physical_plan::ExecutionPlan;
 use serde::{Deserialize, Serialize};
 
+use crate::bronze::table::spread;
+
 /// One data file of the snapshot.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DataFile {
@@ -200,13 +202,7 @@ impl TableProvider for DeltaFiles {
             .collect::<DfResult<Vec<_>>>()?;
         // One group per file up to the session's target partitions, so that the executors
         // share the scan.
-        let target = state.config().target_partitions().max(1);
-        let mut groups: Vec<Vec<PartitionedFile>> =
-            vec![Vec::new(); target.min(files.len().max(1))];
-        let n = groups.len();
-        for (i, f) in files.into_iter().enumerate() {
-            groups[i % n].push(f);
-        }
+        let groups = spread(files, state.config().target_partitions().max(1));
         let source = Arc::new(ParquetSource::new(
             TableSchema::builder(file_schema)
                 .with_table_partition_cols(partition_fields)
