@@ -3,17 +3,23 @@
 #   docker run --rm -e JOBLAKE_LAKE=s3://bucket/lake joblake schedule
 # The build is the README's release build (about 30 minutes on two cores the first time; the
 # cache mounts keep the registry and the target directory between builds).
+# Cargo features: `docker build --build-arg FEATURES=cluster -t joblake:cluster .` builds the
+# binary with `joblake cluster` (docs/scale.md); without the argument, the default features.
 
 # Builder and runtime on the same Debian (bookworm, glibc 2.36): the binary links against the
 # glibc it was built with. All TLS is rustls, so no OpenSSL at run time.
 FROM rust:1.95-bookworm AS builder
 WORKDIR /src
 COPY . .
+# Empty: the default features. RUN sees a build argument as an environment variable; with it
+# empty, `${FEATURES:+...}` expands to no word at all, so the command is exactly the default
+# build (not `--features ""`).
+ARG FEATURES=""
 # The target directory is a cache mount, absent from the image: copy the binary out of it.
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \
-    cargo build --release --locked --bin joblake \
+    cargo build --release --locked --bin joblake ${FEATURES:+--features "$FEATURES"} \
     && install -m 0755 target/release/joblake /usr/local/bin/joblake
 
 FROM debian:bookworm-slim AS runtime
