@@ -68,7 +68,12 @@ pub fn upgrade(state: SessionState, url: &str, lake: &Lake) -> Result<SessionSta
         .with_ballista_adaptive_query_planner(false)
         // Shuffle files in zstd. The decode failures that first pointed at LZ4 came from two
         // tasks writing one shuffle file (`BronzeTable::from_spec`); LZ4 was not tried again.
-        .set_str("ballista.shuffle.compression.codec", "zstd");
+        .set_str("ballista.shuffle.compression.codec", "zstd")
+        // Hash joins, as on one machine. Ballista prefers sort-merge joins (they spill), but
+        // DataFusion 55's sort-merge join cannot compare dictionary keys, and a Delta partition
+        // column is one: the incremental refresh of a 100k lake failed in silver.listing_history
+        // ("Unsupported data type in sort merge join comparator: Dictionary(UInt16, Utf8)").
+        .set_bool("datafusion.optimizer.prefer_hash_join", true);
     let ballista = SessionStateBuilder::new_from_existing(state)
         .with_config(config)
         .build()
