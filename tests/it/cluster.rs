@@ -336,15 +336,7 @@ fn a_refresh_on_the_cluster_builds_the_tables_one_machine_builds() {
     let engine = format!("ballista://{}", cluster.scheduler);
 
     // Full: every model runs on the cluster, the data tests too; the client commits.
-    for (lake, engine) in [(single, None), (clustered, Some(engine.as_str()))] {
-        let out = refresh(lake, engine, true);
-        assert!(
-            out.status.success(),
-            "full refresh (engine {engine:?}) failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert_same_tables(single, clustered);
+    refresh_both(single, clustered, &engine, true);
     // Both executors ran stages of their own: each wrote shuffle files.
     for i in 0..2 {
         let dir = work.path().join(i.to_string());
@@ -358,11 +350,18 @@ fn a_refresh_on_the_cluster_builds_the_tables_one_machine_builds() {
     // Incremental: new bronze in both lakes, only it is read.
     generate(single, postings / 4, 8);
     copy_bronze(single, clustered);
-    for (lake, engine) in [(single, None), (clustered, Some(engine.as_str()))] {
-        let out = refresh(lake, engine, false);
+    refresh_both(single, clustered, &engine, false);
+}
+
+/// A refresh (`full` or incremental) of `single` on one machine and of `clustered` on the
+/// cluster at `engine`; both must succeed and give the same tables.
+fn refresh_both(single: &std::path::Path, clustered: &std::path::Path, engine: &str, full: bool) {
+    let kind = if full { "full" } else { "incremental" };
+    for (lake, engine) in [(single, None), (clustered, Some(engine))] {
+        let out = refresh(lake, engine, full);
         assert!(
             out.status.success(),
-            "incremental refresh (engine {engine:?}) failed:\n{}",
+            "{kind} refresh (engine {engine:?}) failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
