@@ -9,7 +9,7 @@ use crate::util::*;
 
 /// Goals of issue 14 not reached yet, with the figure CI must not drop below (the measured one,
 /// rounded down). Remove a line when its goal holds: from then on the goal itself is required.
-const NOT_YET: &[(Metric, f64)] = &[(Metric::DuplicatePrecision, 0.73)];
+const NOT_YET: &[(Metric, f64)] = &[(Metric::DuplicatePrecision, 0.74)];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silver_meets_its_quality_goals_on_the_labelled_corpus() {

@@ -25,19 +25,19 @@
 //!   up) and a short span of it is filled differently on each side with a name or a number
 //!   (`du magasin de Nice` / `du magasin d'Ivry`, `située à TOURCOING` / `située à LENS`).
 //!   Rewording (a different sentence opener) is not a conflict: only spans holding a proper
-//!   name, an all-capitals word or a digit are.
+//!   name, an all-capitals word or a digit are. The words are lined up by a longest common
+//!   subsequence (bit-parallel, `words.rs`); the spans are the gaps between them.
 
 use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
-use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use crate::keys::normalize_key;
 
 mod words;
 
 use crate::reference::{EnrichError, WORKPLACES_CSV, field, read_table};
-use words::{Words, lcs_len, shared_count};
+use words::{Gap, Words, lcs_gaps, lcs_len, shared_count};
 
 /// Kinds of workplace a text names (`workplaces.csv`: `kind,term`): a care home, a hospital,
 /// a clinic... Terms are matched on whole words of the folded text.
@@ -489,24 +489,25 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
         });
     }
     // The words lined up are a longest common subsequence: its length, bit-parallel, costs a
-    // few hundred word operations where Myers' diff of two unrelated texts costs tens of
-    // thousands. Only texts that line up enough to be one template need the diff itself.
+    // few hundred word operations. Only texts that line up enough to be one template need the
+    // gaps between those words (the same bit vectors, traced back).
     let overlap = lcs_len(a, b) as f64 / shorter as f64;
     if overlap < TEMPLATE_OVERLAP {
         return Ok(overlap);
     }
-    let ops = capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded);
-    // The last operation may be where one snippet was cut off: not a fact.
-    let body = &ops[..ops.len().saturating_sub(1)];
-    for op in body {
-        if let DiffOp::Replace {
+    let (m, n) = (a.folded.len(), b.folded.len());
+    for gap in lcs_gaps(a, b) {
+        let Gap {
             old_index,
             old_len,
             new_index,
             new_len,
-        } = *op
-            && old_len <= SLOT_WORDS
-            && new_len <= SLOT_WORDS
+        } = gap;
+        // A gap that ends both texts may be where one snippet was cut off: not a fact.
+        let last = old_index + old_len == m && new_index + new_len == n;
+        if !last
+            && (1..=SLOT_WORDS).contains(&old_len)
+            && (1..=SLOT_WORDS).contains(&new_len)
             && (old_index..old_index + old_len).any(|i| a.names[i])
             && (new_index..new_index + new_len).any(|j| b.names[j])
         {
@@ -523,6 +524,7 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
 mod tests {
     use super::words::calendar_days;
     use super::*;
+    use similar::{Algorithm, DiffOp, capture_diff_slices};
 
     fn wp() -> Workplaces {
         Workplaces::embedded().expect("the embedded workplaces table loads")
@@ -765,16 +767,56 @@ mod tests {
         for x in &all {
             for y in &all {
                 let (a, b) = (Words::of(x, &w), Words::of(y, &w));
-                let ops = capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded);
-                let myers: usize = ops
-                    .iter()
-                    .map(|op| match op {
-                        DiffOp::Equal { len, .. } => *len,
-                        _ => 0,
-                    })
-                    .sum();
+                let myers = myers_equal(&a, &b);
                 assert_eq!(lcs_len(&a, &b), myers, "{x:?} / {y:?}");
+                assert_eq!(aligned(&a, &b), myers, "{x:?} / {y:?}");
             }
+        }
+    }
+
+    /// The words Myers' diff lines up.
+    fn myers_equal(a: &Words<'_>, b: &Words<'_>) -> usize {
+        capture_diff_slices(Algorithm::Myers, &a.folded, &b.folded)
+            .iter()
+            .map(|op| match op {
+                DiffOp::Equal { len, .. } => *len,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// The words the gaps of [`lcs_gaps`] leave lined up, checking that they are an alignment:
+    /// the gaps are in order, and the words between them are the same on both sides.
+    fn aligned(a: &Words<'_>, b: &Words<'_>) -> usize {
+        let (mut i, mut j, mut equal) = (0, 0, 0);
+        let gaps = lcs_gaps(a, b);
+        for g in &gaps {
+            assert!(g.old_len + g.new_len > 0, "an empty gap: {g:?}");
+            assert!(g.old_index >= i && g.new_index >= j, "gaps out of order");
+            assert_eq!(a.folded[i..g.old_index], b.folded[j..g.new_index]);
+            equal += g.old_index - i;
+            i = g.old_index + g.old_len;
+            j = g.new_index + g.new_len;
+        }
+        assert_eq!(a.folded[i..], b.folded[j..]);
+        equal + a.folded.len() - i
+    }
+
+    proptest::proptest! {
+        /// On texts of few distinct words (many ways to line them up), the gaps leave as many
+        /// words lined up as Myers' diff: a longest common subsequence.
+        #[test]
+        fn the_gaps_line_up_a_longest_common_subsequence(
+            x in proptest::collection::vec(0u8..5, 0..200),
+            y in proptest::collection::vec(0u8..5, 0..200),
+        ) {
+            let w = wp();
+            let words = |v: &[u8]| v.iter().map(|c| format!("w{c} ")).collect::<String>();
+            let (tx, ty) = (words(&x), words(&y));
+            let (a, b) = (Words::of(&tx, &w), Words::of(&ty, &w));
+            let myers = myers_equal(&a, &b);
+            proptest::prop_assert_eq!(aligned(&a, &b), myers);
+            proptest::prop_assert_eq!(lcs_len(&a, &b), myers);
         }
     }
 

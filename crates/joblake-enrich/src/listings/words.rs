@@ -16,8 +16,76 @@ pub(super) const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
 /// up, since an optimal diff keeps a longest common subsequence.
 pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
     let m = a.folded.len();
+    let mut v = lcs_start(m);
+    for &y in &b.folded {
+        lcs_step(&mut v, a, y);
+    }
+    m - ones_below(&v, m)
+}
+
+/// A stretch of two texts between words a longest common subsequence lines up: `old_len`
+/// words of `a` from `old_index` against `new_len` words of `b` from `new_index` (either may be
+/// empty, not both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Gap {
+    pub(super) old_index: usize,
+    pub(super) old_len: usize,
+    pub(super) new_index: usize,
+    pub(super) new_len: usize,
+}
+
+/// The gaps between the words of a longest common subsequence of two texts, in text order.
+/// The bit vector of [`lcs_len`] is kept after each word of `b` (a few hundred bytes) and
+/// traced back from the end: O(m n / 64 + m + n), where Myers' diff costs O((m + n) d) and
+/// two texts of one template with many edits made it most of the clustering's time. Where
+/// several alignments are optimal, the traceback lines up the later occurrence of a word.
+pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>) -> Vec<Gap> {
+    let (m, n) = (a.folded.len(), b.folded.len());
+    let mut rows: Vec<[u64; BLOCKS]> = Vec::with_capacity(n + 1);
+    let mut v = lcs_start(m);
+    rows.push(v);
+    for &y in &b.folded {
+        lcs_step(&mut v, a, y);
+        rows.push(v);
+    }
+    // The LCS of a[..i] and b[..j]: the zeros among the first i bits of the vector after b[..j].
+    let lcs = |i: usize, j: usize| i - ones_below(&rows[j], i);
+    let mut gaps = Vec::new();
+    // Where the gap being walked (backwards) ends, once one is open.
+    let mut open: Option<(usize, usize)> = None;
+    let (mut i, mut j) = (m, n);
+    let close = |open: &mut Option<(usize, usize)>, gaps: &mut Vec<Gap>, i: usize, j: usize| {
+        if let Some((end_i, end_j)) = open.take() {
+            gaps.push(Gap {
+                old_index: i,
+                old_len: end_i - i,
+                new_index: j,
+                new_len: end_j - j,
+            });
+        }
+    };
+    while i > 0 || j > 0 {
+        if i > 0 && j > 0 && a.folded[i - 1] == b.folded[j - 1] {
+            close(&mut open, &mut gaps, i, j);
+            i -= 1;
+            j -= 1;
+            continue;
+        }
+        open.get_or_insert((i, j));
+        if i > 0 && (j == 0 || lcs(i - 1, j) == lcs(i, j)) {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    close(&mut open, &mut gaps, 0, 0);
+    gaps.reverse();
+    gaps
+}
+
+/// The bit vector before any word of `b`: ones on the `m` bits of `a`.
+fn lcs_start(m: usize) -> [u64; BLOCKS] {
     let tail = m % 64;
-    // V starts as ones on the m bits of `a`; each zero left at the end is a word lined up.
     let mut v = [0u64; BLOCKS];
     for (k, w) in v.iter_mut().enumerate().take(m.div_ceil(64)) {
         *w = if k == m / 64 && tail > 0 {
@@ -26,30 +94,44 @@ pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
             u64::MAX
         };
     }
-    for y in &b.folded {
-        let Ok(at) = a.positions.binary_search_by_key(y, |(word, _)| *word) else {
-            continue;
-        };
-        let mask = &a.positions[at].1;
-        // V' = (V + (V & M)) | (V & !M), with the carry across blocks.
-        let mut carry = 0u64;
-        for k in 0..BLOCKS {
-            let u = v[k] & mask[k];
-            let (sum, c1) = v[k].overflowing_add(u);
-            let (sum, c2) = sum.overflowing_add(carry);
-            carry = u64::from(c1 || c2);
-            v[k] = sum | (v[k] & !mask[k]);
-        }
-        // Bits past the text's end stay clear.
-        for (k, w) in v.iter_mut().enumerate() {
-            if k * 64 >= m {
-                *w = 0;
-            } else if k == m / 64 && tail > 0 {
-                *w &= (1u64 << tail) - 1;
-            }
+    v
+}
+
+/// One word `y` of `b`: each zero left in the vector is a word of `a` lined up so far.
+fn lcs_step(v: &mut [u64; BLOCKS], a: &Words<'_>, y: u64) {
+    let m = a.folded.len();
+    let tail = m % 64;
+    let Ok(at) = a.positions.binary_search_by_key(&y, |(word, _)| *word) else {
+        return;
+    };
+    let mask = &a.positions[at].1;
+    // V' = (V + (V & M)) | (V & !M), with the carry across blocks.
+    let mut carry = 0u64;
+    for k in 0..BLOCKS {
+        let u = v[k] & mask[k];
+        let (sum, c1) = v[k].overflowing_add(u);
+        let (sum, c2) = sum.overflowing_add(carry);
+        carry = u64::from(c1 || c2);
+        v[k] = sum | (v[k] & !mask[k]);
+    }
+    // Bits past the text's end stay clear.
+    for (k, w) in v.iter_mut().enumerate() {
+        if k * 64 >= m {
+            *w = 0;
+        } else if k == m / 64 && tail > 0 {
+            *w &= (1u64 << tail) - 1;
         }
     }
-    m - v.iter().map(|w| w.count_ones() as usize).sum::<usize>()
+}
+
+/// Ones among the first `i` bits.
+fn ones_below(v: &[u64; BLOCKS], i: usize) -> usize {
+    let full = i / 64;
+    let mut n: usize = v[..full].iter().map(|w| w.count_ones() as usize).sum();
+    if !i.is_multiple_of(64) {
+        n += (v[full] & ((1u64 << (i % 64)) - 1)).count_ones() as usize;
+    }
+    n
 }
 
 /// Size of the multiset intersection of two sorted lists.
