@@ -1,6 +1,7 @@
 //! A listing's text as the clustering of [`super::cluster`] reads it: its first
 //! [`TEXT_WORDS`] words folded and hashed, their three-word runs, the calendar days and
-//! workplaces it names, and the count of words two texts line up (bit-parallel).
+//! workplaces it names, and the words two texts line up (bit-parallel: how many, and the gaps
+//! between them).
 
 use std::sync::LazyLock;
 
