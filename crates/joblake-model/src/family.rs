@@ -21,6 +21,26 @@ pub const NEVER: f32 = 1.01;
 /// The thresholds [`FamilyModel::choose_threshold`] tries, highest (most cautious) first.
 pub const THRESHOLDS: [f32; 7] = [NEVER, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5];
 
+/// Whether `wins` overrules that were right, against `losses` that were wrong, are more than
+/// luck: a one-sided sign test, P(at least `wins` of `wins + losses` fair coin flips) < 5%.
+/// Five wins and no loss pass; four do not, nor do seven against two.
+fn significant(wins: usize, losses: usize) -> bool {
+    let n = wins + losses;
+    if wins == 0 {
+        return false;
+    }
+    // ln C(n, k) built up term by term: no factorial overflows.
+    let ln_choose = |k: usize| -> f64 {
+        (0..k)
+            .map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln())
+            .sum()
+    };
+    let tail: f64 = (wins..=n)
+        .map(|k| (ln_choose(k) - n as f64 * std::f64::consts::LN_2).exp())
+        .sum();
+    tail < 0.05
+}
+
 /// A hand-labelled posting held out of training to choose the policy's threshold.
 #[derive(Debug, Clone)]
 pub struct Calibration {
@@ -219,7 +239,10 @@ impl FamilyModel {
 
     /// Picks the policy's threshold on held-out hand-labelled postings: the one of
     /// [`THRESHOLDS`] with the best macro-F1, the most cautious among equals, so that the model
-    /// overrules the rules only where that helped on postings it never saw. Without such
+    /// overrules the rules only where that helped on postings it never saw. A threshold is
+    /// eligible only when its overrules were right significantly more often than the rules
+    /// they replaced ([`significant`]): with a handful of postings the rules miss, one lucky
+    /// overrule would otherwise pick a threshold that loses on the next sample. Without such
     /// postings the threshold is [`NEVER`]: nothing shows that the model beats the rules.
     /// Returns each threshold's macro-F1.
     pub fn choose_threshold(&mut self, held: &[Calibration]) -> Vec<(f32, f64)> {
@@ -236,10 +259,19 @@ impl FamilyModel {
                 .iter()
                 .map(|h| self.predict(&h.counts, &h.rules).family)
                 .collect();
+            // Overrules that fixed the rules' answer, and overrules that broke a right one.
+            let (mut wins, mut losses) = (0, 0);
+            for ((h, p), truth) in held.iter().zip(&predicted).zip(&truth) {
+                if *p != h.rules {
+                    wins += usize::from(p == truth);
+                    losses += usize::from(h.rules == *truth);
+                }
+            }
             let predicted: Vec<&str> = predicted.iter().map(String::as_str).collect();
             let f1 = crate::metrics::classification(&truth, &predicted).macro_f1;
             tried.push((t, f1));
-            if f1 > best.1 + 1e-12 {
+            let eligible = t == NEVER || significant(wins, losses);
+            if eligible && f1 > best.1 + 1e-12 {
                 best = (t, f1);
             }
         }
@@ -358,13 +390,27 @@ mod tests {
             rules: OTHER.into(),
             truth: truth.into(),
         };
-        // Where the overrule was right, the model speaks; where it was wrong, it keeps quiet.
-        let right = [held("data_engineer"), held("data_engineer")];
+        // Where the overrule was right often enough, the model speaks; twice is luck; where it
+        // was wrong, it keeps quiet.
+        let right = vec![held("data_engineer"); 5];
         m.choose_threshold(&right);
         assert!(m.policy.threshold < NEVER, "{:?}", m.policy);
+        m.choose_threshold(&right[..2]);
+        assert_eq!(m.policy.threshold, NEVER);
         let wrong = [held(OTHER), held(OTHER)];
         m.choose_threshold(&wrong);
         assert_eq!(m.policy.threshold, NEVER);
+    }
+
+    #[test]
+    fn the_sign_test_asks_for_more_than_luck() {
+        assert!(!significant(0, 0));
+        assert!(!significant(4, 0)); // 1/16 = 6.25%
+        assert!(significant(5, 0)); // 1/32 = 3.1%
+        assert!(!significant(7, 2)); // 9%
+        assert!(significant(9, 1)); // 1.1%
+        assert!(significant(60, 35)); // 0.7%
+        assert!(!significant(500, 480));
     }
 
     #[test]
