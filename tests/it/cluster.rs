@@ -20,7 +20,14 @@ fn free_port() -> u16 {
 struct Cluster {
     scheduler: SocketAddr,
     children: Vec<Child>,
+    /// Held while the cluster lives: one cluster at a time. On a 2-core machine the
+    /// killed-executor refresh hung in CI while the 100k cluster refresh ran beside it (alone it
+    /// completes in about 25 s); why is not understood yet (docs/scale.md, Tests).
+    _alone: std::sync::MutexGuard<'static, ()>,
 }
+
+/// Taken by every cluster a test starts.
+static ONE_CLUSTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Drop for Cluster {
     fn drop(&mut self) {
@@ -51,12 +58,17 @@ fn start_with_work_dirs(
     executors: usize,
     work: Option<&std::path::Path>,
 ) -> Cluster {
+    // A test that failed while holding it poisons nothing the next one needs.
+    let alone = ONE_CLUSTER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let scheduler: SocketAddr = format!("127.0.0.1:{}", free_port())
         .parse()
         .expect("address");
     let mut cluster = Cluster {
         scheduler,
         children: Vec::new(),
+        _alone: alone,
     };
     let spawn = |args: &[String]| {
         joblake(lake)
