@@ -7,6 +7,7 @@ pub mod meta;
 pub mod metered;
 pub mod models;
 pub mod run_log;
+pub mod s3;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -82,7 +83,7 @@ impl Lake {
         }
         let mut options = options;
         if url.scheme() == "s3" || url.scheme() == "s3a" {
-            deltalake::aws::register_handlers(None);
+            s3::register();
             // Encrypted at rest by default: every object joblake writes (bronze, Delta files
             // and logs, _meta) asks for SSE-S3 unless SSE-KMS (or another mode) is configured.
             if !options.keys().any(|k| k.eq_ignore_ascii_case(SSE_OPTION)) {

@@ -36,8 +36,8 @@ const IN_ENV: [(&str, &str); 6] = [
 ];
 
 /// The AWS access key id, in the environment too. It names the key, it is not the secret: AWS
-/// shows it in CloudTrail and in every signed request, and the S3 store's debug log prints it
-/// (`deltalake_aws::storage`, with the secret key and token masked). It may appear in logs,
+/// shows it in CloudTrail and in every signed request, and the S3 client's `Debug` shows it
+/// (`object_store`'s `AwsCredential`, with the secret key and token masked). It may appear in logs,
 /// never in the lake, its tables or the warehouse.
 const AWS_KEY_ID: (&str, &str) = ("AWS_ACCESS_KEY_ID", "AKIAJOBLAKE7D2F9Q4WX");
 
