@@ -1,5 +1,5 @@
 //! The `joblake` binary: parses the arguments, sets up logging and the async runtime, runs
-//! the command ([`joblake::cli`]) and maps its outcome to an exit code.
+//! the command ([`joblake::cli::run_blocking`]) and maps its outcome to an exit code.
 
 use std::process::ExitCode;
 
@@ -21,17 +21,7 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(cli::run(cli)) {
+    match cli::run_blocking(cli) {
         Ok(code) => code,
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

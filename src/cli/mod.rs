@@ -142,6 +142,19 @@ pub enum Command {
     Audit(audit::AuditArgs),
 }
 
+/// Runs the command on a new multi-threaded runtime: [`run`], from synchronous code.
+///
+/// It lives here rather than in `main.rs` so that the async code is compiled once, in this
+/// crate: polled from the binary's `block_on`, every future it reaches was compiled again in the
+/// binary, 100 s of a clean release build (docs/performance.md, "Build").
+pub fn run_blocking(cli: Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(run(cli))
+}
+
 /// Runs the command: the exit code on a result (e.g. failed data tests), an error otherwise.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Context::open(&cli)?;
