@@ -11,9 +11,11 @@ SELECT
     percentile_cont(0.25) WITHIN GROUP (ORDER BY salary_annual_mid_eur) AS salary_p25_eur,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY salary_annual_mid_eur) AS salary_median_eur,
     percentile_cont(0.75) WITHIN GROUP (ORDER BY salary_annual_mid_eur) AS salary_p75_eur,
-    -- Rounded to the cent: a float sum depends on the order parallel partitions add up in, so
-    -- an unrounded mean differs in its last digits between two identical refreshes.
-    round(avg(salary_annual_mid_eur), 2) AS salary_mean_eur
+    -- The mean of the salaries in whole cents, summed as integers: a float sum depends on the
+    -- order parallel partitions (or a cluster's tasks) add up in, and even rounded to the cent
+    -- a mean on a half cent came out .70 on one machine and .71 on the cluster.
+    round(CAST(sum(CAST(round(salary_annual_mid_eur * 100) AS BIGINT)) AS DOUBLE) / count(*) / 100, 2)
+        AS salary_mean_eur
 FROM silver.job_postings
 WHERE salary_annual_mid_eur IS NOT NULL AND NOT salary_predicted
 GROUP BY job_family, country, coalesce(region, '(unknown)')
