@@ -1,5 +1,6 @@
-//! The `joblake` binary: parses the arguments, sets up logging and the async runtime, runs
-//! the command ([`joblake::cli::run_blocking`]) and maps its outcome to an exit code.
+//! The `joblake` binary: parses the arguments, sets up logging, runs the command on the async
+//! runtime the library builds ([`joblake::cli::run_blocking`]) and maps its outcome to an exit
+//! code.
 
 use std::process::ExitCode;
 
