@@ -146,7 +146,7 @@ pub enum Command {
 ///
 /// It lives here rather than in `main.rs` so that the async code is compiled once, in this
 /// crate: polled from the binary's `block_on`, every future it reaches was compiled again in the
-/// binary, 100 s of a clean release build (docs/performance.md, "Build").
+/// binary, 111 s at the end of a clean release build (docs/performance.md, "Build").
 pub fn run_blocking(cli: Cli) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

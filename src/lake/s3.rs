@@ -1,10 +1,10 @@
 //! Delta tables on S3 through `object_store`'s own S3 client, the one bronze already uses.
 //!
-//! delta-rs's `s3` feature would bring the AWS SDK (aws-config and the STS, SSO and SSO-OIDC
-//! clients) only to resolve credentials, about a tenth of a clean release build
-//! (docs/performance.md, "Build"). `object_store` resolves them itself, from the `AWS_*`
-//! environment, web identity (EKS), the ECS task role and the EC2 instance role, so bronze and
-//! the Delta tables now use one credential chain. Commits are create-only writes
+//! delta-rs's `s3` feature would compile the AWS SDK (aws-config, the STS, SSO and SSO-OIDC
+//! clients and the smithy runtime: 21 crates) only to resolve credentials (docs/performance.md,
+//! "Build"). `object_store` resolves them itself, from the `AWS_*` environment, a web identity
+//! (EKS), the ECS task role, EKS pod identity or the EC2 instance role, so bronze and the Delta
+//! tables now use one credential chain. Commits are create-only writes
 //! (`If-None-Match: *`), which S3 and the S3-compatible servers support: no locking service.
 
 use std::str::FromStr;
