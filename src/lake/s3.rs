@@ -51,16 +51,15 @@ impl ObjectStoreFactory for S3StoreFactory {
     ) -> DeltaResult<(ObjectStoreRef, Path)> {
         // `from_env` first: an option given to the lake overrides the environment.
         let mut builder = AmazonS3Builder::from_env().with_url(url.to_string());
-        let mut copy_if_not_exists = false;
         for (key, value) in &config.raw {
             if let Ok(key) = AmazonS3ConfigKey::from_str(&key.to_ascii_lowercase()) {
-                copy_if_not_exists |= key == AmazonS3ConfigKey::CopyIfNotExists;
                 builder = builder.with_config(key, value.clone());
             }
         }
-        if !copy_if_not_exists && std::env::var_os("AWS_COPY_IF_NOT_EXISTS").is_none() {
+        let copy = AmazonS3ConfigKey::CopyIfNotExists;
+        if builder.get_config_value(&copy).is_none() {
             // S3 has no create-only copy; a multipart copy with `If-None-Match` is one.
-            builder = builder.with_config(AmazonS3ConfigKey::CopyIfNotExists, "multipart");
+            builder = builder.with_config(copy, "multipart");
         }
         if let Some(runtime) = &config.runtime {
             builder =
