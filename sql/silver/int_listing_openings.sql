@@ -40,8 +40,6 @@ WITH valid AS (
         departement,
         normalize_key(region) AS region_key,
         country,
-        -- What tells two openings of one key apart; the facts come early in a text.
-        substr(description, 1, 1500) AS text_head,
         contract_type,
         -- The annual range in EUR (salary_annual_mid_eur is NULL when implausible).
         CASE WHEN NOT salary_predicted AND salary_annual_mid_eur IS NOT NULL
@@ -106,7 +104,10 @@ listings AS (
         first_value(title_key ORDER BY fetched_at, bronze_file, bronze_line) AS title_key,
         first_value(company_key ORDER BY fetched_at, bronze_file, bronze_line) AS company_key,
         first_value(posted_date ORDER BY fetched_at, bronze_file, bronze_line) AS posted_date,
-        first_value(text_head ORDER BY fetched_at, bronze_file, bronze_line) AS text_head,
+        -- The first record's position, to read its text after the aggregate: a string
+        -- carried through an ordered first_value costs a copy per listing (+1.5 GB at 1M).
+        first_value(bronze_file ORDER BY fetched_at, bronze_file, bronze_line) AS first_file,
+        first_value(bronze_line ORDER BY fetched_at, bronze_file, bronze_line) AS first_line,
         first_value(contract_type ORDER BY fetched_at, bronze_file, bronze_line) AS contract_type,
         first_value(pay_min_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_min_eur,
         first_value(pay_max_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_max_eur,
@@ -115,10 +116,15 @@ listings AS (
     GROUP BY source, source_id
 ),
 -- Whether a source publishes the whole ad (ref.sources.description): two whole ads that
--- differ are two openings; snippets and rewrites of one ad differ too.
+-- differ are two openings; snippets and rewrites of one ad differ too. The text is the first
+-- record's; the facts that tell openings of one key apart come early in it.
 whole AS (
-    SELECT l.*, coalesce(s.description = 'full', false) AS full_text
+    SELECT
+        l.*,
+        coalesce(s.description = 'full', false) AS full_text,
+        substr(r.description, 1, 1500) AS text_head
     FROM listings l
+    JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
     LEFT JOIN ref.sources s ON s.source = l.source
 ),
 -- The key without its company: the listings that may be one opening. Only blocks of several

@@ -97,13 +97,20 @@ fn merge_slash_variants(key: &str) -> String {
     toks.join(" ")
 }
 
+/// Whether `c` is a combining mark (an accent written apart). None is below U+0300, so most
+/// characters skip the table search, which was 3% of a full refresh when asked of every one.
+#[inline]
+pub(crate) fn is_combining_mark(c: char) -> bool {
+    c >= '\u{300}' && unicode_normalization::char::is_combining_mark(c)
+}
+
 /// Appends the folded form of `c` (lowercase, no accents) to `out`; returns false when `c` is
 /// not alphanumeric (a separator).
 #[inline]
 pub(crate) fn fold_char(c: char, out: &mut String, pending_sep: &mut bool) -> bool {
     // A combining mark written apart ("e" + U+0308, as some sources send "ë") belongs to the
     // letter before it: dropped like the accent of a precomposed letter, not a word break.
-    if unicode_normalization::char::is_combining_mark(c) {
+    if is_combining_mark(c) {
         return true;
     }
     if c.is_ascii() {
@@ -141,7 +148,7 @@ pub(crate) fn fold_char(c: char, out: &mut String, pending_sep: &mut bool) -> bo
             continue;
         }
         unicode_normalization::char::decompose_compatible(lc, |d| {
-            if unicode_normalization::char::is_combining_mark(d) {
+            if is_combining_mark(d) {
                 return;
             }
             if d.is_alphanumeric() {
@@ -188,8 +195,8 @@ fn fold_into(s: &str, out: &mut String) {
             i += 1;
             continue;
         }
-        prev_letter = fold_char(c, out, &mut pending_sep)
-            && (c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c));
+        prev_letter =
+            fold_char(c, out, &mut pending_sep) && (c.is_alphabetic() || is_combining_mark(c));
         i += c.len_utf8();
     }
 }
@@ -449,6 +456,17 @@ pub fn normalize_company(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_combining_mark_shortcut_agrees_with_the_table() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(
+                is_combining_mark(c),
+                unicode_normalization::char::is_combining_mark(c),
+                "{c:?}"
+            );
+        }
+    }
 
     #[test]
     fn key_basic_folding() {

@@ -17,11 +17,40 @@ pub(super) const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
 /// up, since an optimal diff keeps a longest common subsequence.
 pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
     let m = a.folded.len();
+    let masks = masks_along(a, b);
     let mut v = lcs_start(m);
-    for &y in &b.folded {
-        lcs_step(&mut v, a, y);
+    for mask in masks.iter().take(b.folded.len()).flatten() {
+        lcs_step(&mut v, mask);
     }
     m - ones_below(&v, m)
+}
+
+/// For each word of `b` (by position), the bit mask of the positions of the same word in `a`,
+/// or `None` where `a` lacks it. The two texts' sorted word lists are merged once per pair:
+/// a binary search of `a`'s words for each word of `b` was a third of the clustering's time.
+fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> [Option<&'a [u64; BLOCKS]>; TEXT_WORDS] {
+    let mut masks = [None; TEXT_WORDS];
+    let (mut i, mut j) = (0, 0);
+    while i < a.positions.len() && j < b.positions.len() {
+        let (wa, ref mask_a) = a.positions[i];
+        let (wb, mask_b) = b.positions[j];
+        match wa.cmp(&wb) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                for (k, &bits) in mask_b.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        masks[k * 64 + bits.trailing_zeros() as usize] = Some(mask_a);
+                        bits &= bits - 1;
+                    }
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    masks
 }
 
 /// A stretch of two texts between words a longest common subsequence lines up: `old_len`
@@ -42,11 +71,14 @@ pub(super) struct Gap {
 /// several alignments are optimal, the traceback lines up the later occurrence of a word.
 pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>) -> Vec<Gap> {
     let (m, n) = (a.folded.len(), b.folded.len());
+    let masks = masks_along(a, b);
     let mut rows: Vec<[u64; BLOCKS]> = Vec::with_capacity(n + 1);
     let mut v = lcs_start(m);
     rows.push(v);
-    for &y in &b.folded {
-        lcs_step(&mut v, a, y);
+    for mask in masks.iter().take(n) {
+        if let Some(mask) = mask {
+            lcs_step(&mut v, mask);
+        }
         rows.push(v);
     }
     // The LCS of a[..i] and b[..j]: the zeros among the first i bits of the vector after b[..j].
@@ -98,14 +130,10 @@ fn lcs_start(m: usize) -> [u64; BLOCKS] {
     v
 }
 
-/// One word `y` of `b`: each zero left in the vector is a word of `a` lined up so far.
-fn lcs_step(v: &mut [u64; BLOCKS], a: &Words<'_>, y: u64) {
-    let m = a.folded.len();
-    let tail = m % 64;
-    let Ok(at) = a.positions.binary_search_by_key(&y, |(word, _)| *word) else {
-        return;
-    };
-    let mask = &a.positions[at].1;
+/// One word of `b`, whose positions in `a` are `mask`: each zero left in the vector is a word
+/// of `a` lined up so far. Carries may set bits past `a`'s end; they only move upwards, so
+/// the bits below it (all that is ever counted) are not affected.
+fn lcs_step(v: &mut [u64; BLOCKS], mask: &[u64; BLOCKS]) {
     // V' = (V + (V & M)) | (V & !M), with the carry across blocks.
     let mut carry = 0u64;
     for k in 0..BLOCKS {
@@ -114,14 +142,6 @@ fn lcs_step(v: &mut [u64; BLOCKS], a: &Words<'_>, y: u64) {
         let (sum, c2) = sum.overflowing_add(carry);
         carry = u64::from(c1 || c2);
         v[k] = sum | (v[k] & !mask[k]);
-    }
-    // Bits past the text's end stay clear.
-    for (k, w) in v.iter_mut().enumerate() {
-        if k * 64 >= m {
-            *w = 0;
-        } else if k == m / 64 && tail > 0 {
-            *w &= (1u64 << tail) - 1;
-        }
     }
 }
 
@@ -135,19 +155,15 @@ fn ones_below(v: &[u64; BLOCKS], i: usize) -> usize {
     n
 }
 
-/// Size of the multiset intersection of two sorted lists.
+/// Size of the multiset intersection of two sorted lists. Branch-free: which side moves
+/// depends on hashes, so a branch would be mispredicted half the time.
 pub(super) fn shared_count(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     n
 }
@@ -250,7 +266,7 @@ fn fold_hash(word: &str) -> u64 {
             eat(c);
         } else {
             unicode_normalization::char::decompose_canonical(c, |d| {
-                if !unicode_normalization::char::is_combining_mark(d) {
+                if !crate::keys::is_combining_mark(d) {
                     eat(d)
                 }
             });
