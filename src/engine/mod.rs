@@ -8,6 +8,7 @@
 
 #[cfg(feature = "cluster")]
 pub mod cluster;
+pub mod json_udf;
 pub mod listings_udf;
 pub mod predict_udf;
 pub mod read_only;
@@ -99,6 +100,7 @@ pub async fn session(
     };
     let mut ctx = SessionContext::new_with_state(state);
     datafusion_functions_json::register_all(&mut ctx)?;
+    json_udf::register(&ctx);
     udf::register(&ctx, project)?;
     ctx.register_udf(predict_udf::udf(lake.clone()));
 
