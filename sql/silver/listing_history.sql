@@ -31,6 +31,9 @@ WITH states AS (
     FROM silver.posting_records
     WHERE reject_reason IS NULL
 ),
+-- The rows of one state hold the same values (state_hash is their hash), so any of them gives
+-- the state's columns: min() is a plain grouped aggregate, where an ordered first_value keeps
+-- each string with its ordering key.
 versions AS (
     SELECT
         source,
@@ -38,15 +41,15 @@ versions AS (
         state_hash,
         min(fetched_at) AS valid_from,
         max(fetched_at) AS last_seen,
-        first_value(title ORDER BY fetched_at) AS title,
-        first_value(company ORDER BY fetched_at) AS company,
-        first_value(city ORDER BY fetched_at) AS city,
-        first_value(contract_type ORDER BY fetched_at) AS contract_type,
-        first_value(salary_min ORDER BY fetched_at) AS salary_min,
-        first_value(salary_max ORDER BY fetched_at) AS salary_max,
-        first_value(salary_currency ORDER BY fetched_at) AS salary_currency,
-        first_value(salary_period ORDER BY fetched_at) AS salary_period,
-        first_value(description_hash ORDER BY fetched_at) AS description_hash
+        min(title) AS title,
+        min(company) AS company,
+        min(city) AS city,
+        min(contract_type) AS contract_type,
+        min(salary_min) AS salary_min,
+        min(salary_max) AS salary_max,
+        min(salary_currency) AS salary_currency,
+        min(salary_period) AS salary_period,
+        min(description_hash) AS description_hash
     FROM states
     GROUP BY source, source_id, state_hash
 ),
