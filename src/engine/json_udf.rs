@@ -12,7 +12,7 @@
 //! library's own function.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use deltalake::arrow::array::{
     Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, StringBuilder, UInt64Builder,
@@ -164,11 +164,15 @@ struct Index {
     fields: Vec<(Box<str>, u32)>,
 }
 
+/// A column, by a weak reference, and its index.
+type Indexed = (Weak<dyn Array>, Arc<Index>);
+
 thread_local! {
-    /// The last column indexed on this thread, kept alive so that its address cannot be
-    /// reused by another array while it is the key. One projection evaluates all its getters
-    /// on one batch in a row, on one thread.
-    static LAST: RefCell<Option<(ArrayRef, Arc<Index>)>> = const { RefCell::new(None) };
+    /// The last column indexed on this thread. One projection evaluates all its getters on one
+    /// batch in a row, on one thread. A weak reference: it does not keep the batch's payloads
+    /// alive, but it keeps the array's allocation from being reused by another array while it
+    /// is the key, so a pointer match is the same column.
+    static LAST: RefCell<Option<Indexed>> = const { RefCell::new(None) };
 }
 
 /// The index of a column, built on its first call.
@@ -176,12 +180,12 @@ fn batch_index(json: &ArrayRef) -> Arc<Index> {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         if let Some((array, index)) = last.as_ref()
-            && Arc::ptr_eq(array, json)
+            && Weak::ptr_eq(array, &Arc::downgrade(json))
         {
             return index.clone();
         }
         let index = Arc::new(build_index(json.as_string::<i32>()));
-        *last = Some((json.clone(), index.clone()));
+        *last = Some((Arc::downgrade(json), index.clone()));
         index
     })
 }

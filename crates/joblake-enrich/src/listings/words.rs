@@ -26,8 +26,9 @@ pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
 }
 
 /// For each word of `b` (by position), the bit mask of the positions of the same word in `a`,
-/// or `None` where `a` lacks it. The two texts' sorted word lists are merged once per pair:
-/// a binary search of `a`'s words for each word of `b` was a third of the clustering's time.
+/// or `None` where `a` lacks it. The two texts' sorted word lists are merged once per pair
+/// instead of a binary search of `a`'s words for each word of `b` (the step with its search
+/// was 11% of the openings model's profile at 1M).
 fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> [Option<&'a [u64; BLOCKS]>; TEXT_WORDS] {
     let mut masks = [None; TEXT_WORDS];
     let (mut i, mut j) = (0, 0);
