@@ -12,10 +12,11 @@
 //! library's own function.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::{Arc, Weak};
 
 use deltalake::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, StringBuilder, UInt64Builder,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, StringArray, UInt64Array,
 };
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::common::ScalarValue;
@@ -158,10 +159,13 @@ fn path_of(args: &[ColumnarValue]) -> Option<Vec<Step>> {
 struct Index {
     /// Per row, the range of its fields in `fields`; `None` when the row is null or not an
     /// object (its calls parse it from the start, as the library does).
-    rows: Vec<Option<(u32, u32)>>,
-    /// (key, offset of the value in the row's text), in document order; a key appears as
-    /// many times as the object holds it, and the first one is used, as the library does.
-    fields: Vec<(Box<str>, u32)>,
+    rows: Vec<Option<Range<usize>>>,
+    /// (key's range in `keys`, offset of the value in the row's text), in document order; a
+    /// key appears as many times as the object holds it, and the first one is used, as the
+    /// library does.
+    fields: Vec<(Range<usize>, usize)>,
+    /// The decoded keys of every row, end to end: one buffer, not an allocation per field.
+    keys: String,
 }
 
 /// A column, by a weak reference, and its index.
@@ -190,10 +194,11 @@ fn batch_index(json: &ArrayRef) -> Arc<Index> {
     })
 }
 
-fn build_index(texts: &deltalake::arrow::array::StringArray) -> Index {
+fn build_index(texts: &StringArray) -> Index {
     let mut index = Index {
         rows: Vec::with_capacity(texts.len()),
         fields: Vec::with_capacity(texts.len() * 16),
+        keys: String::new(),
     };
     for row in 0..texts.len() {
         if texts.is_null(row) {
@@ -202,35 +207,32 @@ fn build_index(texts: &deltalake::arrow::array::StringArray) -> Index {
         }
         let text = texts.value(row);
         let mut jiter = Jiter::new(text.as_bytes());
-        if !matches!(jiter.peek(), Ok(Peek::Object)) || text.len() > u32::MAX as usize {
+        if !matches!(jiter.peek(), Ok(Peek::Object)) {
             index.rows.push(None);
             continue;
         }
-        let start = index.fields.len() as u32;
+        let start = index.fields.len();
         let mut key = jiter.known_object();
         // A malformed document stops the index where the library's scan would stop: the
         // fields before it are found, the ones after it are not.
         while let Ok(Some(k)) = key {
-            let k: Box<str> = k.into();
-            index.fields.push((k, jiter.current_index() as u32));
+            let from = index.keys.len();
+            index.keys.push_str(k);
+            index
+                .fields
+                .push((from..index.keys.len(), jiter.current_index()));
             if jiter.next_skip().is_err() {
                 break;
             }
             key = jiter.next_key();
         }
-        index.rows.push(Some((start, index.fields.len() as u32)));
+        index.rows.push(Some(start..index.fields.len()));
     }
     index
 }
 
 /// Each row's value at `path`, as `kind`.
-fn extract(
-    texts: &deltalake::arrow::array::StringArray,
-    index: &Index,
-    path: &[Step],
-    kind: Kind,
-) -> ArrayRef {
-    let n = texts.len();
+fn extract(texts: &StringArray, index: &Index, path: &[Step], kind: Kind) -> ArrayRef {
     let Some(Step::Key(first)) = path.first() else {
         unreachable!("path_of only admits paths that start with a key")
     };
@@ -240,12 +242,12 @@ fn extract(
             return None;
         }
         let text = texts.value(row);
-        match index.rows[row] {
-            Some((from, to)) => {
-                let at = index.fields[from as usize..to as usize]
+        match &index.rows[row] {
+            Some(fields) => {
+                let at = index.fields[fields.clone()]
                     .iter()
-                    .find(|(k, _)| **k == **first)?
-                    .1 as usize;
+                    .find(|(k, _)| index.keys[k.clone()] == **first)?
+                    .1;
                 let mut jiter = Jiter::new(text.as_bytes().get(at..)?);
                 let peek = jiter.peek().ok()?;
                 find(jiter, peek, &path[1..])
@@ -257,43 +259,34 @@ fn extract(
             }
         }
     };
+    let rows = 0..texts.len();
     match kind {
-        Kind::Str => {
-            let mut out = StringBuilder::with_capacity(n, n * 16);
-            for row in 0..n {
-                out.append_option(locate(row).and_then(|(mut j, p)| {
-                    (p == Peek::String)
-                        .then(|| j.known_str().ok().map(str::to_owned))
-                        .flatten()
-                }));
-            }
-            Arc::new(out.finish())
-        }
-        Kind::Float => {
-            let mut out = Float64Builder::with_capacity(n);
-            for row in 0..n {
-                out.append_option(locate(row).and_then(|(mut j, p)| float_value(&mut j, p)));
-            }
-            Arc::new(out.finish())
-        }
-        Kind::Bool => {
-            let mut out = BooleanBuilder::with_capacity(n);
-            for row in 0..n {
-                out.append_option(locate(row).and_then(|(mut j, p)| match p {
+        Kind::Str => Arc::new(
+            rows.map(|row| {
+                let (mut j, p) = locate(row)?;
+                (p == Peek::String).then(|| j.known_str().ok().map(str::to_owned))?
+            })
+            .collect::<StringArray>(),
+        ),
+        Kind::Float => Arc::new(
+            rows.map(|row| locate(row).and_then(|(mut j, p)| float_value(&mut j, p)))
+                .collect::<Float64Array>(),
+        ),
+        Kind::Bool => Arc::new(
+            rows.map(|row| {
+                let (mut j, p) = locate(row)?;
+                match p {
                     Peek::True | Peek::False => j.known_bool(p).ok(),
                     Peek::String => j.known_str().ok()?.parse::<bool>().ok(),
                     _ => None,
-                }));
-            }
-            Arc::new(out.finish())
-        }
-        Kind::Length => {
-            let mut out = UInt64Builder::with_capacity(n);
-            for row in 0..n {
-                out.append_option(locate(row).and_then(|(mut j, p)| length(&mut j, p)));
-            }
-            Arc::new(out.finish())
-        }
+                }
+            })
+            .collect::<BooleanArray>(),
+        ),
+        Kind::Length => Arc::new(
+            rows.map(|row| locate(row).and_then(|(mut j, p)| length(&mut j, p)))
+                .collect::<UInt64Array>(),
+        ),
     }
 }
 
@@ -384,7 +377,7 @@ fn length(jiter: &mut Jiter<'_>, peek: Peek) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use deltalake::arrow::array::{RecordBatch, StringArray};
+    use deltalake::arrow::array::RecordBatch;
     use deltalake::arrow::datatypes::{Field, Schema};
     use deltalake::arrow::util::display::array_value_to_string;
     use deltalake::datafusion::catalog::MemTable;
