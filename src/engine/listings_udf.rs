@@ -40,6 +40,12 @@ const FIELDS: [(&str, DataType); 11] = [
 /// openings have that key, so that a key's first opening keeps the key itself; `rule`
 /// ([`joblake_enrich::MatchRule`]); `overlap`, the share of words lined up with the leader's
 /// text; `kept_apart`, for a founder, the conflict with an earlier opening it could have joined.
+///
+/// Two optional boolean fields let a refresh place new listings among those it placed before
+/// (`sql/silver/increments/int_listing_openings.sql`): `placed` (placed before, and may keep
+/// its opening) and `founder` (it founded its opening). The placed listings that come before
+/// every other keep their openings and are not returned; their founders take part as settled
+/// openings ([`joblake_enrich::cluster_after`]), the others not at all.
 pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUDF {
     let utf8 = || DataType::Utf8;
     let fields = Fields::from(vec![
@@ -93,6 +99,23 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
             let [pay_mins, pay_maxs] = [7, 8].map(|i| columns[i].as_primitive::<Float64Type>());
             let pay_periods = columns[9].as_string::<i32>();
             let full_texts = columns[10].as_boolean();
+            // Optional fields, for a refresh that places new listings among stored ones:
+            // `placed`, placed by an earlier refresh and may keep its opening; `founder`, it
+            // founded its opening.
+            let flag = |name: &str| -> DfResult<Option<ArrayRef>> {
+                items
+                    .column_by_name(name)
+                    .map(|c| cast(c, &DataType::Boolean))
+                    .transpose()
+                    .map_err(Into::into)
+            };
+            let (placed, founder) = (flag("placed")?, flag("founder")?);
+            let is = |flags: &Option<ArrayRef>, i: usize| {
+                flags.as_ref().is_some_and(|c| {
+                    let b = c.as_boolean();
+                    b.is_valid(i) && b.value(i)
+                })
+            };
             // Oldest first: a listing never changes opening when newer ones arrive. Within one
             // run (one `first_seen`), by the day the employer published it (an original before its
             // re-posts; unknown last), then whole ads first (a founder that states its facts
@@ -110,7 +133,22 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     .then_with(|| whole(y).cmp(&whole(x)))
                     .then_with(|| get(listings, x).cmp(&get(listings, y)))
             });
-            let facts: Vec<joblake_enrich::ListingFacts<'_>> = order
+            // The listings placed before that come before every other keep their openings:
+            // their founders are settled (joblake_enrich::cluster_after: not compared again),
+            // the others do not take part. Only the listings from the first other one on are
+            // placed, and returned.
+            let cut = order
+                .iter()
+                .position(|&i| !is(&placed, i))
+                .unwrap_or(order.len());
+            let mut kept: Vec<usize> = order[..cut]
+                .iter()
+                .copied()
+                .filter(|&i| is(&founder, i))
+                .collect();
+            let settled = kept.len();
+            kept.extend_from_slice(&order[cut..]);
+            let facts: Vec<joblake_enrich::ListingFacts<'_>> = kept
                 .iter()
                 .map(|&i| joblake_enrich::ListingFacts {
                     text: get(texts, i).unwrap_or(""),
@@ -126,18 +164,18 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     full_text: whole(i),
                 })
                 .collect();
-            let assignments = joblake_enrich::cluster(&facts, &workplaces);
-            let opening_keys = opening_keys(&assignments, |k| get(keys, order[k]).unwrap_or(""));
+            let assignments = joblake_enrich::cluster_after(&facts, settled, &workplaces);
+            let opening_keys = opening_keys(&assignments, |k| get(keys, kept[k]).unwrap_or(""));
             let structs = out.values();
-            for (k, a) in assignments.into_iter().enumerate() {
+            for (k, a) in assignments.into_iter().enumerate().skip(settled) {
                 let mut text = |f: usize, v: Option<&str>| {
                     structs
                         .field_builder::<StringBuilder>(f)
                         .expect("a string field")
                         .append_option(v)
                 };
-                text(0, get(listings, order[k]));
-                text(1, get(listings, order[a.leader]));
+                text(0, get(listings, kept[k]));
+                text(1, get(listings, kept[a.leader]));
                 text(2, Some(&opening_keys[k]));
                 text(3, Some(a.rule.as_str()));
                 text(5, a.kept_apart.map(|c| c.to_string()).as_deref());

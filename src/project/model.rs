@@ -94,8 +94,28 @@ pub struct Model {
     pub checks: Vec<Check>,
     /// How it is mirrored into the warehouse (None: it is not).
     pub mirror: Option<Mirror>,
-    /// Qualified names of the models and tables it reads.
+    /// Qualified names of the models and tables it reads (its increment's too).
     pub deps: BTreeSet<String>,
+    /// Its increment (`<layer>/increments/<name>.sql`), when it has one.
+    pub increment: Option<Increment>,
+}
+
+/// The other form of a table model: a query that reads the table as the last refresh wrote it
+/// (under the table's own name) and the inputs as they are now, and returns what the full form
+/// would return, at the cost of what changed. A refresh that is not `--full` runs it when the
+/// table was built by the same project (`transform::run`).
+#[derive(Debug, Clone)]
+pub struct Increment {
+    /// Path of the file in the project.
+    pub path: String,
+    /// The query.
+    pub sql: String,
+}
+
+/// Where a model's increment lives: `silver/increments/int_listing_openings.sql` for
+/// `silver.int_listing_openings`.
+pub fn increment_path(layer: &str, name: &str) -> String {
+    format!("{layer}/increments/{name}.sql")
 }
 
 /// A declared data test on a model's output.
@@ -152,6 +172,7 @@ impl Model {
             partition_by: Vec::new(),
             checks: Vec::new(),
             mirror: None,
+            increment: None,
             deps: BTreeSet::new(),
         };
         for line in sql.lines() {
@@ -248,6 +269,33 @@ impl Model {
         model.deps.remove(&model.qualified());
         Ok(model)
     }
+
+    /// Gives a table model its increment; the increment's inputs become dependencies too
+    /// (the table itself excepted: the increment reads its previous version).
+    pub fn with_increment(&mut self, path: String, sql: &str) -> Result<()> {
+        let fail = |message: String| Error::Model {
+            model: self.qualified(),
+            message: format!("{path}: {message}"),
+        };
+        if self.materialized != Materialized::Table {
+            return Err(fail(
+                "only a `materialized: table` model has an increment".into(),
+            ));
+        }
+        let mut deps = table_references(sql).map_err(fail)?;
+        if !deps.remove(&self.qualified()) {
+            return Err(fail(format!(
+                "an increment reads the table as the last refresh wrote it ({}), and this one does not",
+                self.qualified()
+            )));
+        }
+        self.deps.extend(deps);
+        self.increment = Some(Increment {
+            path,
+            sql: sql.to_string(),
+        });
+        Ok(())
+    }
 }
 
 fn list(v: &str) -> Vec<String> {
@@ -280,8 +328,26 @@ pub fn load_models(project: &Project) -> Result<Vec<Model>> {
     let mut models = BTreeMap::new();
     for layer in MODEL_LAYERS {
         for (path, sql) in project.files_in(layer, ".sql") {
-            let m = Model::parse(layer, path, sql)?;
+            let mut m = Model::parse(layer, path, sql)?;
+            let increment = increment_path(layer, &m.name);
+            if let Some(sql) = project.file(&increment) {
+                m.with_increment(increment, sql)?;
+            }
             models.insert(m.qualified(), m);
+        }
+        // An increment without its model would never run: say so rather than ignore it.
+        for (path, _) in project.files_in(&format!("{layer}/increments"), ".sql") {
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .trim_end_matches(".sql");
+            if !models.contains_key(&format!("{layer}.{name}")) {
+                return Err(Error::Model {
+                    model: format!("{layer}.{name}"),
+                    message: format!("{path}: an increment of no model ({layer}/{name}.sql)"),
+                });
+            }
         }
     }
     let mut ordered = Vec::with_capacity(models.len());
@@ -440,6 +506,63 @@ mod tests {
         let p = Project::from_files(files);
         let err = load_models(&p).expect_err("cycle").to_string();
         assert!(err.contains("silver.a -> silver.b -> silver.a"), "{err}");
+    }
+
+    #[test]
+    fn an_increment_reads_its_table_and_adds_its_inputs() {
+        let project = |files: &[(&str, &str)]| {
+            Project::from_files(
+                files
+                    .iter()
+                    .map(|(p, t)| (p.to_string(), t.to_string()))
+                    .collect(),
+            )
+        };
+        let base = [
+            ("silver/a.sql", "-- a\nSELECT 1 AS x"),
+            ("silver/b.sql", "-- b\nSELECT x FROM silver.a"),
+        ];
+        let mut files = base.to_vec();
+        files.push((
+            "silver/increments/b.sql",
+            "-- b, increment\nCREATE TABLE t AS SELECT * FROM silver.c;\nSELECT x FROM silver.b UNION ALL SELECT x FROM t",
+        ));
+        files.push(("silver/c.sql", "-- c\nSELECT 2 AS x"));
+        let models = load_models(&project(&files)).expect("loads");
+        let b = models.iter().find(|m| m.name == "b").expect("b");
+        assert_eq!(
+            b.deps.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["silver.a", "silver.c"],
+            "the increment's inputs, not the table itself"
+        );
+        let c = models.iter().position(|m| m.name == "c").expect("c");
+        let b = models.iter().position(|m| m.name == "b").expect("b");
+        assert!(c < b, "b runs after what its increment reads");
+
+        // An increment that does not read its table, of a view, or of no model is refused.
+        for (path, sql, expected) in [
+            (
+                "silver/increments/b.sql",
+                "-- b\nSELECT x FROM silver.a",
+                "reads the table",
+            ),
+            (
+                "silver/increments/v.sql",
+                "-- v\nSELECT * FROM silver.v",
+                "only a `materialized: table`",
+            ),
+            (
+                "silver/increments/z.sql",
+                "-- z\nSELECT * FROM silver.z",
+                "an increment of no model",
+            ),
+        ] {
+            let mut files = base.to_vec();
+            files.push(("silver/v.sql", "-- v\n-- materialized: view\nSELECT 1 AS x"));
+            files.push((path, sql));
+            let err = load_models(&project(&files)).expect_err(path).to_string();
+            assert!(err.contains(expected), "{path}: {err}");
+        }
     }
 
     #[test]

@@ -4,5 +4,6 @@
 
 pub mod checks;
 pub mod run;
+pub mod steps;
 
 pub use run::{RefreshEvent, RefreshOptions, RefreshReport, RolledBack, refresh};

@@ -17,6 +17,7 @@ use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
 use super::checks::{self, TestOutcome};
+use super::steps;
 use crate::bronze::{self, FileSelection};
 use crate::engine;
 use crate::error::{Error, Result};
@@ -169,9 +170,13 @@ pub async fn refresh(
     let incremental_now = incremental_versions(lake, &models).await?;
     let trained_now = trained_versions(lake).await?;
     let completed = RefreshState::read(lake).await?;
-    let downstream_current = completed.is_some_and(|c| {
+    let downstream_current = completed.as_ref().is_some_and(|c| {
         c.incremental_versions == incremental_now && c.trained_models == trained_now
     });
+    // The tables an increment may start from: built by a completed refresh of this same
+    // project (its SQL, references and joblake version).
+    let fingerprints = increment_fingerprints(project, &models);
+    let built_from = completed.map(|c| c.built_from).unwrap_or_default();
     if !options.full && new_files == 0 && downstream_current {
         tracing::info!("no new bronze files: every table is up to date, nothing written");
         report.seconds = started.elapsed().as_secs_f64();
@@ -186,12 +191,20 @@ pub async fn refresh(
     };
     let ctx = engine::session(lake, project, selection).await?;
     let mut written: Vec<(Model, Option<u64>)> = Vec::new();
+    let plan = RunPlan {
+        full: options.full,
+        skip_incremental,
+        increments_from: fingerprints
+            .iter()
+            .filter(|(model, print)| built_from.get(*model) == Some(*print))
+            .map(|(model, _)| model.clone())
+            .collect(),
+    };
     if let Err(e) = run_models(
         lake,
         &ctx,
         &models,
-        options,
-        skip_incremental,
+        &plan,
         progress,
         &mut written,
         &mut report,
@@ -240,6 +253,7 @@ pub async fn refresh(
         RefreshState {
             incremental_versions: incremental_versions(lake, &models).await?,
             trained_models: trained_now,
+            built_from: fingerprints,
             completed_at: chrono::Utc::now(),
         }
         .write(lake)
@@ -271,77 +285,69 @@ async fn roll_back(lake: &Lake, written: &[(Model, Option<u64>)]) -> Result<Vec<
     Ok(undone)
 }
 
+/// How a refresh runs its models.
+struct RunPlan {
+    /// Rebuild everything from all of bronze.
+    full: bool,
+    /// Nothing new in bronze: the incremental tables are left as they are.
+    skip_incremental: bool,
+    /// Models whose stored table a completed refresh of this same project built: they may run
+    /// their increment instead of their full form.
+    increments_from: HashSet<String>,
+}
+
 /// Runs the models in order, recording each table written (and its version before) in
 /// `written` as soon as it is written, so that a failure later can undo it.
-#[allow(clippy::too_many_arguments)]
 async fn run_models(
     lake: &Lake,
     ctx: &SessionContext,
     models: &[Model],
-    options: &RefreshOptions,
-    skip_incremental: bool,
+    plan: &RunPlan,
     progress: &(dyn Fn(&RefreshEvent) + Sync),
     written: &mut Vec<(Model, Option<u64>)>,
     report: &mut RefreshReport,
 ) -> Result<()> {
     for model in models {
-        progress(&RefreshEvent::Model {
-            model: model.qualified(),
-            materialized: mat_name(model.materialized),
-        });
-        if skip_incremental && model.materialized == Materialized::Incremental {
+        if plan.skip_incremental && model.materialized == Materialized::Incremental {
+            progress(&RefreshEvent::Model {
+                model: model.qualified(),
+                materialized: mat_name(model.materialized),
+            });
             continue;
         }
         let t = Instant::now();
+        let table = match model.materialized {
+            Materialized::View => None,
+            _ => Some(lake.table(&model.layer, &model.name).await?),
+        };
+        let before = table.as_ref().and_then(|t| t.version());
+        // The increment reads the table as it is now: only one a completed refresh of this
+        // project wrote (a failed refresh puts its tables back before it returns).
+        let increment = model.increment.as_ref().filter(|_| {
+            !plan.full && before.is_some() && plan.increments_from.contains(&model.qualified())
+        });
+        let (sql, path, kind) = match increment {
+            Some(inc) => (&inc.sql, &inc.path, "table (increment)"),
+            None => (&model.sql, &model.path, mat_name(model.materialized)),
+        };
+        progress(&RefreshEvent::Model {
+            model: model.qualified(),
+            materialized: kind,
+        });
         let fail = |e: Error| Error::Model {
             model: model.qualified(),
-            message: format!("{}: {}", model.path, shorten(&e.to_string())),
+            message: format!("{path}: {}", shorten(&e.to_string())),
         };
-        let df = ctx.sql(&model.sql).await.map_err(|e| {
+        let (df, steps) = steps::plan(ctx, sql).await.map_err(|e| {
             tracing::debug!("{}: {e}", model.qualified());
-            fail(e.into())
+            fail(e)
         })?;
-        let (rows, version) = if model.materialized == Materialized::View {
-            ctx.register_table(
-                TableReference::partial(model.layer.as_str(), model.name.as_str()),
-                df.into_view(),
-            )
-            .map_err(|e| fail(e.into()))?;
-            (None, None)
-        } else {
-            let table = lake.table(&model.layer, &model.name).await?;
-            let before = table.version();
-            let append = model.materialized == Materialized::Incremental
-                && !options.full
-                && before.is_some();
-            let (input, state) = engine::writer_input(lake, ctx, df).await.map_err(fail)?;
-            let mut write = table
-                .write(Vec::new())
-                .with_input_plan(input)
-                .with_session_state(state)
-                .with_table_name(model.name.clone())
-                .with_description(model.description.clone())
-                .with_partition_columns(model.partition_by.clone());
-            write = if append {
-                write.with_save_mode(SaveMode::Append)
-            } else {
-                write
-                    .with_save_mode(SaveMode::Overwrite)
-                    .with_schema_mode(SchemaMode::Overwrite)
-            };
-            let table = write.await.map_err(|e| {
-                tracing::debug!("{}: {e}", model.qualified());
-                fail(e.into())
-            })?;
-            written.push((model.clone(), before));
-            let rows = engine::count_rows(ctx, &model.qualified())
-                .await
-                .map_err(fail)?;
-            (Some(rows), table.version())
-        };
+        let outcome = write_model(lake, ctx, model, plan, table, before, df, &fail, written).await;
+        steps.drop(ctx);
+        let (rows, version) = outcome?;
         report.models.push(ModelReport {
             model: model.qualified(),
-            materialized: mat_name(model.materialized).to_string(),
+            materialized: kind.to_string(),
             rows,
             version,
             seconds: t.elapsed().as_secs_f64(),
@@ -349,6 +355,58 @@ async fn run_models(
     }
 
     Ok(())
+}
+
+/// Writes a model's result: a view is registered in the session, a table written to Delta
+/// (appended to, for an incremental model after its first build). Returns the rows the table
+/// holds and its new version.
+#[allow(clippy::too_many_arguments)]
+async fn write_model(
+    lake: &Lake,
+    ctx: &SessionContext,
+    model: &Model,
+    plan: &RunPlan,
+    table: Option<deltalake::DeltaTable>,
+    before: Option<u64>,
+    df: deltalake::datafusion::dataframe::DataFrame,
+    fail: &(dyn Fn(Error) -> Error + Sync),
+    written: &mut Vec<(Model, Option<u64>)>,
+) -> Result<(Option<i64>, Option<u64>)> {
+    Ok(if let Some(table) = table {
+        let append =
+            model.materialized == Materialized::Incremental && !plan.full && before.is_some();
+        let (input, state) = engine::writer_input(lake, ctx, df).await.map_err(fail)?;
+        let mut write = table
+            .write(Vec::new())
+            .with_input_plan(input)
+            .with_session_state(state)
+            .with_table_name(model.name.clone())
+            .with_description(model.description.clone())
+            .with_partition_columns(model.partition_by.clone());
+        write = if append {
+            write.with_save_mode(SaveMode::Append)
+        } else {
+            write
+                .with_save_mode(SaveMode::Overwrite)
+                .with_schema_mode(SchemaMode::Overwrite)
+        };
+        let table = write.await.map_err(|e| {
+            tracing::debug!("{}: {e}", model.qualified());
+            fail(e.into())
+        })?;
+        written.push((model.clone(), before));
+        let rows = engine::count_rows(ctx, &model.qualified())
+            .await
+            .map_err(fail)?;
+        (Some(rows), table.version())
+    } else {
+        ctx.register_table(
+            TableReference::partial(model.layer.as_str(), model.name.as_str()),
+            df.into_view(),
+        )
+        .map_err(|e| fail(e.into()))?;
+        (None, None)
+    })
 }
 
 /// What the last completed refresh built from: the versions of the incremental tables and of
@@ -360,6 +418,10 @@ struct RefreshState {
     /// Newest version of each trained model (`_meta/models/`); absent in older states.
     #[serde(default)]
     trained_models: BTreeMap<String, u64>,
+    /// The fingerprint of each model with an increment ([`increment_fingerprints`]) the
+    /// tables were built with; absent in older states (their next refresh runs full forms).
+    #[serde(default)]
+    built_from: BTreeMap<String, String>,
     completed_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -403,6 +465,34 @@ async fn incremental_versions(
         versions.insert(m.qualified(), table.version());
     }
     Ok(versions)
+}
+
+/// What a table with an increment was built from, for each such model: its two queries, the
+/// project's reference tables and joblake's version. An increment only continues a table built
+/// from the same; anything else (an edited model, new reference rows, an upgrade) runs the full
+/// form once.
+fn increment_fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let mut common = Sha256::new();
+    common.update(env!("CARGO_PKG_VERSION"));
+    for (path, text) in project.files_in("reference", ".csv") {
+        common.update(path);
+        common.update(text);
+    }
+    models
+        .iter()
+        .filter_map(|m| {
+            let inc = m.increment.as_ref()?;
+            let mut h = common.clone();
+            h.update(&m.sql);
+            h.update(&inc.sql);
+            let print: String = h.finalize()[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            Some((m.qualified(), print))
+        })
+        .collect()
 }
 
 /// The newest version of each trained model of the lake.

@@ -20,7 +20,38 @@ const SNAPSHOT_QUERIES: &[&str] = &[
     "SELECT * FROM gold.agg_skill_demand_monthly ORDER BY posted_month, job_family, skill",
     "SELECT * FROM gold.agg_salary_by_family_region ORDER BY job_family, country, region",
     "SELECT count(*) FROM gold.bridge_posting_skill",
+    "SELECT source, source_id, opening_key, rule, leader_source, leader_source_id, overlap, kept_apart, block, first_key, first_seen, first_file, first_line FROM silver.int_listing_openings ORDER BY source, source_id",
 ];
+
+/// Asserts that two snapshots are equal, naming the first query and row that differ (the
+/// tables are large: printing both whole says nothing).
+fn assert_same_snapshot(got: &[String], expected: &[String], what: &str) {
+    for ((g, e), query) in got.iter().zip(expected).zip(SNAPSHOT_QUERIES) {
+        if let Some((i, (gl, el))) = g
+            .lines()
+            .zip(e.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+        {
+            panic!("{what}: {query}\nfirst difference, line {i}:\n got      {gl}\n expected {el}");
+        }
+        assert_eq!(
+            g.lines().count(),
+            e.lines().count(),
+            "{what}: {query}: row counts"
+        );
+    }
+    assert_eq!(got.len(), expected.len());
+}
+
+/// Whether a refresh placed the listings with the increment of `silver.int_listing_openings`
+/// rather than its full form.
+fn ran_increment(report: &joblake::transform::RefreshReport) -> bool {
+    report
+        .models
+        .iter()
+        .any(|m| m.model == "silver.int_listing_openings" && m.materialized == "table (increment)")
+}
 
 async fn snapshot(lake: &joblake::lake::Lake) -> Vec<String> {
     let mut out = Vec::new();
@@ -170,6 +201,20 @@ async fn refresh_is_idempotent_and_full_rebuild_gives_identical_tables() {
     );
 }
 
+/// Lands generated files as one run, source by source.
+async fn land_run(lake: &joblake::lake::Lake, files: &[joblake_gen::DemoFile], run: &str) {
+    let mut by_source: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
+    for f in files {
+        by_source
+            .entry(f.source)
+            .or_default()
+            .push((f.name.clone(), f.bytes.clone()));
+    }
+    for (source, fs) in by_source {
+        land_bytes(lake, source, fs, run).await.expect("lands");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_refreshes_equal_one_full_refresh() {
     // The same sample landed in three batches with a refresh after each...
@@ -178,28 +223,148 @@ async fn incremental_refreshes_equal_one_full_refresh() {
     let chunks = 3;
     let per = files.len().div_ceil(chunks);
     for (i, chunk) in files.chunks(per).enumerate() {
-        let mut by_source: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
-        for f in chunk {
-            by_source
-                .entry(f.source)
-                .or_default()
-                .push((f.name.clone(), f.bytes.clone()));
-        }
-        for (source, fs) in by_source {
-            land_bytes(&t.lake, source, fs, &format!("run{i}"))
-                .await
-                .expect("lands");
-        }
+        land_run(&t.lake, chunk, &format!("run{i}")).await;
         let r = run_refresh(&t.lake, false).await;
         assert!(
             r.bronze_files_read < r.bronze_files || i == 0,
             "only new files are read"
         );
+        assert_eq!(
+            ran_increment(&r),
+            i > 0,
+            "the increment places new listings"
+        );
     }
     let incremental = snapshot(&t.lake).await;
     // ...gives exactly what one full refresh over everything gives.
+    let full = run_refresh(&t.lake, true).await;
+    assert!(!ran_increment(&full), "--full runs the full form");
+    assert_same_snapshot(
+        &incremental,
+        &snapshot(&t.lake).await,
+        "incremental vs full",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_equals_full_when_runs_arrive_late_or_in_parts() {
+    // Three runs landed one after the other, each in a lake of its own...
+    let files = joblake_gen::generate(&small_demo(300));
+    let per = files.len().div_ceil(3);
+    let mut runs = Vec::new();
+    for (i, chunk) in files.chunks(per).enumerate() {
+        let run = temp_lake();
+        land_run(&run.lake, chunk, &format!("run{i}")).await;
+        runs.push(run);
+    }
+    let mut bronze_of = Vec::new();
+    for run in &runs {
+        let mut files = Vec::new();
+        for f in bronze::list_files(&run.lake, None).await.expect("lists") {
+            let bytes = run.lake.store().get(&f.path).await.expect("reads");
+            files.push((f.relative, bytes.bytes().await.expect("reads")));
+        }
+        bronze_of.push(files);
+    }
+    // ...copied into one lake newest run first, the oldest one in two parts, its later part
+    // first: records fetched before the ones placed already (listings seen again earlier,
+    // blocks whose new listings sort first), and a run whose start moves earlier when its
+    // first part arrives.
+    let t = temp_lake();
+    let half = bronze_of[0].len() / 2;
+    let batches: [Vec<&(String, bytes::Bytes)>; 4] = [
+        bronze_of[2].iter().collect(),
+        bronze_of[0][half..].iter().collect(),
+        bronze_of[0][..half]
+            .iter()
+            .chain(&bronze_of[1][..1])
+            .collect(),
+        bronze_of[1][1..].iter().collect(),
+    ];
+    for (i, batch) in batches.iter().enumerate() {
+        for (relative, bytes) in batch {
+            t.lake
+                .store()
+                .put(&t.lake.path(relative), PutPayload::from(bytes.clone()))
+                .await
+                .expect("copies");
+        }
+        let r = run_refresh(&t.lake, false).await;
+        assert_eq!(ran_increment(&r), i > 0, "batch {i}");
+    }
+    let incremental = snapshot(&t.lake).await;
     run_refresh(&t.lake, true).await;
-    assert_eq!(snapshot(&t.lake).await, incremental);
+    assert_same_snapshot(
+        &incremental,
+        &snapshot(&t.lake).await,
+        "incremental vs full",
+    );
+}
+
+/// A raw posting of `source` with the given payload fields.
+fn posting(id: &str, payload: serde_json::Value) -> joblake_sources::RawPosting {
+    joblake_sources::RawPosting {
+        source_id: id.to_string(),
+        url: None,
+        payload: payload.to_string(),
+    }
+}
+
+/// Every listing of `silver.int_listing_openings` as `source_id>leader_source_id`, sorted.
+async fn leaders(lake: &joblake::lake::Lake) -> String {
+    query_text(
+        lake,
+        "SELECT source_id || '>' || leader_source_id AS pair FROM silver.int_listing_openings ORDER BY pair",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_founder_that_moves_away_leaves_its_opening_to_the_next_listing() {
+    // Two remote listings of one title with no place and one text: the second (another
+    // company) joins the first's opening...
+    let text = "Rejoignez notre équipe data pour construire les pipelines de demain : ingestion, \
+                modélisation, qualité des données et tableaux de bord pour toute l'entreprise, \
+                avec Python, SQL, dbt et Airflow, dans une équipe de huit personnes bienveillante.";
+    let remote = |id: &str, company: &str, published: &str| {
+        posting(
+            id,
+            serde_json::json!({"id": id, "title": "Data Engineer", "company_name": company,
+                "description": text, "publication_date": published}),
+        )
+    };
+    let first = remote("r-1", "Umbra Cloud", "2026-09-01T09:00:00");
+    let copy = remote("r-2", "Jobs Relay", "2026-09-02T09:00:00");
+    let t0 = chrono::Utc::now() - chrono::Duration::hours(2);
+    let t = temp_lake();
+    bronze::write_postings(&t.lake, "remotive", [(&first, t0), (&copy, t0)], "run-1", 0)
+        .await
+        .expect("lands");
+    run_refresh(&t.lake, false).await;
+    assert!(
+        leaders(&t.lake).await.contains("r-2>r-1"),
+        "{}",
+        leaders(&t.lake).await
+    );
+
+    // ...until the first one's title and company turn up in one city: it becomes a posting of
+    // that city (another block), and the copy founds its own opening.
+    let berlin = posting(
+        "b-1",
+        serde_json::json!({"slug": "b-1", "title": "Data Engineer", "company_name": "Umbra Cloud",
+            "location": "Berlin", "description": "<p>Pipelines in Berlin.</p>",
+            "job_types": ["full time"], "created_at": 1_764_000_000}),
+    );
+    let t1 = t0 + chrono::Duration::hours(1);
+    bronze::write_postings(&t.lake, "arbeitnow", [(&berlin, t1)], "run-2", 0)
+        .await
+        .expect("lands");
+    let r = run_refresh(&t.lake, false).await;
+    assert!(ran_increment(&r));
+    let incremental = leaders(&t.lake).await;
+    assert!(incremental.contains("r-2>r-2"), "{incremental}");
+    run_refresh(&t.lake, true).await;
+    assert_eq!(leaders(&t.lake).await, incremental, "incremental vs full");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

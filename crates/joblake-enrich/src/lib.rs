@@ -53,7 +53,8 @@ pub use html::{fix_mojibake, html_to_text};
 pub use job_family::JobFamilyRules;
 pub use keys::{normalize_company, normalize_key};
 pub use listings::{
-    Assignment, Conflict, ListingFacts, MatchRule, PayRange, Workplaces, cluster, conflict,
+    Assignment, Conflict, ListingFacts, MatchRule, PayRange, Workplaces, cluster, cluster_after,
+    conflict,
 };
 pub use personal::{EMAIL_REMOVED, NAME_REMOVED, PHONE_REMOVED, redact_personal};
 pub use reference::{

@@ -28,6 +28,7 @@
 //!   name, an all-capitals word or a digit are. The words are lined up by a longest common
 //!   subsequence (bit-parallel, `words.rs`); the spans are the gaps between them.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
@@ -37,7 +38,7 @@ use crate::keys::normalize_key;
 mod words;
 
 use crate::reference::{EnrichError, WORKPLACES_CSV, field, read_table};
-use words::{Gap, Words, lcs_gaps, lcs_len, shared_count};
+use words::{Gap, Words, folded_start, lcs_gaps, lcs_len, shared_count};
 
 /// Kinds of workplace a text names (`workplaces.csv`: `kind,term`): a care home, a hospital,
 /// a clinic... Terms are matched on whole words of the folded text.
@@ -271,54 +272,69 @@ const MAX_COMPANIES: usize = 256;
 /// a compatible company (the same, a variant of its name, or unknown on either side), or of
 /// any company whose text it repeats, that states no conflicting fact; else a new opening.
 pub fn cluster(listings: &[ListingFacts<'_>], workplaces: &Workplaces) -> Vec<Assignment> {
-    let words: Vec<Words> = listings
-        .iter()
-        .map(|l| Words::of(l.text, workplaces))
-        .collect();
+    cluster_after(listings, 0, workplaces)
+}
+
+/// [`cluster`] after a settled start: the first `settled` listings are the founders of the
+/// openings already made, in founding order, and are taken as founders without comparing
+/// them again. A listing's opening depends only on the openings founded before it, so the
+/// listings after them go exactly where [`cluster`] over every earlier listing of the key
+/// would put them: this is how a refresh places new listings without re-clustering old ones.
+/// A settled founder's text is only read if a newer listing is compared with it.
+pub fn cluster_after(
+    listings: &[ListingFacts<'_>],
+    settled: usize,
+    workplaces: &Workplaces,
+) -> Vec<Assignment> {
+    let words: Vec<OnceCell<Words>> = listings.iter().map(|_| OnceCell::new()).collect();
+    let words_of = |i: usize| words[i].get_or_init(|| Words::of(listings[i].text, workplaces));
     let mut leaders: Vec<usize> = Vec::new();
     // Openings by company, and by the start of their text, so that a large key does not
     // compare every listing with every opening.
     let mut by_company: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut companies: Vec<(&str, Vec<&str>)> = Vec::new();
-    let mut by_text: HashMap<&[u64], Vec<usize>> = HashMap::new();
+    let mut by_text: HashMap<Vec<u64>, Vec<usize>> = HashMap::new();
     let mut out: Vec<Assignment> = Vec::with_capacity(listings.len());
     for (i, listing) in listings.iter().enumerate() {
         let company = listing.company.trim();
-        let mut candidates: Vec<(usize, MatchRule)> = Vec::new();
-        if company.is_empty() {
-            candidates.extend(oldest(&leaders).map(|l| (l, MatchRule::CompanyUnknown)));
-        } else {
-            if let Some(same) = by_company.get(company) {
-                candidates.extend(oldest(same).map(|l| (l, MatchRule::SameCompany)));
-            }
-            let mine = company_words(company);
-            for (other, theirs) in companies.iter().take(MAX_COMPANIES) {
-                if *other != company && company_variant(&mine, theirs) {
-                    candidates
-                        .extend(oldest(&by_company[other]).map(|l| (l, MatchRule::CompanyVariant)));
-                }
-            }
-            if let Some(unknown) = by_company.get("") {
-                candidates.extend(oldest(unknown).map(|l| (l, MatchRule::CompanyUnknown)));
-            }
-        }
-        if let Some(copies) = text_start(&words[i]).and_then(|t| by_text.get(t)) {
-            candidates.extend(oldest(copies).map(|l| (l, MatchRule::SameText)));
-        }
-        // Oldest opening first; each opening once, under the first rule that found it.
-        candidates.sort_by_key(|&(l, _)| l);
-        candidates.dedup_by_key(|&mut (l, _)| l);
-
         let mut first_conflict = None;
         let mut joined = None;
-        for &(l, rule) in candidates.iter().take(MAX_LEADERS) {
-            match compare(&listings[l], &words[l], listing, &words[i]) {
-                Ok(overlap) => {
-                    joined = Some((l, rule, overlap));
-                    break;
+        if i >= settled {
+            let mut candidates: Vec<(usize, MatchRule)> = Vec::new();
+            if company.is_empty() {
+                candidates.extend(oldest(&leaders).map(|l| (l, MatchRule::CompanyUnknown)));
+            } else {
+                if let Some(same) = by_company.get(company) {
+                    candidates.extend(oldest(same).map(|l| (l, MatchRule::SameCompany)));
                 }
-                Err(c) => {
-                    first_conflict.get_or_insert(c);
+                let mine = company_words(company);
+                for (other, theirs) in companies.iter().take(MAX_COMPANIES) {
+                    if *other != company && company_variant(&mine, theirs) {
+                        candidates.extend(
+                            oldest(&by_company[other]).map(|l| (l, MatchRule::CompanyVariant)),
+                        );
+                    }
+                }
+                if let Some(unknown) = by_company.get("") {
+                    candidates.extend(oldest(unknown).map(|l| (l, MatchRule::CompanyUnknown)));
+                }
+            }
+            if let Some(copies) = text_start(words_of(i)).and_then(|t| by_text.get(t)) {
+                candidates.extend(oldest(copies).map(|l| (l, MatchRule::SameText)));
+            }
+            // Oldest opening first; each opening once, under the first rule that found it.
+            candidates.sort_by_key(|&(l, _)| l);
+            candidates.dedup_by_key(|&mut (l, _)| l);
+
+            for &(l, rule) in candidates.iter().take(MAX_LEADERS) {
+                match compare(&listings[l], words_of(l), listing, words_of(i)) {
+                    Ok(overlap) => {
+                        joined = Some((l, rule, overlap));
+                        break;
+                    }
+                    Err(c) => {
+                        first_conflict.get_or_insert(c);
+                    }
                 }
             }
         }
@@ -337,7 +353,13 @@ pub fn cluster(listings: &[ListingFacts<'_>], workplaces: &Workplaces) -> Vec<As
                     companies.push((company, company_words(company)));
                 }
                 entry.push(i);
-                if let Some(t) = text_start(&words[i]) {
+                // A settled founder's start is read without building its whole word index.
+                let start = if i < settled {
+                    folded_start(listing.text, SAME_TEXT_WORDS)
+                } else {
+                    text_start(words_of(i)).map(<[u64]>::to_vec)
+                };
+                if let Some(t) = start {
                     by_text.entry(t).or_default().push(i);
                 }
                 Assignment {
@@ -843,5 +865,77 @@ mod tests {
         // Adding a listing never moves the earlier ones.
         let fewer = cluster(&listings[..2]);
         assert_eq!(fewer[..], got[..2]);
+    }
+
+    #[test]
+    fn settled_founders_place_newer_listings_as_the_whole_key_would() {
+        // Stores, shifts, companies with and without names, pay and contracts, in an order
+        // where founders, re-posts and copies alternate.
+        let shift_a = "Médecin urgentiste pour les gardes du 11 juin et du 13 juin au CH";
+        let shift_b = "Médecin urgentiste pour les gardes du 10 avril et du 11 avril au CH";
+        let listings = [
+            at("la plateforme du batiment", STORE_A),
+            at("", shift_a),
+            at("la plateforme du batiment", STORE_B),
+            at("chez la plateforme du batiment france", STORE_A),
+            at("agence interim", STORE_B),
+            at("", shift_b),
+            ListingFacts {
+                contract: Some("permanent"),
+                ..at("la plateforme du batiment", STORE_A)
+            },
+            at("hopital nord", shift_a),
+            ListingFacts {
+                pay: Some(PayRange {
+                    min: 30000.0,
+                    max: 32000.0,
+                    period: Some("year"),
+                }),
+                ..at("la plateforme du batiment", STORE_B)
+            },
+            at("", STORE_A),
+        ];
+        let whole = cluster(&listings);
+        for cut in 0..=listings.len() {
+            // The founders among the first `cut` listings, in founding order, then the rest.
+            let founders: Vec<usize> = (0..cut).filter(|&i| whole[i].leader == i).collect();
+            let mut input: Vec<ListingFacts<'_>> = founders.iter().map(|&i| listings[i]).collect();
+            input.extend_from_slice(&listings[cut..]);
+            let after = cluster_after(&input, founders.len(), &wp());
+            // Back to indexes of the whole input.
+            let index = |k: usize| {
+                founders
+                    .get(k)
+                    .copied()
+                    .unwrap_or_else(|| k - founders.len() + cut)
+            };
+            for (k, a) in after.iter().enumerate().skip(founders.len()) {
+                let expected = &whole[index(k)];
+                assert_eq!(
+                    index(a.leader),
+                    expected.leader,
+                    "listing {}, cut {cut}",
+                    index(k)
+                );
+                assert_eq!(
+                    a.opening,
+                    expected.opening,
+                    "listing {}, cut {cut}",
+                    index(k)
+                );
+                assert_eq!(a.rule, expected.rule);
+                assert_eq!(a.kept_apart, expected.kept_apart);
+                assert!((a.overlap - expected.overlap).abs() < 1e-12);
+            }
+        }
+        // Several openings and several rules, or the test says little.
+        assert!(
+            whole
+                .iter()
+                .filter(|a| a.rule == MatchRule::Founder)
+                .count()
+                >= 3
+        );
+        assert!(whole.iter().any(|a| a.rule == MatchRule::CompanyVariant));
     }
 }

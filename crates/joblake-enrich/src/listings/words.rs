@@ -191,25 +191,13 @@ impl<'t> Words<'t> {
         let mut folded = Vec::new();
         let mut spans = Vec::new();
         let mut names = Vec::new();
-        let mut sentence_start = true;
         let mut end = 0;
-        while folded.len() < TEXT_WORDS {
-            let rest = &text[end..];
-            let Some(start) = rest.find(|c: char| c.is_alphanumeric()) else {
-                break;
-            };
-            if rest[..start].contains(['.', '!', '?', '…', ':', ';', '•', '|']) {
-                sentence_start = true;
-            }
-            let len = rest[start..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '-'))
-                .unwrap_or(rest.len() - start);
-            let word = &rest[start..start + len];
+        for (from, to, sentence_start) in word_spans(text).take(TEXT_WORDS) {
+            let word = &text[from..to];
             names.push(names_something(word, sentence_start));
             folded.push(fold_hash(word));
-            spans.push((end + start, end + start + len));
-            sentence_start = false;
-            end += start + len;
+            spans.push((from, to));
+            end = to;
         }
         let head = &text[..end];
         let kinds = workplaces.kinds_in(head);
@@ -247,6 +235,36 @@ impl<'t> Words<'t> {
         let (_, to) = self.spans[at + len - 1];
         self.text[from..to].to_string()
     }
+}
+
+/// The words of a text in order: where each starts and ends, and whether it opens a sentence.
+fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    let mut end = 0;
+    let mut sentence_start = true;
+    std::iter::from_fn(move || {
+        let rest = &text[end..];
+        let start = rest.find(|c: char| c.is_alphanumeric())?;
+        if rest[..start].contains(['.', '!', '?', '…', ':', ';', '•', '|']) {
+            sentence_start = true;
+        }
+        let len = rest[start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .unwrap_or(rest.len() - start);
+        let span = (end + start, end + start + len, sentence_start);
+        sentence_start = false;
+        end += start + len;
+        Some(span)
+    })
+}
+
+/// The first `n` words of a text folded as [`Words::of`] folds them, when it has that many:
+/// the start of a text without the rest of its index.
+pub(super) fn folded_start(text: &str, n: usize) -> Option<Vec<u64>> {
+    let start: Vec<u64> = word_spans(text)
+        .take(n)
+        .map(|(from, to, _)| fold_hash(&text[from..to]))
+        .collect();
+    (start.len() == n).then_some(start)
 }
 
 /// A word, lowercased and without accents, hashed (FNV-1a): `Équipe`, `équipe` and `EQUIPE`

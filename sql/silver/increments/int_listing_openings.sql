@@ -1,0 +1,206 @@
+-- The increment of silver.int_listing_openings: the table its full form (../int_listing_openings.sql)
+-- would write, from the version the last refresh wrote (silver.int_listing_openings, read here
+-- before it is replaced) and the records that arrived since.
+-- A listing's opening depends only on the openings founded before it in its block (title and
+-- place), oldest first. So the listings placed before that come before every listing placed
+-- now keep their openings, and a new listing is compared with the founders before it only
+-- (taken as founders, not compared again: cluster_listings). Placed now are the new listings,
+-- and the listings placed before that moved: a record that sorts before their first one, or a
+-- run that began before their first sighting (a late backfill, a run landed in parts), or a
+-- first record that now has another key (a new record named the one city of its title and
+-- company); then every listing after them in their block too.
+-- Incremental = full is tested after several batches, landed in order, out of order and as one
+-- run in parts (tests/it/pipeline.rs).
+-- The steps are tables held in memory for this model only (`CREATE TABLE`, dropped after it):
+-- DataFusion inlines a CTE wherever it is named, so the join of every record with the stored
+-- listings would run once per use.
+
+-- The listings this refresh places: the new ones, and those placed before whose first sighting
+-- or key is no longer the stored one.
+CREATE TABLE fresh_ids AS
+SELECT DISTINCT k.source, k.source_id, p.source IS NOT NULL AS moved
+FROM silver.int_listing_records k
+LEFT JOIN silver.int_listing_openings p ON p.source = k.source AND p.source_id = k.source_id
+WHERE p.source IS NULL
+   OR k.run_started < p.first_seen
+   OR k.fetched_at < p.first_fetched_at
+   OR (k.fetched_at = p.first_fetched_at
+       AND (k.bronze_file < p.first_file
+            OR (k.bronze_file = p.first_file AND k.bronze_line < p.first_line)))
+   OR (k.bronze_file = p.first_file AND k.bronze_line = p.first_line
+       AND k.dedup_key <> p.first_key);
+
+-- Each of them as first seen, with its block and text (as in the full form).
+CREATE TABLE fresh AS
+WITH listings AS (
+    SELECT
+        k.source,
+        k.source_id,
+        k.source || '|' || k.source_id AS listing,
+        min(k.run_started) AS first_seen,
+        min(k.fetched_at) AS first_fetched_at,
+        first_value(k.dedup_key ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS first_key,
+        first_value(k.title_key ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS title_key,
+        first_value(k.company_key ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS company_key,
+        first_value(k.posted_date ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS posted_date,
+        first_value(k.bronze_file ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS first_file,
+        first_value(k.bronze_line ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS first_line,
+        first_value(k.contract_type ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS contract_type,
+        first_value(k.pay_min_eur ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS pay_min_eur,
+        first_value(k.pay_max_eur ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS pay_max_eur,
+        first_value(k.pay_period ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS pay_period
+    FROM silver.int_listing_records k
+    JOIN fresh_ids f ON f.source = k.source AND f.source_id = k.source_id
+    GROUP BY k.source, k.source_id
+)
+SELECT
+    l.*,
+    l.title_key || substr(l.first_key, length(l.title_key) + length(l.company_key) + 2) AS block,
+    coalesce(s.description = 'full', false) AS full_text,
+    substr(r.description, 1, 1500) AS text_head
+FROM listings l
+JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
+LEFT JOIN ref.sources s ON s.source = l.source;
+
+-- The blocks whose every stored listing is read again, because a listing placed now may come
+-- before some of them: those a moved listing enters, and those where a new listing's run began
+-- no later than theirs. `from_start`: a founder left the block (moved away, or to another place
+-- in its order), so every listing of it is placed again; elsewhere cluster_listings keeps the
+-- stored listings that come before every listing placed now. A listing that joined an opening
+-- and leaves changes nothing for the others.
+CREATE TABLE redo AS
+SELECT block, bool_or(from_start) AS from_start
+FROM (
+    SELECT p.block, true AS from_start
+    FROM silver.int_listing_openings p
+    JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
+    WHERE p.rule = 'first_listing'
+    UNION ALL
+    SELECT f.block, false
+    FROM fresh f
+    JOIN fresh_ids i ON i.source = f.source AND i.source_id = f.source_id
+    WHERE i.moved
+    UNION ALL
+    SELECT f.block, false
+    FROM fresh f
+    JOIN (
+        SELECT block, max(first_seen) AS last_seen
+        FROM silver.int_listing_openings
+        GROUP BY block
+    ) b ON b.block = f.block
+    WHERE f.first_seen <= b.last_seen
+) r
+GROUP BY block;
+
+-- Every listing placed by this refresh, with its opening.
+CREATE TABLE placed AS
+WITH touched AS (
+    SELECT block FROM fresh
+    UNION
+    SELECT block FROM redo
+),
+-- The listings placed before that are read again: every one of the blocks above, and the
+-- founders of the other blocks that receive new listings (new listings come after them all).
+stored AS (
+    SELECT p.*, coalesce(NOT r.from_start, true) AS kept
+    FROM silver.int_listing_openings p
+    JOIN touched t ON t.block = p.block
+    LEFT JOIN redo r ON r.block = p.block
+    LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
+    WHERE f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing')
+),
+-- Their facts, read again from their first record.
+candidates AS (
+    SELECT
+        block, listing, first_seen, posted_date, first_key, company_key, text_head,
+        contract_type, pay_min_eur, pay_max_eur, pay_period, full_text,
+        false AS placed, false AS founder
+    FROM fresh
+    UNION ALL
+    SELECT
+        p.block,
+        p.source || '|' || p.source_id,
+        p.first_seen,
+        k.posted_date,
+        p.first_key,
+        k.company_key,
+        substr(r.description, 1, 1500),
+        k.contract_type,
+        k.pay_min_eur,
+        k.pay_max_eur,
+        k.pay_period,
+        coalesce(s.description = 'full', false),
+        p.kept,
+        p.rule = 'first_listing'
+    FROM stored p
+    JOIN silver.int_listing_records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
+    JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
+    LEFT JOIN ref.sources s ON s.source = p.source
+),
+shared AS (
+    SELECT
+        block,
+        cluster_listings(array_agg(named_struct(
+            'listing', listing,
+            'first_seen', first_seen,
+            'posted', posted_date,
+            'key', first_key,
+            'company', company_key,
+            'text', text_head,
+            'contract', contract_type,
+            'pay_min', pay_min_eur,
+            'pay_max', pay_max_eur,
+            'pay_period', pay_period,
+            'full_text', full_text,
+            'placed', placed,
+            'founder', founder))) AS openings
+    FROM candidates
+    GROUP BY block
+),
+assigned AS (
+    SELECT
+        block,
+        o['listing'] AS listing,
+        o['leader'] AS leader,
+        o['opening_key'] AS opening_key,
+        o['rule'] AS rule,
+        o['overlap'] AS overlap,
+        o['kept_apart'] AS kept_apart
+    FROM (SELECT block, unnest(openings) AS o FROM shared) s
+),
+-- What is kept of each listing placed now: its first sighting.
+sightings AS (
+    SELECT source, source_id, listing, block, first_key, first_seen, first_fetched_at, first_file, first_line
+    FROM fresh
+    UNION ALL
+    SELECT p.source, p.source_id, p.source || '|' || p.source_id, p.block, p.first_key,
+           p.first_seen, p.first_fetched_at, p.first_file, p.first_line
+    FROM stored p
+)
+SELECT
+    l.source,
+    l.source_id,
+    a.opening_key,
+    a.rule,
+    split_part(a.leader, '|', 1) AS leader_source,
+    substr(a.leader, length(split_part(a.leader, '|', 1)) + 2) AS leader_source_id,
+    a.overlap,
+    a.kept_apart,
+    l.block,
+    l.first_key,
+    l.first_seen,
+    l.first_fetched_at,
+    l.first_file,
+    l.first_line
+FROM sightings l
+JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
+
+-- The table: the listings placed before, as they were, and the ones placed now.
+SELECT p.source, p.source_id, p.opening_key, p.rule, p.leader_source, p.leader_source_id,
+       p.overlap, p.kept_apart, p.block, p.first_key, p.first_seen, p.first_fetched_at,
+       p.first_file, p.first_line
+FROM silver.int_listing_openings p
+LEFT JOIN placed n ON n.source = p.source AND n.source_id = p.source_id
+WHERE n.source IS NULL
+UNION ALL
+SELECT * FROM placed
