@@ -22,12 +22,8 @@ WITH states AS (
         salary_max,
         salary_currency,
         salary_period,
-        substr(encode(sha256(coalesce(description, '')), 'hex'), 1, 16) AS description_hash,
-        substr(encode(sha256(concat(
-            coalesce(title, ''), '|', coalesce(company, ''), '|', coalesce(city, ''), '|',
-            coalesce(contract_type, ''), '|', coalesce(CAST(salary_min AS VARCHAR), ''), '|',
-            coalesce(CAST(salary_max AS VARCHAR), ''), '|', coalesce(salary_currency, ''), '|',
-            coalesce(salary_period, ''), '|', coalesce(description, ''))), 'hex'), 1, 16) AS state_hash
+        description_hash,
+        state_hash
     FROM silver.posting_records
     WHERE reject_reason IS NULL
 ),

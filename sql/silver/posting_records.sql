@@ -119,7 +119,8 @@ placed AS (
     LEFT JOIN (SELECT DISTINCT country, normalize_key(name) AS name_key FROM ref.subdivisions
                WHERE normalize_key(name) NOT IN (SELECT normalize_key(city) FROM ref.cities)) sub
         ON sub.country = l.country_code AND sub.name_key = normalize_key(l.city_any)
-)
+),
+records AS (
 SELECT
     n.bronze_file,
     n.bronze_line,
@@ -180,3 +181,15 @@ SELECT
     END AS reject_reason
 FROM placed n
 LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
+)
+-- Each record's state, hashed once as it is read rather than on every refresh: the history of
+-- a listing (silver.listing_history) is the sequence of its states.
+SELECT
+    r.*,
+    substr(encode(sha256(coalesce(r.description, '')), 'hex'), 1, 16) AS description_hash,
+    substr(encode(sha256(concat(
+        coalesce(r.title, ''), '|', coalesce(r.company, ''), '|', coalesce(r.city, ''), '|',
+        coalesce(r.contract_type, ''), '|', coalesce(CAST(r.salary_min AS VARCHAR), ''), '|',
+        coalesce(CAST(r.salary_max AS VARCHAR), ''), '|', coalesce(r.salary_currency, ''), '|',
+        coalesce(r.salary_period, ''), '|', coalesce(r.description, ''))), 'hex'), 1, 16) AS state_hash
+FROM records r

@@ -144,8 +144,40 @@ pub async fn refresh(
     let started = Instant::now();
     let models = load_models(project)?;
     let all_files = bronze::list_files(lake, None).await?;
+    let completed = RefreshState::read(lake).await?;
+    // What the stored tables of stateful models were built from; an increment only continues
+    // a table built by a completed refresh of this same project.
+    let fingerprints = fingerprints(project, &models);
+    let built_from = completed
+        .as_ref()
+        .map(|c| c.built_from.clone())
+        .unwrap_or_default();
+    // An incremental table built by other SQL (an edited model, new reference rows, another
+    // joblake version) cannot take more rows: everything is rebuilt, once. Known from the last
+    // completed refresh; without one (a first refresh that died midway) the tables are this
+    // project's.
+    let mut changed = Vec::new();
+    for m in models
+        .iter()
+        .filter(|m| m.materialized == Materialized::Incremental)
+    {
+        let q = m.qualified();
+        if completed.is_some()
+            && built_from.get(&q) != fingerprints.get(&q)
+            && lake.table(&m.layer, &m.name).await?.version().is_some()
+        {
+            changed.push(q);
+        }
+    }
+    if !options.full && !changed.is_empty() {
+        tracing::info!(
+            "{} changed since the lake was built: a full refresh",
+            changed.join(", ")
+        );
+    }
+    let full = options.full || !changed.is_empty();
 
-    let consumed = if options.full {
+    let consumed = if full {
         HashSet::new()
     } else {
         consumed_files(lake, project, &models).await?
@@ -155,7 +187,7 @@ pub async fn refresh(
         .filter(|f| !consumed.contains(&f.relative))
         .count();
     let mut report = RefreshReport {
-        full: options.full,
+        full,
         bronze_files: all_files.len(),
         bronze_files_read: new_files,
         models: Vec::new(),
@@ -169,22 +201,17 @@ pub async fn refresh(
     // A newly trained model (`joblake train`) is an input too: its predictions are a table.
     let incremental_now = incremental_versions(lake, &models).await?;
     let trained_now = trained_versions(lake).await?;
-    let completed = RefreshState::read(lake).await?;
     let downstream_current = completed.as_ref().is_some_and(|c| {
         c.incremental_versions == incremental_now && c.trained_models == trained_now
     });
-    // The tables an increment may start from: built by a completed refresh of this same
-    // project (its SQL, references and joblake version).
-    let fingerprints = increment_fingerprints(project, &models);
-    let built_from = completed.map(|c| c.built_from).unwrap_or_default();
-    if !options.full && new_files == 0 && downstream_current {
+    if !full && new_files == 0 && downstream_current {
         tracing::info!("no new bronze files: every table is up to date, nothing written");
         report.seconds = started.elapsed().as_secs_f64();
         return Ok(report);
     }
-    let skip_incremental = !options.full && new_files == 0;
+    let skip_incremental = !full && new_files == 0;
 
-    let selection = if options.full {
+    let selection = if full {
         FileSelection::All
     } else {
         FileSelection::Except(Arc::new(consumed))
@@ -192,7 +219,7 @@ pub async fn refresh(
     let ctx = engine::session(lake, project, selection).await?;
     let mut written: Vec<(Model, Option<u64>)> = Vec::new();
     let plan = RunPlan {
-        full: options.full,
+        full,
         skip_incremental,
         increments_from: fingerprints
             .iter()
@@ -418,8 +445,8 @@ struct RefreshState {
     /// Newest version of each trained model (`_meta/models/`); absent in older states.
     #[serde(default)]
     trained_models: BTreeMap<String, u64>,
-    /// The fingerprint of each model with an increment ([`increment_fingerprints`]) the
-    /// tables were built with; absent in older states (their next refresh runs full forms).
+    /// The fingerprint ([`fingerprints`]) of each stateful model the tables were built with;
+    /// absent in older states (their next refresh is a full one).
     #[serde(default)]
     built_from: BTreeMap<String, String>,
     completed_at: chrono::DateTime<chrono::Utc>,
@@ -467,11 +494,10 @@ async fn incremental_versions(
     Ok(versions)
 }
 
-/// What a table with an increment was built from, for each such model: its two queries, the
-/// project's reference tables and joblake's version. An increment only continues a table built
-/// from the same; anything else (an edited model, new reference rows, an upgrade) runs the full
-/// form once.
-fn increment_fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
+/// What the table of a stateful model (incremental, or with an increment) was built from: its
+/// queries, the project's reference tables and joblake's version. A table built from anything
+/// else (an edited model, new reference rows, an upgrade) is rebuilt once, not continued.
+fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
     use sha2::{Digest, Sha256};
     let mut common = Sha256::new();
     common.update(env!("CARGO_PKG_VERSION"));
@@ -481,16 +507,18 @@ fn increment_fingerprints(project: &Project, models: &[Model]) -> BTreeMap<Strin
     }
     models
         .iter()
-        .filter_map(|m| {
-            let inc = m.increment.as_ref()?;
+        .filter(|m| m.increment.is_some() || m.materialized == Materialized::Incremental)
+        .map(|m| {
             let mut h = common.clone();
             h.update(&m.sql);
-            h.update(&inc.sql);
+            if let Some(inc) = &m.increment {
+                h.update(&inc.sql);
+            }
             let print: String = h.finalize()[..8]
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
-            Some((m.qualified(), print))
+            (m.qualified(), print)
         })
         .collect()
 }

@@ -367,6 +367,53 @@ async fn a_founder_that_moves_away_leaves_its_opening_to_the_next_listing() {
     assert_eq!(leaders(&t.lake).await, incremental, "incremental vs full");
 }
 
+/// Copies a directory tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("reads") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copies");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_incremental_model_rebuilds_the_lake_once() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(60))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, false).await;
+    // The same project with posting_records edited: its stored rows were not made by it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(std::path::Path::new("sql"), dir.path());
+    let model = dir.path().join("silver/posting_records.sql");
+    let sql = std::fs::read_to_string(&model).expect("reads");
+    std::fs::write(&model, format!("{sql}\n-- edited\n")).expect("writes");
+    let edited = Project::from_dir(dir.path()).expect("project");
+    let run = |project: Project| {
+        let lake = t.lake.clone();
+        async move {
+            refresh(&lake, &project, &RefreshOptions { full: false }, &|_| {})
+                .await
+                .expect("refresh runs")
+        }
+    };
+    let first = run(edited.clone()).await;
+    assert!(
+        first.full && !first.up_to_date(),
+        "rebuilt from all of bronze"
+    );
+    let again = run(edited).await;
+    assert!(again.up_to_date(), "then up to date again");
+    // Back to the built-in models: rebuilt once more.
+    assert!(run(Project::embedded()).await.full);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_bronze_lines_are_quarantined_with_their_position() {
     let t = temp_lake();

@@ -135,11 +135,14 @@ fn published(stdout: &str) -> usize {
 /// left out: two fetches of the same responses differ there by design (the stream's envelopes
 /// were fetched by `ingest --to`, the batch's by another `ingest` seconds apart).
 async fn silver_rows(lake: &Lake) -> BTreeMap<String, String> {
-    const LINEAGE: [&str; 10] = [
+    const LINEAGE: [&str; 13] = [
         "fetched_at",
         "run_id",
         "bronze_file",
         "bronze_line",
+        "first_fetched_at",
+        "first_file",
+        "first_line",
         "ingest_date",
         "refreshed_at",
         "first_seen",
