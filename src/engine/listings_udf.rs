@@ -43,9 +43,11 @@ const FIELDS: [(&str, DataType); 11] = [
 ///
 /// Two optional boolean fields let a refresh place new listings among those it placed before
 /// (`sql/silver/increments/int_listing_openings.sql`): `placed` (placed before, and may keep
-/// its opening) and `founder` (it founded its opening). The placed listings that come before
-/// every other keep their openings and are not returned; their founders take part as settled
-/// openings ([`joblake_enrich::cluster_after`]), the others not at all.
+/// its opening), `founder` (it founded its opening) and `gone` (a founder that left the block,
+/// at its old place in the order: it takes no part and is not returned). The placed listings
+/// that come before every other (and before any `gone`) keep their openings and are not
+/// returned; their founders take part as settled openings ([`joblake_enrich::cluster_after`]),
+/// the others not at all.
 pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUDF {
     let utf8 = || DataType::Utf8;
     let fields = Fields::from(vec![
@@ -101,7 +103,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
             let full_texts = columns[10].as_boolean();
             // Optional fields, for a refresh that places new listings among stored ones:
             // `placed`, placed by an earlier refresh and may keep its opening; `founder`, it
-            // founded its opening.
+            // founded its opening; `gone`, a founder no longer in the block, where it was.
             let flag = |name: &str| -> DfResult<Option<ArrayRef>> {
                 items
                     .column_by_name(name)
@@ -109,7 +111,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     .transpose()
                     .map_err(Into::into)
             };
-            let (placed, founder) = (flag("placed")?, flag("founder")?);
+            let (placed, founder, gone) = (flag("placed")?, flag("founder")?, flag("gone")?);
             let is = |flags: &Option<ArrayRef>, i: usize| {
                 flags.as_ref().is_some_and(|c| {
                     let b = c.as_boolean();
@@ -133,13 +135,13 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     .then_with(|| whole(y).cmp(&whole(x)))
                     .then_with(|| get(listings, x).cmp(&get(listings, y)))
             });
-            // The listings placed before that come before every other keep their openings:
-            // their founders are settled (joblake_enrich::cluster_after: not compared again),
-            // the others do not take part. Only the listings from the first other one on are
-            // placed, and returned.
+            // The listings placed before that come before every other (and before any founder
+            // that left) keep their openings: their founders are settled
+            // (joblake_enrich::cluster_after: not compared again), the others do not take
+            // part. Only the listings from the first other one on are placed, and returned.
             let cut = order
                 .iter()
-                .position(|&i| !is(&placed, i))
+                .position(|&i| !is(&placed, i) || is(&gone, i))
                 .unwrap_or(order.len());
             let mut kept: Vec<usize> = order[..cut]
                 .iter()
@@ -147,7 +149,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                 .filter(|&i| is(&founder, i))
                 .collect();
             let settled = kept.len();
-            kept.extend_from_slice(&order[cut..]);
+            kept.extend(order[cut..].iter().copied().filter(|&i| !is(&gone, i)));
             let facts: Vec<joblake_enrich::ListingFacts<'_>> = kept
                 .iter()
                 .map(|&i| joblake_enrich::ListingFacts {

@@ -330,14 +330,7 @@ impl SchemaProvider for DeltaSchema {
         if table.version().is_none() {
             return Ok(None);
         }
-        // On a cluster the executors read the snapshot's files (crate::cluster::table).
-        #[cfg(feature = "cluster")]
-        if self.lake.engine_settings().cluster.is_some() {
-            return Ok(Some(Arc::new(
-                cluster::table::DeltaFiles::of(&table).await?,
-            )));
-        }
-        let provider = table.table_provider().await?;
+        let provider = delta_provider(&self.lake, &table).await?;
         if self.read_only.is_some() {
             return Ok(Some(Arc::new(read_only::ReadOnlyTable::new(provider))));
         }
@@ -362,6 +355,21 @@ impl SchemaProvider for DeltaSchema {
     fn table_exist(&self, name: &str) -> bool {
         self.views.table_exist(name) || self.block_on_list().iter().any(|n| n == name)
     }
+}
+
+/// A Delta table of the lake as the session reads it: on a cluster, the snapshot's files,
+/// which the executors read themselves (`cluster::table`).
+pub async fn delta_provider(
+    lake: &Lake,
+    table: &deltalake::DeltaTable,
+) -> DfResult<Arc<dyn TableProvider>> {
+    #[cfg(feature = "cluster")]
+    if lake.engine_settings().cluster.is_some() {
+        return Ok(Arc::new(cluster::table::DeltaFiles::of(table).await?));
+    }
+    #[cfg(not(feature = "cluster"))]
+    let _ = lake;
+    table.table_provider().await
 }
 
 /// Rows of `table` (a qualified name), answered from Delta statistics where it can be.

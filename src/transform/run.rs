@@ -365,12 +365,12 @@ async fn run_models(
             model: model.qualified(),
             message: format!("{path}: {}", shorten(&e.to_string())),
         };
-        let (df, steps) = steps::plan(ctx, sql).await.map_err(|e| {
+        let (df, steps) = steps::plan(lake, ctx, sql).await.map_err(|e| {
             tracing::debug!("{}: {e}", model.qualified());
             fail(e)
         })?;
         let outcome = write_model(lake, ctx, model, plan, table, before, df, &fail, written).await;
-        steps.drop(ctx);
+        steps.drop(lake, ctx).await;
         let (rows, version) = outcome?;
         report.models.push(ModelReport {
             model: model.qualified(),

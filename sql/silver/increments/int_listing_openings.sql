@@ -63,34 +63,28 @@ JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line 
 LEFT JOIN ref.sources s ON s.source = l.source;
 
 -- The blocks whose every stored listing is read again, because a listing placed now may come
--- before some of them: those a moved listing enters, and those where a new listing's run began
--- no later than theirs. `from_start`: a founder left the block (moved away, or to another place
--- in its order), so every listing of it is placed again; elsewhere cluster_listings keeps the
--- stored listings that come before every listing placed now. A listing that joined an opening
--- and leaves changes nothing for the others.
+-- before some of them: those a moved listing enters, those a founder leaves (moved away, or to
+-- another place in its order), and those where a new listing's run began no later than
+-- theirs. A listing that joined an opening and leaves changes nothing for the others.
 CREATE TABLE redo AS
-SELECT block, bool_or(from_start) AS from_start
-FROM (
-    SELECT p.block, true AS from_start
-    FROM silver.int_listing_openings p
-    JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
-    WHERE p.rule = 'first_listing'
-    UNION ALL
-    SELECT f.block, false
-    FROM fresh f
-    JOIN fresh_ids i ON i.source = f.source AND i.source_id = f.source_id
-    WHERE i.moved
-    UNION ALL
-    SELECT f.block, false
-    FROM fresh f
-    JOIN (
-        SELECT block, max(first_seen) AS last_seen
-        FROM silver.int_listing_openings
-        GROUP BY block
-    ) b ON b.block = f.block
-    WHERE f.first_seen <= b.last_seen
-) r
-GROUP BY block;
+SELECT p.block
+FROM silver.int_listing_openings p
+JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
+WHERE p.rule = 'first_listing'
+UNION
+SELECT f.block
+FROM fresh f
+JOIN fresh_ids i ON i.source = f.source AND i.source_id = f.source_id
+WHERE i.moved
+UNION
+SELECT f.block
+FROM fresh f
+JOIN (
+    SELECT block, max(first_seen) AS last_seen
+    FROM silver.int_listing_openings
+    GROUP BY block
+) b ON b.block = f.block
+WHERE f.first_seen <= b.last_seen;
 
 -- Every listing placed by this refresh, with its opening.
 CREATE TABLE placed AS
@@ -101,20 +95,23 @@ WITH touched AS (
 ),
 -- The listings placed before that are read again: every one of the blocks above, and the
 -- founders of the other blocks that receive new listings (new listings come after them all).
+-- A founder that moved is there too, where it was (`gone`): the listings after it are placed
+-- again, the ones before it keep their openings.
 stored AS (
-    SELECT p.*, coalesce(NOT r.from_start, true) AS kept
+    SELECT p.*, f.source IS NOT NULL AS gone
     FROM silver.int_listing_openings p
     JOIN touched t ON t.block = p.block
     LEFT JOIN redo r ON r.block = p.block
     LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
-    WHERE f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing')
+    WHERE (f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
+       OR (f.moved AND p.rule = 'first_listing')
 ),
 -- Their facts, read again from their first record.
 candidates AS (
     SELECT
         block, listing, first_seen, posted_date, first_key, company_key, text_head,
         contract_type, pay_min_eur, pay_max_eur, pay_period, full_text,
-        false AS placed, false AS founder
+        false AS placed, false AS founder, false AS gone
     FROM fresh
     UNION ALL
     SELECT
@@ -130,8 +127,9 @@ candidates AS (
         k.pay_max_eur,
         k.pay_period,
         coalesce(s.description = 'full', false),
-        p.kept,
-        p.rule = 'first_listing'
+        NOT p.gone,
+        p.rule = 'first_listing',
+        p.gone
     FROM stored p
     JOIN silver.int_listing_records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
     JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
@@ -153,7 +151,8 @@ shared AS (
             'pay_period', pay_period,
             'full_text', full_text,
             'placed', placed,
-            'founder', founder))) AS openings
+            'founder', founder,
+            'gone', gone))) AS openings
     FROM candidates
     GROUP BY block
 ),
@@ -176,6 +175,7 @@ sightings AS (
     SELECT p.source, p.source_id, p.source || '|' || p.source_id, p.block, p.first_key,
            p.first_seen, p.first_fetched_at, p.first_file, p.first_line
     FROM stored p
+    WHERE NOT p.gone
 )
 SELECT
     l.source,
