@@ -1,6 +1,7 @@
 //! The model runner: `joblake refresh`. Runs the models layer by layer in dependency order,
-//! incrementally by default (only bronze files no incremental model has consumed yet are read),
-//! then the data tests. When a test fails, or a model fails midway, every table the refresh
+//! incrementally by default (only bronze files no incremental model has consumed yet are read,
+//! and a model with an increment runs it instead of its full form, when the stored table was
+//! built from the same project), then the data tests. When a test fails, or a model fails midway, every table the refresh
 //! wrote is restored to the version it had before (a table it created is removed), so readers
 //! keep the last good data; a failed version stays readable through time travel for diagnosis.
 

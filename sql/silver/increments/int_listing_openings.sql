@@ -10,10 +10,11 @@
 -- first record that now has another key (a new record named the one city of its title and
 -- company); then every listing after them in their block too.
 -- Incremental = full is tested after several batches, landed in order, out of order and as one
--- run in parts (tests/it/pipeline.rs).
--- The steps are tables held in memory for this model only (`CREATE TABLE`, dropped after it):
--- DataFusion inlines a CTE wherever it is named, so the join of every record with the stored
--- listings would run once per use.
+-- run in parts, after a founder moves to another block, and at 100k postings in CI
+-- (tests/it/pipeline.rs).
+-- The steps are tables kept for this model only (`CREATE TABLE`, dropped after it; in memory,
+-- or on a cluster as Delta tables): DataFusion inlines a CTE wherever it is named, so the join
+-- of every record with the stored listings would run once per use.
 
 -- The listings this refresh places: the new ones, and those placed before whose first sighting
 -- or key is no longer the stored one.
