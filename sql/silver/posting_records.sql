@@ -121,66 +121,66 @@ placed AS (
         ON sub.country = l.country_code AND sub.name_key = normalize_key(l.city_any)
 ),
 records AS (
-SELECT
-    n.bronze_file,
-    n.bronze_line,
-    n.ingest_date,
-    n.source,
-    n.source_id,
-    n.fetched_at,
-    -- The run that fetched it (the envelope's: meta.runs), for the models that count a
-    -- source's runs; a streamed batch holds records of several runs.
-    n.run_id,
-    -- An apply link that is an e-mail address is personal data: bronze only.
-    CASE WHEN NOT regexp_like(n.url, '^\s*mailto:', 'i') THEN n.url END AS url,
-    n.title_clean AS title,
-    coalesce(n.company_clean, 'Unknown') AS company,
-    n.description_text AS description,
-    n.city_n AS city,
-    -- A "region" that names the country itself (Remote OK's "Germany") is none.
-    CASE WHEN n.country_code IS NOT NULL
-              AND (upper(trim(n.region)) = n.country_code OR country_code(n.region) = n.country_code)
-         THEN n.region_in_city
-         ELSE coalesce(n.fr_region, nullif(trim(n.region), ''), n.region_in_city) END AS region,
-    n.country_code AS country,
-    CASE WHEN n.country_code = 'FR' THEN fr_departement(n.departement_raw, n.postal_code, n.city) END AS departement,
-    n.postal_code,
-    n.latitude,
-    n.longitude,
-    coalesce(n.remote, regexp_like(lower(concat_ws(' ', n.title, n.city)),
-             '\b(remote|full remote|télétravail|teletravail|home office|homeoffice)\b'), false) AS remote,
-    n.contract_type_n AS contract_type,
-    working_time(n.working_time_raw) AS working_time,
-    n.pay['min'] AS salary_min,
-    n.pay['max'] AS salary_max,
-    n.pay['currency'] AS salary_currency,
-    n.pay['period'] AS salary_period,
-    n.pay['annual_min'] AS salary_annual_min,
-    n.pay['annual_max'] AS salary_annual_max,
-    -- Implausible annual figures in EUR are kept as published but left out of the comparable
-    -- figure.
-    CASE WHEN (n.pay['annual_min'] + n.pay['annual_max']) / 2 * fx.eur_per_unit BETWEEN 3000 AND 2000000
-         THEN (n.pay['annual_min'] + n.pay['annual_max']) / 2 * fx.eur_per_unit END AS salary_annual_mid_eur,
-    coalesce(n.salary_predicted, false) AS salary_predicted,
-    n.salary_text,
-    n.pay['basis'] AS salary_basis,
-    -- Not the employer's own products (AWS in Amazon's blurb).
-    extract_skills_for(concat_ws(' ', n.title_clean, n.description_text), n.company_clean) AS skills,
-    job_family(n.title_clean) AS job_family,
-    n.category_raw AS source_category,
-    coalesce(n.posted_at, n.fetched_at) AS posted_at,
-    CAST(coalesce(n.posted_at, n.fetched_at) AS DATE) AS posted_date,
-    concat_ws('|', normalize_key(n.title_clean), normalize_company(coalesce(n.company_clean, ''))) AS match_key,
-    nullif(normalize_key(n.city_n), '') AS city_key,
-    CASE
-        WHEN n.parse_error IS NOT NULL THEN 'malformed_envelope: ' || n.parse_error
-        WHEN n.title_clean IS NULL THEN 'missing_title'
-        WHEN n.posted_raw IS NOT NULL AND n.posted_at IS NULL THEN 'invalid_posted_date: ' || n.posted_raw
-        WHEN n.salary_min < 0 OR n.salary_max < 0 THEN 'negative_salary'
-        WHEN n.salary_min > n.salary_max THEN 'salary_min_above_max'
-    END AS reject_reason
-FROM placed n
-LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
+    SELECT
+        n.bronze_file,
+        n.bronze_line,
+        n.ingest_date,
+        n.source,
+        n.source_id,
+        n.fetched_at,
+        -- The run that fetched it (the envelope's: meta.runs), for the models that count a
+        -- source's runs; a streamed batch holds records of several runs.
+        n.run_id,
+        -- An apply link that is an e-mail address is personal data: bronze only.
+        CASE WHEN NOT regexp_like(n.url, '^\s*mailto:', 'i') THEN n.url END AS url,
+        n.title_clean AS title,
+        coalesce(n.company_clean, 'Unknown') AS company,
+        n.description_text AS description,
+        n.city_n AS city,
+        -- A "region" that names the country itself (Remote OK's "Germany") is none.
+        CASE WHEN n.country_code IS NOT NULL
+                  AND (upper(trim(n.region)) = n.country_code OR country_code(n.region) = n.country_code)
+             THEN n.region_in_city
+             ELSE coalesce(n.fr_region, nullif(trim(n.region), ''), n.region_in_city) END AS region,
+        n.country_code AS country,
+        CASE WHEN n.country_code = 'FR' THEN fr_departement(n.departement_raw, n.postal_code, n.city) END AS departement,
+        n.postal_code,
+        n.latitude,
+        n.longitude,
+        coalesce(n.remote, regexp_like(lower(concat_ws(' ', n.title, n.city)),
+                 '\b(remote|full remote|télétravail|teletravail|home office|homeoffice)\b'), false) AS remote,
+        n.contract_type_n AS contract_type,
+        working_time(n.working_time_raw) AS working_time,
+        n.pay['min'] AS salary_min,
+        n.pay['max'] AS salary_max,
+        n.pay['currency'] AS salary_currency,
+        n.pay['period'] AS salary_period,
+        n.pay['annual_min'] AS salary_annual_min,
+        n.pay['annual_max'] AS salary_annual_max,
+        -- Implausible annual figures in EUR are kept as published but left out of the comparable
+        -- figure.
+        CASE WHEN (n.pay['annual_min'] + n.pay['annual_max']) / 2 * fx.eur_per_unit BETWEEN 3000 AND 2000000
+             THEN (n.pay['annual_min'] + n.pay['annual_max']) / 2 * fx.eur_per_unit END AS salary_annual_mid_eur,
+        coalesce(n.salary_predicted, false) AS salary_predicted,
+        n.salary_text,
+        n.pay['basis'] AS salary_basis,
+        -- Not the employer's own products (AWS in Amazon's blurb).
+        extract_skills_for(concat_ws(' ', n.title_clean, n.description_text), n.company_clean) AS skills,
+        job_family(n.title_clean) AS job_family,
+        n.category_raw AS source_category,
+        coalesce(n.posted_at, n.fetched_at) AS posted_at,
+        CAST(coalesce(n.posted_at, n.fetched_at) AS DATE) AS posted_date,
+        concat_ws('|', normalize_key(n.title_clean), normalize_company(coalesce(n.company_clean, ''))) AS match_key,
+        nullif(normalize_key(n.city_n), '') AS city_key,
+        CASE
+            WHEN n.parse_error IS NOT NULL THEN 'malformed_envelope: ' || n.parse_error
+            WHEN n.title_clean IS NULL THEN 'missing_title'
+            WHEN n.posted_raw IS NOT NULL AND n.posted_at IS NULL THEN 'invalid_posted_date: ' || n.posted_raw
+            WHEN n.salary_min < 0 OR n.salary_max < 0 THEN 'negative_salary'
+            WHEN n.salary_min > n.salary_max THEN 'salary_min_above_max'
+        END AS reject_reason
+    FROM placed n
+    LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
 )
 -- Each record's state, hashed once as it is read rather than on every refresh: the history of
 -- a listing (silver.listing_history) is the sequence of its states.

@@ -515,10 +515,7 @@ fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String>
             if let Some(inc) = &m.increment {
                 h.update(&inc.sql);
             }
-            let print: String = h.finalize()[..8]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let print = hex::encode(&h.finalize()[..8]);
             (m.qualified(), print)
         })
         .collect()

@@ -55,22 +55,6 @@ fn listing(id: &str) -> RawPosting {
     }
 }
 
-/// Every listing of `silver.int_listing_openings` as `source_id>leader_source_id`, sorted.
-async fn leaders(lake: &joblake::lake::Lake) -> Vec<String> {
-    query_text(
-        lake,
-        "SELECT source_id || '>' || leader_source_id AS pair \
-         FROM silver.int_listing_openings ORDER BY pair",
-    )
-    .await
-    .lines()
-    .filter_map(|l| {
-        let cell = l.trim_matches(|c| c == '|' || c == ' ');
-        cell.contains('>').then(|| cell.to_string())
-    })
-    .collect()
-}
-
 /// A run fetches its sources concurrently, so the milliseconds between two listings of one
 /// run are an accident: whichever order they were fetched in, two listings published the same
 /// day go by name, and the first founds the opening. A listing of a later run joins it,

@@ -167,3 +167,19 @@ pub fn http_get(addr: &str, path: &str) -> String {
     stream.read_to_string(&mut response).expect("response read");
     response
 }
+
+/// Every listing of `silver.int_listing_openings` as `source_id>leader_source_id`, sorted.
+pub async fn leaders(lake: &joblake::lake::Lake) -> Vec<String> {
+    query_text(
+        lake,
+        "SELECT source_id || '>' || leader_source_id AS pair \
+         FROM silver.int_listing_openings ORDER BY pair",
+    )
+    .await
+    .lines()
+    .filter_map(|l| {
+        let cell = l.trim_matches(|c| c == '|' || c == ' ');
+        cell.contains('>').then(|| cell.to_string())
+    })
+    .collect()
+}
