@@ -20,13 +20,36 @@
 -- (increments/int_listing_openings.sql), which places only the new listings; the last six
 -- columns are what it needs of each listing placed before: its block, its key and its first
 -- sighting (run start, fetch time, position in bronze).
+-- The steps are tables kept for this model only (CREATE TABLE, dropped after it). With
+-- `[engine] memory_limit_mb` set they run in passes (joblake_pass, docs/models.md): the
+-- listings by listing, then the openings by block, since a listing's records and a block's
+-- listings must be in one pass; at ten million postings one pass holds a twentieth of them.
+
 -- Each listing as first seen, as an aggregate: a window partitioned by listing (a million
 -- partitions of one or two rows at 1M postings) took 16 s and 5 GB in DataFusion 55.
-WITH listings AS (
+CREATE TABLE listings AS
+SELECT
+    source,
+    source_id,
+    source || '|' || source_id AS listing,
+    first_seen,
+    first_fetched_at,
+    first_key,
+    company_key,
+    posted_date,
+    first_file,
+    first_line,
+    contract_type,
+    pay_min_eur,
+    pay_max_eur,
+    pay_period,
+    -- The key without its company: the listings that may be one opening. dedup_key is
+    -- match_key (title|company) | place: drop the company.
+    title_key || substr(first_key, length(title_key) + length(company_key) + 2) AS block
+FROM (
     SELECT
         source,
         source_id,
-        source || '|' || source_id AS listing,
         min(run_started) AS first_seen,
         min(fetched_at) AS first_fetched_at,
         first_value(dedup_key ORDER BY fetched_at, bronze_file, bronze_line) AS first_key,
@@ -42,7 +65,14 @@ WITH listings AS (
         first_value(pay_max_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_max_eur,
         first_value(pay_period ORDER BY fetched_at, bronze_file, bronze_line) AS pay_period
     FROM silver.int_listing_records
+    WHERE joblake_pass(source_id)
     GROUP BY source, source_id
+) first_records;
+
+-- Each listing's opening, block by block.
+CREATE TABLE placed AS
+WITH blocked AS (
+    SELECT * FROM listings WHERE joblake_pass(block)
 ),
 -- Whether a source publishes the whole ad (ref.sources.description): two whole ads that
 -- differ are two openings; snippets and rewrites of one ad differ too. The text is the first
@@ -52,19 +82,11 @@ whole AS (
         l.*,
         coalesce(s.description = 'full', false) AS full_text,
         substr(r.description, 1, 1500) AS text_head
-    FROM listings l
+    FROM blocked l
     JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
     LEFT JOIN ref.sources s ON s.source = l.source
 ),
--- The key without its company: the listings that may be one opening. Only blocks of several
--- listings are clustered; most have one.
-blocked AS (
-    SELECT
-        *,
-        -- dedup_key is match_key (title|company) | place: drop the company.
-        title_key || substr(first_key, length(title_key) + length(company_key) + 2) AS block
-    FROM whole
-),
+-- Only blocks of several listings are clustered; most have one.
 shared AS (
     SELECT
         block,
@@ -83,7 +105,7 @@ shared AS (
             'pay_max', pay_max_eur,
             'pay_period', pay_period,
             'full_text', full_text))) AS openings
-    FROM blocked
+    FROM whole
     GROUP BY block
     HAVING count(*) > 1
 ),
@@ -114,4 +136,6 @@ SELECT
     l.first_file,
     l.first_line
 FROM blocked l
-LEFT JOIN assigned a ON a.block = l.block AND a.listing = l.listing
+LEFT JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
+
+SELECT * FROM placed

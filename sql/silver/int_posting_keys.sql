@@ -8,10 +8,22 @@
 -- The posting of each record is the opening its listing advertises (silver.int_listing_openings,
 -- where the matching rules are). is_current marks each listing's latest fetch: its current state
 -- (silver.listing_history keeps the earlier ones).
-WITH latest AS (
-    SELECT source, source_id, max(fetched_at) AS fetched_at
+-- One step in passes by listing under a memory limit (joblake_pass, docs/models.md): its hash
+-- joins cannot spill, and hold about 500 MB at a million postings.
+CREATE TABLE keyed AS
+WITH records AS (
+    SELECT *
     FROM silver.posting_records
-    WHERE reject_reason IS NULL
+    WHERE reject_reason IS NULL AND joblake_pass(source_id)
+),
+openings AS (
+    SELECT source, source_id, opening_key
+    FROM silver.int_listing_openings
+    WHERE joblake_pass(source_id)
+),
+latest AS (
+    SELECT source, source_id, max(fetched_at) AS fetched_at
+    FROM records
     GROUP BY source, source_id
 )
 SELECT
@@ -26,7 +38,8 @@ SELECT
     r.salary_min IS NOT NULL AS has_salary,
     length(r.description) AS description_length,
     r.fetched_at = l.fetched_at AS is_current
-FROM silver.posting_records r
-JOIN silver.int_listing_openings o ON o.source = r.source AND o.source_id = r.source_id
-JOIN latest l ON l.source = r.source AND l.source_id = r.source_id
-WHERE r.reject_reason IS NULL
+FROM records r
+JOIN openings o ON o.source = r.source AND o.source_id = r.source_id
+JOIN latest l ON l.source = r.source AND l.source_id = r.source_id;
+
+SELECT * FROM keyed

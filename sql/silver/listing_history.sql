@@ -9,48 +9,38 @@
 -- A state seen again after another (A, B, A) is one state, from its first sighting: its
 -- versions are told apart by content, and the window that orders them only runs over the few
 -- listings that changed (a window over every listing took 16 s and 5 GB at 1M in DataFusion).
-WITH states AS (
-    SELECT
-        source,
-        source_id,
-        fetched_at,
-        title,
-        company,
-        city,
-        contract_type,
-        salary_min,
-        salary_max,
-        salary_currency,
-        salary_period,
-        description_hash,
-        state_hash
-    FROM silver.posting_records
-    WHERE reject_reason IS NULL
-),
--- The rows of one state hold the same values (state_hash is their hash), so any of them gives
--- the state's columns: min() is a plain grouped aggregate, where an ordered first_value keeps
--- each string with its ordering key.
-versions AS (
-    SELECT
-        source,
-        source_id,
-        state_hash,
-        min(fetched_at) AS valid_from,
-        max(fetched_at) AS last_seen,
-        min(title) AS title,
-        min(company) AS company,
-        min(city) AS city,
-        min(contract_type) AS contract_type,
-        min(salary_min) AS salary_min,
-        min(salary_max) AS salary_max,
-        min(salary_currency) AS salary_currency,
-        min(salary_period) AS salary_period,
-        min(description_hash) AS description_hash
-    FROM states
-    GROUP BY source, source_id, state_hash
+-- One row per state of a listing. The rows of one state hold the same values (state_hash is
+-- their hash), so any of them gives the state's columns: min() is a plain grouped aggregate,
+-- where an ordered first_value keeps each string with its ordering key. A step, not a CTE:
+-- the query below reads it three times. Both steps run in passes by listing under a memory
+-- limit (joblake_pass, docs/models.md).
+CREATE TABLE versions AS
+SELECT
+    source,
+    source_id,
+    state_hash,
+    min(fetched_at) AS valid_from,
+    max(fetched_at) AS last_seen,
+    min(title) AS title,
+    min(company) AS company,
+    min(city) AS city,
+    min(contract_type) AS contract_type,
+    min(salary_min) AS salary_min,
+    min(salary_max) AS salary_max,
+    min(salary_currency) AS salary_currency,
+    min(salary_period) AS salary_period,
+    min(description_hash) AS description_hash
+FROM silver.posting_records
+WHERE reject_reason IS NULL AND joblake_pass(source_id)
+GROUP BY source, source_id, state_hash;
+
+-- Each state with the one after it.
+CREATE TABLE history AS
+WITH mine AS (
+    SELECT * FROM versions WHERE joblake_pass(source_id)
 ),
 changed_listings AS (
-    SELECT source, source_id FROM versions GROUP BY source, source_id HAVING count(*) > 1
+    SELECT source, source_id FROM mine GROUP BY source, source_id HAVING count(*) > 1
 ),
 multi AS (
     SELECT
@@ -67,13 +57,13 @@ multi AS (
                    OR (v.salary_period IS DISTINCT FROM lag(v.salary_period) OVER w) THEN 'salary' END,
             CASE WHEN v.description_hash IS DISTINCT FROM lag(v.description_hash) OVER w THEN 'description' END)
         END AS changed
-    FROM versions v
+    FROM mine v
     JOIN changed_listings c ON c.source = v.source AND c.source_id = v.source_id
     WINDOW w AS (PARTITION BY v.source, v.source_id ORDER BY v.valid_from, v.state_hash)
 ),
 single AS (
     SELECT v.*, CAST(NULL AS TIMESTAMP) AS valid_to, 'new' AS changed
-    FROM versions v
+    FROM mine v
     LEFT JOIN changed_listings c ON c.source = v.source AND c.source_id = v.source_id
     WHERE c.source IS NULL
 ),
@@ -100,4 +90,6 @@ SELECT
     salary_period,
     description_hash,
     state_hash
-FROM everything
+FROM everything;
+
+SELECT * FROM history

@@ -10,6 +10,7 @@
 pub mod cluster;
 pub mod json_udf;
 pub mod listings_udf;
+pub mod pass_udf;
 pub mod predict_udf;
 pub mod read_only;
 pub mod udf;
@@ -103,6 +104,8 @@ pub async fn session(
     json_udf::register(&ctx);
     udf::register(&ctx, project)?;
     ctx.register_udf(predict_udf::udf(lake.clone()));
+    // One pass: a model's steps re-register it for each of theirs (transform::steps).
+    ctx.register_udf(pass_udf::udf(0, 1));
 
     register_lake_store(&ctx.runtime_env(), lake)?;
 

@@ -40,7 +40,16 @@ pub struct EngineSettings {
     /// A Ballista cluster to run queries on, `ballista://HOST:PORT` (docs/scale.md; needs a
     /// joblake built with the `cluster` feature). Unset: this process runs them.
     pub cluster: Option<String>,
+    /// The rows of its largest input a pass of a model's step takes, for steps that call
+    /// `joblake_pass()` (`int_listing_openings`): a model over ten times as many rows runs in ten
+    /// passes, each holding a tenth in memory. Unset: [`DEFAULT_PASS_ROWS`] when
+    /// `memory_limit_mb` is set, otherwise one pass.
+    pub pass_rows: Option<u64>,
 }
+
+/// The rows a pass takes when `memory_limit_mb` is set and `pass_rows` is not. A 1M refresh
+/// peaks at 5.0 GB in one pass, 1.8 GB in passes of 300,000 rows (docs/performance.md).
+pub const DEFAULT_PASS_ROWS: u64 = 500_000;
 
 /// A handle on the lake's storage.
 #[derive(Debug, Clone)]

@@ -47,6 +47,8 @@ pub struct ModelReport {
     pub version: Option<u64>,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// The passes its steps ran in (docs/models.md): more than one under a memory limit.
+    pub passes: u64,
 }
 
 /// What a refresh did.
@@ -366,7 +368,8 @@ async fn run_models(
             model: model.qualified(),
             message: format!("{path}: {}", shorten(&e.to_string())),
         };
-        let (df, steps) = steps::plan(lake, ctx, sql).await.map_err(|e| {
+        let passes = passes(lake, ctx, model, models, sql).await.map_err(fail)?;
+        let (df, steps) = steps::plan(lake, ctx, sql, passes).await.map_err(|e| {
             tracing::debug!("{}: {e}", model.qualified());
             fail(e)
         })?;
@@ -379,10 +382,51 @@ async fn run_models(
             rows,
             version,
             seconds: t.elapsed().as_secs_f64(),
+            passes,
         });
     }
 
     Ok(())
+}
+
+/// How many passes the steps of `model` that call `joblake_pass()` run in: one per
+/// `[engine] pass_rows` rows of the largest table it reads (through views), when that is set
+/// or memory is bounded; otherwise one.
+async fn passes(
+    lake: &Lake,
+    ctx: &SessionContext,
+    model: &Model,
+    models: &[Model],
+    sql: &str,
+) -> Result<u64> {
+    let settings = lake.engine_settings();
+    let pass_rows = match (settings.pass_rows, settings.memory_limit_mb) {
+        (Some(rows), _) => rows.max(1),
+        (None, Some(_)) => crate::lake::DEFAULT_PASS_ROWS,
+        (None, None) => return Ok(1),
+    };
+    // A cluster bounds memory per executor; its sessions know one pass only.
+    if settings.cluster.is_some() || !steps::calls_pass(sql) {
+        return Ok(1);
+    }
+    let mut largest: u64 = 0;
+    let mut seen = HashSet::new();
+    let mut next: Vec<&String> = model.deps.iter().collect();
+    while let Some(dep) = next.pop() {
+        if !seen.insert(dep.clone()) {
+            continue;
+        }
+        let Some(m) = models.iter().find(|m| &m.qualified() == dep) else {
+            continue; // a reference table or bronze
+        };
+        if m.materialized == Materialized::View {
+            next.extend(m.deps.iter());
+        } else if lake.table(&m.layer, &m.name).await?.version().is_some() {
+            let rows = engine::count_rows(ctx, dep).await?;
+            largest = largest.max(u64::try_from(rows).unwrap_or(0));
+        }
+    }
+    Ok(largest.div_ceil(pass_rows).max(1))
 }
 
 /// Writes a model's result: a view is registered in the session, a table written to Delta

@@ -3,10 +3,17 @@
 //! DataFusion inlines a CTE wherever it is named, so an expensive CTE read in several places
 //! runs once per place; a step runs once.
 //!
-//! On one machine a step is held in memory. On a cluster it is written as a Delta table under
-//! `_meta/steps/` and read back from there: an in-memory table would travel inside every plan
-//! that reads it (an HTTP/2 error past a few megabytes, seen at 100k postings), where a Delta
-//! table travels as its file list.
+//! A step is held in memory, unless memory is bounded (`[engine] memory_limit_mb`) or the
+//! queries run on a cluster: then it is written as a Delta table under `_meta/steps/` and read
+//! back from there. On a cluster an in-memory table would travel inside every plan that reads
+//! it (an HTTP/2 error past a few megabytes, seen at 100k postings), where a Delta table
+//! travels as its file list.
+//!
+//! A step that calls `joblake_pass(value)` runs in passes when its model is given more than
+//! one ([`crate::engine::pass_udf`]): once per pass, each time over the rows whose value falls
+//! in that pass, appending to the step's table. With the right value (the block of listings
+//! that are compared with each other, the listing whose records are aggregated) every pass
+//! computes its part of the result alone, so the step holds one pass at a time in memory.
 
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::dataframe::DataFrame;
@@ -16,7 +23,7 @@ use deltalake::datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 
-use crate::engine;
+use crate::engine::{self, pass_udf};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 
@@ -45,15 +52,21 @@ impl Steps {
 }
 
 /// Runs the steps of `sql` (every statement but the last, each a `CREATE TABLE ... AS`) and
-/// plans the last one, the model's query. On error, the steps made so far are dropped.
-pub async fn plan(lake: &Lake, ctx: &SessionContext, sql: &str) -> Result<(DataFrame, Steps)> {
+/// plans the last one, the model's query. A step that calls `joblake_pass()` runs in `passes`
+/// passes. On error, the steps made so far are dropped.
+pub async fn plan(
+    lake: &Lake,
+    ctx: &SessionContext,
+    sql: &str,
+    passes: u64,
+) -> Result<(DataFrame, Steps)> {
     let mut statements = DFParser::parse_sql(sql)?;
     let Some(last) = statements.pop_back() else {
         return Err(Error::Config("a model file without a query".into()));
     };
     let mut steps = Steps::default();
     for statement in statements {
-        if let Err(e) = run_step(lake, ctx, statement, &mut steps).await {
+        if let Err(e) = run_step(lake, ctx, statement, passes, &mut steps).await {
             steps.drop(lake, ctx).await;
             return Err(e);
         }
@@ -75,6 +88,7 @@ async fn run_step(
     lake: &Lake,
     ctx: &SessionContext,
     statement: Statement,
+    passes: u64,
     steps: &mut Steps,
 ) -> Result<()> {
     let (name, query) = match &statement {
@@ -89,33 +103,59 @@ async fn run_step(
     let Some(query) = query else {
         return Err(not_a_step(&statement.to_string()));
     };
-    if lake.engine_settings().cluster.is_none() {
+    let settings = lake.engine_settings();
+    if settings.cluster.is_none() && settings.memory_limit_mb.is_none() && passes <= 1 {
         // Executing a CREATE TABLE ... AS plan runs its query and registers the result.
         let plan = ctx.state().statement_to_plan(statement).await?;
         ctx.execute_logical_plan(plan).await?.collect().await?;
         steps.tables.push((name, false));
         return Ok(());
     }
-    let plan = ctx
-        .state()
-        .statement_to_plan(Statement::Statement(Box::new(SqlStatement::Query(query))))
-        .await?;
-    let df = ctx.execute_logical_plan(plan).await?;
-    let (input, state) = engine::writer_input(lake, ctx, df).await?;
-    let table = lake
-        .table(STEPS, &name)
-        .await?
-        .write(Vec::new())
-        .with_input_plan(input)
-        .with_session_state(state)
-        .with_table_name(name.clone())
-        .with_save_mode(SaveMode::Overwrite)
-        .with_schema_mode(SchemaMode::Overwrite)
-        .await?;
+    let passes = if calls_pass(&query.to_string()) {
+        passes.max(1)
+    } else {
+        1
+    };
+    let query = Statement::Statement(Box::new(SqlStatement::Query(query)));
     steps.tables.push((name.clone(), true));
+    let mut table = lake.table(STEPS, &name).await?;
+    for pass in 0..passes {
+        ctx.register_udf(pass_udf::udf(pass, passes));
+        let written = async {
+            let plan = ctx.state().statement_to_plan(query.clone()).await?;
+            let df = ctx.execute_logical_plan(plan).await?;
+            let (input, state) = engine::writer_input(lake, ctx, df).await?;
+            let write = table
+                .write(Vec::new())
+                .with_input_plan(input)
+                .with_session_state(state)
+                .with_table_name(name.clone());
+            let write = if pass == 0 {
+                write
+                    .with_save_mode(SaveMode::Overwrite)
+                    .with_schema_mode(SchemaMode::Overwrite)
+            } else {
+                write.with_save_mode(SaveMode::Append)
+            };
+            Ok::<_, Error>(write.await?)
+        }
+        .await;
+        ctx.register_udf(pass_udf::udf(0, 1));
+        table = written?;
+        if passes > 1 {
+            tracing::debug!("step {name}: pass {} of {passes} written", pass + 1);
+        }
+    }
     let provider = engine::delta_provider(lake, &table).await?;
     ctx.register_table(TableReference::bare(name.as_str()), provider)?;
     Ok(())
+}
+
+/// Whether a step's query calls `joblake_pass`, and so runs in passes.
+pub fn calls_pass(query: &str) -> bool {
+    query
+        .to_ascii_lowercase()
+        .contains(&format!("{}(", pass_udf::NAME))
 }
 
 fn not_a_step(statement: &str) -> Error {
@@ -140,6 +180,7 @@ mod tests {
             &lake,
             &ctx,
             "CREATE TABLE t AS SELECT CAST(1 AS BIGINT) AS x;\nSELECT x + 1 AS y FROM t",
+            1,
         )
         .await
         .expect("plans");
@@ -153,7 +194,7 @@ mod tests {
         steps.drop(&lake, &ctx).await;
         assert!(ctx.table("t").await.is_err(), "the step's table is dropped");
 
-        let err = plan(&lake, &ctx, "SELECT 1; SELECT 2")
+        let err = plan(&lake, &ctx, "SELECT 1; SELECT 2", 1)
             .await
             .expect_err("not a step");
         assert!(err.to_string().contains("only `CREATE TABLE"), "{err}");
@@ -162,9 +203,64 @@ mod tests {
             &lake,
             &ctx,
             "CREATE TABLE u AS SELECT 1 AS x; SELECT nope FROM u",
+            1,
         )
         .await
         .expect_err("no such column");
         assert!(ctx.table("u").await.is_err(), "the step's table is dropped");
+    }
+
+    #[tokio::test]
+    async fn a_step_in_passes_writes_each_pass_and_gives_the_whole_result() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lake =
+            Lake::open(&dir.path().to_string_lossy(), Default::default()).expect("lake opens");
+        // Delta's planner runs the write node, as in a refresh's session.
+        let state = deltalake::datafusion::execution::SessionStateBuilder::new()
+            .with_default_features()
+            .with_query_planner(deltalake::delta_datafusion::planner::DeltaPlanner::new())
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        engine::register_lake_store(&ctx.runtime_env(), &lake).expect("store");
+        ctx.register_udf(pass_udf::udf(0, 1));
+        // 40 groups of 3 rows: a pass must hold every row of a group for its count to be 3.
+        let sql = "CREATE TABLE g AS \
+                   SELECT k, count(*) AS n FROM (SELECT 'key' || CAST(v % 40 AS VARCHAR) AS k \
+                   FROM generate_series(1, 120) AS s(v)) WHERE joblake_pass(k) GROUP BY k;\n\
+                   SELECT count(*) AS groups, min(n) AS least, max(n) AS most FROM g";
+        let (df, steps) = plan(&lake, &ctx, sql, 4).await.expect("plans");
+        let batches = df.collect().await.expect("runs");
+        let col = |i: usize| -> i64 {
+            batches[0]
+                .column(i)
+                .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
+                .value(0)
+        };
+        assert_eq!(
+            (col(0), col(1), col(2)),
+            (40, 3, 3),
+            "each group once, whole"
+        );
+        let table = lake.table(STEPS, "g").await.expect("opens");
+        assert_eq!(table.version(), Some(3), "one commit per pass");
+        // Pass 2 of 4 alone: a part of the groups, not all of them.
+        ctx.register_udf(pass_udf::udf(1, 4));
+        let part = ctx
+            .sql("SELECT count(DISTINCT k) FROM (SELECT 'key' || CAST(v % 40 AS VARCHAR) AS k FROM generate_series(1, 120) AS s(v)) WHERE joblake_pass(k)")
+            .await
+            .expect("plans")
+            .collect()
+            .await
+            .expect("runs");
+        let n = part[0]
+            .column(0)
+            .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
+            .value(0);
+        assert!(n > 0 && n < 40, "pass 2 of 4 took {n} of 40 groups");
+        steps.drop(&lake, &ctx).await;
+        assert!(
+            !lake.is_table(STEPS, "g").await.expect("lists"),
+            "the step's files are removed with it"
+        );
     }
 }

@@ -201,6 +201,76 @@ async fn refresh_is_idempotent_and_full_rebuild_gives_identical_tables() {
     );
 }
 
+/// Under a memory limit the models whose steps call `joblake_pass()` run in passes, each over
+/// a part of the listings or blocks: their tables must be those of one pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(400))
+        .await
+        .expect("demo lands");
+    let stepped = [
+        "SELECT * FROM silver.listing_history ORDER BY source, source_id, valid_from",
+        "SELECT * FROM silver.int_posting_keys ORDER BY bronze_file, bronze_line",
+    ];
+    let tables = async |lake: &joblake::lake::Lake| {
+        let mut out = snapshot(lake).await;
+        for q in stepped {
+            out.push(query_text(lake, q).await);
+        }
+        out
+    };
+    let one = run_refresh(&t.lake, true).await;
+    assert!(
+        one.models.iter().all(|m| m.passes == 1),
+        "no limit: one pass"
+    );
+    let whole = tables(&t.lake).await;
+
+    let bounded = t
+        .lake
+        .clone()
+        .with_engine_settings(joblake::lake::EngineSettings {
+            memory_limit_mb: Some(512),
+            pass_rows: Some(200),
+            ..Default::default()
+        });
+    let report = run_refresh(&bounded, true).await;
+    let mut in_passes: Vec<&str> = report
+        .models
+        .iter()
+        .filter(|m| m.passes >= 3)
+        .map(|m| m.model.as_str())
+        .collect();
+    in_passes.sort_unstable();
+    assert_eq!(
+        in_passes,
+        [
+            "silver.int_listing_openings",
+            "silver.int_posting_keys",
+            "silver.listing_history"
+        ],
+        "the models with passes ran in several"
+    );
+    let got = tables(&bounded).await;
+    assert_same_snapshot(
+        &got[..SNAPSHOT_QUERIES.len()],
+        &whole[..SNAPSHOT_QUERIES.len()],
+        "in passes",
+    );
+    for (i, q) in stepped.iter().enumerate() {
+        let n = SNAPSHOT_QUERIES.len() + i;
+        assert!(got[n] == whole[n], "in passes: {q} differs");
+    }
+    assert!(
+        !bounded
+            .is_table("_meta/steps", "listings")
+            .await
+            .expect("lists"),
+        "the steps' tables are removed after their model"
+    );
+}
+
 /// Lands generated files as one run, source by source.
 async fn land_run(lake: &joblake::lake::Lake, files: &[joblake_gen::DemoFile], run: &str) {
     let mut by_source: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();

@@ -299,7 +299,10 @@ pub(crate) fn print_refresh(r: &RefreshReport) {
     for m in &r.models {
         t.add_row(vec![
             m.model.clone(),
-            m.materialized.clone(),
+            match m.passes {
+                0 | 1 => m.materialized.clone(),
+                n => format!("{}, {n} passes", m.materialized),
+            },
             m.rows.map(|r| r.to_string()).unwrap_or_default(),
             m.version.map(|v| v.to_string()).unwrap_or_default(),
             format!("{:.2}", m.seconds),
