@@ -9,6 +9,9 @@
 -- not_null: posting_id, source, source_id, matched_source, matched_source_id, rule, score
 -- accepted_values: rule in ('first_listing', 'same_company', 'company_variant', 'company_unknown', 'same_text')
 -- relationships: posting_id -> silver.job_postings.posting_id
+-- In passes by listing under a memory limit (joblake_pass, docs/models.md): a join of every
+-- listing with its opening.
+CREATE TABLE matched AS
 SELECT
     l.posting_id,
     l.source,
@@ -20,3 +23,6 @@ SELECT
     o.kept_apart
 FROM silver.posting_sources l
 JOIN silver.int_listing_openings o ON o.source = l.source AND o.source_id = l.source_id
+WHERE joblake_pass(l.source_id) AND joblake_pass(o.source_id);
+
+SELECT * FROM matched
