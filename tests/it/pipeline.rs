@@ -213,6 +213,7 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
         "SELECT * FROM silver.listing_history ORDER BY source, source_id, valid_from",
         "SELECT * FROM silver.int_posting_keys ORDER BY bronze_file, bronze_line",
         "SELECT * FROM silver.posting_matches ORDER BY source, source_id",
+        "SELECT * FROM silver.posting_lifecycle ORDER BY posting_id",
     ];
     let tables = async |lake: &joblake::lake::Lake| {
         let mut out = snapshot(lake).await;
@@ -251,6 +252,7 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
             "silver.int_posting_keys",
             "silver.job_postings",
             "silver.listing_history",
+            "silver.posting_lifecycle",
             "silver.posting_matches"
         ],
         "the models with passes ran in several"
