@@ -41,14 +41,15 @@ pub struct EngineSettings {
     /// joblake built with the `cluster` feature). Unset: this process runs them.
     pub cluster: Option<String>,
     /// The rows of its largest input a pass of a model's step takes, for steps that call
-    /// `joblake_pass()` (`int_listing_openings`): a model over ten times as many rows runs in ten
-    /// passes, each holding a tenth in memory. Unset: [`DEFAULT_PASS_ROWS`] when
-    /// `memory_limit_mb` is set, otherwise one pass.
+    /// `joblake_pass()` (the openings, keys, postings, history, matches and lifecycle of
+    /// silver): a model over ten times as many rows runs in ten passes, each holding a tenth in
+    /// memory. Unset: [`DEFAULT_PASS_ROWS`] when `memory_limit_mb` is set, otherwise one pass.
     pub pass_rows: Option<u64>,
 }
 
 /// The rows a pass takes when `memory_limit_mb` is set and `pass_rows` is not. A 1M refresh
-/// peaks at 5.0 GB in one pass, 1.8 GB in passes of 300,000 rows (docs/performance.md).
+/// peaks at 5.0 GB in one pass, 2.0 GB in passes of 300,000 rows; 10M in passes of 500,000
+/// rows under a 3 GB limit peaks at 5.3 GB (docs/performance.md).
 pub const DEFAULT_PASS_ROWS: u64 = 500_000;
 
 /// A handle on the lake's storage.
