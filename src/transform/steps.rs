@@ -33,7 +33,8 @@ const STEPS: &str = "_meta/steps";
 /// The tables a model's steps made; [`Steps::drop`] removes them.
 #[derive(Debug, Default)]
 pub struct Steps {
-    /// Each step's name, and whether it was written to the lake (on a cluster).
+    /// Each step's name, and whether it was written to the lake (on a cluster or under a
+    /// memory limit).
     tables: Vec<(String, bool)>,
 }
 
