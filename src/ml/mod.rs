@@ -20,9 +20,9 @@ use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::{DataType, Float64Type};
 use futures::TryStreamExt;
 use joblake_model::{
-    Calibration, FamilyExample, FamilyModel, FamilyTraining, Featurizer, MedianBaseline, ModelKind,
-    ModelMeta, OTHER, Part, Posting, SalaryExample, SalaryModel, SalaryTraining, Split, TextCounts,
-    classification, regression,
+    CROSS_FIT_FOLDS, FamilyExample, FamilyModel, FamilyTraining, Featurizer, MedianBaseline,
+    ModelKind, ModelMeta, OTHER, Part, Posting, SalaryExample, SalaryModel, SalaryTraining, Split,
+    TextCounts, choose_threshold, classification, regression,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -114,9 +114,9 @@ struct SalaryRow {
 #[derive(Default)]
 struct Collected {
     postings: u64,
-    family_train: Vec<(String, FamilyExample)>,
+    /// With the rules' family of a hand-labelled example (which cross-fitting needs).
+    family_train: Vec<(String, (FamilyExample, Option<String>))>,
     family_test: Vec<(String, FamilyTest)>,
-    family_calibration: Vec<(String, Calibration)>,
     salary: [Vec<(String, SalaryRow)>; 3],
     hand_labels: u64,
 }
@@ -190,9 +190,19 @@ pub async fn train(
         collect(&batch, &featurizer, settings, sample, &hand, &mut c)?;
     }
     let read_seconds = started.elapsed().as_secs_f64();
-    let family_train = by_id(std::mem::take(&mut c.family_train));
+    // A hand-labelled example's fold and rules' family, for cross-fitting.
+    let (family_train, folds): (Vec<FamilyExample>, Vec<Option<(usize, String)>>) = by_id(
+        std::mem::take(&mut c.family_train)
+            .into_iter()
+            .map(|(id, (example, rules))| {
+                let fold = rules.map(|r| (settings.split.fold(&id, CROSS_FIT_FOLDS), r));
+                (id, (example, fold))
+            })
+            .collect(),
+    )
+    .into_iter()
+    .unzip();
     let family_test = by_id(std::mem::take(&mut c.family_test));
-    let family_calibration = by_id(std::mem::take(&mut c.family_calibration));
     let [fit, calibration, test] = std::mem::take(&mut c.salary).map(by_id);
 
     let mut report = TrainReport {
@@ -233,7 +243,18 @@ pub async fn train(
     } else {
         let t = Instant::now();
         let mut model = FamilyModel::train(featurizer.clone(), &family_train, &settings.family);
-        let thresholds = model.choose_threshold(&family_calibration);
+        // The threshold is chosen on every hand label of the training part, each judging a
+        // model trained without its fold (CROSS_FIT_FOLDS more trainings, only when there are
+        // hand labels).
+        let held = FamilyModel::cross_fit(
+            &featurizer,
+            &family_train,
+            &folds,
+            CROSS_FIT_FOLDS,
+            &settings.family,
+        );
+        let (threshold, thresholds) = choose_threshold(&held);
+        model.policy.threshold = threshold;
         let mut meta = base(ModelKind::JobFamily);
         meta.features = model.featurizer.family_feature_names();
         meta.params = json!({
@@ -243,10 +264,18 @@ pub async fn train(
             "sampled_share": sample,
         });
         meta.train_rows = family_train.len() as u64;
-        meta.calibration_rows = family_calibration.len() as u64;
+        meta.calibration_rows = held.len() as u64;
         meta.test_rows = family_test.len() as u64;
         meta.metrics = family_metrics(&model, &family_train, &family_test);
+        // What the threshold was chosen on: every hand label of the training part, judged by
+        // a model that never saw it.
         meta.metrics["thresholds_tried"] = json!(thresholds);
+        meta.metrics["cross_fitted"] = json!({
+            "folds": CROSS_FIT_FOLDS,
+            "hand_labels": held.len(),
+            "rules_other": held.iter().filter(|h| h.rules == OTHER).count(),
+            "rules_missed": held.iter().filter(|h| h.rules == OTHER && h.truth != OTHER).count(),
+        });
         meta.train_seconds = t.elapsed().as_secs_f64() + read_seconds;
         let bytes = joblake_model::artefact::family_to_bytes(&mut model);
         models::save(lake, &mut meta, bytes).await?;
@@ -369,19 +398,11 @@ fn collect(
                     hand: hand_label.cloned(),
                 },
             )),
-            // Hand labels of the calibration part choose the policy's threshold.
-            Part::Calibration if hand_label.is_some() => c.family_calibration.push((
-                id.to_string(),
-                Calibration {
-                    counts: featurizer.text_counts(&posting),
-                    rules: posting.job_family.to_string(),
-                    truth: hand_label.cloned().unwrap_or_default(),
-                },
-            )),
-            // Hand-labelled postings are always kept: there are few, and they matter most.
-            // Others teach the rules' family only where the rules are confident: a posting
-            // they call `other` that names technical skills may be a job whose title they
-            // cannot read, and would teach that such text is `other`.
+            // Hand-labelled postings are always kept: there are few, and they matter most
+            // (they also choose the policy's threshold, by cross-fitting). Others teach the
+            // rules' family only where the rules are confident: a posting they call `other`
+            // that names technical skills may be a job whose title they cannot read, and
+            // would teach that such text is `other`.
             Part::Train | Part::Calibration
                 if hand_label.is_some()
                     || (settings.split.sampled(id, sample)
@@ -389,13 +410,16 @@ fn collect(
             {
                 c.family_train.push((
                     id.to_string(),
-                    FamilyExample {
-                        counts: featurizer.text_counts(&posting),
-                        label: hand_label
-                            .cloned()
-                            .unwrap_or_else(|| posting.job_family.to_string()),
-                        hand_labelled: hand_label.is_some(),
-                    },
+                    (
+                        FamilyExample {
+                            counts: featurizer.text_counts(&posting),
+                            label: hand_label
+                                .cloned()
+                                .unwrap_or_else(|| posting.job_family.to_string()),
+                            hand_labelled: hand_label.is_some(),
+                        },
+                        hand_label.map(|_| posting.job_family.to_string()),
+                    ),
                 ));
             }
             _ => {}

@@ -306,6 +306,14 @@ async fn on_the_corpus_the_model_beats_its_baselines_and_never_worsens_the_rules
     let family = model(&report, ModelKind::JobFamily);
     assert_eq!(family.metrics["truth"], "hand labels");
     assert!(figure(family, &["n"]) >= 40.0);
+    // The threshold was chosen on every hand label outside the test part (cross-fitted), not
+    // on a slice of them.
+    let judged = figure(family, &["cross_fitted", "hand_labels"]);
+    assert!(
+        judged >= 0.7 * report.hand_labels as f64,
+        "{judged} of {} hand labels judged the threshold",
+        report.hand_labels
+    );
     // On held-out hand-labelled postings: never below the rules (the threshold was chosen on
     // other hand-labelled postings), far above the majority class.
     let (f1, rules, majority) = (

@@ -18,7 +18,11 @@ pub const OTHER: &str = "other";
 /// A threshold no probability reaches: the policy keeps the rules' answer everywhere.
 pub const NEVER: f32 = 1.01;
 
-/// The thresholds [`FamilyModel::choose_threshold`] tries, highest (most cautious) first.
+/// How many folds [`FamilyModel::cross_fit`] trains: each model leaves out a fifth of the hand
+/// labels, which then judge it.
+pub const CROSS_FIT_FOLDS: usize = 5;
+
+/// The thresholds [`choose_threshold`] tries, highest (most cautious) first.
 pub const THRESHOLDS: [f32; 7] = [NEVER, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5];
 
 /// Whether `wins` overrules that were right, against `losses` that were wrong, are more than
@@ -129,8 +133,18 @@ pub struct FamilyModel {
 impl FamilyModel {
     /// Fits a classifier on `examples` (their counts weighted with IDF learned from them).
     pub fn train(
-        mut featurizer: Featurizer,
+        featurizer: Featurizer,
         examples: &[FamilyExample],
+        settings: &FamilyTraining,
+    ) -> FamilyModel {
+        FamilyModel::train_on(featurizer, &examples.iter().collect::<Vec<_>>(), settings)
+    }
+
+    /// [`FamilyModel::train`] on borrowed examples, so that cross-fitting trains on subsets
+    /// without copying their features.
+    fn train_on(
+        mut featurizer: Featurizer,
+        examples: &[&FamilyExample],
         settings: &FamilyTraining,
     ) -> FamilyModel {
         featurizer.fit_idf(examples.iter().map(|e| &e.counts));
@@ -222,13 +236,7 @@ impl FamilyModel {
                 .ok()
                 .map_or(0.0, |i| p[i])
         };
-        let family = if rules != OTHER && !rules.is_empty() {
-            rules.to_string()
-        } else if model_family != OTHER && best_p >= self.policy.threshold {
-            model_family.clone()
-        } else {
-            OTHER.to_string()
-        };
+        let family = policy_family(rules, &model_family, best_p, self.policy.threshold).to_string();
         FamilyPrediction {
             probability: prob_of(&family),
             family,
@@ -237,46 +245,61 @@ impl FamilyModel {
         }
     }
 
-    /// Picks the policy's threshold on held-out hand-labelled postings: the one of
-    /// [`THRESHOLDS`] with the best macro-F1, the most cautious among equals, so that the model
-    /// overrules the rules only where that helped on postings it never saw. A threshold is
-    /// eligible only when its overrules were right significantly more often than the rules
-    /// they replaced ([`significant`]): with a handful of postings the rules miss, one lucky
-    /// overrule would otherwise pick a threshold that loses on the next sample. Without such
-    /// postings the threshold is [`NEVER`]: nothing shows that the model beats the rules.
-    /// Returns each threshold's macro-F1.
-    pub fn choose_threshold(&mut self, held: &[Calibration]) -> Vec<(f32, f64)> {
-        if held.is_empty() {
-            self.policy.threshold = NEVER;
-            return Vec::new();
-        }
-        let truth: Vec<&str> = held.iter().map(|h| h.truth.as_str()).collect();
-        let mut tried = Vec::new();
-        let mut best = (NEVER, f64::MIN);
-        for t in THRESHOLDS {
-            self.policy.threshold = t;
-            let predicted: Vec<String> = held
-                .iter()
-                .map(|h| self.predict(&h.counts, &h.rules).family)
-                .collect();
-            // Overrules that fixed the rules' answer, and overrules that broke a right one.
-            let (mut wins, mut losses) = (0, 0);
-            for ((h, p), truth) in held.iter().zip(&predicted).zip(&truth) {
-                if *p != h.rules {
-                    wins += usize::from(p == truth);
-                    losses += usize::from(h.rules == *truth);
+    /// Picks the policy's threshold on held-out hand-labelled postings judged by this model
+    /// (see [`choose_threshold`]). Returns how each threshold did.
+    pub fn choose_threshold(&mut self, held: &[Calibration]) -> Vec<Tried> {
+        let answers: Vec<HeldOut> = held
+            .iter()
+            .map(|h| {
+                let p = self.predict(&h.counts, &h.rules);
+                HeldOut {
+                    rules: h.rules.clone(),
+                    truth: h.truth.clone(),
+                    model_family: p.model_family,
+                    probability: p.model_probability,
                 }
+            })
+            .collect();
+        let (threshold, tried) = choose_threshold(&answers);
+        self.policy.threshold = threshold;
+        tried
+    }
+
+    /// Cross-fitting: the answers, for every hand-labelled example, of a model trained without
+    /// the hand labels of its fold. `folds[i]` is `Some((fold, rules' family))` for a
+    /// hand-labelled example, `None` for the others (always trained on). Every hand label
+    /// then both trains the final model and judges a model that never saw it, so the
+    /// threshold is chosen on all of them rather than on a held-out slice of the few there are.
+    pub fn cross_fit(
+        featurizer: &Featurizer,
+        examples: &[FamilyExample],
+        folds: &[Option<(usize, String)>],
+        k: usize,
+        settings: &FamilyTraining,
+    ) -> Vec<HeldOut> {
+        let mut out = Vec::new();
+        for fold in 0..k {
+            let in_fold = |i: usize| matches!(&folds[i], Some((f, _)) if *f == fold);
+            if !(0..examples.len()).any(in_fold) {
+                continue;
             }
-            let predicted: Vec<&str> = predicted.iter().map(String::as_str).collect();
-            let f1 = crate::metrics::classification(&truth, &predicted).macro_f1;
-            tried.push((t, f1));
-            let eligible = t == NEVER || significant(wins, losses);
-            if eligible && f1 > best.1 + 1e-12 {
-                best = (t, f1);
+            let kept: Vec<&FamilyExample> = (0..examples.len())
+                .filter(|&i| !in_fold(i))
+                .map(|i| &examples[i])
+                .collect();
+            let model = FamilyModel::train_on(featurizer.clone(), &kept, settings);
+            for i in (0..examples.len()).filter(|&i| in_fold(i)) {
+                let rules = folds[i].as_ref().map_or(OTHER, |(_, r)| r.as_str());
+                let p = model.predict(&examples[i].counts, rules);
+                out.push(HeldOut {
+                    rules: rules.to_string(),
+                    truth: examples[i].label.clone(),
+                    model_family: p.model_family,
+                    probability: p.model_probability,
+                });
             }
         }
-        self.policy.threshold = best.0;
-        tried
+        out
     }
 
     /// The stored form: bias and non-zero weight rows.
@@ -300,6 +323,93 @@ impl FamilyModel {
             linear,
         }
     }
+}
+
+/// A hand-labelled posting as judged by a model that never saw its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldOut {
+    /// The rules' family.
+    pub rules: String,
+    /// The hand label.
+    pub truth: String,
+    /// The model's most likely family.
+    pub model_family: String,
+    /// Its probability.
+    pub probability: f32,
+}
+
+/// The policy: the rules' family where they matched; the model's where they say `other` and
+/// its probability reaches `threshold`.
+fn policy_family<'a>(rules: &'a str, model_family: &'a str, p: f32, threshold: f32) -> &'a str {
+    if rules != OTHER && !rules.is_empty() {
+        rules
+    } else if model_family != OTHER && p >= threshold {
+        model_family
+    } else {
+        OTHER
+    }
+}
+
+/// One threshold as tried on held-out answers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tried {
+    /// The least probability at which the model overrules an `other`.
+    pub threshold: f32,
+    /// Macro-F1 of the policy's answers against the hand labels.
+    pub macro_f1: f64,
+    /// Overrules that fixed the rules' answer.
+    pub wins: usize,
+    /// Overrules that broke a right answer (the rules' `other` was right).
+    pub losses: usize,
+    /// Overrules of a wrong `other` to another wrong family.
+    pub wrong_family: usize,
+}
+
+/// Picks the policy's threshold from held-out answers: the one of [`THRESHOLDS`] with the
+/// best macro-F1, the most cautious among equals, so that the model overrules the rules only
+/// where that helped on postings it never saw. A threshold is eligible only when its overrules
+/// were right significantly more often than the rules they replaced ([`significant`]): with a
+/// handful of postings the rules miss, one lucky overrule would otherwise pick a threshold
+/// that loses on the next sample. Without such postings the threshold is [`NEVER`]: nothing
+/// shows that the model beats the rules. Returns the threshold and how each one did.
+pub fn choose_threshold(held: &[HeldOut]) -> (f32, Vec<Tried>) {
+    if held.is_empty() {
+        return (NEVER, Vec::new());
+    }
+    let truth: Vec<&str> = held.iter().map(|h| h.truth.as_str()).collect();
+    let mut tried = Vec::new();
+    let mut best = (NEVER, f64::MIN);
+    for t in THRESHOLDS {
+        let predicted: Vec<&str> = held
+            .iter()
+            .map(|h| policy_family(&h.rules, &h.model_family, h.probability, t))
+            .collect();
+        let (mut wins, mut losses, mut wrong_family) = (0, 0, 0);
+        for ((h, p), truth) in held.iter().zip(&predicted).zip(&truth) {
+            if *p != h.rules {
+                if p == truth {
+                    wins += 1;
+                } else if h.rules == *truth {
+                    losses += 1;
+                } else {
+                    wrong_family += 1;
+                }
+            }
+        }
+        let macro_f1 = crate::metrics::classification(&truth, &predicted).macro_f1;
+        tried.push(Tried {
+            threshold: t,
+            macro_f1,
+            wins,
+            losses,
+            wrong_family,
+        });
+        let eligible = t == NEVER || significant(wins, losses);
+        if eligible && macro_f1 > best.1 + 1e-12 {
+            best = (t, macro_f1);
+        }
+    }
+    (best.0, tried)
 }
 
 fn softmax(scores: &mut [f32]) {
@@ -400,6 +510,36 @@ mod tests {
         let wrong = [held(OTHER), held(OTHER)];
         m.choose_threshold(&wrong);
         assert_eq!(m.policy.threshold, NEVER);
+    }
+
+    #[test]
+    fn cross_fitting_judges_each_hand_label_with_a_model_that_never_saw_it() {
+        let (f, mut ex) = toy();
+        // A hand label of a family no other example has: only a model that saw it knows it.
+        let vague = Posting {
+            title: "Consultant",
+            description: "Kubernetes clusters, Terraform modules and Helm charts.",
+            ..Posting::default()
+        };
+        ex.push(FamilyExample {
+            counts: f.text_counts(&vague),
+            label: "devops_cloud".into(),
+            hand_labelled: true,
+        });
+        let mut folds = vec![None; ex.len()];
+        folds[ex.len() - 1] = Some((3, OTHER.to_string()));
+        let settings = FamilyTraining::default();
+        let held = FamilyModel::cross_fit(&f, &ex, &folds, CROSS_FIT_FOLDS, &settings);
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            (held[0].truth.as_str(), held[0].rules.as_str()),
+            ("devops_cloud", OTHER)
+        );
+        assert_ne!(held[0].model_family, "devops_cloud", "{held:?}");
+        // The model trained on every example, that one included, does know it.
+        let full = FamilyModel::train(f, &ex, &settings);
+        let p = full.predict(&full.featurizer.text_counts(&vague), OTHER);
+        assert_eq!(p.model_family, "devops_cloud", "{p:?}");
     }
 
     #[test]

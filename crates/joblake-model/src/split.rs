@@ -55,6 +55,11 @@ impl Split {
         }
     }
 
+    /// The cross-fitting fold, `0..k`, of a posting (salted apart from the split).
+    pub fn fold(&self, posting_id: &str, k: usize) -> usize {
+        (bucket(&format!("{}:fold:{posting_id}", self.seed)) % k.max(1) as u64) as usize
+    }
+
     /// True for a deterministic sample of `fraction` of the postings (salted apart from the
     /// split, so a sample keeps the split's proportions).
     pub fn sampled(&self, posting_id: &str, fraction: f64) -> bool {
@@ -91,6 +96,13 @@ mod tests {
         // 20% of the remaining 80%.
         assert!((2_900..3_500).contains(&calibration), "{calibration}");
         assert_eq!(split.part(&ids[7]), split.part(&ids[7]));
+        // Folds are near-even and apart from the parts.
+        let mut folds = [0usize; 5];
+        ids.iter().for_each(|id| folds[split.fold(id, 5)] += 1);
+        assert!(
+            folds.iter().all(|&n| (3_700..4_300).contains(&n)),
+            "{folds:?}"
+        );
         let other = Split { seed: 7, ..split };
         assert!(ids.iter().any(|id| split.part(id) != other.part(id)));
     }
