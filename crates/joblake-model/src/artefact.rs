@@ -82,7 +82,8 @@ pub struct ModelMeta {
     pub params: serde_json::Value,
     /// Postings used to fit, to calibrate, to test.
     pub train_rows: u64,
-    /// Postings used to calibrate the interval (salary) or 0.
+    /// Postings that calibrated the model: those of the salary interval, or the hand labels
+    /// that chose the classifier's threshold (cross-fitted, also among `train_rows`).
     pub calibration_rows: u64,
     /// Postings of the test part.
     pub test_rows: u64,
