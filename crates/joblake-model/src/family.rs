@@ -45,17 +45,6 @@ fn significant(wins: usize, losses: usize) -> bool {
     tail < 0.05
 }
 
-/// A hand-labelled posting held out of training to choose the policy's threshold.
-#[derive(Debug, Clone)]
-pub struct Calibration {
-    /// Its text features.
-    pub counts: TextCounts,
-    /// The rules' family.
-    pub rules: String,
-    /// The hand label.
-    pub truth: String,
-}
-
 /// Settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FamilyTraining {
@@ -243,26 +232,6 @@ impl FamilyModel {
             model_family,
             model_probability: best_p,
         }
-    }
-
-    /// Picks the policy's threshold on held-out hand-labelled postings judged by this model
-    /// (see [`choose_threshold`]). Returns how each threshold did.
-    pub fn choose_threshold(&mut self, held: &[Calibration]) -> Vec<Tried> {
-        let answers: Vec<HeldOut> = held
-            .iter()
-            .map(|h| {
-                let p = self.predict(&h.counts, &h.rules);
-                HeldOut {
-                    rules: h.rules.clone(),
-                    truth: h.truth.clone(),
-                    model_family: p.model_family,
-                    probability: p.model_probability,
-                }
-            })
-            .collect();
-        let (threshold, tried) = choose_threshold(&answers);
-        self.policy.threshold = threshold;
-        tried
     }
 
     /// Cross-fitting: the answers, for every hand-labelled example, of a model trained without
@@ -487,29 +456,34 @@ mod tests {
     #[test]
     fn the_threshold_is_chosen_on_held_out_labels() {
         let (f, ex) = toy();
-        let mut m = FamilyModel::train(f, &ex, &FamilyTraining::default());
-        assert!(m.choose_threshold(&[]).is_empty());
-        assert_eq!(m.policy.threshold, NEVER);
-        let counts = m.featurizer.text_counts(&Posting {
-            title: "Consultant",
-            description: "Spark pipelines and Airflow DAGs.",
-            ..Posting::default()
-        });
-        let held = |truth: &str| Calibration {
-            counts: counts.clone(),
+        let m = FamilyModel::train(f, &ex, &FamilyTraining::default());
+        assert_eq!(choose_threshold(&[]), (NEVER, Vec::new()));
+        let p = m.predict(
+            &m.featurizer.text_counts(&Posting {
+                title: "Consultant",
+                description: "Spark pipelines and Airflow DAGs.",
+                ..Posting::default()
+            }),
+            OTHER,
+        );
+        assert_eq!(p.model_family, "data_engineer", "{p:?}");
+        let held = |truth: &str| HeldOut {
             rules: OTHER.into(),
             truth: truth.into(),
+            model_family: p.model_family.clone(),
+            probability: p.model_probability,
         };
         // Where the overrule was right often enough, the model speaks; twice is luck; where it
         // was wrong, it keeps quiet.
         let right = vec![held("data_engineer"); 5];
-        m.choose_threshold(&right);
-        assert!(m.policy.threshold < NEVER, "{:?}", m.policy);
-        m.choose_threshold(&right[..2]);
-        assert_eq!(m.policy.threshold, NEVER);
-        let wrong = [held(OTHER), held(OTHER)];
-        m.choose_threshold(&wrong);
-        assert_eq!(m.policy.threshold, NEVER);
+        let (threshold, tried) = choose_threshold(&right);
+        assert!(threshold < NEVER, "{tried:?}");
+        let at = tried.iter().find(|t| t.threshold == threshold);
+        assert_eq!(at.map(|t| (t.wins, t.losses)), Some((5, 0)), "{tried:?}");
+        assert_eq!(choose_threshold(&right[..2]).0, NEVER);
+        let (threshold, tried) = choose_threshold(&[held(OTHER), held(OTHER)]);
+        assert_eq!(threshold, NEVER);
+        assert!(tried.iter().any(|t| t.losses == 2), "{tried:?}");
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub mod split;
 
 pub use artefact::{ArtefactError, ModelKind, ModelMeta, Stored};
 pub use family::{
-    CROSS_FIT_FOLDS, Calibration, FamilyExample, FamilyModel, FamilyPolicy, FamilyPrediction,
-    FamilyTraining, HeldOut, NEVER, OTHER, THRESHOLDS, Tried, choose_threshold,
+    CROSS_FIT_FOLDS, FamilyExample, FamilyModel, FamilyPolicy, FamilyPrediction, FamilyTraining,
+    HeldOut, NEVER, OTHER, THRESHOLDS, Tried, choose_threshold,
 };
 pub use features::{Featurizer, Posting, Seniority, SparseRow, TextCounts};
 pub use metrics::{ClassReport, Classification, Regression, classification, regression};
