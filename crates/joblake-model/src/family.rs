@@ -248,16 +248,14 @@ impl FamilyModel {
     ) -> Vec<HeldOut> {
         let mut out = Vec::new();
         for fold in 0..k {
-            let in_fold = |i: usize| matches!(&folds[i], Some((f, _)) if *f == fold);
-            if !(0..examples.len()).any(in_fold) {
+            let in_fold = |i: &usize| matches!(&folds[*i], Some((f, _)) if *f == fold);
+            let (held, kept): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(in_fold);
+            if held.is_empty() {
                 continue;
             }
-            let kept: Vec<&FamilyExample> = (0..examples.len())
-                .filter(|&i| !in_fold(i))
-                .map(|i| &examples[i])
-                .collect();
+            let kept: Vec<&FamilyExample> = kept.into_iter().map(|i| &examples[i]).collect();
             let model = FamilyModel::train_on(featurizer.clone(), &kept, settings);
-            for i in (0..examples.len()).filter(|&i| in_fold(i)) {
+            for i in held {
                 let rules = folds[i].as_ref().map_or(OTHER, |(_, r)| r.as_str());
                 let p = model.predict(&examples[i].counts, rules);
                 out.push(HeldOut {
