@@ -8,6 +8,7 @@
 
 #[cfg(feature = "cluster")]
 pub mod cluster;
+pub mod eager_aggregate;
 pub mod json_udf;
 pub mod listings_udf;
 pub mod pass_udf;
@@ -68,7 +69,10 @@ pub async fn session(
     let mut state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(config)
-        .with_query_planner(DeltaPlanner::new());
+        .with_query_planner(DeltaPlanner::new())
+        .with_optimizer_rule(Arc::new(eager_aggregate::EagerAggregate::for_project(
+            project,
+        )));
     // The settings travel with the lake handle, so two lakes (or two runs) in one process can
     // use different limits.
     let settings = lake.engine_settings();
