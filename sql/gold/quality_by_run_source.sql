@@ -17,7 +17,7 @@ WITH records AS (
         fetched_at,
         reject_reason,
         company,
-        description,
+        description_length,
         city,
         country,
         salary_min IS NOT NULL AND NOT salary_predicted AS has_salary,
@@ -52,7 +52,7 @@ counts AS (
         count(DISTINCT CASE WHEN m.source_id IS NOT NULL AND r.reject_reason IS NULL THEN r.source_id END) AS duplicates,
         -- silver writes 'Unknown' for a posting without a company.
         count(*) FILTER (WHERE r.reject_reason IS NULL AND r.company <> 'Unknown') AS with_company,
-        count(*) FILTER (WHERE r.reject_reason IS NULL AND length(r.description) > 0) AS with_description,
+        count(*) FILTER (WHERE r.reject_reason IS NULL AND r.description_length > 0) AS with_description,
         count(*) FILTER (WHERE r.reject_reason IS NULL AND r.city IS NOT NULL) AS with_city,
         count(*) FILTER (WHERE r.reject_reason IS NULL AND r.country IS NOT NULL) AS with_country,
         count(*) FILTER (WHERE r.reject_reason IS NULL AND r.has_salary) AS with_salary,

@@ -36,7 +36,7 @@ SELECT
     r.url,
     r.posted_date,
     r.salary_min IS NOT NULL AS has_salary,
-    length(r.description) AS description_length,
+    r.description_length,
     r.fetched_at = l.fetched_at AS is_current
 FROM records r
 JOIN openings o ON o.source = r.source AND o.source_id = r.source_id

@@ -183,9 +183,11 @@ records AS (
     LEFT JOIN ref.currency_rates fx ON fx.currency = n.pay['currency']
 )
 -- Each record's state, hashed once as it is read rather than on every refresh: the history of
--- a listing (silver.listing_history) is the sequence of its states.
+-- a listing (silver.listing_history) is the sequence of its states. The description's length
+-- too: ranking records and counting descriptions then read a number, not every text.
 SELECT
     r.*,
+    length(r.description) AS description_length,
     substr(encode(sha256(coalesce(r.description, '')), 'hex'), 1, 16) AS description_hash,
     substr(encode(sha256(concat(
         coalesce(r.title, ''), '|', coalesce(r.company, ''), '|', coalesce(r.city, ''), '|',
