@@ -104,11 +104,13 @@ async fn run_step(
     let Some(query) = query else {
         return Err(not_a_step(&statement.to_string()));
     };
+    let started = std::time::Instant::now();
     let settings = lake.engine_settings();
     if settings.cluster.is_none() && settings.memory_limit_mb.is_none() && passes <= 1 {
         // Executing a CREATE TABLE ... AS plan runs its query and registers the result.
         let plan = ctx.state().statement_to_plan(statement).await?;
         ctx.execute_logical_plan(plan).await?.collect().await?;
+        tracing::debug!("step {name}: {:.2} s", started.elapsed().as_secs_f64());
         steps.tables.push((name, false));
         return Ok(());
     }
@@ -147,6 +149,10 @@ async fn run_step(
             tracing::debug!("step {name}: pass {} of {passes} written", pass + 1);
         }
     }
+    tracing::debug!(
+        "step {name}: {:.2} s in {passes} pass(es)",
+        started.elapsed().as_secs_f64()
+    );
     let provider = engine::delta_provider(lake, &table).await?;
     ctx.register_table(TableReference::bare(name.as_str()), provider)?;
     Ok(())
