@@ -9,8 +9,8 @@
 //! whose partial results combine (count and sum add up, min and max of mins and maxes), with no
 //! DISTINCT, FILTER or ORDER BY, over inner equi-joins: each fact row meets the same dimension
 //! rows before and after. It is applied only where it pays: through a join with a dimension
-//! (a table other models reference by key and that references nothing itself, from the
-//! `relationships:` headers), on that key, when nothing filters the dimension (a filtered
+//! (a table of the star that other models reference by key and that references nothing
+//! itself, from the `mirror:` and `relationships:` headers), on that key, when nothing filters the dimension (a filtered
 //! dimension keeps few fact rows, and the join prunes the fact's scan better than grouping all
 //! of it would). A global aggregate (no GROUP BY) is left alone: over no rows, count is 0 where
 //! the sum of partial counts would be NULL.
@@ -28,7 +28,7 @@ use deltalake::datafusion::logical_expr::{Aggregate, AggregateUDF, Expr, JoinTyp
 use deltalake::datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
 use crate::project::Project;
-use crate::project::model::{Check, Model};
+use crate::project::model::{Check, Mirror, Model};
 
 /// Prefix of the partial aggregates' names: a plan that already has them is not rewritten
 /// again (the optimizer runs its rules in several passes).
@@ -41,17 +41,19 @@ pub struct EagerAggregate {
 }
 
 impl EagerAggregate {
-    /// The rule for the star of `models`: a dimension is a table some model references by a
-    /// key (`relationships: x -> gold.dim.key`) and that references no other table itself.
+    /// The rule for the star of `models`: a dimension is a table of the star (`mirror: star`)
+    /// that some model references by a key (`relationships: x -> gold.dim.key`) and that
+    /// references no other table itself. (A silver entity such as `silver.job_postings` is
+    /// referenced too, but grouping its referrers by its key first would not shrink them.)
     pub fn for_models(models: &[Model]) -> EagerAggregate {
         let references = |m: &Model| {
             m.checks
                 .iter()
                 .any(|c| matches!(c, Check::Relationship { .. }))
         };
-        let facts: HashSet<String> = models
+        let leaves: HashSet<String> = models
             .iter()
-            .filter(|m| references(m))
+            .filter(|m| m.mirror == Some(Mirror::Star) && !references(m))
             .map(Model::qualified)
             .collect();
         let dimensions = models
@@ -60,7 +62,7 @@ impl EagerAggregate {
             .filter_map(|c| match c {
                 Check::Relationship {
                     table, to_column, ..
-                } if !facts.contains(table) => {
+                } if leaves.contains(table) => {
                     let (layer, name) = table.split_once('.')?;
                     Some((layer.to_string(), name.to_string(), to_column.clone()))
                 }
@@ -201,9 +203,14 @@ impl OptimizerRule for EagerAggregate {
         let LogicalPlan::Aggregate(agg) = &plan else {
             return Ok(Transformed::no(plan));
         };
-        match self.eager(agg)? {
-            Some(rewritten) => Ok(Transformed::yes(rewritten)),
-            None => Ok(Transformed::no(plan)),
+        // A rewrite that cannot be built is a missed optimisation, never a failed query.
+        match self.eager(agg) {
+            Ok(Some(rewritten)) => Ok(Transformed::yes(rewritten)),
+            Ok(None) => Ok(Transformed::no(plan)),
+            Err(e) => {
+                tracing::debug!("eager aggregation not applied: {e}");
+                Ok(Transformed::no(plan))
+            }
         }
     }
 }
@@ -229,7 +236,11 @@ impl EagerAggregate {
         };
 
         // Walk down through the joins with dimensions: (join, side of the fact) from the top.
+        // `keys`: the fact-side keys of the joins passed, which the fact must still hold (a
+        // dimension joined through another one, `d2.date_key = d.date_key`, stops the walk
+        // above `d`).
         let mut path: Vec<(&LogicalPlan, Side)> = Vec::new();
+        let mut keys: Vec<Column> = Vec::new();
         let mut fact = agg.input.as_ref();
         loop {
             // Projections that only drop columns are looked through; the plan rebuilt below
@@ -250,8 +261,12 @@ impl EagerAggregate {
             {
                 break;
             }
-            let holds_arguments =
-                |p: &LogicalPlan| arguments.iter().all(|c| p.schema().has_column(c));
+            let holds_arguments = |p: &LogicalPlan| {
+                arguments
+                    .iter()
+                    .chain(&keys)
+                    .all(|c| p.schema().has_column(c))
+            };
             let keys_of = |side: Side| -> Option<Vec<(Column, Column)>> {
                 join.on
                     .iter()
@@ -270,8 +285,9 @@ impl EagerAggregate {
                     Side::Right => (&join.right, &join.left),
                 };
                 holds_arguments(f)
-                    && keys_of(side)
-                        .is_some_and(|keys| keys.len() == 1 && self.is_dimension_key(d, &keys[0].1))
+                    && keys_of(side).is_some_and(|pairs| {
+                        pairs.len() == 1 && self.is_dimension_key(d, &pairs[0].1)
+                    })
             };
             let side = if through(Side::Left) {
                 Side::Left
@@ -280,6 +296,9 @@ impl EagerAggregate {
             } else {
                 break;
             };
+            if let Some(k) = keys_of(side).and_then(|k| k.into_iter().next()) {
+                keys.push(k.0);
+            }
             path.push((fact, side));
             fact = match side {
                 Side::Left => &join.left,

@@ -87,6 +87,14 @@ const STAR_QUERIES: &[(&str, bool)] = &[
          WHERE k.skill_family IS NOT NULL GROUP BY src.source_name",
         true,
     ),
+    // A dimension joined through another one: pushed below `d2` only (the fact has no
+    // `d.date_key` to group by).
+    (
+        "SELECT d.year_month, count(*) AS n FROM gold.fact_job_posting f \
+         JOIN gold.dim_date d ON d.date_key = f.date_key \
+         JOIN gold.dim_date d2 ON d2.date_key = d.date_key GROUP BY d.year_month",
+        true,
+    ),
     (
         "SELECT l.country_name, median(f.salary_annual_mid_eur) AS m \
          FROM gold.fact_job_posting f JOIN gold.dim_location l ON l.location_key = f.location_key \
@@ -108,6 +116,13 @@ const STAR_QUERIES: &[(&str, bool)] = &[
     (
         "SELECT count(*) AS n, sum(f.listings) AS l \
          FROM gold.fact_job_posting f JOIN gold.dim_date d ON d.date_key = f.date_key",
+        false,
+    ),
+    // silver.job_postings is referenced by key too, but is not a dimension of the star.
+    (
+        "SELECT j.job_family, count(*) AS n, sum(s.records) AS records \
+         FROM silver.posting_sources s JOIN silver.job_postings j ON j.posting_id = s.posting_id \
+         GROUP BY j.job_family",
         false,
     ),
     (
