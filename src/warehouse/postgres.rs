@@ -257,6 +257,12 @@ pub(super) async fn load(
     }
 
     let mut swap = Vec::new();
+    // A table outside this load that references one inside it (a warehouse migrated for
+    // `fact_posting_prediction`, loaded from a project without it) would block the DROP: its
+    // key is dropped here and added back after, checked against the new rows.
+    for (table, name, _) in foreign_keys.iter().filter(|(t, _, _)| !names.contains(t)) {
+        swap.push(format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""));
+    }
     for (view, _, _) in &views {
         swap.push(format!("DROP VIEW {view}"));
     }

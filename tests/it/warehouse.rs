@@ -907,3 +907,37 @@ async fn the_mirror_verifies_the_server_certificate_with_verify_full() {
         query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await
     );
 }
+
+/// `joblake bench mirror` into a new warehouse: its synthetic star has no predictions table,
+/// while the migrations made `gold.fact_posting_prediction`, whose foreign key points at the
+/// fact. The swap must still replace the star (twice: first load and reload), keep that key,
+/// and psql must load the same tables.
+#[tokio::test]
+async fn the_mirror_bench_replaces_a_star_that_other_tables_reference() {
+    let Some(admin) = postgres() else { return };
+    let url = fresh_database(&admin).await;
+    let t = temp_lake();
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let psql = std::path::Path::new("psql");
+    for _ in 0..2 {
+        let bench = joblake::bench::mirror_vs_copy(&t.lake, scratch.path(), &url, 3000, psql)
+            .await
+            .expect("the mirror bench runs");
+        assert_eq!(bench.fact_rows, 3000);
+        assert!(
+            bench.total_rows > bench.fact_rows,
+            "dimensions and bridge too"
+        );
+        assert!(bench.copy_seconds > 0.0 && bench.mirror_seconds > 0.0);
+    }
+    let mut conn = PgConnection::connect(&url).await.expect("pg");
+    let keys: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_constraint WHERE contype = 'f' \
+         AND conrelid = 'gold.fact_posting_prediction'::regclass \
+         AND confrelid = 'gold.fact_job_posting'::regclass",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("constraints");
+    assert_eq!(keys, 1, "the predictions' key to the fact is back");
+}
