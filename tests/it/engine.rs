@@ -118,6 +118,13 @@ const STAR_QUERIES: &[(&str, bool)] = &[
          FROM gold.fact_job_posting f JOIN gold.dim_date d ON d.date_key = f.date_key",
         false,
     ),
+    // Grouped by the fact's unique key: one group per row, nothing to gain.
+    (
+        "SELECT f.posting_key, d.year, count(*) AS n \
+         FROM gold.fact_job_posting f JOIN gold.dim_date d ON d.date_key = f.date_key \
+         GROUP BY f.posting_key, d.year",
+        false,
+    ),
     // silver.job_postings is referenced by key too, but is not a dimension of the star.
     (
         "SELECT j.job_family, count(*) AS n, sum(s.records) AS records \
