@@ -291,51 +291,30 @@ impl EagerAggregate {
             let LogicalPlan::Join(join) = fact else {
                 break;
             };
-            if join.join_type != JoinType::Inner
-                || join.filter.is_some()
-                || join.null_aware
-                || join.on.is_empty()
-            {
+            // One equi-key of two columns, nothing else in the condition.
+            let [(Expr::Column(left_key), Expr::Column(right_key))] = join.on.as_slice() else {
+                break;
+            };
+            if join.join_type != JoinType::Inner || join.filter.is_some() || join.null_aware {
                 break;
             }
-            let holds_arguments = |p: &LogicalPlan| {
+            // The fact side holds the aggregates' arguments and the keys of the joins above;
+            // the other side is a whole dimension, joined on its key.
+            let through = |f: &LogicalPlan, d: &LogicalPlan, dimension_key: &Column| {
                 arguments
                     .iter()
                     .chain(&keys)
-                    .all(|c| p.schema().has_column(c))
+                    .all(|c| f.schema().has_column(c))
+                    && self.is_dimension_key(d, dimension_key)
             };
-            let keys_of = |side: Side| -> Option<Vec<(Column, Column)>> {
-                join.on
-                    .iter()
-                    .map(|(l, r)| match (l, r) {
-                        (Expr::Column(l), Expr::Column(r)) => Some(match side {
-                            Side::Left => (l.clone(), r.clone()),
-                            Side::Right => (r.clone(), l.clone()),
-                        }),
-                        _ => None,
-                    })
-                    .collect()
-            };
-            let through = |side: Side| {
-                let (f, d) = match side {
-                    Side::Left => (&join.left, &join.right),
-                    Side::Right => (&join.right, &join.left),
-                };
-                holds_arguments(f)
-                    && keys_of(side).is_some_and(|pairs| {
-                        pairs.len() == 1 && self.is_dimension_key(d, &pairs[0].1)
-                    })
-            };
-            let side = if through(Side::Left) {
-                Side::Left
-            } else if through(Side::Right) {
-                Side::Right
+            let (side, fact_key) = if through(&join.left, &join.right, right_key) {
+                (Side::Left, left_key)
+            } else if through(&join.right, &join.left, left_key) {
+                (Side::Right, right_key)
             } else {
                 break;
             };
-            if let Some(k) = keys_of(side).and_then(|k| k.into_iter().next()) {
-                keys.push(k.0);
-            }
+            keys.push(fact_key.clone());
             path.push((fact, side));
             fact = match side {
                 Side::Left => &join.left,
@@ -359,16 +338,8 @@ impl EagerAggregate {
             }
             add(c);
         }
-        for (join, side) in &path {
-            let LogicalPlan::Join(join) = join else {
-                return Ok(None);
-            };
-            for (l, r) in &join.on {
-                match (side, l, r) {
-                    (Side::Left, Expr::Column(c), _) | (Side::Right, _, Expr::Column(c)) => add(c),
-                    _ => return Ok(None),
-                }
-            }
+        for c in &keys {
+            add(c);
         }
         let partial = LogicalPlan::Aggregate(Aggregate::try_new(
             Arc::new(fact.clone()),

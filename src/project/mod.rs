@@ -8,7 +8,7 @@ pub use model::{Mirror, Mirrored, mirrored};
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use deltalake::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use deltalake::arrow::datatypes::{DataType, Field, Schema};
@@ -25,6 +25,9 @@ static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/sql");
 pub struct Project {
     files: BTreeMap<String, String>,
     origin: String,
+    /// The models, parsed once ([`model::load_models`]): every session reads them (the
+    /// optimizer's star, the views), and the files never change after construction.
+    models: Arc<OnceLock<Vec<model::Model>>>,
 }
 
 impl Project {
@@ -35,6 +38,7 @@ impl Project {
         Project {
             files,
             origin: "built-in models".into(),
+            models: Arc::default(),
         }
     }
 
@@ -51,6 +55,7 @@ impl Project {
         Ok(Project {
             files,
             origin: dir.display().to_string(),
+            models: Arc::default(),
         })
     }
 
@@ -59,6 +64,7 @@ impl Project {
         Project {
             files,
             origin: "in-memory project".into(),
+            models: Arc::default(),
         }
     }
 

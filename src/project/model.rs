@@ -323,8 +323,16 @@ pub fn table_references(sql: &str) -> std::result::Result<BTreeSet<String>, Stri
 }
 
 /// Every model of the project, in an order where each comes after the models it reads.
-/// A cycle is an error that names it.
+/// A cycle is an error that names it. Parsed on the first call; later calls copy the result.
 pub fn load_models(project: &Project) -> Result<Vec<Model>> {
+    if let Some(models) = project.models.get() {
+        return Ok(models.clone());
+    }
+    let models = parse_models(project)?;
+    Ok(project.models.get_or_init(|| models).clone())
+}
+
+fn parse_models(project: &Project) -> Result<Vec<Model>> {
     let mut models = BTreeMap::new();
     for layer in MODEL_LAYERS {
         for (path, sql) in project.files_in(layer, ".sql") {
