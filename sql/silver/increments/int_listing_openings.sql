@@ -104,8 +104,11 @@ WITH touched AS (
 ),
 -- The listings placed before that are read again: every one of the blocks above, and the
 -- founders of the other blocks that receive new listings (new listings come after them all).
--- A founder that moved is there too, where it was (`gone`): the listings after it are placed
--- again, the ones before it keep their openings.
+-- A founder placed again (moved away, or to another place in its order) is there too, where
+-- it was (`gone`): the listings after it are placed again, the ones before it keep their
+-- openings. Each comes with what was decided for it (its leader, overlap and conflict):
+-- placing it again compares it only with the openings it did not meet then
+-- (joblake_enrich::cluster_again).
 stored AS (
     SELECT p.*, f.source IS NOT NULL AS gone
     FROM silver.int_listing_openings p
@@ -113,14 +116,16 @@ stored AS (
     LEFT JOIN redo r ON r.block = p.block
     LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
     WHERE (f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
-       OR (f.moved AND p.rule = 'first_listing')
+       OR (f.source IS NOT NULL AND p.rule = 'first_listing')
 ),
 -- Their facts, read again from their first record.
 candidates AS (
     SELECT
         block, listing, first_seen, posted_date, first_key, company_key, text_head,
         contract_type, pay_min_eur, pay_max_eur, pay_period, full_text,
-        false AS placed, false AS founder, false AS gone
+        false AS placed, false AS founder, false AS gone,
+        CAST(NULL AS VARCHAR) AS leader, CAST(NULL AS DOUBLE) AS overlap,
+        CAST(NULL AS VARCHAR) AS kept_apart
     FROM fresh
     UNION ALL
     SELECT
@@ -138,7 +143,10 @@ candidates AS (
         coalesce(s.description = 'full', false),
         NOT p.gone,
         p.rule = 'first_listing',
-        p.gone
+        p.gone,
+        p.leader_source || '|' || p.leader_source_id,
+        p.overlap,
+        p.kept_apart
     FROM stored p
     JOIN records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
     JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
@@ -147,21 +155,28 @@ candidates AS (
 shared AS (
     SELECT
         block,
+        -- The short strings as plain Utf8: a string view taken from joined Parquet batches
+        -- keeps every buffer of its source, and array_agg measures its batches' memory after
+        -- each batch by walking them (6.3 -> 4.9 s for this step at 1M; the text is long
+        -- enough that copying it costs more than that).
         cluster_listings(array_agg(named_struct(
-            'listing', listing,
+            'listing', arrow_cast(listing, 'Utf8'),
             'first_seen', first_seen,
             'posted', posted_date,
-            'key', first_key,
-            'company', company_key,
+            'key', arrow_cast(first_key, 'Utf8'),
+            'company', arrow_cast(company_key, 'Utf8'),
             'text', text_head,
-            'contract', contract_type,
+            'contract', arrow_cast(contract_type, 'Utf8'),
             'pay_min', pay_min_eur,
             'pay_max', pay_max_eur,
-            'pay_period', pay_period,
+            'pay_period', arrow_cast(pay_period, 'Utf8'),
             'full_text', full_text,
             'placed', placed,
             'founder', founder,
-            'gone', gone))) AS openings
+            'gone', gone,
+            'leader', arrow_cast(leader, 'Utf8'),
+            'overlap', overlap,
+            'kept_apart', arrow_cast(kept_apart, 'Utf8')))) AS openings
     FROM candidates
     GROUP BY block
 ),

@@ -28,17 +28,17 @@
 //!   name, an all-capitals word or a digit are. The words are lined up by a longest common
 //!   subsequence (bit-parallel, `words.rs`); the spans are the gaps between them.
 
-use std::cell::OnceCell;
-use std::collections::HashMap;
-
 use aho_corasick::AhoCorasick;
 
 use crate::keys::normalize_key;
 
+mod place;
 mod words;
 
+pub use place::{Earlier, Placed};
+
 use crate::reference::{EnrichError, WORKPLACES_CSV, field, read_table};
-use words::{Gap, Words, folded_start, lcs_gaps, lcs_len, shared_count};
+use words::{Gap, Words, lcs_gaps, lcs_len, shared_count};
 
 /// Kinds of workplace a text names (`workplaces.csv`: `kind,term`): a care home, a hospital,
 /// a clinic... Terms are matched on whole words of the folded text.
@@ -286,106 +286,25 @@ pub fn cluster_after(
     settled: usize,
     workplaces: &Workplaces,
 ) -> Vec<Assignment> {
-    let words: Vec<OnceCell<Words>> = listings.iter().map(|_| OnceCell::new()).collect();
-    let words_of = |i: usize| words[i].get_or_init(|| Words::of(listings[i].text, workplaces));
-    let mut leaders: Vec<usize> = Vec::new();
-    // Openings by company, and by the start of their text, so that a large key does not
-    // compare every listing with every opening.
-    let mut by_company: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut companies: Vec<(&str, Vec<&str>)> = Vec::new();
-    let mut by_text: HashMap<Vec<u64>, Vec<usize>> = HashMap::new();
-    let mut out: Vec<Assignment> = Vec::with_capacity(listings.len());
-    for (i, listing) in listings.iter().enumerate() {
-        let company = listing.company.trim();
-        let mut first_conflict = None;
-        let mut joined = None;
-        if i >= settled {
-            let mut candidates: Vec<(usize, MatchRule)> = Vec::new();
-            if company.is_empty() {
-                candidates.extend(oldest(&leaders).map(|l| (l, MatchRule::CompanyUnknown)));
-            } else {
-                if let Some(same) = by_company.get(company) {
-                    candidates.extend(oldest(same).map(|l| (l, MatchRule::SameCompany)));
-                }
-                let mine = company_words(company);
-                for (other, theirs) in companies.iter().take(MAX_COMPANIES) {
-                    if *other != company && company_variant(&mine, theirs) {
-                        candidates.extend(
-                            oldest(&by_company[other]).map(|l| (l, MatchRule::CompanyVariant)),
-                        );
-                    }
-                }
-                if let Some(unknown) = by_company.get("") {
-                    candidates.extend(oldest(unknown).map(|l| (l, MatchRule::CompanyUnknown)));
-                }
-            }
-            if let Some(copies) = text_start(words_of(i)).and_then(|t| by_text.get(t)) {
-                candidates.extend(oldest(copies).map(|l| (l, MatchRule::SameText)));
-            }
-            // Oldest opening first; each opening once, under the first rule that found it.
-            candidates.sort_by_key(|&(l, _)| l);
-            candidates.dedup_by_key(|&mut (l, _)| l);
-
-            for &(l, rule) in candidates.iter().take(MAX_LEADERS) {
-                match compare(&listings[l], words_of(l), listing, words_of(i)) {
-                    Ok(overlap) => {
-                        joined = Some((l, rule, overlap));
-                        break;
-                    }
-                    Err(c) => {
-                        first_conflict.get_or_insert(c);
-                    }
-                }
-            }
-        }
-        out.push(match joined {
-            Some((leader, rule, overlap)) => Assignment {
-                leader,
-                opening: out[leader].opening,
-                rule,
-                overlap,
-                kept_apart: None,
-            },
-            None => {
-                leaders.push(i);
-                let entry = by_company.entry(company).or_default();
-                if entry.is_empty() && !company.is_empty() {
-                    companies.push((company, company_words(company)));
-                }
-                entry.push(i);
-                // A settled founder's start is read without building its whole word index.
-                let start = if i < settled {
-                    folded_start(listing.text, SAME_TEXT_WORDS)
-                } else {
-                    text_start(words_of(i)).map(<[u64]>::to_vec)
-                };
-                if let Some(t) = start {
-                    by_text.entry(t).or_default().push(i);
-                }
-                Assignment {
-                    leader: i,
-                    opening: leaders.len() - 1,
-                    rule: MatchRule::Founder,
-                    overlap: 1.0,
-                    kept_apart: first_conflict,
-                }
-            }
-        });
-    }
-    out
+    place::place(listings, settled, &[], workplaces)
+        .into_iter()
+        .flatten()
+        .map(|p| p.assignment)
+        .collect()
 }
 
-/// The oldest [`MAX_LEADERS`] openings of a list (kept in founding order): only those can be
-/// among the oldest [`MAX_LEADERS`] candidates compared, so the rest need not be gathered.
-/// Without this, a key with many openings gathered and sorted all of them for every listing
-/// (quadratic: 294 s for one model of a 1M-posting refresh).
-fn oldest(openings: &[usize]) -> impl Iterator<Item = usize> + '_ {
-    openings.iter().take(MAX_LEADERS).copied()
-}
-
-/// The first [`SAME_TEXT_WORDS`] words of a text, when it has that many.
-fn text_start<'w>(words: &'w Words<'_>) -> Option<&'w [u64]> {
-    words.folded.get(..SAME_TEXT_WORDS)
+/// [`cluster_after`] for listings placed before: `earlier[i]` is what the earlier clustering
+/// of the key decided for listing `i` ([`Earlier`]), given in the order of that clustering
+/// (a listing no longer here stays at its place as [`Earlier::Left`]). The result is what
+/// [`cluster`] over the listings present would give (`None` for those that left); only the
+/// openings a listing meets now and did not meet then are compared with it.
+pub fn cluster_again(
+    listings: &[ListingFacts<'_>],
+    settled: usize,
+    earlier: &[Earlier],
+    workplaces: &Workplaces,
+) -> Vec<Option<Placed>> {
+    place::place(listings, settled, earlier, workplaces)
 }
 
 /// Words of a company key that name it: legal forms, articles, "groupe", "chez" and country
@@ -447,16 +366,35 @@ fn compare(
     b: &ListingFacts<'_>,
     wb: &Words,
 ) -> Result<f64, Conflict> {
+    match fact_conflict(a, b) {
+        Some(c) => Err(c),
+        None => compare_texts(a, wa, b, wb),
+    }
+}
+
+/// The conflict between the facts two listings state (contract, pay), the first ones
+/// [`compare`] checks: they need no word index of the texts.
+fn fact_conflict(a: &ListingFacts<'_>, b: &ListingFacts<'_>) -> Option<Conflict> {
     if let (Some(x), Some(y)) = (a.contract, b.contract)
         && contract_class(x) != contract_class(y)
     {
-        return Err(Conflict::Contract(x.to_string(), y.to_string()));
+        return Some(Conflict::Contract(x.to_string(), y.to_string()));
     }
     if let (Some(x), Some(y)) = (a.pay, b.pay)
         && x.apart(&y)
     {
-        return Err(Conflict::Pay((x.min + x.max) / 2.0, (y.min + y.max) / 2.0));
+        return Some(Conflict::Pay((x.min + x.max) / 2.0, (y.min + y.max) / 2.0));
     }
+    None
+}
+
+/// The rest of [`compare`], once the facts agree: dates, workplaces, template and text.
+fn compare_texts(
+    a: &ListingFacts<'_>,
+    wa: &Words,
+    b: &ListingFacts<'_>,
+    wb: &Words,
+) -> Result<f64, Conflict> {
     if !wa.dates.is_empty()
         && !wb.dates.is_empty()
         && !wa.dates.iter().all(|d| wb.dates.contains(d))

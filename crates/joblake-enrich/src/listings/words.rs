@@ -270,23 +270,27 @@ pub(super) fn folded_start(text: &str, n: usize) -> Option<Vec<u64>> {
 /// A word, lowercased and without accents, hashed (FNV-1a): `Équipe`, `équipe` and `EQUIPE`
 /// are one word.
 fn fold_hash(word: &str) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |c: char| {
+    let eat = |h: &mut u64, c: char| {
         for l in c.to_lowercase() {
             let mut buf = [0u8; 4];
             for b in l.encode_utf8(&mut buf).bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
+                *h ^= u64::from(b);
+                *h = h.wrapping_mul(PRIME);
             }
         }
     };
     for c in word.chars() {
         if c.is_ascii() {
-            eat(c);
+            // The byte `to_lowercase` gives, without its iterator: most words are ASCII, and
+            // every listing's first words are hashed.
+            h ^= u64::from(c.to_ascii_lowercase() as u8);
+            h = h.wrapping_mul(PRIME);
         } else {
             unicode_normalization::char::decompose_canonical(c, |d| {
                 if !crate::keys::is_combining_mark(d) {
-                    eat(d)
+                    eat(&mut h, d)
                 }
             });
         }
