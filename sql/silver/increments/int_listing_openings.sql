@@ -17,12 +17,14 @@
 -- of every record with the stored listings would run once per use.
 
 -- Every record's keys, computed once: the view aggregates every record (runs, cities), and the
--- three steps below read it (1.6 s a read at 1M postings).
+-- three steps below read it (1.6 s a read at 1M postings). In passes by listing under a memory
+-- limit, as in the full form.
 CREATE TABLE records AS
 SELECT
     source, source_id, run_started, fetched_at, bronze_file, bronze_line, dedup_key, title_key,
     company_key, posted_date, contract_type, pay_min_eur, pay_max_eur, pay_period
-FROM silver.int_listing_records;
+FROM silver.int_listing_records
+WHERE joblake_pass(source_id);
 
 -- The listings this refresh places: the new ones, and those placed before whose first sighting
 -- or key is no longer the stored one.
