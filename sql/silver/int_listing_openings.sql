@@ -24,50 +24,76 @@
 -- `[engine] memory_limit_mb` set they run in passes (joblake_pass, docs/models.md): the
 -- listings by listing, then the openings by block, since a listing's records and a block's
 -- listings must be in one pass; at ten million postings one pass holds a twentieth of them.
+-- (The records' keys are one step, written to the lake under a memory limit.)
 
--- Each listing as first seen, as an aggregate: a window partitioned by listing (a million
--- partitions of one or two rows at 1M postings) took 16 s and 5 GB in DataFusion 55.
-CREATE TABLE listings AS
+-- Every record's keys, computed once: the view aggregates every record (runs, cities), and
+-- the listings below read it twice. In passes by listing under a memory limit: at ten million
+-- postings the view's joins over every record need more than 3 GB of hash tables at once.
+CREATE TABLE records AS
 SELECT
-    source,
-    source_id,
-    source || '|' || source_id AS listing,
-    first_seen,
-    first_fetched_at,
-    first_key,
-    company_key,
-    posted_date,
-    first_file,
-    first_line,
-    contract_type,
-    pay_min_eur,
-    pay_max_eur,
-    pay_period,
+    source, source_id, run_started, fetched_at, bronze_file, bronze_line, dedup_key, title_key,
+    company_key, posted_date, contract_type, pay_min_eur, pay_max_eur, pay_period
+FROM silver.int_listing_records
+WHERE joblake_pass(source_id);
+
+-- Each listing as first seen: its first record is its earliest fetch, then the first in
+-- bronze. As min() and joins back: ten first_value(... ORDER BY fetched_at, bronze_file,
+-- bronze_line) took 8.9-11 s and 4.3 GB at 1M postings, and a window partitioned by listing
+-- (a million partitions of one or two rows) 16 s and 5 GB before them, in DataFusion 55.
+CREATE TABLE listings AS
+WITH mine AS (
+    SELECT * FROM records WHERE joblake_pass(source_id)
+),
+firsts AS (
+    SELECT source, source_id, min(run_started) AS first_seen, min(fetched_at) AS first_fetched_at
+    FROM mine
+    GROUP BY source, source_id
+),
+-- The records of the first fetch (one, unless a listing was fetched twice at one instant).
+at_first AS (
+    SELECT r.*, f.first_seen, f.first_fetched_at
+    FROM mine r
+    JOIN firsts f
+      ON f.source = r.source AND f.source_id = r.source_id
+     AND r.fetched_at IS NOT DISTINCT FROM f.first_fetched_at
+),
+first_file AS (
+    SELECT source, source_id, min(bronze_file) AS bronze_file
+    FROM at_first
+    GROUP BY source, source_id
+),
+-- Grouped by listing, the file as an aggregate too (one file per listing here): the stored
+-- table keeps first_file and first_line nullable, as the increment's unions declare them; a
+-- union whose sides differ in nullability fails Ballista's shuffle writer (debug builds).
+first_line AS (
+    SELECT a.source, a.source_id, min(a.bronze_file) AS bronze_file, min(a.bronze_line) AS bronze_line
+    FROM at_first a
+    JOIN first_file f
+      ON f.source = a.source AND f.source_id = a.source_id AND f.bronze_file = a.bronze_file
+    GROUP BY a.source, a.source_id
+)
+SELECT
+    a.source,
+    a.source_id,
+    a.source || '|' || a.source_id AS listing,
+    a.first_seen,
+    a.first_fetched_at,
+    a.dedup_key AS first_key,
+    a.company_key,
+    a.posted_date,
+    l.bronze_file AS first_file,
+    l.bronze_line AS first_line,
+    a.contract_type,
+    a.pay_min_eur,
+    a.pay_max_eur,
+    a.pay_period,
     -- The key without its company: the listings that may be one opening. dedup_key is
     -- match_key (title|company) | place: drop the company.
-    title_key || substr(first_key, length(title_key) + length(company_key) + 2) AS block
-FROM (
-    SELECT
-        source,
-        source_id,
-        min(run_started) AS first_seen,
-        min(fetched_at) AS first_fetched_at,
-        first_value(dedup_key ORDER BY fetched_at, bronze_file, bronze_line) AS first_key,
-        first_value(title_key ORDER BY fetched_at, bronze_file, bronze_line) AS title_key,
-        first_value(company_key ORDER BY fetched_at, bronze_file, bronze_line) AS company_key,
-        first_value(posted_date ORDER BY fetched_at, bronze_file, bronze_line) AS posted_date,
-        -- The first record's position, to read its text after the aggregate: a string
-        -- carried through an ordered first_value costs a copy per listing (+1.5 GB at 1M).
-        first_value(bronze_file ORDER BY fetched_at, bronze_file, bronze_line) AS first_file,
-        first_value(bronze_line ORDER BY fetched_at, bronze_file, bronze_line) AS first_line,
-        first_value(contract_type ORDER BY fetched_at, bronze_file, bronze_line) AS contract_type,
-        first_value(pay_min_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_min_eur,
-        first_value(pay_max_eur ORDER BY fetched_at, bronze_file, bronze_line) AS pay_max_eur,
-        first_value(pay_period ORDER BY fetched_at, bronze_file, bronze_line) AS pay_period
-    FROM silver.int_listing_records
-    WHERE joblake_pass(source_id)
-    GROUP BY source, source_id
-) first_records;
+    a.title_key || substr(a.dedup_key, length(a.title_key) + length(a.company_key) + 2) AS block
+FROM at_first a
+JOIN first_line l
+  ON l.source = a.source AND l.source_id = a.source_id
+ AND l.bronze_file = a.bronze_file AND l.bronze_line = a.bronze_line;
 
 -- Each listing's opening, block by block.
 CREATE TABLE placed AS

@@ -41,13 +41,15 @@ const FIELDS: [(&str, DataType); 11] = [
 /// ([`joblake_enrich::MatchRule`]); `overlap`, the share of words lined up with the leader's
 /// text; `kept_apart`, for a founder, the conflict with an earlier opening it could have joined.
 ///
-/// Two optional boolean fields let a refresh place new listings among those it placed before
+/// Optional fields let a refresh place new listings among those it placed before
 /// (`sql/silver/increments/int_listing_openings.sql`): `placed` (placed before, and may keep
 /// its opening), `founder` (it founded its opening) and `gone` (a founder that left the block,
-/// at its old place in the order: it takes no part and is not returned). The placed listings
-/// that come before every other (and before any `gone`) keep their openings and are not
-/// returned; their founders take part as settled openings ([`joblake_enrich::cluster_after`]),
-/// the others not at all.
+/// at its old place in the order: it takes no part and is not returned); for a listing placed
+/// before, `leader` (the listing it joined), `overlap` and `kept_apart` as stored. The placed
+/// listings that come before every other (and before any `gone`) keep their openings and are
+/// not returned; their founders take part as settled openings. The listings after are placed
+/// again with what was decided for them ([`joblake_enrich::cluster_again`]): each is compared
+/// only with the openings it did not meet then.
 pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUDF {
     let utf8 = || DataType::Utf8;
     let fields = Fields::from(vec![
@@ -112,6 +114,25 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     .map_err(Into::into)
             };
             let (placed, founder, gone) = (flag("placed")?, flag("founder")?, flag("gone")?);
+            // What was decided for a listing placed before: the listing it joined, the
+            // overlap, and a founder's conflict with its first candidate.
+            let optional = |name: &str, t: &DataType| -> DfResult<Option<ArrayRef>> {
+                items
+                    .column_by_name(name)
+                    .map(|c| cast(c, t))
+                    .transpose()
+                    .map_err(Into::into)
+            };
+            let leaders_then = optional("leader", &DataType::Utf8)?;
+            let leaders_then = leaders_then.as_ref().and_then(|c| c.as_string_opt::<i32>());
+            let overlaps_then = optional("overlap", &DataType::Float64)?;
+            let overlaps_then = overlaps_then
+                .as_ref()
+                .map(|c| c.as_primitive::<Float64Type>());
+            let kept_apart_then = optional("kept_apart", &DataType::Utf8)?;
+            let kept_apart_then = kept_apart_then
+                .as_ref()
+                .and_then(|c| c.as_string_opt::<i32>());
             let is = |flags: &Option<ArrayRef>, i: usize| {
                 flags.as_ref().is_some_and(|c| {
                     let b = c.as_boolean();
@@ -137,8 +158,9 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
             });
             // The listings placed before that come before every other (and before any founder
             // that left) keep their openings: their founders are settled
-            // (joblake_enrich::cluster_after: not compared again), the others do not take
-            // part. Only the listings from the first other one on are placed, and returned.
+            // (joblake_enrich::cluster_again: not compared again), the others do not take
+            // part. Only the listings from the first other one on are placed, and returned;
+            // a founder that left stays at its place, for what was decided after it.
             let cut = order
                 .iter()
                 .position(|&i| !is(&placed, i) || is(&gone, i))
@@ -149,7 +171,33 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                 .filter(|&i| is(&founder, i))
                 .collect();
             let settled = kept.len();
-            kept.extend(order[cut..].iter().copied().filter(|&i| !is(&gone, i)));
+            kept.extend_from_slice(&order[cut..]);
+            let founders_then: HashMap<&str, usize> = kept
+                .iter()
+                .enumerate()
+                .filter(|&(_, &i)| is(&founder, i) && (is(&placed, i) || is(&gone, i)))
+                .filter_map(|(k, &i)| Some((get(listings, i)?, k)))
+                .collect();
+            let earlier: Vec<joblake_enrich::Earlier> = kept
+                .iter()
+                .map(|&i| {
+                    use joblake_enrich::Earlier;
+                    if is(&gone, i) {
+                        Earlier::Left
+                    } else if !is(&placed, i) {
+                        Earlier::New
+                    } else if is(&founder, i) {
+                        Earlier::Founded
+                    } else {
+                        let leader = leaders_then.and_then(|c| get(c, i));
+                        let overlap = overlaps_then.filter(|c| c.is_valid(i)).map(|c| c.value(i));
+                        match (leader.and_then(|l| founders_then.get(l)), overlap) {
+                            (Some(&leader), Some(overlap)) => Earlier::Joined { leader, overlap },
+                            _ => Earlier::New,
+                        }
+                    }
+                })
+                .collect();
             let facts: Vec<joblake_enrich::ListingFacts<'_>> = kept
                 .iter()
                 .map(|&i| joblake_enrich::ListingFacts {
@@ -166,10 +214,17 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     full_text: whole(i),
                 })
                 .collect();
-            let assignments = joblake_enrich::cluster_after(&facts, settled, &workplaces);
-            let opening_keys = opening_keys(&assignments, |k| get(keys, kept[k]).unwrap_or(""));
+            let placed_now = joblake_enrich::cluster_again(&facts, settled, &earlier, &workplaces);
+            let opening_keys = opening_keys(&placed_now, |k| get(keys, kept[k]).unwrap_or(""));
             let structs = out.values();
-            for (k, a) in assignments.into_iter().enumerate().skip(settled) {
+            for (k, p) in placed_now.into_iter().enumerate().skip(settled) {
+                let Some(joblake_enrich::Placed {
+                    assignment: a,
+                    kept_apart_as_before,
+                }) = p
+                else {
+                    continue;
+                };
                 let mut text = |f: usize, v: Option<&str>| {
                     structs
                         .field_builder::<StringBuilder>(f)
@@ -178,9 +233,13 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                 };
                 text(0, get(listings, kept[k]));
                 text(1, get(listings, kept[a.leader]));
-                text(2, Some(&opening_keys[k]));
+                text(2, opening_keys[k].as_deref());
                 text(3, Some(a.rule.as_str()));
-                text(5, a.kept_apart.map(|c| c.to_string()).as_deref());
+                if kept_apart_as_before {
+                    text(5, kept_apart_then.and_then(|c| get(c, kept[k])));
+                } else {
+                    text(5, a.kept_apart.map(|c| c.to_string()).as_deref());
+                }
                 structs
                     .field_builder::<Float64Builder>(4)
                     .expect("overlap field")
@@ -200,30 +259,29 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
 }
 
 /// Each listing's opening key: its leader's matching key, `#n` added for the `n`-th later
-/// opening founded under the same key.
+/// opening founded under the same key. `None` for a listing that left.
 fn opening_keys<'a>(
-    assignments: &[joblake_enrich::Assignment],
+    placed: &[Option<joblake_enrich::Placed>],
     key: impl Fn(usize) -> &'a str,
-) -> Vec<String> {
+) -> Vec<Option<String>> {
     let mut founded: HashMap<&str, usize> = HashMap::new();
     let mut of_leader: HashMap<usize, String> = HashMap::new();
-    assignments
+    placed
         .iter()
-        .map(|a| {
-            of_leader
-                .entry(a.leader)
-                .or_insert_with(|| {
-                    let k = key(a.leader);
-                    let n = founded.entry(k).or_insert(0);
-                    let opening = if *n == 0 {
-                        k.to_string()
-                    } else {
-                        format!("{k}#{n}")
-                    };
-                    *n += 1;
-                    opening
-                })
-                .clone()
+        .map(|p| {
+            let leader = p.as_ref()?.assignment.leader;
+            let opening = of_leader.entry(leader).or_insert_with(|| {
+                let k = key(leader);
+                let n = founded.entry(k).or_insert(0);
+                let opening = if *n == 0 {
+                    k.to_string()
+                } else {
+                    format!("{k}#{n}")
+                };
+                *n += 1;
+                opening
+            });
+            Some(opening.clone())
         })
         .collect()
 }

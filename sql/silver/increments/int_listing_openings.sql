@@ -16,11 +16,21 @@
 -- or on a cluster as Delta tables): DataFusion inlines a CTE wherever it is named, so the join
 -- of every record with the stored listings would run once per use.
 
+-- Every record's keys, computed once: the view aggregates every record (runs, cities), and the
+-- three steps below read it (1.6 s a read at 1M postings). In passes by listing under a memory
+-- limit, as in the full form.
+CREATE TABLE records AS
+SELECT
+    source, source_id, run_started, fetched_at, bronze_file, bronze_line, dedup_key, title_key,
+    company_key, posted_date, contract_type, pay_min_eur, pay_max_eur, pay_period
+FROM silver.int_listing_records
+WHERE joblake_pass(source_id);
+
 -- The listings this refresh places: the new ones, and those placed before whose first sighting
 -- or key is no longer the stored one.
 CREATE TABLE fresh_ids AS
 SELECT DISTINCT k.source, k.source_id, p.source IS NOT NULL AS moved
-FROM silver.int_listing_records k
+FROM records k
 LEFT JOIN silver.int_listing_openings p ON p.source = k.source AND p.source_id = k.source_id
 WHERE p.source IS NULL
    OR k.run_started < p.first_seen
@@ -50,7 +60,7 @@ WITH listings AS (
         first_value(k.pay_min_eur ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS pay_min_eur,
         first_value(k.pay_max_eur ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS pay_max_eur,
         first_value(k.pay_period ORDER BY k.fetched_at, k.bronze_file, k.bronze_line) AS pay_period
-    FROM silver.int_listing_records k
+    FROM records k
     JOIN fresh_ids f ON f.source = k.source AND f.source_id = k.source_id
     GROUP BY k.source, k.source_id
 )
@@ -96,8 +106,11 @@ WITH touched AS (
 ),
 -- The listings placed before that are read again: every one of the blocks above, and the
 -- founders of the other blocks that receive new listings (new listings come after them all).
--- A founder that moved is there too, where it was (`gone`): the listings after it are placed
--- again, the ones before it keep their openings.
+-- A founder placed again (moved away, or to another place in its order) is there too, where
+-- it was (`gone`): the listings after it are placed again, the ones before it keep their
+-- openings. Each comes with what was decided for it (its leader, overlap and conflict):
+-- placing it again compares it only with the openings it did not meet then
+-- (joblake_enrich::cluster_again).
 stored AS (
     SELECT p.*, f.source IS NOT NULL AS gone
     FROM silver.int_listing_openings p
@@ -105,14 +118,16 @@ stored AS (
     LEFT JOIN redo r ON r.block = p.block
     LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
     WHERE (f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
-       OR (f.moved AND p.rule = 'first_listing')
+       OR (f.source IS NOT NULL AND p.rule = 'first_listing')
 ),
 -- Their facts, read again from their first record.
 candidates AS (
     SELECT
         block, listing, first_seen, posted_date, first_key, company_key, text_head,
         contract_type, pay_min_eur, pay_max_eur, pay_period, full_text,
-        false AS placed, false AS founder, false AS gone
+        false AS placed, false AS founder, false AS gone,
+        CAST(NULL AS VARCHAR) AS leader, CAST(NULL AS DOUBLE) AS overlap,
+        CAST(NULL AS VARCHAR) AS kept_apart
     FROM fresh
     UNION ALL
     SELECT
@@ -130,30 +145,40 @@ candidates AS (
         coalesce(s.description = 'full', false),
         NOT p.gone,
         p.rule = 'first_listing',
-        p.gone
+        p.gone,
+        p.leader_source || '|' || p.leader_source_id,
+        p.overlap,
+        p.kept_apart
     FROM stored p
-    JOIN silver.int_listing_records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
+    JOIN records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
     JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
     LEFT JOIN ref.sources s ON s.source = p.source
 ),
 shared AS (
     SELECT
         block,
+        -- The short strings as plain Utf8: a string view taken from joined Parquet batches
+        -- keeps every buffer of its source, and array_agg measures its batches' memory after
+        -- each batch by walking them (6.3 -> 4.9 s for this step at 1M; the text is long
+        -- enough that copying it costs more than that).
         cluster_listings(array_agg(named_struct(
-            'listing', listing,
+            'listing', arrow_cast(listing, 'Utf8'),
             'first_seen', first_seen,
             'posted', posted_date,
-            'key', first_key,
-            'company', company_key,
+            'key', arrow_cast(first_key, 'Utf8'),
+            'company', arrow_cast(company_key, 'Utf8'),
             'text', text_head,
-            'contract', contract_type,
+            'contract', arrow_cast(contract_type, 'Utf8'),
             'pay_min', pay_min_eur,
             'pay_max', pay_max_eur,
-            'pay_period', pay_period,
+            'pay_period', arrow_cast(pay_period, 'Utf8'),
             'full_text', full_text,
             'placed', placed,
             'founder', founder,
-            'gone', gone))) AS openings
+            'gone', gone,
+            'leader', arrow_cast(leader, 'Utf8'),
+            'overlap', overlap,
+            'kept_apart', arrow_cast(kept_apart, 'Utf8')))) AS openings
     FROM candidates
     GROUP BY block
 ),
