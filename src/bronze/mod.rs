@@ -8,6 +8,7 @@
 //! envelopes: those carry a `parse_error`, so that silver can quarantine them instead of failing.
 
 pub mod ingest;
+pub mod line_cache;
 pub mod stream;
 pub mod table;
 
@@ -243,6 +244,10 @@ pub struct BronzeFile {
     pub ingest_date: Option<NaiveDate>,
     /// Size in bytes.
     pub size: u64,
+    /// Last modification (microseconds since the epoch): with the size, which version of the
+    /// file a cached entry describes ([`line_cache`]).
+    #[serde(default)]
+    pub modified: i64,
 }
 
 /// A store path as its text, read back without encoding it again.
@@ -292,6 +297,7 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
                 source,
                 ingest_date,
                 size: m.size,
+                modified: m.last_modified.timestamp_micros(),
             })
         })
         .collect();
@@ -387,6 +393,14 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Res
         raw
     };
     let lines = text.split(|b| *b == b'\n');
+    if !parse {
+        let numbers: Vec<i64> = lines
+            .enumerate()
+            .filter(|(_, line)| !is_blank(line))
+            .map(|(i, _)| i as i64 + 1)
+            .collect();
+        return positions_batch(file, numbers);
+    }
     let mut source_id = StringBuilder::new();
     let mut fetched_at = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut url = StringBuilder::new();
@@ -395,20 +409,11 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Res
     let mut bronze_line = Int64Builder::new();
     let mut parse_error = StringBuilder::new();
     for (i, line) in lines.enumerate() {
+        if is_blank(line) {
+            continue;
+        }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
         bronze_line.append_value(i as i64 + 1);
-        if !parse {
-            source_id.append_null();
-            fetched_at.append_null();
-            url.append_null();
-            run_id.append_null();
-            payload.append_null();
-            parse_error.append_null();
-            continue;
-        }
         let parsed = serde_json::from_slice::<EnvelopeIn>(line)
             .map_err(|e| format!("malformed envelope JSON: {e}"))
             .and_then(|env| {
@@ -486,6 +491,36 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Res
     Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
 }
 
+/// A line that is not a record: only whitespace (a `\r` included).
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The rows of `file`'s records at line numbers `lines` with only the columns known without
+/// parsing them (`source`, `ingest_date`, `bronze_file`, `bronze_line`): what [`decode_columns`]
+/// gives without `parse`, and what a cached file gives without being read ([`line_cache`]).
+pub(crate) fn positions_batch(file: &BronzeFile, lines: Vec<i64>) -> Result<RecordBatch> {
+    use deltalake::arrow::array::{Date32Array, StringArray, new_null_array};
+    let n = lines.len();
+    let days = file
+        .ingest_date
+        .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
+    let null = |i: usize| new_null_array(SCHEMA.field(i).data_type(), n);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![file.source.as_str(); n])),
+        null(1),
+        null(2),
+        null(3),
+        null(4),
+        null(5),
+        Arc::new(Date32Array::from(vec![days; n])),
+        Arc::new(StringArray::from(vec![file.relative.as_str(); n])),
+        Arc::new(deltalake::arrow::array::Int64Array::from(lines)),
+        null(9),
+    ];
+    Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
+}
+
 /// `s` cut to at most `max` bytes (at a character boundary), with "…" when cut.
 fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     if s.len() <= max {
@@ -538,6 +573,7 @@ mod tests {
             source: "adzuna".to_string(),
             ingest_date: None,
             size: 0,
+            modified: 0,
         }
     }
 

@@ -2,12 +2,13 @@
 //! is a [`BronzeScanExec`], a plan node that names the files it reads, so that a cluster can
 //! send it to another process over the same lake (`engine::cluster::codec`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::arrow::array::AsArray;
+use deltalake::arrow::datatypes::{Int64Type, SchemaRef};
 use deltalake::datafusion::catalog::{SchemaProvider, Session, TableProvider};
 use deltalake::datafusion::common::tree_node::TreeNodeRecursion;
 use deltalake::datafusion::datasource::TableType;
@@ -23,7 +24,8 @@ use futures::StreamExt;
 use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 
-use super::{BronzeFile, MAX_DECODED_BYTES, SCHEMA, decode_columns, list_files};
+use super::line_cache::{self, FileLines};
+use super::{BronzeFile, MAX_DECODED_BYTES, SCHEMA, decode_columns, list_files, positions_batch};
 use crate::error::Error;
 use crate::lake::Lake;
 use crate::meter::RunMeter;
@@ -136,15 +138,26 @@ impl TableProvider for BronzeTable {
         } else {
             state.config().target_partitions().max(1)
         };
-        let partitions = spread(files, n);
         // A query that only needs record positions (a count, the reconciliation test) skips
-        // parsing the envelopes: at a million records that is most of the scan's time.
+        // parsing the envelopes, and reads no file whose positions were cached by a run.
         let parse = projection.is_none_or(|p| p.iter().any(|i| !POSITION_COLUMNS.contains(i)));
+        let known_lines = if parse {
+            BTreeMap::new()
+        } else {
+            line_cache::known(&self.lake, &files).await
+        };
+        tracing::debug!(
+            "bronze scan: {} files, parse={parse}, {} positions cached",
+            files.len(),
+            known_lines.len()
+        );
+        let partitions = spread(files, n);
         let spec = BronzeScanSpec {
             partitions,
             projection: projection.cloned(),
             limit,
             parse,
+            known_lines,
         };
         Ok(Arc::new(BronzeScanExec::new(self.lake.clone(), spec)?))
     }
@@ -161,6 +174,9 @@ pub struct BronzeScanSpec {
     pub limit: Option<usize>,
     /// Parse the envelopes (false: only the position columns are read).
     pub parse: bool,
+    /// Without `parse`: the files whose positions are cached (by relative path), not read.
+    #[serde(default)]
+    pub known_lines: BTreeMap<String, FileLines>,
 }
 
 /// The scan of bronze files: each partition fetches and decodes its files as the plan pulls
@@ -174,6 +190,7 @@ pub struct BronzeScanExec {
 impl BronzeScanExec {
     /// The scan `spec` describes, reading from `lake`.
     pub fn new(lake: Lake, spec: BronzeScanSpec) -> DfResult<BronzeScanExec> {
+        let known = Arc::new(spec.known_lines.clone());
         let partitions: Vec<Arc<dyn PartitionStream>> = spec
             .partitions
             .iter()
@@ -182,6 +199,7 @@ impl BronzeScanExec {
                     lake: lake.clone(),
                     files: files.clone(),
                     parse: spec.parse,
+                    known: known.clone(),
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
@@ -214,6 +232,9 @@ impl DisplayAs for BronzeScanExec {
             self.spec.partitions.len(),
             self.spec.parse
         )?;
+        if !self.spec.known_lines.is_empty() {
+            write!(f, ", cached={}", self.spec.known_lines.len())?;
+        }
         if let Some(limit) = self.spec.limit {
             write!(f, ", limit={limit}")?;
         }
@@ -271,6 +292,8 @@ struct BronzePartition {
     files: Vec<BronzeFile>,
     /// Parse the envelopes (false: only position columns are read).
     parse: bool,
+    /// Files whose positions are known without reading them ([`line_cache`]).
+    known: Arc<BTreeMap<String, FileLines>>,
 }
 
 /// Columns of [`SCHEMA`] known without parsing a line: source, ingest_date, bronze_file,
@@ -286,34 +309,79 @@ impl PartitionStream for BronzePartition {
         let store = self.lake.store();
         // A run's session carries its meter (engine::session): the run's "rows in".
         let meter = ctx.session_config().get_extension::<RunMeter>();
+        // A refresh records the positions it reads (a query session does not write to the lake).
+        let marked = ctx
+            .session_config()
+            .get_extension::<line_cache::RecordLines>()
+            .is_some();
+        let recorded = (!self.parse && marked)
+            .then(|| Arc::new(std::sync::Mutex::new(Vec::<(String, FileLines)>::new())));
         let parse = self.parse;
+        let known = self.known.clone();
         let external = |e: Error| DataFusionError::External(Box::new(e));
-        let batches = futures::stream::iter(self.files.clone())
-            .map(move |file| {
+        let read = {
+            let recorded = recorded.clone();
+            move |file: BronzeFile| {
                 let store = store.clone();
                 let meter = meter.clone();
+                let known = known.clone();
+                let recorded = recorded.clone();
                 async move {
-                    let raw = store
-                        .get(&file.path)
-                        .await
-                        .map_err(|e| external(e.into()))?
-                        .bytes()
-                        .await
-                        .map_err(|e| external(e.into()))?;
-                    let batch = tokio::task::spawn_blocking(move || {
-                        decode_columns(&file, &raw, parse, MAX_DECODED_BYTES)
-                    })
-                    .await
-                    .map_err(|e| DataFusionError::External(Box::new(e)))?
-                    .map_err(external)?;
+                    let batch = match known.get(&file.relative) {
+                        Some(lines) => {
+                            positions_batch(&file, lines.lines().collect()).map_err(external)?
+                        }
+                        None => {
+                            let raw = store
+                                .get(&file.path)
+                                .await
+                                .map_err(|e| external(e.into()))?
+                                .bytes()
+                                .await
+                                .map_err(|e| external(e.into()))?;
+                            let decoding = file.clone();
+                            let batch = tokio::task::spawn_blocking(move || {
+                                decode_columns(&decoding, &raw, parse, MAX_DECODED_BYTES)
+                            })
+                            .await
+                            .map_err(|e| DataFusionError::External(Box::new(e)))?
+                            .map_err(external)?;
+                            if let Some(recorded) = &recorded {
+                                let lines = batch.column(8).as_primitive::<Int64Type>();
+                                let entry = FileLines::of(&file, lines);
+                                if let Ok(mut recorded) = recorded.lock() {
+                                    recorded.push((file.relative.clone(), entry));
+                                }
+                            }
+                            batch
+                        }
+                    };
                     if let Some(meter) = meter {
                         meter.add_rows_decoded(batch.num_rows() as u64);
                     }
                     Ok(batch)
                 }
-            })
+            }
+        };
+        let batches = futures::stream::iter(self.files.clone())
+            .map(read)
             .buffered(2);
-        Box::pin(RecordBatchStreamAdapter::new(SCHEMA.clone(), batches))
+        // Once the partition is read, what it read is recorded (empty for a query session).
+        let lake = self.lake.clone();
+        let record = futures::stream::once(async move {
+            if let Some(recorded) = recorded {
+                let entries = recorded
+                    .lock()
+                    .map(|mut r| std::mem::take(&mut *r))
+                    .unwrap_or_default();
+                line_cache::record(&lake, entries).await;
+            }
+        })
+        .filter_map(|()| futures::future::ready(None));
+        Box::pin(RecordBatchStreamAdapter::new(
+            SCHEMA.clone(),
+            batches.chain(record),
+        ))
     }
 }
 

@@ -273,6 +273,8 @@ pub async fn refresh(
     // The tests see the whole lake, not just the bronze files this refresh read.
     progress(&RefreshEvent::DataTests);
     let ctx = engine::session(lake, project, FileSelection::All).await?;
+    // The reconciliation test's bronze positions are kept for the next refresh.
+    crate::bronze::line_cache::record_in(&ctx);
     register_views(&ctx, &models).await?;
     let tests = checks::collect(&models, project);
     report.tests = checks::run(&ctx, &tests).await;

@@ -46,6 +46,7 @@ fn file(name: &str) -> BronzeFile {
         source: "adzuna".to_string(),
         ingest_date: None,
         size: 0,
+        modified: 0,
     }
 }
 
