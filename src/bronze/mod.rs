@@ -629,6 +629,34 @@ mod tests {
     }
 
     #[test]
+    fn a_position_only_read_gives_the_positions_of_a_full_read_and_nothing_else() {
+        let text = "{\"source_id\":\"1\",\"payload\":{}}\r\n\n  \r\nnot json\n{\"source_id\":\"3\",\"payload\":{}}";
+        let mut f = file("bronze/adzuna/ingest_date=2026-10-01/x.ndjson");
+        f.ingest_date = NaiveDate::from_ymd_opt(2026, 10, 1);
+        let full = decode(&f, text.as_bytes()).expect("decoded");
+        let positions =
+            decode_columns(&f, text.as_bytes(), false, MAX_DECODED_BYTES).expect("decoded");
+        assert_eq!(positions.schema(), full.schema());
+        assert_eq!(
+            full.num_rows(),
+            3,
+            "blank and whitespace lines are not records"
+        );
+        for (i, field) in SCHEMA.fields().iter().enumerate() {
+            let known = ["source", "ingest_date", "bronze_file", "bronze_line"];
+            if known.contains(&field.name().as_str()) {
+                assert_eq!(positions.column(i), full.column(i), "{}", field.name());
+            } else {
+                assert_eq!(positions.column(i).null_count(), 3, "{}", field.name());
+            }
+        }
+        let lines = positions
+            .column(8)
+            .as_primitive::<deltalake::arrow::datatypes::Int64Type>();
+        assert_eq!(lines.values().to_vec(), vec![1, 4, 5]);
+    }
+
+    #[test]
     fn names_that_look_like_paths_cannot_name_a_bronze_path() {
         for name in ["../x", "..", "a/b", "/etc", "a\\b", "a\0b", ""] {
             let err = path_segment("source name", name).expect_err(name);

@@ -298,7 +298,10 @@ struct BronzePartition {
 
 /// Columns of [`SCHEMA`] known without parsing a line: source, ingest_date, bronze_file,
 /// bronze_line.
-const POSITION_COLUMNS: [usize; 4] = [0, 6, 7, 8];
+const POSITION_COLUMNS: [usize; 4] = [0, 6, 7, BRONZE_LINE];
+
+/// The `bronze_line` column of [`SCHEMA`].
+const BRONZE_LINE: usize = 8;
 
 impl PartitionStream for BronzePartition {
     fn schema(&self) -> &SchemaRef {
@@ -347,7 +350,7 @@ impl PartitionStream for BronzePartition {
                             .map_err(|e| DataFusionError::External(Box::new(e)))?
                             .map_err(external)?;
                             if let Some(recorded) = &recorded {
-                                let lines = batch.column(8).as_primitive::<Int64Type>();
+                                let lines = batch.column(BRONZE_LINE).as_primitive::<Int64Type>();
                                 let entry = FileLines::of(&file, lines);
                                 if let Ok(mut recorded) = recorded.lock() {
                                     recorded.push((file.relative.clone(), entry));
