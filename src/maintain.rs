@@ -187,6 +187,7 @@ pub async fn maintain(
     if let Some(days) = settings.bronze_retention_days {
         let cutoff = Utc::now().date_naive() - chrono::Days::new(days as u64);
         let expired = expire_bronze(lake, cutoff, settings.bronze_expiry).await?;
+        bronze::line_cache::forget(lake, &expired).await;
         report.bronze_expired = expired.len();
         let action = match settings.bronze_expiry {
             BronzeExpiry::Archive => "archive_bronze",

@@ -128,20 +128,42 @@ pub async fn record(lake: &Lake, entries: Vec<(String, FileLines)>) {
     let added = entries.len();
     let mut stored = load(lake).await;
     stored.files.extend(entries);
-    let put = async {
-        let body = serde_json::to_vec(&stored).map_err(std::io::Error::other)?;
-        lake.store()
-            .put(&lake.path(PATH), PutPayload::from(body))
-            .await
-            .map_err(std::io::Error::other)
-    };
-    match put.await {
+    match put(lake, &stored).await {
         Ok(_) => tracing::debug!(
             "{PATH}: {added} files recorded in {:.3} s",
             started.elapsed().as_secs_f64()
         ),
         Err(e) => tracing::warn!("cannot write {PATH} ({e}); bronze files will be read again"),
     }
+}
+
+/// Removes the entries of `files` (relative paths): bronze that `maintain` archived or
+/// deleted, so that the cache keeps only what bronze holds. Best-effort, as [`record`].
+pub async fn forget(lake: &Lake, files: &[String]) {
+    if files.is_empty() {
+        return;
+    }
+    let _one = RECORDING.lock().await;
+    let mut stored = load(lake).await;
+    let before = stored.files.len();
+    for f in files {
+        stored.files.remove(f);
+    }
+    if stored.files.len() == before {
+        return;
+    }
+    if let Err(e) = put(lake, &stored).await {
+        tracing::warn!("cannot write {PATH} ({e}); it keeps entries of files no longer in bronze");
+    }
+}
+
+async fn put(lake: &Lake, stored: &Stored) -> std::io::Result<()> {
+    let body = serde_json::to_vec(stored).map_err(std::io::Error::other)?;
+    lake.store()
+        .put(&lake.path(PATH), PutPayload::from(body))
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(())
 }
 
 #[cfg(test)]

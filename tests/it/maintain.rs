@@ -130,6 +130,16 @@ async fn bronze_past_its_retention_is_archived_not_lost_and_the_archive_is_audit
     let old_path = t.dir.path().join(&old_relative);
     std::fs::create_dir_all(old_path.parent().expect("parent")).expect("dir");
     std::fs::copy(t.dir.path().join(&file.relative), &old_path).expect("copy");
+    // A refresh keeps every file's record positions (bronze::line_cache), the old one's too.
+    run_refresh(&t.lake, false).await;
+    let cached = |files: Vec<joblake::bronze::BronzeFile>| {
+        let lake = t.lake.clone();
+        async move { joblake::bronze::line_cache::known(&lake, &files).await }
+    };
+    let all = joblake::bronze::list_files(&t.lake, None)
+        .await
+        .expect("listed");
+    assert!(cached(all.clone()).await.contains_key(&old_relative));
 
     let settings = MaintainSettings {
         bronze_retention_days: Some(365),
@@ -149,4 +159,8 @@ async fn bronze_past_its_retention_is_archived_not_lost_and_the_archive_is_audit
     let audited = query_text(&t.lake, "SELECT action, target FROM meta.audit").await;
     assert!(audited.contains("archive_bronze"), "{audited}");
     assert!(audited.contains(&old_relative), "{audited}");
+    // Its cached positions went with it; the others stay.
+    let left = cached(all).await;
+    assert!(!left.contains_key(&old_relative));
+    assert!(left.contains_key(&file.relative));
 }
