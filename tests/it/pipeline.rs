@@ -822,6 +822,33 @@ async fn bronze_positions_kept_between_refreshes_follow_a_changed_file() {
     let clean = test().await;
     assert!(clean.passed(), "{clean:?}");
 
+    // A cache that cannot be read is only a cache: every file is read again, same answer.
+    let cache = t.lake.path(bronze::line_cache::PATH);
+    let kept = t
+        .lake
+        .store()
+        .get(&cache)
+        .await
+        .expect("read")
+        .bytes()
+        .await;
+    t.lake
+        .store()
+        .put(&cache, PutPayload::from_static(b"{\"files\": [trunc"))
+        .await
+        .expect("written");
+    assert!(
+        bronze::line_cache::known(&t.lake, &files).await.is_empty(),
+        "an unreadable cache knows nothing"
+    );
+    let unread = test().await;
+    assert!(unread.passed(), "{unread:?}");
+    t.lake
+        .store()
+        .put(&cache, PutPayload::from(kept.expect("bytes")))
+        .await
+        .expect("written");
+
     // One record more in a file already read: its size changes, its entry no longer holds.
     let changed = &files[0];
     let raw = t
