@@ -5,8 +5,9 @@
 //! not changed.
 //!
 //! Bronze files are written once and never changed (`bronze` module docs); an entry still
-//! holds only for the size and modification time the file had when it was read, so a file
-//! replaced by hand is read again. The cache is best-effort: an unreadable or missing one, or a
+//! holds only for the size, modification time and entity tag (when the store gives one: S3's
+//! is a hash of the content) the file had when it was read, so a file replaced by hand is
+//! read again. The cache is best-effort: an unreadable or missing one, or a
 //! lost update (two processes recording at once), only means reading the files again. Only a
 //! session marked with [`record_in`] (a refresh's data tests) records: a query session never
 //! writes to the lake, and a cluster's executors, which lack the mark, only read.
@@ -33,6 +34,9 @@ pub struct FileLines {
     pub size: u64,
     /// Modification time when read (microseconds since the epoch).
     pub modified: i64,
+    /// The store's entity tag when read, if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
     /// Line numbers, as inclusive `(first, last)` runs in order.
     pub runs: Vec<(i64, i64)>,
 }
@@ -50,13 +54,14 @@ impl FileLines {
         FileLines {
             size: file.size,
             modified: file.modified,
+            e_tag: file.e_tag.clone(),
             runs,
         }
     }
 
     /// True when the entry was read from this version of `file`.
     fn describes(&self, file: &BronzeFile) -> bool {
-        self.size == file.size && self.modified == file.modified
+        self.size == file.size && self.modified == file.modified && self.e_tag == file.e_tag
     }
 
     /// The line numbers, in order.
@@ -178,6 +183,7 @@ mod tests {
             ingest_date: None,
             size,
             modified,
+            e_tag: Some("v1".into()),
         }
     }
 
@@ -200,5 +206,8 @@ mod tests {
         assert!(entry.describes(&file(10, 7)));
         assert!(!entry.describes(&file(11, 7)));
         assert!(!entry.describes(&file(10, 8)));
+        let mut replaced = file(10, 7);
+        replaced.e_tag = Some("v2".into());
+        assert!(!entry.describes(&replaced));
     }
 }

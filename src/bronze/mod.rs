@@ -248,6 +248,10 @@ pub struct BronzeFile {
     /// file a cached entry describes ([`line_cache`]).
     #[serde(default)]
     pub modified: i64,
+    /// The store's entity tag, when it gives one (S3: a hash of the content): a third check
+    /// of the version, where modification times have only seconds.
+    #[serde(default)]
+    pub e_tag: Option<String>,
 }
 
 /// A store path as its text, read back without encoding it again.
@@ -298,6 +302,7 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
                 ingest_date,
                 size: m.size,
                 modified: m.last_modified.timestamp_micros(),
+                e_tag: m.e_tag,
             })
         })
         .collect();
@@ -574,6 +579,7 @@ mod tests {
             ingest_date: None,
             size: 0,
             modified: 0,
+            e_tag: None,
         }
     }
 

@@ -47,6 +47,7 @@ fn file(name: &str) -> BronzeFile {
         ingest_date: None,
         size: 0,
         modified: 0,
+        e_tag: None,
     }
 }
 
