@@ -19,8 +19,8 @@ use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use deltalake::arrow::array::{
-    ArrayBuilder, ArrayRef, Date32Builder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, Date32Array, Int64Array, Int64Builder, RecordBatch, StringArray,
+    StringBuilder, TimestampMicrosecondBuilder, new_null_array,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use futures::{StreamExt, TryStreamExt};
@@ -465,31 +465,16 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Res
             }
         }
     }
-    let n = bronze_line.len();
-    let mut date = Date32Builder::with_capacity(n);
-    let days = file
-        .ingest_date
-        .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
-    for _ in 0..n {
-        date.append_option(days);
-    }
+    let [source, ingest_date, bronze_file] = position_columns(file, bronze_line.len());
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(deltalake::arrow::array::StringArray::from(vec![
-            file.source
-                .as_str(
-                );
-            n
-        ])),
+        source,
         Arc::new(source_id.finish()),
         Arc::new(fetched_at.finish()),
         Arc::new(url.finish()),
         Arc::new(run_id.finish()),
         Arc::new(payload.finish()),
-        Arc::new(date.finish()),
-        Arc::new(deltalake::arrow::array::StringArray::from(vec![
-            file.relative.as_str();
-            n
-        ])),
+        ingest_date,
+        bronze_file,
         Arc::new(bronze_line.finish()),
         Arc::new(parse_error.finish()),
     ];
@@ -505,25 +490,35 @@ fn is_blank(line: &[u8]) -> bool {
 /// parsing them (`source`, `ingest_date`, `bronze_file`, `bronze_line`): what [`decode_columns`]
 /// gives without `parse`, and what a cached file gives without being read ([`line_cache`]).
 pub(crate) fn positions_batch(file: &BronzeFile, lines: Vec<i64>) -> Result<RecordBatch> {
-    use deltalake::arrow::array::{Date32Array, StringArray, new_null_array};
     let n = lines.len();
-    let days = file
-        .ingest_date
-        .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
     let null = |i: usize| new_null_array(SCHEMA.field(i).data_type(), n);
+    let [source, ingest_date, bronze_file] = position_columns(file, n);
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![file.source.as_str(); n])),
+        source,
         null(1),
         null(2),
         null(3),
         null(4),
         null(5),
-        Arc::new(Date32Array::from(vec![days; n])),
-        Arc::new(StringArray::from(vec![file.relative.as_str(); n])),
-        Arc::new(deltalake::arrow::array::Int64Array::from(lines)),
+        ingest_date,
+        bronze_file,
+        Arc::new(Int64Array::from(lines)),
         null(9),
     ];
     Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
+}
+
+/// The columns every row of `file` shares, for `n` rows: `source`, `ingest_date` and
+/// `bronze_file`, from the file's path.
+fn position_columns(file: &BronzeFile, n: usize) -> [ArrayRef; 3] {
+    let days = file
+        .ingest_date
+        .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
+    [
+        Arc::new(StringArray::from(vec![file.source.as_str(); n])),
+        Arc::new(Date32Array::from(vec![days; n])),
+        Arc::new(StringArray::from(vec![file.relative.as_str(); n])),
+    ]
 }
 
 /// `s` cut to at most `max` bytes (at a character boundary), with "…" when cut.

@@ -141,11 +141,11 @@ impl TableProvider for BronzeTable {
         // A query that only needs record positions (a count, the reconciliation test) skips
         // parsing the envelopes, and reads no file whose positions were cached by a run.
         let parse = projection.is_none_or(|p| p.iter().any(|i| !POSITION_COLUMNS.contains(i)));
-        let known_lines = if parse {
+        let known_lines = Arc::new(if parse {
             BTreeMap::new()
         } else {
             line_cache::known(&self.lake, &files).await
-        };
+        });
         tracing::debug!(
             "bronze scan: {} files, parse={parse}, {} positions cached",
             files.len(),
@@ -174,9 +174,10 @@ pub struct BronzeScanSpec {
     pub limit: Option<usize>,
     /// Parse the envelopes (false: only the position columns are read).
     pub parse: bool,
-    /// Without `parse`: the files whose positions are cached (by relative path), not read.
+    /// Without `parse`: the files whose positions are cached (by relative path), not read;
+    /// shared with the scan's partitions.
     #[serde(default)]
-    pub known_lines: BTreeMap<String, FileLines>,
+    pub known_lines: Arc<BTreeMap<String, FileLines>>,
 }
 
 /// The scan of bronze files: each partition fetches and decodes its files as the plan pulls
@@ -190,7 +191,6 @@ pub struct BronzeScanExec {
 impl BronzeScanExec {
     /// The scan `spec` describes, reading from `lake`.
     pub fn new(lake: Lake, spec: BronzeScanSpec) -> DfResult<BronzeScanExec> {
-        let known = Arc::new(spec.known_lines.clone());
         let partitions: Vec<Arc<dyn PartitionStream>> = spec
             .partitions
             .iter()
@@ -199,7 +199,7 @@ impl BronzeScanExec {
                     lake: lake.clone(),
                     files: files.clone(),
                     parse: spec.parse,
-                    known: known.clone(),
+                    known: spec.known_lines.clone(),
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
