@@ -146,14 +146,17 @@ assigned AS (
         o['kept_apart'] AS kept_apart
     FROM (SELECT block, unnest(openings) AS o FROM shared) s
 )
+-- A listing alone in its block leads its own opening. CASE rather than coalesce(..., literal):
+-- the columns stay nullable, as the increment (unnested struct fields) stores them, so the
+-- stored schema does not depend on which form wrote the table.
 SELECT
     l.source,
     l.source_id,
     coalesce(a.opening_key, l.first_key) AS opening_key,
-    coalesce(a.rule, 'first_listing') AS rule,
-    coalesce(split_part(a.leader, '|', 1), l.source) AS leader_source,
+    CASE WHEN a.listing IS NULL THEN 'first_listing' ELSE a.rule END AS rule,
+    CASE WHEN a.listing IS NULL THEN l.source ELSE split_part(a.leader, '|', 1) END AS leader_source,
     coalesce(substr(a.leader, length(split_part(a.leader, '|', 1)) + 2), l.source_id) AS leader_source_id,
-    coalesce(a.overlap, 1.0) AS overlap,
+    CASE WHEN a.listing IS NULL THEN 1.0 ELSE a.overlap END AS overlap,
     a.kept_apart,
     l.block,
     l.first_key,
