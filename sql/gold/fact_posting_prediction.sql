@@ -23,6 +23,8 @@ WITH predicted AS (
             coalesce(working_time, '')
         ) AS p
     FROM silver.job_postings
+    -- Planned away when no model was trained: nothing to predict, no description read.
+    WHERE trained_models() > 0
 ),
 -- The struct's fields as columns, in the function's order, from one call per posting: reading
 -- p['field'] instead makes DataFusion push each field access into a call of its own (ten

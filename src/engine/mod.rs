@@ -107,7 +107,9 @@ pub async fn session(
     datafusion_functions_json::register_all(&mut ctx)?;
     json_udf::register(&ctx);
     udf::register(&ctx, project)?;
-    ctx.register_udf(predict_udf::udf(lake.clone()));
+    for f in predict_udf::udfs(lake.clone()) {
+        ctx.register_udf(f);
+    }
     // One pass: a model's steps re-register it for each of theirs (transform::steps).
     ctx.register_udf(pass_udf::udf(0, 1));
 

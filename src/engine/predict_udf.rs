@@ -3,8 +3,12 @@
 //! posting, as a struct of the family model's answer and the salary estimate with its
 //! interval (`skills` joined with `|`). Fields are NULL for a model that was never trained.
 //!
-//! The newest version of each model is loaded on the first call of a session (and its hash
-//! checked), so sessions that never predict never read the models.
+//! `trained_models()`: how many of those models were trained (0, 1 or 2). A query guarded by
+//! `WHERE trained_models() > 0` reads nothing when there is none: the function is stable, so
+//! the optimizer evaluates it once while planning and drops the scan under a false filter.
+//!
+//! The newest version of each model is loaded on the first call of either function in a
+//! session (and its hash checked), so sessions that never predict never read the models.
 
 use std::sync::{Arc, OnceLock};
 
@@ -13,6 +17,7 @@ use deltalake::arrow::array::{
 };
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::{DataType, Field, Fields};
+use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
 use deltalake::datafusion::logical_expr::{
     ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility,
@@ -74,6 +79,43 @@ impl Loaded {
     pub fn is_empty(&self) -> bool {
         self.family.is_none() && self.salary.is_none()
     }
+
+    /// How many of the models were trained.
+    pub fn count(&self) -> i64 {
+        i64::from(self.family.is_some()) + i64::from(self.salary.is_some())
+    }
+}
+
+/// Name of the count function in SQL.
+pub const COUNT_NAME: &str = "trained_models";
+
+/// The models of a session, loaded once on first use by either function.
+type ModelCell = Arc<OnceLock<std::result::Result<Arc<Loaded>, String>>>;
+
+fn loaded(cell: &ModelCell, lake: &Lake, name: &str) -> DfResult<Arc<Loaded>> {
+    cell.get_or_init(|| load_blocking(lake.clone()).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| DataFusionError::Execution(format!("{name}: {e}")))
+}
+
+/// `predict_posting` and `trained_models`, reading their models from `lake` on first use
+/// (once for both).
+pub fn udfs(lake: Lake) -> [ScalarUDF; 2] {
+    let cell: ModelCell = Arc::new(OnceLock::new());
+    let count = {
+        let (cell, lake) = (cell.clone(), lake.clone());
+        move |_: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+            let n = loaded(&cell, &lake, COUNT_NAME)?.count();
+            Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(n))))
+        }
+    };
+    let count = ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        COUNT_NAME,
+        Signature::nullary(Volatility::Stable),
+        DataType::Int64,
+        Arc::new(count),
+    ));
+    [predict(lake, cell), count]
 }
 
 fn fields() -> Fields {
@@ -89,16 +131,12 @@ fn fields() -> Fields {
     ])
 }
 
-/// The function, reading its models from `lake` on first use.
-pub fn udf(lake: Lake) -> ScalarUDF {
-    let cell: Arc<OnceLock<std::result::Result<Arc<Loaded>, String>>> = Arc::new(OnceLock::new());
+/// `predict_posting`, with the models of `cell`.
+fn predict(lake: Lake, cell: ModelCell) -> ScalarUDF {
     let fields = fields();
     let ret = DataType::Struct(fields.clone());
     let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
-        let loaded = cell
-            .get_or_init(|| load_blocking(lake.clone()).map_err(|e| e.to_string()))
-            .clone()
-            .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
+        let loaded = loaded(&cell, &lake, NAME)?;
         let arrays = ColumnarValue::values_to_arrays(args)?;
         let strings: Vec<ArrayRef> = arrays
             .iter()

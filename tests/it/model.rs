@@ -56,6 +56,16 @@ async fn trains_predicts_and_mirrors_on_the_demo_lake() {
         query_i64(&t.lake, "SELECT count(*) FROM gold.fact_posting_prediction").await,
         0
     );
+    // ...and the refresh did not even read the postings for it: the model's guard folds to
+    // false while planning, so the plan has no scan.
+    let guarded =
+        "EXPLAIN SELECT count(description) FROM silver.job_postings WHERE trained_models() > 0";
+    assert_eq!(query_i64(&t.lake, "SELECT trained_models()").await, 0);
+    let plan = query_text(&t.lake, guarded).await;
+    assert!(
+        !plan.contains("DataSourceExec"),
+        "no model, no scan:\n{plan}"
+    );
     let report = train_default(&t.lake).await;
     let family = model(&report, ModelKind::JobFamily);
     let salary = model(&report, ModelKind::Salary);
@@ -110,6 +120,9 @@ async fn trains_predicts_and_mirrors_on_the_demo_lake() {
     );
 
     // The next refresh predicts (nothing new in bronze: the new model alone makes it run).
+    assert_eq!(query_i64(&t.lake, "SELECT trained_models()").await, 2);
+    let plan = query_text(&t.lake, guarded).await;
+    assert!(plan.contains("DataSourceExec"), "models, a scan:\n{plan}");
     run_refresh(&t.lake, false).await;
     let postings = query_i64(&t.lake, "SELECT count(*) FROM gold.fact_job_posting").await;
     assert_eq!(
