@@ -6,6 +6,7 @@
 //! refresh's Delta commits stay with the client ([`stream_result`]; docs/scale.md).
 
 pub mod codec;
+pub mod empty;
 pub mod plain;
 pub mod table;
 
@@ -76,6 +77,8 @@ pub fn upgrade(state: SessionState, url: &str, lake: &Lake) -> Result<SessionSta
         .set_bool("datafusion.optimizer.prefer_hash_join", true);
     let ballista = SessionStateBuilder::new_from_existing(state)
         .with_config(config)
+        // Last: what reaches the scheduler must decode there (`empty`).
+        .with_optimizer_rule(Arc::new(empty::SendableEmpty))
         .build()
         .upgrade_for_ballista(scheduler)
         .map_err(|e| Error::Cluster(format!("{url}: {e}")))?;
