@@ -62,7 +62,9 @@ multi AS (
     WINDOW w AS (PARTITION BY v.source, v.source_id ORDER BY v.valid_from, v.state_hash)
 ),
 single AS (
-    SELECT v.*, CAST(NULL AS TIMESTAMP) AS valid_to, 'new' AS changed
+    -- valid_from's type: a bare TIMESTAMP is nanoseconds, and the union would make the
+    -- column nanoseconds, which the Delta writer then casts back (with a warning).
+    SELECT v.*, arrow_cast(NULL, 'Timestamp(Microsecond, Some("UTC"))') AS valid_to, 'new' AS changed
     FROM mine v
     LEFT JOIN changed_listings c ON c.source = v.source AND c.source_id = v.source_id
     WHERE c.source IS NULL

@@ -344,3 +344,52 @@ fn sources_agree_with_the_registry() {
     }
     assert_none("the source registry and its copies", problems);
 }
+
+/// Delta stores timestamps in microseconds. A model whose query yields nanoseconds (a bare
+/// `CAST(NULL AS TIMESTAMP)` in one branch of a union) is cast by the writer on every refresh,
+/// which warns on the user's terminal. Every table model's query, and its increment's, yields
+/// microseconds.
+#[tokio::test]
+async fn every_model_yields_timestamps_as_its_table_stores_them() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(40))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, false).await;
+    let project = Project::embedded();
+    let ctx = engine::session(&t.lake, &project, FileSelection::All)
+        .await
+        .expect("session");
+    let models = load_models(&project).expect("models load");
+    joblake::transform::run::register_views(&ctx, &models)
+        .await
+        .expect("views register");
+    let mut problems = Vec::new();
+    for model in models {
+        if model.materialized == Materialized::View {
+            continue;
+        }
+        let forms = std::iter::once((&model.path, &model.sql))
+            .chain(model.increment.as_ref().map(|i| (&i.path, &i.sql)));
+        for (path, sql) in forms {
+            let (df, steps) = joblake::transform::steps::plan(&t.lake, &ctx, sql, 1)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            for field in df.schema().fields() {
+                if let deltalake::arrow::datatypes::DataType::Timestamp(
+                    deltalake::arrow::datatypes::TimeUnit::Nanosecond,
+                    _,
+                ) = field.data_type()
+                {
+                    problems.push(format!("{path}: {} is {}", field.name(), field.data_type()));
+                }
+            }
+            steps.drop(&t.lake, &ctx).await;
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "nanosecond timestamps:\n  {}",
+        problems.join("\n  ")
+    );
+}
