@@ -219,3 +219,28 @@ async fn star_aggregates_pushed_below_the_dimensions_give_the_same_rows() {
         assert_eq!(a, b, "{sql}\n{plan}");
     }
 }
+
+/// Plans on one machine take two partitions per core (uneven work balances across cores),
+/// one per core under a memory limit, whose pool the partitions' operators share.
+#[tokio::test]
+async fn sessions_take_two_partitions_per_core_unless_memory_is_bounded() {
+    let t = temp_lake();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let partitions = async |lake: &joblake::lake::Lake| {
+        engine::session(lake, &Project::embedded(), FileSelection::All)
+            .await
+            .expect("session")
+            .state()
+            .config()
+            .target_partitions()
+    };
+    assert_eq!(
+        partitions(&t.lake).await,
+        cores * engine::PARTITIONS_PER_CORE
+    );
+    let bounded = t.lake.clone().with_engine_settings(EngineSettings {
+        memory_limit_mb: Some(1024),
+        ..EngineSettings::default()
+    });
+    assert_eq!(partitions(&bounded).await, cores);
+}
