@@ -12,7 +12,9 @@ use joblake::project::model::{Materialized, load_models, table_references};
 use joblake::project::{Project, mirrored};
 use joblake_sources::REGISTRY;
 
-use crate::util::{run_refresh, small_demo, temp_lake};
+use deltalake::datafusion::prelude::SessionContext;
+
+use crate::util::{TempLake, run_refresh, small_demo, temp_lake};
 
 /// The repository's root (lake_layout.md, migrations/).
 fn repo_file(path: &str) -> String {
@@ -162,8 +164,8 @@ fn layout_columns() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// Every stored model's output columns in order, read from a refreshed demo lake.
-async fn model_columns() -> BTreeMap<String, Vec<String>> {
+/// A refreshed demo lake of the built-in project and a session over it.
+async fn refreshed_demo() -> (TempLake, Project, SessionContext) {
     let t = temp_lake();
     land_demo(&t.lake, &small_demo(40))
         .await
@@ -173,6 +175,12 @@ async fn model_columns() -> BTreeMap<String, Vec<String>> {
     let ctx = engine::session(&t.lake, &project, FileSelection::All)
         .await
         .expect("session");
+    (t, project, ctx)
+}
+
+/// Every stored model's output columns in order, read from a refreshed demo lake.
+async fn model_columns() -> BTreeMap<String, Vec<String>> {
+    let (_t, project, ctx) = refreshed_demo().await;
     let mut out = BTreeMap::new();
     for model in load_models(&project).expect("models load") {
         if model.materialized == Materialized::View {
@@ -351,15 +359,7 @@ fn sources_agree_with_the_registry() {
 /// microseconds.
 #[tokio::test]
 async fn every_model_yields_timestamps_as_its_table_stores_them() {
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(40))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, false).await;
-    let project = Project::embedded();
-    let ctx = engine::session(&t.lake, &project, FileSelection::All)
-        .await
-        .expect("session");
+    let (t, project, ctx) = refreshed_demo().await;
     let models = load_models(&project).expect("models load");
     joblake::transform::run::register_views(&ctx, &models)
         .await
