@@ -38,7 +38,7 @@ mod words;
 pub use place::{Earlier, Placed};
 
 use crate::reference::{EnrichError, WORKPLACES_CSV, field, read_table};
-use words::{Gap, Words, lcs_gaps, lcs_len, shared_count};
+use words::{Gap, Words, lcs_gaps, lcs_len, masks_along, shared_count};
 
 /// Kinds of workplace a text names (`workplaces.csv`: `kind,term`): a care home, a hospital,
 /// a clinic... Terms are matched on whole words of the folded text.
@@ -451,12 +451,13 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
     // The words lined up are a longest common subsequence: its length, bit-parallel, costs a
     // few hundred word operations. Only texts that line up enough to be one template need the
     // gaps between those words (the same bit vectors, traced back).
-    let overlap = lcs_len(a, b) as f64 / shorter as f64;
+    let masks = masks_along(a, b);
+    let overlap = lcs_len(a, b, &masks) as f64 / shorter as f64;
     if overlap < TEMPLATE_OVERLAP {
         return Ok(overlap);
     }
     let (m, n) = (a.folded.len(), b.folded.len());
-    for gap in lcs_gaps(a, b) {
+    for gap in lcs_gaps(a, b, &masks) {
         let Gap {
             old_index,
             old_len,
@@ -728,7 +729,11 @@ mod tests {
             for y in &all {
                 let (a, b) = (Words::of(x, &w), Words::of(y, &w));
                 let myers = myers_equal(&a, &b);
-                assert_eq!(lcs_len(&a, &b), myers, "{x:?} / {y:?}");
+                assert_eq!(
+                    lcs_len(&a, &b, &masks_along(&a, &b)),
+                    myers,
+                    "{x:?} / {y:?}"
+                );
                 assert_eq!(aligned(&a, &b), myers, "{x:?} / {y:?}");
             }
         }
@@ -749,7 +754,7 @@ mod tests {
     /// the gaps are in order, and the words between them are the same on both sides.
     fn aligned(a: &Words<'_>, b: &Words<'_>) -> usize {
         let (mut i, mut j, mut equal) = (0, 0, 0);
-        let gaps = lcs_gaps(a, b);
+        let gaps = lcs_gaps(a, b, &masks_along(a, b));
         for g in &gaps {
             assert!(g.old_len + g.new_len > 0, "an empty gap: {g:?}");
             assert!(g.old_index >= i && g.new_index >= j, "gaps out of order");
@@ -776,7 +781,7 @@ mod tests {
             let (a, b) = (Words::of(&tx, &w), Words::of(&ty, &w));
             let myers = myers_equal(&a, &b);
             proptest::prop_assert_eq!(aligned(&a, &b), myers);
-            proptest::prop_assert_eq!(lcs_len(&a, &b), myers);
+            proptest::prop_assert_eq!(lcs_len(&a, &b, &masks_along(&a, &b)), myers);
         }
     }
 

@@ -15,9 +15,8 @@ pub(super) const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
 /// Length of the longest common subsequence of two texts' words (Hyyrö's bit-parallel
 /// algorithm: one bit per word of `a`, one pass over `b`). Equals the words Myers' diff lines
 /// up, since an optimal diff keeps a longest common subsequence.
-pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
+pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>, masks: &Masks<'_>) -> usize {
     let m = a.folded.len();
-    let masks = masks_along(a, b);
     let mut v = lcs_start(m);
     for mask in masks.iter().take(b.folded.len()).flatten() {
         lcs_step(&mut v, mask);
@@ -28,31 +27,33 @@ pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>) -> usize {
 /// For each word of `b` (by position), the bit mask of the positions of the same word in `a`,
 /// or `None` where `a` lacks it. The two texts' sorted word lists are merged once per pair
 /// instead of a binary search of `a`'s words for each word of `b` (the step with its search
-/// was 11% of the openings model's profile at 1M).
-fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> [Option<&'a [u64; BLOCKS]>; TEXT_WORDS] {
+/// was 11% of the openings model's profile at 1M), and once per pair for both [`lcs_len`]
+/// and [`lcs_gaps`].
+pub(super) fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> Masks<'a> {
     let mut masks = [None; TEXT_WORDS];
     let (mut i, mut j) = (0, 0);
     while i < a.positions.len() && j < b.positions.len() {
         let (wa, ref mask_a) = a.positions[i];
         let (wb, mask_b) = b.positions[j];
-        match wa.cmp(&wb) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                for (k, &bits) in mask_b.iter().enumerate() {
-                    let mut bits = bits;
-                    while bits != 0 {
-                        masks[k * 64 + bits.trailing_zeros() as usize] = Some(mask_a);
-                        bits &= bits - 1;
-                    }
+        if wa == wb {
+            for (k, &bits) in mask_b.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    masks[k * 64 + bits.trailing_zeros() as usize] = Some(mask_a);
+                    bits &= bits - 1;
                 }
-                i += 1;
-                j += 1;
             }
         }
+        // Branch-free steps, as in `shared_count`: which side moves depends on hashes.
+        i += usize::from(wa <= wb);
+        j += usize::from(wb <= wa);
     }
     masks
 }
+
+/// For each word of `b` (by position), the bit mask of the positions of the same word in `a`
+/// ([`masks_along`]).
+pub(super) type Masks<'a> = [Option<&'a [u64; BLOCKS]>; TEXT_WORDS];
 
 /// A stretch of two texts between words a longest common subsequence lines up: `old_len`
 /// words of `a` from `old_index` against `new_len` words of `b` from `new_index` (either may be
@@ -70,9 +71,8 @@ pub(super) struct Gap {
 /// traced back from the end: O(m n / 64 + m + n), where Myers' diff costs O((m + n) d) and
 /// two texts of one template with many edits made it most of the clustering's time. Where
 /// several alignments are optimal, the traceback lines up the later occurrence of a word.
-pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>) -> Vec<Gap> {
+pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>, masks: &Masks<'_>) -> Vec<Gap> {
     let (m, n) = (a.folded.len(), b.folded.len());
-    let masks = masks_along(a, b);
     let mut rows: Vec<[u64; BLOCKS]> = Vec::with_capacity(n + 1);
     let mut v = lcs_start(m);
     rows.push(v);
@@ -82,8 +82,10 @@ pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>) -> Vec<Gap> {
         }
         rows.push(v);
     }
-    // The LCS of a[..i] and b[..j]: the zeros among the first i bits of the vector after b[..j].
-    let lcs = |i: usize, j: usize| i - ones_below(&rows[j], i);
+    // The LCS of a[..i] and b[..j] is the zeros among the first i bits of the vector after
+    // b[..j], so dropping a[i - 1] keeps it exactly when bit i - 1 of that vector is set: one
+    // bit test, not two counts.
+    let drop_a_keeps_lcs = |i: usize, j: usize| rows[j][(i - 1) / 64] >> ((i - 1) % 64) & 1 == 1;
     let mut gaps = Vec::new();
     // Where the gap being walked (backwards) ends, once one is open.
     let mut open: Option<(usize, usize)> = None;
@@ -106,7 +108,7 @@ pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>) -> Vec<Gap> {
             continue;
         }
         open.get_or_insert((i, j));
-        if i > 0 && (j == 0 || lcs(i - 1, j) == lcs(i, j)) {
+        if i > 0 && (j == 0 || drop_a_keeps_lcs(i, j)) {
             i -= 1;
         } else {
             j -= 1;
