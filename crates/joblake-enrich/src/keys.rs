@@ -172,10 +172,28 @@ pub(crate) fn fold_char(c: char, out: &mut String, pending_sep: &mut bool) -> bo
 }
 
 fn fold_into(s: &str, out: &mut String) {
+    let b = s.as_bytes();
     let mut pending_sep = false;
     let mut prev_letter = false;
     let mut i = 0;
     while i < s.len() {
+        // A run of ASCII letters and digits, most of any text, folds to its lowercase bytes:
+        // what `fold_char` gives each of them, without decoding them one by one.
+        if b[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if pending_sep && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_sep = false;
+            let at = out.len();
+            out.push_str(&s[start..i]);
+            out[at..].make_ascii_lowercase();
+            prev_letter = b[i - 1].is_ascii_alphabetic();
+            continue;
+        }
         let Some(c) = s[i..].chars().next() else {
             break;
         };
@@ -285,7 +303,14 @@ fn strip_gender_markers(key: String) -> String {
         "hf" | "mwd" | "wmd" | "mfd" | "fmd" | "gn" | "mwx" | "wmx"
     );
     // Fast path: nothing that could be a marker.
-    let has_single = key.split(' ').any(|t| gender_bit(t) != 0 && t.len() == 1);
+    // (A one-letter token, found on bytes: splitting a long key into words was most of this
+    // function's time on descriptions.)
+    let b = key.as_bytes();
+    let has_single = (0..b.len()).any(|i| {
+        matches!(b[i], b'h' | b'f' | b'm' | b'w' | b'd' | b'x' | b'i')
+            && (i == 0 || b[i - 1] == b' ')
+            && b.get(i + 1).is_none_or(|&n| n == b' ')
+    });
     if !has_single && !final_marker && !key.contains("gender") && !key.contains("geschlechter") {
         return key;
     }
