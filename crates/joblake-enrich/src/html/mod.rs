@@ -1,9 +1,13 @@
 //! HTML (or plain text) to readable plain text, and the repair of mojibake (UTF-8 decoded as
 //! Latin-1/Windows-1252 upstream). A single forward tag scanner, no DOM.
 
-use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+mod entities;
+mod mojibake;
+
+use std::collections::HashSet;
+
+use entities::decode_entities;
+pub use mojibake::fix_mojibake;
 
 /// Converts an HTML fragment (or plain text) to readable plain text.
 ///
@@ -26,128 +30,6 @@ pub fn html_to_text(html: &str) -> String {
     let mut st = RenderState::default();
     render(html, looks_like_html(html), 0, &mut st, &mut sink);
     sink.finish()
-}
-
-/// Byte that `c` stands for when UTF-8 was wrongly decoded as Latin-1 or Windows-1252
-/// (only bytes >= 0x80).
-fn mojibake_byte(c: char) -> Option<u8> {
-    let cp = c as u32;
-    if (0x80..=0xFF).contains(&cp) {
-        return u8::try_from(cp).ok();
-    }
-    Some(match c {
-        '€' => 0x80,
-        '‚' => 0x82,
-        'ƒ' => 0x83,
-        '„' => 0x84,
-        '…' => 0x85,
-        '†' => 0x86,
-        '‡' => 0x87,
-        'ˆ' => 0x88,
-        '‰' => 0x89,
-        'Š' => 0x8A,
-        '‹' => 0x8B,
-        'Œ' => 0x8C,
-        'Ž' => 0x8E,
-        '‘' => 0x91,
-        '’' => 0x92,
-        '“' => 0x93,
-        '”' => 0x94,
-        '•' => 0x95,
-        '–' => 0x96,
-        '—' => 0x97,
-        '˜' => 0x98,
-        '™' => 0x99,
-        'š' => 0x9A,
-        '›' => 0x9B,
-        'œ' => 0x9C,
-        'ž' => 0x9E,
-        'Ÿ' => 0x9F,
-        _ => return None,
-    })
-}
-
-/// Repairs UTF-8 text that was decoded as Latin-1 or Windows-1252 somewhere upstream
-/// (`"Bachelorâ€™s"` → `"Bachelor’s"`, `"Â·"` → `"·"`, `"GdaÅ\u{84}sk"` → `"Gdańsk"`).
-///
-/// Conservative: only a lead character (`Â` `Ã` `Ä` `Å` `Î`..`Ñ` for two-byte sequences,
-/// `à`..`ô` for longer ones) followed by the right number of continuation characters that
-/// together decode as one valid UTF-8 character is replaced, so genuine accented text
-/// (`"Café"`, `"„Spaß“"`, `"ÉTÉ\u{a0}:"`) is left alone. Returns the input unchanged (no
-/// allocation) when there is nothing to repair.
-pub fn fix_mojibake(s: &str) -> Cow<'_, str> {
-    // Fast reject, on bytes: a lead character (U+00C2..=U+00F4) is encoded C3 xx, and the
-    // character after it must be U+0080..=U+00BF (C2 xx) or a Windows-1252 letter or
-    // punctuation (C5 xx, C6 xx, CB xx, E2 xx xx). Plain French "é" + ASCII never matches.
-    let b = s.as_bytes();
-    let suspicious = memchr::memchr_iter(0xC3, b)
-        .any(|p| matches!(b.get(p + 2), Some(0xC2 | 0xC5 | 0xC6 | 0xCB | 0xE2)));
-    if !suspicious {
-        return Cow::Borrowed(s);
-    }
-    let mut out: Option<String> = None;
-    let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        let lead = c as u32;
-        let need = match lead {
-            // Two-byte sequences only for the leads of Latin-1 supplement, Latin Extended-A,
-            // Greek and Cyrillic: other capitals (É, Ü, ß...) followed by a nbsp or a curly
-            // quote are real French/German text ("ÉLECTRICITÉ\u{a0}:", "„Spaß“").
-            0xC2..=0xC5 | 0xCE..=0xD1 => 1,
-            0xE0..=0xEF => 2,
-            0xF0..=0xF4 => 3,
-            _ => 0,
-        };
-        let mut repaired = None;
-        if need > 0 {
-            let mut bytes = [0u8; 4];
-            bytes[0] = lead as u8;
-            let mut ok = true;
-            let mut end = i + c.len_utf8();
-            let mut look = iter.clone();
-            for slot in bytes.iter_mut().skip(1).take(need) {
-                match look.next() {
-                    Some((j, cc)) => {
-                        match mojibake_byte(cc).filter(|b| (0x80..=0xBF).contains(b)) {
-                            Some(b) => {
-                                *slot = b;
-                                end = j + cc.len_utf8();
-                            }
-                            None => {
-                                ok = false;
-                                break;
-                            }
-                        }
-                    }
-                    None => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-            if ok && let Ok(fixed) = std::str::from_utf8(&bytes[..=need]) {
-                repaired = Some((fixed.to_string(), end));
-            }
-        }
-        match repaired {
-            Some((fixed, end)) => {
-                let buf = out.get_or_insert_with(|| s[..i].to_string());
-                buf.push_str(&fixed);
-                while iter.peek().is_some_and(|(j, _)| *j < end) {
-                    iter.next();
-                }
-            }
-            None => {
-                if let Some(buf) = out.as_mut() {
-                    buf.push(c);
-                }
-            }
-        }
-    }
-    match out {
-        Some(buf) => Cow::Owned(buf),
-        None => Cow::Borrowed(s),
-    }
 }
 
 /// Nesting of lists beyond which items are not indented further.
@@ -674,72 +556,6 @@ fn render(html: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: &m
     }
 }
 
-/// The longest character reference kept in [`decode_entities`]'s memo.
-const MEMO_ENTITY_BYTES: usize = 32;
-/// How many distinct references a thread memoizes (a job ad uses a handful).
-const MEMO_ENTITIES: usize = 4096;
-
-thread_local! {
-    /// Each character reference met, with what `html_escape` decodes it to (`None`: left as
-    /// it is).
-    static ENTITIES: RefCell<HashMap<Box<str>, Option<Box<str>>>> = RefCell::new(HashMap::new());
-}
-
-/// `html_escape::decode_html_entities`, with each reference's decoding memoized. The library
-/// finds a named reference by a binary search of 2,125 names (a quarter of this module's time
-/// on job ads, which spell accents as `&eacute;`); the candidates are cut as the library cuts
-/// them (from `&` to the next `;`, restarting at an `&` met first) and each is decoded by the
-/// library itself, so the result is the library's.
-fn decode_entities(s: &str) -> Cow<'_, str> {
-    let b = s.as_bytes();
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut p = 0;
-    while let Some(amp) = memchr::memchr(b'&', &b[p..]).map(|o| o + p) {
-        let Some(end) = memchr::memchr2(b';', b'&', &b[amp + 1..]).map(|o| o + amp + 1) else {
-            break;
-        };
-        if b[end] == b'&' {
-            p = end;
-            continue;
-        }
-        let reference = &s[amp..=end];
-        let decode = |r: &str| match html_escape::decode_html_entities(r) {
-            Cow::Owned(v) => Some(v.into_boxed_str()),
-            Cow::Borrowed(_) => None,
-        };
-        let decoded = if reference.len() <= MEMO_ENTITY_BYTES {
-            ENTITIES.with(|memo| {
-                let mut memo = memo.borrow_mut();
-                if let Some(known) = memo.get(reference) {
-                    return known.clone();
-                }
-                let value = decode(reference);
-                if memo.len() < MEMO_ENTITIES {
-                    memo.insert(reference.into(), value.clone());
-                }
-                value
-            })
-        } else {
-            decode(reference)
-        };
-        if let Some(value) = decoded {
-            let buf = out.get_or_insert_with(|| String::with_capacity(s.len()));
-            buf.push_str(&s[copied..amp]);
-            buf.push_str(&value);
-            copied = end + 1;
-        }
-        p = end + 1;
-    }
-    match out {
-        None => Cow::Borrowed(s),
-        Some(mut buf) => {
-            buf.push_str(&s[copied..]);
-            Cow::Owned(buf)
-        }
-    }
-}
-
 fn emit_text(seg: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: &mut TextSink) {
     if seg.is_empty() {
         return;
@@ -761,6 +577,8 @@ fn emit_text(seg: &str, html_mode: bool, depth: u8, st: &mut RenderState, sink: 
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]
@@ -938,32 +756,6 @@ mod tests {
 
     /// `html_to_text(html)`, which must take less than 2 s (a debug build; linear work on these
     /// inputs takes milliseconds, the quadratic scans they once triggered took minutes).
-    #[test]
-    fn entities_decode_as_the_library_decodes_them() {
-        // References cut short, restarted by another `&`, unknown, numeric out of range or
-        // negative, memoized once and met again, longer than the memo keeps.
-        let cases = [
-            "caf&eacute; &amp; th&eacute;",
-            "&amp&amp;",
-            "a & b &; &#; &#x; &x;",
-            "&#233;&#xE9;&#XE9;&#0;&#9;&#-1;&#+65;&#1114112;&#x110000;",
-            "&nbsp;&NotAnEntity;&lt&gt;&#39",
-            "&amp;lt;p&amp;gt;",
-            "R&D; &C; end&",
-            "&thisreferenceislongerthanthememokeepsforsure;&eacute;",
-            "&eacute;&eacute;&eacute; &Eacute; &EACUTE;",
-            "&&&;;;&a&b;",
-        ];
-        for case in cases {
-            assert_eq!(
-                decode_entities(case),
-                html_escape::decode_html_entities(case),
-                "{case}"
-            );
-        }
-        assert!(matches!(decode_entities("no reference"), Cow::Borrowed(_)));
-    }
-
     #[test]
     fn runs_of_visible_text_keep_single_spaces_only() {
         // Accented and non-Latin letters stay in a run; no-break spaces, tabs, double spaces,
