@@ -307,9 +307,10 @@ fn strip_gender_markers(key: String) -> String {
     // function's time on descriptions.)
     let b = key.as_bytes();
     let has_single = (0..b.len()).any(|i| {
-        matches!(b[i], b'h' | b'f' | b'm' | b'w' | b'd' | b'x' | b'i')
+        b[i].is_ascii_lowercase()
             && (i == 0 || b[i - 1] == b' ')
             && b.get(i + 1).is_none_or(|&n| n == b' ')
+            && gender_bit(&key[i..=i]) != 0
     });
     if !has_single && !final_marker && !key.contains("gender") && !key.contains("geschlechter") {
         return key;
