@@ -38,7 +38,7 @@ mod words;
 pub use place::{Earlier, Placed};
 
 use crate::reference::{EnrichError, WORKPLACES_CSV, field, read_table};
-use words::{Gap, Words, lcs_gaps, lcs_len, masks_along, shared_count};
+use words::{Gap, Lcs, Words, shared_count};
 
 /// Kinds of workplace a text names (`workplaces.csv`: `kind,term`): a care home, a hospital,
 /// a clinic... Terms are matched on whole words of the folded text.
@@ -395,17 +395,17 @@ fn compare_texts(
     b: &ListingFacts<'_>,
     wb: &Words,
 ) -> Result<f64, Conflict> {
-    if !wa.dates.is_empty()
-        && !wb.dates.is_empty()
-        && !wa.dates.iter().all(|d| wb.dates.contains(d))
-        && !wb.dates.iter().all(|d| wa.dates.contains(d))
-    {
-        return Err(Conflict::Dates);
+    // Each side's days and workplaces are found only when the other side's could conflict.
+    if !wa.dates().is_empty() && !wb.dates().is_empty() {
+        let (da, db) = (wa.dates(), wb.dates());
+        if !da.iter().all(|d| db.contains(d)) && !db.iter().all(|d| da.contains(d)) {
+            return Err(Conflict::Dates);
+        }
     }
-    if wa.workplaces != 0 && wb.workplaces != 0 && wa.workplaces & wb.workplaces == 0 {
+    if wa.workplaces() != 0 && wb.workplaces() != 0 && wa.workplaces() & wb.workplaces() == 0 {
         return Err(Conflict::Workplace(
-            wa.workplace_names.clone(),
-            wb.workplace_names.clone(),
+            wa.workplace_names(),
+            wb.workplace_names(),
         ));
     }
     let overlap = template_compare(wa, wb)?;
@@ -451,13 +451,13 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
     // The words lined up are a longest common subsequence: its length, bit-parallel, costs a
     // few hundred word operations. Only texts that line up enough to be one template need the
     // gaps between those words (the same bit vectors, traced back).
-    let masks = masks_along(a, b);
-    let overlap = lcs_len(a, b, &masks) as f64 / shorter as f64;
+    let lcs = Lcs::of(a, b);
+    let overlap = lcs.len() as f64 / shorter as f64;
     if overlap < TEMPLATE_OVERLAP {
         return Ok(overlap);
     }
     let (m, n) = (a.folded.len(), b.folded.len());
-    for gap in lcs_gaps(a, b, &masks) {
+    for gap in lcs.gaps(a, b) {
         let Gap {
             old_index,
             old_len,
@@ -469,8 +469,8 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
         if !last
             && (1..=SLOT_WORDS).contains(&old_len)
             && (1..=SLOT_WORDS).contains(&new_len)
-            && (old_index..old_index + old_len).any(|i| a.names[i])
-            && (new_index..new_index + new_len).any(|j| b.names[j])
+            && (old_index..old_index + old_len).any(|i| a.names(i))
+            && (new_index..new_index + new_len).any(|j| b.names(j))
         {
             return Err(Conflict::Detail(
                 a.span(old_index, old_len),
@@ -729,11 +729,7 @@ mod tests {
             for y in &all {
                 let (a, b) = (Words::of(x, &w), Words::of(y, &w));
                 let myers = myers_equal(&a, &b);
-                assert_eq!(
-                    lcs_len(&a, &b, &masks_along(&a, &b)),
-                    myers,
-                    "{x:?} / {y:?}"
-                );
+                assert_eq!(Lcs::of(&a, &b).len(), myers, "{x:?} / {y:?}");
                 assert_eq!(aligned(&a, &b), myers, "{x:?} / {y:?}");
             }
         }
@@ -750,11 +746,11 @@ mod tests {
             .sum()
     }
 
-    /// The words the gaps of [`lcs_gaps`] leave lined up, checking that they are an alignment:
+    /// The words the gaps of [`Lcs::gaps`] leave lined up, checking that they are an alignment:
     /// the gaps are in order, and the words between them are the same on both sides.
     fn aligned(a: &Words<'_>, b: &Words<'_>) -> usize {
         let (mut i, mut j, mut equal) = (0, 0, 0);
-        let gaps = lcs_gaps(a, b, &masks_along(a, b));
+        let gaps = Lcs::of(a, b).gaps(a, b);
         for g in &gaps {
             assert!(g.old_len + g.new_len > 0, "an empty gap: {g:?}");
             assert!(g.old_index >= i && g.new_index >= j, "gaps out of order");
@@ -781,7 +777,7 @@ mod tests {
             let (a, b) = (Words::of(&tx, &w), Words::of(&ty, &w));
             let myers = myers_equal(&a, &b);
             proptest::prop_assert_eq!(aligned(&a, &b), myers);
-            proptest::prop_assert_eq!(lcs_len(&a, &b, &masks_along(&a, &b)), myers);
+            proptest::prop_assert_eq!(Lcs::of(&a, &b).len(), myers);
         }
     }
 

@@ -3,6 +3,7 @@
 //! workplaces it names, and the words two texts line up (bit-parallel: how many, and the gaps
 //! between them).
 
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -12,24 +13,90 @@ use super::{TEXT_WORDS, Workplaces};
 /// 64-bit blocks of a text's word positions: [`TEXT_WORDS`] words fit.
 pub(super) const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
 
-/// Length of the longest common subsequence of two texts' words (Hyyrö's bit-parallel
-/// algorithm: one bit per word of `a`, one pass over `b`). Equals the words Myers' diff lines
-/// up, since an optimal diff keeps a longest common subsequence.
-pub(super) fn lcs_len(a: &Words<'_>, b: &Words<'_>, masks: &Masks<'_>) -> usize {
-    let m = a.folded.len();
-    let mut v = lcs_start(m);
-    for mask in masks.iter().take(b.folded.len()).flatten() {
-        lcs_step(&mut v, mask);
+/// A longest common subsequence of two texts' words (Hyyrö's bit-parallel algorithm: one bit
+/// per word of `a`, one pass over `b`), with the bit vector after each word of `b` kept (a few
+/// kilobytes, on the stack): its length needs the last one, the gaps between the words it lines
+/// up trace back through all of them, and most pairs that need one need both.
+pub(super) struct Lcs {
+    rows: [[u64; BLOCKS]; TEXT_WORDS + 1],
+    m: usize,
+    n: usize,
+}
+
+impl Lcs {
+    /// The alignment of `a` against `b`.
+    pub(super) fn of(a: &Words<'_>, b: &Words<'_>) -> Lcs {
+        let (m, n) = (a.folded.len(), b.folded.len());
+        let masks = masks_along(a, b);
+        let mut rows = [[0u64; BLOCKS]; TEXT_WORDS + 1];
+        let mut v = lcs_start(m);
+        rows[0] = v;
+        for (row, mask) in rows[1..].iter_mut().zip(masks.iter().take(n)) {
+            if let Some(mask) = mask {
+                lcs_step(&mut v, mask);
+            }
+            *row = v;
+        }
+        Lcs { rows, m, n }
     }
-    m - ones_below(&v, m)
+
+    /// Words lined up: equals the words Myers' diff lines up, since an optimal diff keeps a
+    /// longest common subsequence.
+    pub(super) fn len(&self) -> usize {
+        self.m - ones_below(&self.rows[self.n], self.m)
+    }
+
+    /// The gaps between the words lined up, in text order: traced back from the end in
+    /// O(m + n), where Myers' diff costs O((m + n) d) and two texts of one template with many
+    /// edits made it most of the clustering's time. Where several alignments are optimal, the
+    /// later occurrence of a word is lined up.
+    pub(super) fn gaps(&self, a: &Words<'_>, b: &Words<'_>) -> Vec<Gap> {
+        let rows = &self.rows;
+        // The LCS of a[..i] and b[..j] is the zeros among the first i bits of the vector
+        // after b[..j], so dropping a[i - 1] keeps it exactly when bit i - 1 of that vector is
+        // set: one bit test, not two counts.
+        let drop_a_keeps_lcs =
+            |i: usize, j: usize| rows[j][(i - 1) / 64] >> ((i - 1) % 64) & 1 == 1;
+        let mut gaps = Vec::new();
+        // Where the gap being walked (backwards) ends, once one is open.
+        let mut open: Option<(usize, usize)> = None;
+        let (mut i, mut j) = (self.m, self.n);
+        let close = |open: &mut Option<(usize, usize)>, gaps: &mut Vec<Gap>, i: usize, j: usize| {
+            if let Some((end_i, end_j)) = open.take() {
+                gaps.push(Gap {
+                    old_index: i,
+                    old_len: end_i - i,
+                    new_index: j,
+                    new_len: end_j - j,
+                });
+            }
+        };
+        while i > 0 || j > 0 {
+            if i > 0 && j > 0 && a.folded[i - 1] == b.folded[j - 1] {
+                close(&mut open, &mut gaps, i, j);
+                i -= 1;
+                j -= 1;
+                continue;
+            }
+            open.get_or_insert((i, j));
+            if i > 0 && (j == 0 || drop_a_keeps_lcs(i, j)) {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+        }
+        close(&mut open, &mut gaps, 0, 0);
+        gaps.reverse();
+        gaps
+    }
 }
 
 /// For each word of `b` (by position), the bit mask of the positions of the same word in `a`,
 /// or `None` where `a` lacks it. The two texts' sorted word lists are merged once per pair
 /// instead of a binary search of `a`'s words for each word of `b` (the step with its search
-/// was 11% of the openings model's profile at 1M), and once per pair for both [`lcs_len`]
-/// and [`lcs_gaps`].
-pub(super) fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> Masks<'a> {
+/// was 11% of the openings model's profile at 1M), and once per pair for both the length and the gaps
+/// ([`Lcs`]).
+fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> Masks<'a> {
     let mut masks = [None; TEXT_WORDS];
     let (mut i, mut j) = (0, 0);
     while i < a.positions.len() && j < b.positions.len() {
@@ -53,7 +120,7 @@ pub(super) fn masks_along<'a>(a: &'a Words<'_>, b: &Words<'_>) -> Masks<'a> {
 
 /// For each word of `b` (by position), the bit mask of the positions of the same word in `a`
 /// ([`masks_along`]).
-pub(super) type Masks<'a> = [Option<&'a [u64; BLOCKS]>; TEXT_WORDS];
+type Masks<'a> = [Option<&'a [u64; BLOCKS]>; TEXT_WORDS];
 
 /// A stretch of two texts between words a longest common subsequence lines up: `old_len`
 /// words of `a` from `old_index` against `new_len` words of `b` from `new_index` (either may be
@@ -64,59 +131,6 @@ pub(super) struct Gap {
     pub(super) old_len: usize,
     pub(super) new_index: usize,
     pub(super) new_len: usize,
-}
-
-/// The gaps between the words of a longest common subsequence of two texts, in text order.
-/// The bit vector of [`lcs_len`] is kept after each word of `b` (a few hundred bytes) and
-/// traced back from the end: O(m n / 64 + m + n), where Myers' diff costs O((m + n) d) and
-/// two texts of one template with many edits made it most of the clustering's time. Where
-/// several alignments are optimal, the traceback lines up the later occurrence of a word.
-pub(super) fn lcs_gaps(a: &Words<'_>, b: &Words<'_>, masks: &Masks<'_>) -> Vec<Gap> {
-    let (m, n) = (a.folded.len(), b.folded.len());
-    let mut rows: Vec<[u64; BLOCKS]> = Vec::with_capacity(n + 1);
-    let mut v = lcs_start(m);
-    rows.push(v);
-    for mask in masks.iter().take(n) {
-        if let Some(mask) = mask {
-            lcs_step(&mut v, mask);
-        }
-        rows.push(v);
-    }
-    // The LCS of a[..i] and b[..j] is the zeros among the first i bits of the vector after
-    // b[..j], so dropping a[i - 1] keeps it exactly when bit i - 1 of that vector is set: one
-    // bit test, not two counts.
-    let drop_a_keeps_lcs = |i: usize, j: usize| rows[j][(i - 1) / 64] >> ((i - 1) % 64) & 1 == 1;
-    let mut gaps = Vec::new();
-    // Where the gap being walked (backwards) ends, once one is open.
-    let mut open: Option<(usize, usize)> = None;
-    let (mut i, mut j) = (m, n);
-    let close = |open: &mut Option<(usize, usize)>, gaps: &mut Vec<Gap>, i: usize, j: usize| {
-        if let Some((end_i, end_j)) = open.take() {
-            gaps.push(Gap {
-                old_index: i,
-                old_len: end_i - i,
-                new_index: j,
-                new_len: end_j - j,
-            });
-        }
-    };
-    while i > 0 || j > 0 {
-        if i > 0 && j > 0 && a.folded[i - 1] == b.folded[j - 1] {
-            close(&mut open, &mut gaps, i, j);
-            i -= 1;
-            j -= 1;
-            continue;
-        }
-        open.get_or_insert((i, j));
-        if i > 0 && (j == 0 || drop_a_keeps_lcs(i, j)) {
-            i -= 1;
-        } else {
-            j -= 1;
-        }
-    }
-    close(&mut open, &mut gaps, 0, 0);
-    gaps.reverse();
-    gaps
 }
 
 /// The bit vector before any word of `b`: ones on the `m` bits of `a`.
@@ -172,37 +186,39 @@ pub(super) fn shared_count(a: &[u64], b: &[u64]) -> usize {
 }
 
 /// The first words of a text: folded (lowercase, accents off) and hashed for comparison, with
-/// where each is in the text and whether it names something (a proper name, an all-capitals
-/// word, a number).
+/// where each is in the text and whether it opens a sentence. What only some comparisons
+/// read (the calendar days and workplaces the text names, whether a word names something) is
+/// found on first use: most texts are compared with few others, and most comparisons stop
+/// before needing it.
 pub(super) struct Words<'t> {
     pub(super) text: &'t str,
     pub(super) folded: Vec<u64>,
     /// Hashes of every run of three words, sorted: for counting shared runs.
     pub(super) runs: Vec<u64>,
-    /// Each distinct word with the bit mask of its positions, sorted by word: for [`lcs_len`].
+    /// Each distinct word with the bit mask of its positions, sorted by word: for [`Lcs`].
     pub(super) positions: Vec<(u64, [u64; BLOCKS])>,
-    pub(super) spans: Vec<(usize, usize)>,
-    pub(super) names: Vec<bool>,
-    pub(super) dates: Vec<(u32, u32)>,
-    pub(super) workplaces: u64,
-    pub(super) workplace_names: String,
+    spans: Vec<(usize, usize)>,
+    /// Bit `i` set: word `i` opens a sentence.
+    sentence_starts: [u64; BLOCKS],
+    /// The text up to the end of its last word read.
+    head: &'t str,
+    table: &'t Workplaces,
+    dates: OnceCell<Vec<(u32, u32)>>,
+    workplaces: OnceCell<u64>,
 }
 
 impl<'t> Words<'t> {
-    pub(super) fn of(text: &'t str, workplaces: &Workplaces) -> Words<'t> {
+    pub(super) fn of(text: &'t str, workplaces: &'t Workplaces) -> Words<'t> {
         let mut folded = Vec::new();
         let mut spans = Vec::new();
-        let mut names = Vec::new();
+        let mut sentence_starts = [0u64; BLOCKS];
         let mut end = 0;
-        for (from, to, sentence_start) in word_spans(text).take(TEXT_WORDS) {
-            let word = &text[from..to];
-            names.push(names_something(word, sentence_start));
-            folded.push(fold_hash(word));
+        for (i, (from, to, sentence_start)) in word_spans(text).take(TEXT_WORDS).enumerate() {
+            sentence_starts[i / 64] |= u64::from(sentence_start) << (i % 64);
+            folded.push(fold_hash(&text[from..to]));
             spans.push((from, to));
             end = to;
         }
-        let head = &text[..end];
-        let kinds = workplaces.kinds_in(head);
         let mut runs: Vec<u64> = folded
             .windows(3)
             .map(|w| w[0].rotate_left(21) ^ w[1].rotate_left(42) ^ w[2])
@@ -225,10 +241,11 @@ impl<'t> Words<'t> {
             runs,
             positions,
             spans,
-            names,
-            dates: calendar_days(head),
-            workplaces: kinds,
-            workplace_names: workplaces.names(kinds),
+            sentence_starts,
+            head: &text[..end],
+            table: workplaces,
+            dates: OnceCell::new(),
+            workplaces: OnceCell::new(),
         }
     }
 
@@ -236,6 +253,30 @@ impl<'t> Words<'t> {
         let (from, _) = self.spans[at];
         let (_, to) = self.spans[at + len - 1];
         self.text[from..to].to_string()
+    }
+
+    /// Whether word `i` names something ([`names_something`]).
+    pub(super) fn names(&self, i: usize) -> bool {
+        let (from, to) = self.spans[i];
+        let sentence_start = self.sentence_starts[i / 64] >> (i % 64) & 1 == 1;
+        names_something(&self.text[from..to], sentence_start)
+    }
+
+    /// The calendar days the words read name ([`calendar_days`]).
+    pub(super) fn dates(&self) -> &[(u32, u32)] {
+        self.dates.get_or_init(|| calendar_days(self.head))
+    }
+
+    /// The kinds of workplace the words read name, as a bit set ([`Workplaces::kinds_in`]).
+    pub(super) fn workplaces(&self) -> u64 {
+        *self
+            .workplaces
+            .get_or_init(|| self.table.kinds_in(self.head))
+    }
+
+    /// The names of [`Words::workplaces`], joined with `+`.
+    pub(super) fn workplace_names(&self) -> String {
+        self.table.names(self.workplaces())
     }
 }
 
@@ -283,6 +324,14 @@ fn fold_hash(word: &str) -> u64 {
             }
         }
     };
+    if word.is_ascii() {
+        // Most words: their bytes, lowercased, without decoding characters.
+        for &b in word.as_bytes() {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(PRIME);
+        }
+        return h;
+    }
     for c in word.chars() {
         if c.is_ascii() {
             // The byte `to_lowercase` gives, without its iterator: most words are ASCII, and
