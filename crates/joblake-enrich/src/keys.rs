@@ -171,37 +171,79 @@ pub(crate) fn fold_char(c: char, out: &mut String, pending_sep: &mut bool) -> bo
     any
 }
 
+/// How the fast path of [`fold_into`] folds each byte: an ASCII letter or digit to its
+/// lowercase form, another ASCII byte to [`SEPARATOR`] (it only breaks words), and to [`SLOW`]
+/// the bytes that need [`fold_char`] or more context: non-ASCII ones, and the punctuation that
+/// may start an inclusive suffix or a slash between two spellings.
+static FOLD_BYTE: [u8; 256] = {
+    let mut table = [SLOW; 256];
+    let mut c = 0;
+    while c < 128 {
+        let byte = c as u8;
+        table[c] = if byte.is_ascii_alphanumeric() {
+            byte.to_ascii_lowercase()
+        } else if matches!(byte, b'(' | b'.' | b':' | b'*' | b'_' | b'/') {
+            SLOW
+        } else {
+            SEPARATOR
+        };
+        c += 1;
+    }
+    table
+};
+const SEPARATOR: u8 = 0;
+const SLOW: u8 = 0xFF;
+
 fn fold_into(s: &str, out: &mut String) {
     let b = s.as_bytes();
     let mut pending_sep = false;
     let mut prev_letter = false;
     let mut i = 0;
+    // Folded ASCII bytes waiting to be appended: most of a text is ASCII letters, digits and
+    // separators, and each gives what `fold_char` would, without branching on its kind (a
+    // branch per word end was most of this function's time on descriptions).
+    let mut chunk = [0u8; 128];
     while i < s.len() {
-        // A run of ASCII letters and digits, most of any text, folds to its lowercase bytes:
-        // what `fold_char` gives each of them, without decoding them one by one.
-        if b[i].is_ascii_alphanumeric() {
-            let start = i;
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
-                i += 1;
+        // The fast bytes from `i` on, with the state in locals (`pending_sep` is lent to
+        // `fold_char`, which keeps it in memory, a store and a load on every byte).
+        let mut pending = pending_sep;
+        let mut letter = prev_letter;
+        let mut started = !out.is_empty();
+        let mut n = 0;
+        while let Some(&byte) = b.get(i) {
+            let t = FOLD_BYTE[usize::from(byte)];
+            if t == SLOW {
+                break;
             }
-            if pending_sep && !out.is_empty() {
-                out.push(' ');
+            let alnum = usize::from(t != SEPARATOR);
+            // A space before a word that follows a separator, unless the key is still empty.
+            chunk[n] = b' ';
+            n += alnum & usize::from(pending & started);
+            chunk[n] = t;
+            n += alnum;
+            started |= alnum == 1;
+            pending = alnum == 0;
+            letter = t.is_ascii_lowercase();
+            i += 1;
+            if n >= chunk.len() - 2 {
+                out.extend(chunk[..n].iter().map(|&c| char::from(c)));
+                n = 0;
             }
-            pending_sep = false;
-            let at = out.len();
-            out.push_str(&s[start..i]);
-            out[at..].make_ascii_lowercase();
-            prev_letter = b[i - 1].is_ascii_alphabetic();
-            continue;
+        }
+        out.extend(chunk[..n].iter().map(|&c| char::from(c)));
+        pending_sep = pending;
+        prev_letter = letter;
+        if i >= s.len() {
+            break;
         }
         let Some(c) = s[i..].chars().next() else {
             break;
         };
         if prev_letter
             && matches!(c, '(' | '·' | '.' | ':' | '*' | '_' | '/' | '•')
-            && let Some(n) = inclusive_suffix_len(&s[i..])
+            && let Some(len) = inclusive_suffix_len(&s[i..])
         {
-            i += n;
+            i += len;
             // The word goes on after an inclusive suffix only if letters follow directly.
             continue;
         }
@@ -302,17 +344,50 @@ fn strip_gender_markers(key: String) -> String {
         last,
         "hf" | "mwd" | "wmd" | "mfd" | "fmd" | "gn" | "mwx" | "wmx"
     );
-    // Fast path: nothing that could be a marker.
-    // (A one-letter token, found on bytes: splitting a long key into words was most of this
-    // function's time on descriptions.)
+    // Fast path: nothing that could be a marker. Every marker below is two or three tokens
+    // in a row that each name a gender (one letter, or `div`), or a phrase or a final token
+    // found apart, so a key without two such tokens in a row keeps every word. (French keys
+    // have many lone `d` and `l`; splitting a long key into words, then testing each, was most
+    // of this function's time on descriptions.)
     let b = key.as_bytes();
-    let has_single = (0..b.len()).any(|i| {
-        b[i].is_ascii_lowercase()
-            && (i == 0 || b[i - 1] == b' ')
-            && b.get(i + 1).is_none_or(|&n| n == b' ')
-            && gender_bit(&key[i..=i]) != 0
+    // The length of the gender token starting at `i`, if one does.
+    let gender_token = |i: usize| -> usize {
+        let ends = |j: usize| b.get(j).is_none_or(|&c| c == b' ');
+        match b.get(i) {
+            Some(b'h' | b'f' | b'm' | b'w' | b'x' | b'i') if ends(i + 1) => 1,
+            Some(b'd') if ends(i + 1) => 1,
+            Some(b'd') if b.get(i..i + 3) == Some(b"div") && ends(i + 3) => 3,
+            _ => 0,
+        }
+    };
+    let pair_at = |i: usize| {
+        let len = gender_token(i);
+        len > 0 && gender_token(i + len + 1) > 0
+    };
+    // Two one-letter tokens in a row inside the key, tested on every window without a branch
+    // so that the compiler vectorizes it; the start, the end and `div` apart.
+    let gender = |c: u8| {
+        (c == b'h')
+            | (c == b'f')
+            | (c == b'm')
+            | (c == b'w')
+            | (c == b'd')
+            | (c == b'x')
+            | (c == b'i')
+    };
+    let inner = b.windows(5).fold(false, |found, w| {
+        found | ((w[0] == b' ') & gender(w[1]) & (w[2] == b' ') & gender(w[3]) & (w[4] == b' '))
     });
-    if !has_single && !final_marker && !key.contains("gender") && !key.contains("geschlechter") {
+    let at_end = b.len() >= 3 && {
+        let i = b.len() - 3;
+        (i == 0 || b[i - 1] == b' ') && pair_at(i)
+    };
+    let has_pair = inner
+        || pair_at(0)
+        || at_end
+        || (memchr::memmem::find(b, b"div").is_some()
+            && (1..b.len()).any(|i| b[i - 1] == b' ' && pair_at(i)));
+    if !has_pair && !final_marker && !key.contains("gender") && !key.contains("geschlechter") {
         return key;
     }
     let toks: Vec<&str> = key.split(' ').filter(|t| !t.is_empty()).collect();
