@@ -302,14 +302,23 @@ fn inclusive_suffix_len(rest: &str) -> Option<usize> {
 
 /// Bit of a single-letter gender-marker token (`div` counts as `d`).
 fn gender_bit(t: &str) -> u8 {
-    match t {
-        "h" => 1,
-        "f" => 2,
-        "m" => 4,
-        "w" => 8,
-        "d" | "div" => 16,
-        "x" => 32,
-        "i" => 64,
+    match t.as_bytes() {
+        [c] => letter_gender_bit(*c),
+        b"div" => letter_gender_bit(b'd'),
+        _ => 0,
+    }
+}
+
+/// [`gender_bit`] of a one-letter token, by its byte.
+const fn letter_gender_bit(c: u8) -> u8 {
+    match c {
+        b'h' => 1,
+        b'f' => 2,
+        b'm' => 4,
+        b'w' => 8,
+        b'd' => 16,
+        b'x' => 32,
+        b'i' => 64,
         _ => 0,
     }
 }
@@ -350,15 +359,15 @@ fn strip_gender_markers(key: String) -> String {
     // have many lone `d` and `l`; splitting a long key into words, then testing each, was most
     // of this function's time on descriptions.)
     let b = key.as_bytes();
-    // The length of the gender token starting at `i`, if one does.
+    // The length of the gender token starting at `i` (one letter, or `div`), 0 if none.
     let gender_token = |i: usize| -> usize {
-        let ends = |j: usize| b.get(j).is_none_or(|&c| c == b' ');
-        match b.get(i) {
-            Some(b'h' | b'f' | b'm' | b'w' | b'x' | b'i') if ends(i + 1) => 1,
-            Some(b'd') if ends(i + 1) => 1,
-            Some(b'd') if b.get(i..i + 3) == Some(b"div") && ends(i + 3) => 3,
-            _ => 0,
-        }
+        [1, 3]
+            .into_iter()
+            .find(|&len| {
+                b.get(i + len).is_none_or(|&c| c == b' ')
+                    && key.get(i..i + len).is_some_and(|t| gender_bit(t) != 0)
+            })
+            .unwrap_or(0)
     };
     let pair_at = |i: usize| {
         let len = gender_token(i);
@@ -366,15 +375,7 @@ fn strip_gender_markers(key: String) -> String {
     };
     // Two one-letter tokens in a row inside the key, tested on every window without a branch
     // so that the compiler vectorizes it; the start, the end and `div` apart.
-    let gender = |c: u8| {
-        (c == b'h')
-            | (c == b'f')
-            | (c == b'm')
-            | (c == b'w')
-            | (c == b'd')
-            | (c == b'x')
-            | (c == b'i')
-    };
+    let gender = |c: u8| letter_gender_bit(c) != 0;
     let inner = b.windows(5).fold(false, |found, w| {
         found | ((w[0] == b' ') & gender(w[1]) & (w[2] == b' ') & gender(w[3]) & (w[4] == b' '))
     });
