@@ -15,8 +15,9 @@ pub(super) const BLOCKS: usize = TEXT_WORDS.div_ceil(64);
 
 /// A longest common subsequence of two texts' words (Hyyrö's bit-parallel algorithm: one bit
 /// per word of `a`, one pass over `b`), with the bit vector after each word of `b` kept (a few
-/// kilobytes, on the stack): its length needs the last one, the gaps between the words it lines
-/// up trace back through all of them, and most pairs that need one need both.
+/// kilobytes, on the stack): its length needs the last one, and the gaps between the words it
+/// lines up, which a pair needs after its length, trace back through all of them without
+/// stepping the vectors again.
 pub(super) struct Lcs {
     rows: [[u64; BLOCKS]; TEXT_WORDS + 1],
     m: usize,
