@@ -183,8 +183,12 @@ pub(super) struct Words<'t> {
 
 impl<'t> Words<'t> {
     pub(super) fn of(text: &'t str, workplaces: &'t Workplaces) -> Words<'t> {
-        let mut folded = Vec::new();
-        let mut spans = Vec::new();
+        // Room for every word the text can have (one letter and a separator each), at most
+        // TEXT_WORDS: growing by doubling left up to half of each list unused, and a large
+        // block holds tens of thousands of word indexes while it is clustered.
+        let words = TEXT_WORDS.min(text.len() / 2 + 1);
+        let mut folded = Vec::with_capacity(words);
+        let mut spans = Vec::with_capacity(words);
         let mut sentence_starts = [0u64; BLOCKS];
         let mut end = 0;
         for (i, (from, to, sentence_start)) in word_spans(text).take(TEXT_WORDS).enumerate() {
