@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod eager_aggregate;
 pub mod json_udf;
 pub mod listings_udf;
+mod memory;
 pub mod pass_udf;
 pub mod predict_udf;
 pub mod read_only;
@@ -24,7 +25,6 @@ use deltalake::datafusion::catalog::{
 };
 use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
-use deltalake::datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use deltalake::datafusion::execution::object_store::ObjectStoreUrl;
 use deltalake::datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use deltalake::datafusion::execution::{SessionState, SessionStateBuilder};
@@ -47,9 +47,6 @@ pub const CATALOG: &str = "datafusion";
 /// 88.5-90.5 s against 91.9-97.3 s with one per core (docs/performance.md). Under a memory
 /// limit the pool is shared among the spilling operators of every partition, so it stays one.
 pub const PARTITIONS_PER_CORE: usize = 2;
-
-/// How many of the largest memory consumers an "out of memory" error names.
-const TOP_CONSUMERS: std::num::NonZeroUsize = std::num::NonZeroUsize::new(5).unwrap();
 
 /// Builds a session over `lake`: functions, reference tables and the layer schemas.
 /// `bronze` says which bronze files the bronze tables expose (all, or the unconsumed ones).
@@ -95,10 +92,7 @@ pub async fn session(
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(mb) = settings.memory_limit_mb {
             let bytes = usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-            // Fair: each spilling operator gets an equal share, so one sort cannot starve
-            // the others; the tracker names the top consumers when the limit is hit.
-            let pool = TrackConsumersPool::new(FairSpillPool::new(bytes), TOP_CONSUMERS);
-            runtime = runtime.with_memory_pool(Arc::new(pool));
+            runtime = runtime.with_memory_pool(memory::limited_pool(bytes));
         }
         if let Some(dir) = &settings.spill_dir {
             runtime = runtime.with_temp_file_path(dir);

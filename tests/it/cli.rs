@@ -338,3 +338,45 @@ fn under_a_memory_limit_a_big_sort_spills_to_disk_and_gives_the_same_answer() {
         .failure()
         .stderr(predicate::str::contains("Resources exhausted"));
 }
+
+#[test]
+fn under_a_tight_memory_limit_a_grouped_aggregate_on_two_partitions_completes() {
+    // The query of apache/datafusion#24883: under a memory limit, a repartition that spills
+    // from two inputs at once waited forever in DataFusion 55.2 (every run here hung before
+    // src/engine/memory.rs kept repartition buffers outside the limit). A healthy run takes
+    // well under a second; the timeout turns a hang into a failure.
+    let t = temp_lake();
+    let config = t.dir.path().join("limit-2.toml");
+    std::fs::write(&config, "[engine]\nmemory_limit_mb = 2\n").expect("config written");
+    let mut cmd = joblake(t.dir.path());
+    cmd.arg("--config").arg(&config).args([
+        "sql",
+        "--allow-writes",
+        "--format",
+        "csv",
+        "-c",
+        "SET datafusion.execution.target_partitions = 2",
+        "-c",
+        "SET datafusion.execution.batch_size = 64",
+        "-c",
+        "CREATE TABLE t AS SELECT v % 13 AS g, md5(CAST(v % 337 AS VARCHAR)) AS trace_id \
+         FROM generate_series(1, 40000) AS s(v)",
+    ]);
+    for _ in 0..6 {
+        cmd.args([
+            "-c",
+            "SELECT g, count(DISTINCT trace_id) AS n FROM t GROUP BY g ORDER BY g LIMIT 13",
+        ]);
+    }
+    let out = cmd
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    // Each of the six answers: 13 groups of 337 distinct values.
+    assert_eq!(out.matches("\n0,337\n").count(), 6, "{out}");
+    assert_eq!(out.matches(",337\n").count(), 6 * 13, "{out}");
+}
