@@ -122,6 +122,7 @@ struct Texts<'l, 't> {
 }
 
 impl<'t> Texts<'_, 't> {
+    /// Listing `i`'s word index, built on first use.
     fn words(&self, i: usize) -> &Words<'t> {
         self.words[i].get_or_init(|| Words::of(self.listings[i].text, self.workplaces))
     }
