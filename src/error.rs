@@ -127,6 +127,23 @@ pub enum Error {
         /// Its size and the limit (in the message, not a `source()`: said once).
         limit: TooLarge,
     },
+    /// A step of a model ran out of memory in its finest passes (docs/models.md, "passes").
+    #[error(
+        "step {step} ran out of memory in pass {pass} of {passes}, its passes already split \
+         {splits} times: raise [engine] memory_limit_mb ({message})"
+    )]
+    StepMemory {
+        /// The step (`CREATE TABLE name AS ...`) at fault.
+        step: String,
+        /// The pass that failed, from 1.
+        pass: u64,
+        /// Of how many.
+        passes: u64,
+        /// How many times its passes were split in two before.
+        splits: u32,
+        /// DataFusion's error, naming the operator and what it held.
+        message: String,
+    },
     /// A bronze file could not be read.
     #[error("bronze file {file}: {message}")]
     Bronze {

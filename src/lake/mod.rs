@@ -32,7 +32,8 @@ pub const DELTA_LAYERS: [&str; 2] = ["silver", "gold"];
 #[serde(default, deny_unknown_fields)]
 pub struct EngineSettings {
     /// Memory, in MiB, that DataFusion's operators may reserve in one session; beyond it, sorts
-    /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted".
+    /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted" (a
+    /// step in passes is then split and run again: `transform::steps`).
     /// Unset: no limit (a refresh of a million postings peaks at 1.5–1.7 GB, docs/performance.md).
     pub memory_limit_mb: Option<u64>,
     /// Directory for spill files (default: the system temporary directory).

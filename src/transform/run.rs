@@ -47,7 +47,8 @@ pub struct ModelReport {
     pub version: Option<u64>,
     /// Wall time in seconds.
     pub seconds: f64,
-    /// The passes its steps ran in (docs/models.md): more than one under a memory limit.
+    /// The passes its steps ran in (docs/models.md): more than one under a memory limit, and
+    /// more than planned when a pass ran out of memory and was split.
     pub passes: u64,
 }
 
@@ -376,6 +377,8 @@ async fn run_models(
             fail(e)
         })?;
         let outcome = write_model(lake, ctx, model, plan, table, before, df, &fail, written).await;
+        // Passes split because they ran out of memory count too.
+        let passes = steps.passes().max(passes);
         steps.drop(lake, ctx).await;
         let (rows, version) = outcome?;
         report.models.push(ModelReport {

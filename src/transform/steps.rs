@@ -14,9 +14,20 @@
 //! in that pass, appending to the step's table. With the right value (the block of listings
 //! that are compared with each other, the listing whose records are aggregated) every pass
 //! computes its part of the result alone, so the step holds one pass at a time in memory.
+//!
+//! A pass that runs out of memory (DataFusion's "Resources exhausted": a hash join's build
+//! side cannot spill) committed nothing, so it is split in two and both halves run again: pass
+//! p of n is exactly passes p and p + n of 2n. The passes are planned from row counts, and how
+//! much one row holds varies by step and by data; splitting keeps a refresh going where a pass
+//! came out larger than planned (a 10M refresh under 3 GB failed in the openings' joins that
+//! way, docs/performance.md).
 
+use std::collections::VecDeque;
+
+use deltalake::DeltaTableError;
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::dataframe::DataFrame;
+use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::datafusion::sql::parser::{DFParser, Statement};
 use deltalake::datafusion::sql::sqlparser::ast::Statement as SqlStatement;
@@ -30,15 +41,30 @@ use crate::lake::Lake;
 /// Where the steps' tables are written: `_meta/steps/<name>`.
 const STEPS: &str = "_meta/steps";
 
+/// How many times a pass that runs out of memory may be split in two: a step planned in 20
+/// passes may run in up to 640.
+const MAX_SPLITS: u32 = 5;
+
+/// How DataFusion's `ResourcesExhausted` error displays (its `Display` prefix).
+const RESOURCES_EXHAUSTED: &str = "Resources exhausted";
+
 /// The tables a model's steps made; [`Steps::drop`] removes them.
 #[derive(Debug, Default)]
 pub struct Steps {
     /// Each step's name, and whether it was written to the lake (on a cluster or under a
     /// memory limit).
     tables: Vec<(String, bool)>,
+    /// The most passes one step ran in (splits included); 0 when none was written to the lake.
+    passes: u64,
 }
 
 impl Steps {
+    /// The most passes one of the steps ran in, counting the passes split because they ran
+    /// out of memory; 1 when no step ran in passes.
+    pub fn passes(&self) -> u64 {
+        self.passes.max(1)
+    }
+
     /// Drops the steps' tables from the session and deletes their files.
     pub async fn drop(self, lake: &Lake, ctx: &SessionContext) {
         for (name, stored) in self.tables {
@@ -114,16 +140,21 @@ async fn run_step(
         steps.tables.push((name, false));
         return Ok(());
     }
-    let passes = if calls_pass(&query.to_string()) {
-        passes.max(1)
-    } else {
-        1
-    };
+    // Only a step that calls joblake_pass can run in passes, or split one; not on a cluster,
+    // whose executors know one pass only (each half would run the whole step again).
+    let in_passes = calls_pass(&query.to_string());
+    let passes = if in_passes { passes.max(1) } else { 1 };
+    let splittable = in_passes && settings.cluster.is_none();
     let query = Statement::Statement(Box::new(SqlStatement::Query(query)));
     steps.tables.push((name.clone(), true));
+    // The slices still to run, each `pass` of `of`. One that runs out of memory is split in two
+    // and run again: pass p of n holds exactly the rows of passes p and p + n of 2n.
+    let mut slices: VecDeque<(u64, u64)> = (0..passes).map(|p| (p, passes)).collect();
+    let finest = passes.saturating_mul(1 << MAX_SPLITS);
     let mut table = lake.table(STEPS, &name).await?;
-    for pass in 0..passes {
-        ctx.register_udf(pass_udf::udf(pass, passes));
+    let mut ran = 0;
+    while let Some((pass, of)) = slices.pop_front() {
+        ctx.register_udf(pass_udf::udf(pass, of));
         let written = async {
             let plan = ctx.state().statement_to_plan(query.clone()).await?;
             let df = ctx.execute_logical_plan(plan).await?;
@@ -133,7 +164,7 @@ async fn run_step(
                 .with_input_plan(input)
                 .with_session_state(state)
                 .with_table_name(name.clone());
-            let write = if pass == 0 {
+            let write = if ran == 0 {
                 write
                     .with_save_mode(SaveMode::Overwrite)
                     .with_schema_mode(SchemaMode::Overwrite)
@@ -144,18 +175,65 @@ async fn run_step(
         }
         .await;
         ctx.register_udf(pass_udf::udf(0, 1));
-        table = written?;
-        if passes > 1 {
-            tracing::debug!("step {name}: pass {} of {passes} written", pass + 1);
+        table = match written {
+            Ok(table) => table,
+            Err(e) if splittable => {
+                if !is_out_of_memory(&e) {
+                    return Err(e);
+                }
+                if of >= finest {
+                    return Err(Error::StepMemory {
+                        step: name,
+                        pass: pass + 1,
+                        passes: of,
+                        splits: MAX_SPLITS,
+                        message: e.to_string(),
+                    });
+                }
+                // Nothing of the failed pass was committed; its files, if any, go with the
+                // step's table.
+                tracing::info!(
+                    "step {name}: pass {} of {of} ran out of memory, run again as two passes of {}",
+                    pass + 1,
+                    of * 2
+                );
+                slices.push_front((pass + of, of * 2));
+                slices.push_front((pass, of * 2));
+                lake.table(STEPS, &name).await?
+            }
+            Err(e) => return Err(e),
+        };
+        ran += 1;
+        if passes > 1 || of > 1 {
+            tracing::debug!("step {name}: pass {} of {of} written", pass + 1);
         }
     }
+    steps.passes = steps.passes.max(ran);
     tracing::debug!(
-        "step {name}: {:.2} s in {passes} pass(es)",
+        "step {name}: {:.2} s in {ran} pass(es)",
         started.elapsed().as_secs_f64()
     );
     let provider = engine::delta_provider(lake, &table).await?;
     ctx.register_table(TableReference::bare(name.as_str()), provider)?;
     Ok(())
+}
+
+/// Whether `e` is DataFusion's "Resources exhausted": an operator that cannot spill (a hash
+/// join's build side, above all) needed more than the memory limit left it.
+fn is_out_of_memory(e: &Error) -> bool {
+    match e {
+        Error::DataFusion(e) => matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)),
+        // delta-rs keeps most DataFusion errors of a write as their text only
+        // (`From<DataFusionError> for DeltaTableError`: `Generic(err.to_string())`).
+        Error::Delta(e) => match e.as_ref() {
+            DeltaTableError::Generic(text) => text.contains(RESOURCES_EXHAUSTED),
+            DeltaTableError::GenericError { source } => source
+                .downcast_ref::<DataFusionError>()
+                .is_some_and(|e| matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Whether a step's query calls `joblake_pass`, and so runs in passes.
@@ -176,6 +254,15 @@ fn not_a_step(statement: &str) -> Error {
 mod tests {
     use super::*;
     use deltalake::arrow::array::{AsArray, Int64Array};
+
+    /// Column `i` of a query's first row, as a 64-bit integer.
+    fn first_row(batches: &[deltalake::arrow::array::RecordBatch], i: usize) -> i64 {
+        batches[0]
+            .column(i)
+            .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
+            .value(0)
+    }
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn steps_are_tables_the_query_reads_removed_after_it() {
@@ -237,12 +324,7 @@ mod tests {
                    SELECT count(*) AS groups, min(n) AS least, max(n) AS most FROM g";
         let (df, steps) = plan(&lake, &ctx, sql, 4).await.expect("plans");
         let batches = df.collect().await.expect("runs");
-        let col = |i: usize| -> i64 {
-            batches[0]
-                .column(i)
-                .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
-                .value(0)
-        };
+        let col = |i: usize| first_row(&batches, i);
         assert_eq!(
             (col(0), col(1), col(2)),
             (40, 3, 3),
@@ -269,5 +351,84 @@ mod tests {
             !lake.is_table(STEPS, "g").await.expect("lists"),
             "the step's files are removed with it"
         );
+    }
+
+    /// A session limited to `bytes`, one partition (no repartitions), Delta's planner.
+    fn limited_session(lake: &Lake, bytes: usize) -> SessionContext {
+        use deltalake::datafusion::execution::memory_pool::GreedyMemoryPool;
+        use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(bytes)))
+            .build_arc()
+            .expect("runtime");
+        let state = deltalake::datafusion::execution::SessionStateBuilder::new()
+            .with_default_features()
+            .with_config(
+                deltalake::datafusion::prelude::SessionConfig::new().with_target_partitions(1),
+            )
+            .with_runtime_env(runtime)
+            .with_query_planner(deltalake::delta_datafusion::planner::DeltaPlanner::new())
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        engine::register_lake_store(&ctx.runtime_env(), lake).expect("store");
+        ctx.register_udf(pass_udf::udf(0, 1));
+        ctx
+    }
+
+    /// A join whose build side holds the pass's rows (40,000 of about 210 bytes in all): a
+    /// hash join cannot spill.
+    const JOIN_IN_PASSES: &str = "CREATE TABLE j AS \
+        WITH src AS (SELECT 'k' || CAST(v AS VARCHAR) AS k, repeat('x', 200) || CAST(v AS VARCHAR) AS payload \
+                     FROM generate_series(1, 40000) AS s(v)) \
+        SELECT a.k, length(a.payload) + length(b.payload) AS len FROM src a JOIN src b ON a.k = b.k \
+        WHERE joblake_pass(a.k) AND joblake_pass(b.k);\n\
+        SELECT count(*) AS n, sum(len) AS total FROM j";
+
+    #[tokio::test]
+    async fn a_pass_that_runs_out_of_memory_is_split_until_it_fits() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lake =
+            Lake::open(&dir.path().to_string_lossy(), Default::default()).expect("lake opens");
+        // Two passes of about 4 MB each, under a limit of 1.5 MB: they fit in eight.
+        let ctx = limited_session(&lake, 3 * 1024 * 1024 / 2);
+        let (df, steps) = plan(&lake, &ctx, JOIN_IN_PASSES, 2).await.expect("plans");
+        let batches = df.collect().await.expect("runs");
+        let col = |i: usize| first_row(&batches, i);
+        // Every row once: 40,000 of them, and the payloads' lengths (201..=205 characters).
+        let total: i64 = (1..=40_000i64)
+            .map(|v| 2 * (200 + v.to_string().len() as i64))
+            .sum();
+        assert_eq!((col(0), col(1)), (40_000, total));
+        assert!(
+            steps.passes() > 2,
+            "the two planned passes were split: ran {}",
+            steps.passes()
+        );
+        steps.drop(&lake, &ctx).await;
+
+        // Without enough memory for any split, the error names the step and the setting.
+        let ctx = limited_session(&lake, 16 * 1024);
+        let err = plan(&lake, &ctx, JOIN_IN_PASSES, 2)
+            .await
+            .expect_err("too little memory");
+        let text = err.to_string();
+        assert!(
+            text.contains("step j") && text.contains("memory_limit_mb"),
+            "{text}"
+        );
+        assert!(ctx.table("j").await.is_err(), "the step's table is dropped");
+
+        // A step without joblake_pass is not split: its error is DataFusion's.
+        let ctx = limited_session(&lake, 16 * 1024);
+        let err = plan(
+            &lake,
+            &ctx,
+            &JOIN_IN_PASSES.replace("WHERE joblake_pass(a.k) AND joblake_pass(b.k)", ""),
+            2,
+        )
+        .await
+        .expect_err("too little memory");
+        assert!(is_out_of_memory(&err), "{err}");
+        assert!(!err.to_string().contains("splits"), "{err}");
     }
 }
