@@ -175,12 +175,15 @@ async fn run_step(
         }
         .await;
         ctx.register_udf(pass_udf::udf(0, 1));
-        table = match written {
-            Ok(table) => table,
-            Err(e) if splittable => {
-                if !is_out_of_memory(&e) {
-                    return Err(e);
+        match written {
+            Ok(written) => {
+                table = written;
+                ran += 1;
+                if passes > 1 || of > 1 {
+                    tracing::debug!("step {name}: pass {} of {of} written", pass + 1);
                 }
+            }
+            Err(e) if splittable && is_out_of_memory(&e) => {
                 if of >= finest {
                     return Err(Error::StepMemory {
                         step: name,
@@ -190,22 +193,27 @@ async fn run_step(
                         message: e.to_string(),
                     });
                 }
-                // Nothing of the failed pass was committed; its files, if any, go with the
-                // step's table.
                 tracing::info!(
                     "step {name}: pass {} of {of} ran out of memory, run again as two passes of {}",
                     pass + 1,
                     of * 2
                 );
-                slices.push_front((pass + of, of * 2));
-                slices.push_front((pass, of * 2));
-                lake.table(STEPS, &name).await?
+                // The passes not run yet at this size are as large: split them too, rather
+                // than have each fail first.
+                let rest: Vec<(u64, u64)> = slices.drain(..).collect();
+                slices.extend([(pass, of * 2), (pass + of, of * 2)]);
+                for (p, n) in rest {
+                    if n == of {
+                        slices.extend([(p, n * 2), (p + n, n * 2)]);
+                    } else {
+                        slices.push_back((p, n));
+                    }
+                }
+                // Nothing of the failed pass was committed (its files, if any, go with the
+                // step's table); the next pass that is written still overwrites.
+                table = lake.table(STEPS, &name).await?;
             }
             Err(e) => return Err(e),
-        };
-        ran += 1;
-        if passes > 1 || of > 1 {
-            tracing::debug!("step {name}: pass {} of {of} written", pass + 1);
         }
     }
     steps.passes = steps.passes.max(ran);
@@ -389,6 +397,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let lake =
             Lake::open(&dir.path().to_string_lossy(), Default::default()).expect("lake opens");
+        // A step table of that name left behind (a killed refresh): the first pass written
+        // replaces it, even when the first one tried ran out of memory.
+        let roomy = limited_session(&lake, 1 << 30);
+        let (_, left_behind) = plan(&lake, &roomy, JOIN_IN_PASSES, 2).await.expect("plans");
+        assert_eq!(left_behind.passes(), 2);
         // Two passes of about 4 MB each, under a limit of 1.5 MB: they fit in eight.
         let ctx = limited_session(&lake, 3 * 1024 * 1024 / 2);
         let (df, steps) = plan(&lake, &ctx, JOIN_IN_PASSES, 2).await.expect("plans");
