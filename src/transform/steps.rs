@@ -256,6 +256,8 @@ fn not_a_step(statement: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
     use deltalake::arrow::array::{AsArray, Int64Array};
 
     /// Column `i` of a query's first row, as a 64-bit integer.
@@ -265,7 +267,6 @@ mod tests {
             .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
             .value(0)
     }
-    use std::sync::Arc;
 
     #[tokio::test]
     async fn steps_are_tables_the_query_reads_removed_after_it() {
