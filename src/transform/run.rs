@@ -377,8 +377,8 @@ async fn run_models(
             fail(e)
         })?;
         let outcome = write_model(lake, ctx, model, plan, table, before, df, &fail, written).await;
-        // Passes split because they ran out of memory count too.
-        let passes = steps.passes().max(passes);
+        // What the steps ran in, passes split because they ran out of memory included.
+        let passes = steps.passes();
         steps.drop(lake, ctx).await;
         let (rows, version) = outcome?;
         report.models.push(ModelReport {
