@@ -144,6 +144,16 @@ pub enum Error {
         /// DataFusion's error, naming the operator and what it held.
         message: String,
     },
+    /// A model's query ran out of memory in its finest passes (docs/models.md, "passes").
+    #[error(
+        "its query ran out of memory in {passes} passes: raise [engine] memory_limit_mb ({message})"
+    )]
+    QueryMemory {
+        /// How many passes it ran in last.
+        passes: u64,
+        /// DataFusion's error, naming the operator and what it held.
+        message: String,
+    },
     /// A bronze file could not be read.
     #[error("bronze file {file}: {message}")]
     Bronze {

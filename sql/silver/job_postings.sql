@@ -96,3 +96,6 @@ SELECT
     b.records
 FROM picked b
 JOIN silver.posting_records p ON p.bronze_file = b.bronze_file AND p.bronze_line = b.bronze_line
+-- Whole, unless it runs out of memory (its build side held 1 GB at ten million postings):
+-- then in passes by posting, each scanning posting_records again (docs/models.md).
+WHERE joblake_pass(b.posting_id)

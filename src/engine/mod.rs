@@ -12,6 +12,7 @@ pub mod eager_aggregate;
 pub mod json_udf;
 pub mod listings_udf;
 mod memory;
+pub mod pass_chain;
 pub mod pass_udf;
 pub mod predict_udf;
 pub mod read_only;

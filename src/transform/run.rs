@@ -372,15 +372,49 @@ async fn run_models(
             message: format!("{path}: {}", shorten(&e.to_string())),
         };
         let passes = passes(lake, ctx, model, models, sql).await.map_err(fail)?;
-        let (df, steps) = steps::plan(lake, ctx, sql, passes).await.map_err(|e| {
+        let (df, mut steps) = steps::plan(lake, ctx, sql, passes).await.map_err(|e| {
             tracing::debug!("{}: {e}", model.qualified());
             fail(e)
         })?;
-        let outcome = write_model(lake, ctx, model, plan, table, before, df, &fail, written).await;
+        let mut outcome = write_model(lake, ctx, model, plan, table, before, df, written).await;
+        // A query that calls joblake_pass and ran out of memory (a hash join's build side
+        // cannot spill) runs again in twice as many passes; nothing of it was committed.
+        let mut query_passes = 1;
+        while let Err(e) = &outcome
+            && model.materialized != Materialized::View
+            && steps::is_out_of_memory(e)
+        {
+            if query_passes >= steps.query_max_passes(lake) {
+                if query_passes > 1 {
+                    outcome = Err(Error::QueryMemory {
+                        passes: query_passes,
+                        message: e.to_string(),
+                    });
+                }
+                break;
+            }
+            query_passes *= 2;
+            tracing::info!(
+                "{}: its query ran out of memory, run again in {query_passes} passes",
+                model.qualified()
+            );
+            outcome = match steps.query_in_passes(ctx, query_passes).await {
+                Ok(df) => match lake.table(&model.layer, &model.name).await {
+                    Ok(table) => {
+                        write_model(lake, ctx, model, plan, Some(table), before, df, written).await
+                    }
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+        }
         // What the steps ran in, passes split because they ran out of memory included.
         let passes = steps.passes();
         steps.drop(lake, ctx).await;
-        let (rows, version) = outcome?;
+        let (rows, version) = outcome.map_err(|e| {
+            tracing::debug!("{}: {e}", model.qualified());
+            fail(e)
+        })?;
         report.models.push(ModelReport {
             model: model.qualified(),
             materialized: kind.to_string(),
@@ -446,13 +480,12 @@ async fn write_model(
     table: Option<deltalake::DeltaTable>,
     before: Option<u64>,
     df: deltalake::datafusion::dataframe::DataFrame,
-    fail: &(dyn Fn(Error) -> Error + Sync),
     written: &mut Vec<(Model, Option<u64>)>,
 ) -> Result<(Option<i64>, Option<u64>)> {
     Ok(if let Some(table) = table {
         let append =
             model.materialized == Materialized::Incremental && !plan.full && before.is_some();
-        let (input, state) = engine::writer_input(lake, ctx, df).await.map_err(fail)?;
+        let (input, state) = engine::writer_input(lake, ctx, df).await?;
         let mut write = table
             .write(Vec::new())
             .with_input_plan(input)
@@ -467,21 +500,15 @@ async fn write_model(
                 .with_save_mode(SaveMode::Overwrite)
                 .with_schema_mode(SchemaMode::Overwrite)
         };
-        let table = write.await.map_err(|e| {
-            tracing::debug!("{}: {e}", model.qualified());
-            fail(e.into())
-        })?;
+        let table = write.await?;
         written.push((model.clone(), before));
-        let rows = engine::count_rows(ctx, &model.qualified())
-            .await
-            .map_err(fail)?;
+        let rows = engine::count_rows(ctx, &model.qualified()).await?;
         (Some(rows), table.version())
     } else {
         ctx.register_table(
             TableReference::partial(model.layer.as_str(), model.name.as_str()),
             df.into_view(),
-        )
-        .map_err(|e| fail(e.into()))?;
+        )?;
         (None, None)
     })
 }

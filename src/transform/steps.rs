@@ -48,7 +48,7 @@ const MAX_SPLITS: u32 = 5;
 /// How DataFusion's `ResourcesExhausted` error displays (its `Display` prefix).
 const RESOURCES_EXHAUSTED: &str = "Resources exhausted";
 
-/// The tables a model's steps made; [`Steps::drop`] removes them.
+/// The tables a model's steps made, and its query; [`Steps::drop`] removes the tables.
 #[derive(Debug, Default)]
 pub struct Steps {
     /// Each step's name, and whether it was written to the lake (on a cluster or under a
@@ -56,6 +56,9 @@ pub struct Steps {
     tables: Vec<(String, bool)>,
     /// The most passes one step ran in (splits included); 0 when none was written to the lake.
     passes: u64,
+    /// The model's query, the file's last statement, when it calls `joblake_pass`: it can be
+    /// planned again in passes ([`Steps::query_in_passes`]).
+    query: Option<Statement>,
 }
 
 impl Steps {
@@ -63,6 +66,43 @@ impl Steps {
     /// out of memory; 1 when no step ran in passes.
     pub fn passes(&self) -> u64 {
         self.passes.max(1)
+    }
+
+    /// How many passes the model's query may be split into when it runs out of memory
+    /// whole: none (1) unless it calls `joblake_pass`, memory is bounded and the queries run
+    /// on this machine.
+    pub fn query_max_passes(&self, lake: &Lake) -> u64 {
+        let settings = lake.engine_settings();
+        if self.query.is_none() || settings.cluster.is_some() || settings.memory_limit_mb.is_none()
+        {
+            return 1;
+        }
+        1 << MAX_SPLITS
+    }
+
+    /// The model's query in `passes` passes, run one after the other and read as one table
+    /// ([`engine::pass_chain`]): the model is still written in one commit, holding one pass's
+    /// hash tables at a time. For a query that ran out of memory whole.
+    pub async fn query_in_passes(
+        &mut self,
+        ctx: &SessionContext,
+        passes: u64,
+    ) -> Result<DataFrame> {
+        let Some(query) = &self.query else {
+            return Err(Error::Config(
+                "a model's query without joblake_pass runs whole".into(),
+            ));
+        };
+        let mut plans = Vec::new();
+        for pass in 0..passes {
+            ctx.register_udf(pass_udf::udf(pass, passes));
+            let plan = ctx.state().statement_to_plan(query.clone()).await;
+            ctx.register_udf(pass_udf::udf(0, 1));
+            plans.push(plan?);
+        }
+        self.passes = self.passes.max(passes);
+        let table = engine::pass_chain::PassChain::table(plans, ctx.state())?;
+        Ok(ctx.read_table(std::sync::Arc::new(table))?)
     }
 
     /// Drops the steps' tables from the session and deletes their files.
@@ -91,7 +131,10 @@ pub async fn plan(
     let Some(last) = statements.pop_back() else {
         return Err(Error::Config("a model file without a query".into()));
     };
-    let mut steps = Steps::default();
+    let mut steps = Steps {
+        query: calls_pass(&last.to_string()).then(|| last.clone()),
+        ..Steps::default()
+    };
     for statement in statements {
         if let Err(e) = run_step(lake, ctx, statement, passes, &mut steps).await {
             steps.drop(lake, ctx).await;
@@ -223,7 +266,7 @@ async fn run_step(
 
 /// Whether `e` is DataFusion's "Resources exhausted": an operator that cannot spill (a hash
 /// join's build side, above all) needed more than the memory limit left it.
-fn is_out_of_memory(e: &Error) -> bool {
+pub fn is_out_of_memory(e: &Error) -> bool {
     match e {
         Error::DataFusion(e) => matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)),
         // delta-rs keeps most DataFusion errors of a write as their text only

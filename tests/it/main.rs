@@ -19,6 +19,7 @@ mod infrastructure;
 mod ingest;
 mod layers;
 mod maintain;
+mod memory;
 mod model;
 mod personal_data;
 mod pipeline;
