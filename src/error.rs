@@ -144,6 +144,13 @@ pub enum Error {
         /// DataFusion's error, naming the operator and what it held.
         message: String,
     },
+    /// A refresh stopped on request (SIGTERM, Ctrl-C) at a safe point: before a model, or
+    /// between two passes of a step. The tables it wrote are put back.
+    #[error("stopped on request before {at}; the next refresh does its work")]
+    Stopped {
+        /// What would have run next: a model, or a step's pass.
+        at: String,
+    },
     /// A model's query ran out of memory in its finest passes (docs/models.md, "passes").
     #[error(
         "its query ran out of memory in {passes} passes: raise [engine] memory_limit_mb ({message})"

@@ -90,7 +90,7 @@ pub async fn mirror_vs_copy(
     }
     let project = mirror_gold_project(rows)?;
     let started = Instant::now();
-    refresh(lake, &project, &RefreshOptions { full: true }, &|_| {}).await?;
+    refresh(lake, &project, &RefreshOptions::new(true), &|_| {}).await?;
     let generate_seconds = started.elapsed().as_secs_f64();
 
     let report = warehouse::mirror(lake, &project, url, MirrorOptions { full: true }).await?;

@@ -269,7 +269,7 @@ pub async fn run(options: &BenchOptions) -> Result<Bench> {
     // 2. Full refresh.
     (options.progress)("refresh --full");
     let snapshot = Snapshot::take();
-    let report = refresh(&lake, &project, &RefreshOptions { full: true }, &|_| {}).await?;
+    let report = refresh(&lake, &project, &RefreshOptions::new(true), &|_| {}).await?;
     let total = measured("refresh --full", &snapshot);
     let silver_bytes = dir_size(&lake_dir.join("silver"));
     let gold_bytes = dir_size(&lake_dir.join("gold"));
@@ -352,7 +352,7 @@ pub async fn run(options: &BenchOptions) -> Result<Bench> {
     };
     let added = pipeline::generate(&lake, &more, &[], cores).await?;
     let snapshot = Snapshot::take();
-    refresh(&lake, &project, &RefreshOptions { full: false }, &|_| {}).await?;
+    refresh(&lake, &project, &RefreshOptions::new(false), &|_| {}).await?;
     let mut incremental = measured("refresh (incremental, +1% postings)", &snapshot);
     incremental.rows = added.records as u64;
     incremental.input_bytes = added.bronze_bytes;

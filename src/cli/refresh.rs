@@ -21,22 +21,32 @@ pub struct RefreshArgs {
 /// scheduled refresh or maintenance (it waits for them). Fails when a data test failed.
 pub async fn run(ctx: &Context, args: RefreshArgs) -> Result<ExitCode> {
     let spinner = render::spinner(ctx.quiet, "refreshing");
-    // A signal stops the wait for the lease; a refresh under way completes (or a second
-    // signal exits: its commits are atomic).
+    // A signal stops the wait for the lease, or a refresh under way before its next model or
+    // pass, its tables put back (a second signal exits at once: its commits are atomic).
     let run_ctx = ctx.run_context(signals::stop_on_signals(
-        "a refresh under way finishes first",
+        "a refresh under way stops before its next model or pass and puts its tables back",
     ));
     let guard = steps::tables_lease(&run_ctx, None)
         .await?
         .context("stopped while waiting for the tables lease")?;
-    let options = RefreshOptions { full: args.full };
+    let options = RefreshOptions {
+        full: args.full,
+        stop: Some(run_ctx.stop.clone()),
+    };
     let report = steps::refresh(&ctx.lake, &ctx.project, &options, None, &|event| {
         spinner.set_message(format!("refreshing {event}"));
     })
     .await;
     guard.release().await?;
     spinner.finish_and_clear();
-    let (report, _) = report?;
+    let (report, _) = match report {
+        // Stopped by a signal, its tables put back: as a cancelled run exits.
+        Err(e @ crate::error::Error::Stopped { .. }) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(130));
+        }
+        other => other?,
+    };
     if !ctx.quiet {
         render::print_refresh(&report);
     } else {

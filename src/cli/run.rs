@@ -47,7 +47,7 @@ pub struct RunsArgs {
 }
 
 /// The signal message of a run: what happens before it stops.
-pub(crate) const RUN_STOPS: &str = "the running step finishes first";
+pub(crate) const RUN_STOPS: &str = "the running step reaches a safe point first (a refresh: before its next model or pass, its tables put back)";
 
 /// Runs a configured job once and prints its record.
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {

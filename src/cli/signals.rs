@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A flag set by the first SIGTERM or Ctrl-C, which prints `stopping: {first}`; a second
 /// signal exits with status 130. `first` says what still happens before the stop, e.g. "the
-/// running step finishes first".
+/// running step reaches a safe point first".
 pub fn stop_on_signals(first: &'static str) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();

@@ -133,7 +133,7 @@ pub async fn run(
         landed.push((source.to_string(), report.landed.len()));
         refused.extend(report.refused);
     }
-    let refreshed = refresh(lake, project, &RefreshOptions { full: true }, &|_| {}).await?;
+    let refreshed = refresh(lake, project, &RefreshOptions::new(true), &|_| {}).await?;
     let failed_tests = refreshed
         .failed_tests()
         .into_iter()

@@ -2,7 +2,8 @@
 //! not committed, then runs one cycle as a run of the `stream` job (logged in `meta.runs`):
 //! consume into bronze micro-batches for `[stream] refresh_every` (or `refresh_every_batches`),
 //! then refresh silver and gold incrementally and run the data tests. A stop request (SIGTERM,
-//! Ctrl-C) commits the batch in hand and ends the loop without starting a refresh.
+//! Ctrl-C) commits the batch in hand and ends the loop without starting a refresh; a refresh
+//! under way stops before its next model and puts its tables back.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use deltalake::arrow::array::AsArray;
@@ -32,6 +33,17 @@ use crate::project::model::{Materialized, Model, load_models};
 pub struct RefreshOptions {
     /// Rebuild everything from all of bronze.
     pub full: bool,
+    /// Set (by a signal) to stop at the next safe point: before a model or between two passes
+    /// of a step. The tables written so far are put back and the refresh returns
+    /// [`Error::Stopped`]; the data tests, once started, finish.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+impl RefreshOptions {
+    /// A full or incremental refresh that runs to its end.
+    pub fn new(full: bool) -> Self {
+        RefreshOptions { full, stop: None }
+    }
 }
 
 /// What one model did.
@@ -230,6 +242,7 @@ pub async fn refresh(
             .filter(|(model, print)| built_from.get(*model) == Some(*print))
             .map(|(model, _)| model.clone())
             .collect(),
+        stop: options.stop.clone(),
     };
     if let Err(e) = run_models(
         lake,
@@ -244,17 +257,24 @@ pub async fn refresh(
     {
         // Whatever failed, no table stays one step ahead of the others.
         let undone = roll_back(lake, &written).await;
+        if let Ok(undone) = &undone {
+            let why = match &e {
+                Error::Model { model, .. } => format!("model {model} failed"),
+                Error::Stopped { .. } => "refresh stopped on request".to_string(),
+                _ => "refresh failed".to_string(),
+            };
+            let event =
+                |r: &RolledBack| AuditEvent::new("restore", &r.table).detail(format!("{why}: {r}"));
+            let events: Vec<AuditEvent> = undone.iter().map(event).collect();
+            if !events.is_empty()
+                && let Err(a) = audit::record(lake, &events).await
+            {
+                tracing::warn!("the restores could not be audited: {a}");
+            }
+        }
         return Err(match (e, undone) {
             (Error::Model { model, message }, Ok(undone)) if !undone.is_empty() => {
                 let list: Vec<String> = undone.iter().map(ToString::to_string).collect();
-                let event = |r: &RolledBack| {
-                    AuditEvent::new("restore", &r.table)
-                        .detail(format!("model {model} failed: {r}"))
-                };
-                let events: Vec<AuditEvent> = undone.iter().map(event).collect();
-                if let Err(a) = audit::record(lake, &events).await {
-                    tracing::warn!("the restores could not be audited: {a}");
-                }
                 Error::Model {
                     model,
                     message: format!(
@@ -327,6 +347,8 @@ struct RunPlan {
     /// Models whose stored table a completed refresh of this same project built: they may run
     /// their increment instead of their full form.
     increments_from: HashSet<String>,
+    /// Set to stop before the next model or pass ([`RefreshOptions::stop`]).
+    stop: Option<Arc<AtomicBool>>,
 }
 
 /// Runs the models in order, recording each table written (and its version before) in
@@ -340,7 +362,13 @@ async fn run_models(
     written: &mut Vec<(Model, Option<u64>)>,
     report: &mut RefreshReport,
 ) -> Result<()> {
+    let stop = plan.stop.as_deref();
     for model in models {
+        if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+            return Err(Error::Stopped {
+                at: model.qualified(),
+            });
+        }
         if plan.skip_incremental && model.materialized == Materialized::Incremental {
             progress(&RefreshEvent::Model {
                 model: model.qualified(),
@@ -367,15 +395,21 @@ async fn run_models(
             model: model.qualified(),
             materialized: kind,
         });
-        let fail = |e: Error| Error::Model {
-            model: model.qualified(),
-            message: format!("{path}: {}", shorten(&e.to_string())),
+        let fail = |e: Error| match e {
+            // Not a failure of the model: it ends the refresh as asked.
+            Error::Stopped { .. } => e,
+            e => Error::Model {
+                model: model.qualified(),
+                message: format!("{path}: {}", shorten(&e.to_string())),
+            },
         };
         let passes = passes(lake, ctx, model, models, sql).await.map_err(fail)?;
-        let (df, mut steps) = steps::plan(lake, ctx, sql, passes).await.map_err(|e| {
-            tracing::debug!("{}: {e}", model.qualified());
-            fail(e)
-        })?;
+        let (df, mut steps) = steps::plan(lake, ctx, sql, passes, stop)
+            .await
+            .map_err(|e| {
+                tracing::debug!("{}: {e}", model.qualified());
+                fail(e)
+            })?;
         let mut outcome = write_model(lake, ctx, model, plan, table, before, df, written).await;
         // A query that calls joblake_pass and ran out of memory (a hash join's build side
         // cannot spill) runs again in twice as many passes; nothing of it was committed.

@@ -23,6 +23,7 @@
 //! way, docs/performance.md).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use deltalake::DeltaTableError;
 use deltalake::datafusion::common::TableReference;
@@ -126,6 +127,7 @@ pub async fn plan(
     ctx: &SessionContext,
     sql: &str,
     passes: u64,
+    stop: Option<&AtomicBool>,
 ) -> Result<(DataFrame, Steps)> {
     let mut statements = DFParser::parse_sql(sql)?;
     let Some(last) = statements.pop_back() else {
@@ -136,7 +138,7 @@ pub async fn plan(
         ..Steps::default()
     };
     for statement in statements {
-        if let Err(e) = run_step(lake, ctx, statement, passes, &mut steps).await {
+        if let Err(e) = run_step(lake, ctx, statement, passes, stop, &mut steps).await {
             steps.drop(lake, ctx).await;
             return Err(e);
         }
@@ -159,6 +161,7 @@ async fn run_step(
     ctx: &SessionContext,
     statement: Statement,
     passes: u64,
+    stop: Option<&AtomicBool>,
     steps: &mut Steps,
 ) -> Result<()> {
     let (name, query) = match &statement {
@@ -197,6 +200,13 @@ async fn run_step(
     let mut table = lake.table(STEPS, &name).await?;
     let mut ran = 0;
     while let Some((pass, of)) = slices.pop_front() {
+        // A stop request ends the step between passes: a pass of a 10M refresh takes
+        // seconds, the whole step minutes.
+        if ran > 0 && stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+            return Err(Error::Stopped {
+                at: format!("pass {} of {of} of step {name}", pass + 1),
+            });
+        }
         ctx.register_udf(pass_udf::udf(pass, of));
         let written = async {
             let plan = ctx.state().statement_to_plan(query.clone()).await?;
@@ -322,6 +332,7 @@ mod tests {
             &ctx,
             "CREATE TABLE t AS SELECT CAST(1 AS BIGINT) AS x;\nSELECT x + 1 AS y FROM t",
             1,
+            None,
         )
         .await
         .expect("plans");
@@ -335,7 +346,7 @@ mod tests {
         steps.drop(&lake, &ctx).await;
         assert!(ctx.table("t").await.is_err(), "the step's table is dropped");
 
-        let err = plan(&lake, &ctx, "SELECT 1; SELECT 2", 1)
+        let err = plan(&lake, &ctx, "SELECT 1; SELECT 2", 1, None)
             .await
             .expect_err("not a step");
         assert!(err.to_string().contains("only `CREATE TABLE"), "{err}");
@@ -345,6 +356,7 @@ mod tests {
             &ctx,
             "CREATE TABLE u AS SELECT 1 AS x; SELECT nope FROM u",
             1,
+            None,
         )
         .await
         .expect_err("no such column");
@@ -369,7 +381,7 @@ mod tests {
                    SELECT k, count(*) AS n FROM (SELECT 'key' || CAST(v % 40 AS VARCHAR) AS k \
                    FROM generate_series(1, 120) AS s(v)) WHERE joblake_pass(k) GROUP BY k;\n\
                    SELECT count(*) AS groups, min(n) AS least, max(n) AS most FROM g";
-        let (df, steps) = plan(&lake, &ctx, sql, 4).await.expect("plans");
+        let (df, steps) = plan(&lake, &ctx, sql, 4, None).await.expect("plans");
         let batches = df.collect().await.expect("runs");
         let col = |i: usize| first_row(&batches, i);
         assert_eq!(
@@ -398,6 +410,17 @@ mod tests {
             !lake.is_table(STEPS, "g").await.expect("lists"),
             "the step's files are removed with it"
         );
+
+        // A stop request ends the step after the pass under way, and drops it.
+        let stop = AtomicBool::new(true);
+        let err = plan(&lake, &ctx, sql, 4, Some(&stop))
+            .await
+            .expect_err("stopped");
+        assert!(
+            matches!(&err, Error::Stopped { at } if at == "pass 2 of 4 of step g"),
+            "{err}"
+        );
+        assert!(ctx.table("g").await.is_err(), "the step's table is dropped");
     }
 
     /// A session limited to `bytes`, one partition (no repartitions), Delta's planner.
@@ -439,11 +462,15 @@ mod tests {
         // A step table of that name left behind (a killed refresh): the first pass written
         // replaces it, even when the first one tried ran out of memory.
         let roomy = limited_session(&lake, 1 << 30);
-        let (_, left_behind) = plan(&lake, &roomy, JOIN_IN_PASSES, 2).await.expect("plans");
+        let (_, left_behind) = plan(&lake, &roomy, JOIN_IN_PASSES, 2, None)
+            .await
+            .expect("plans");
         assert_eq!(left_behind.passes(), 2);
         // Two passes of about 4 MB each, under a limit of 1.5 MB: they fit in eight.
         let ctx = limited_session(&lake, 3 * 1024 * 1024 / 2);
-        let (df, steps) = plan(&lake, &ctx, JOIN_IN_PASSES, 2).await.expect("plans");
+        let (df, steps) = plan(&lake, &ctx, JOIN_IN_PASSES, 2, None)
+            .await
+            .expect("plans");
         let batches = df.collect().await.expect("runs");
         let col = |i: usize| first_row(&batches, i);
         // Every row once: 40,000 of them, and the payloads' lengths (201..=205 characters).
@@ -460,7 +487,7 @@ mod tests {
 
         // Without enough memory for any split, the error names the step and the setting.
         let ctx = limited_session(&lake, 16 * 1024);
-        let err = plan(&lake, &ctx, JOIN_IN_PASSES, 2)
+        let err = plan(&lake, &ctx, JOIN_IN_PASSES, 2, None)
             .await
             .expect_err("too little memory");
         let text = err.to_string();
@@ -477,6 +504,7 @@ mod tests {
             &ctx,
             &JOIN_IN_PASSES.replace("WHERE joblake_pass(a.k) AND joblake_pass(b.k)", ""),
             2,
+            None,
         )
         .await
         .expect_err("too little memory");

@@ -372,7 +372,7 @@ async fn every_model_yields_timestamps_as_its_table_stores_them() {
         let forms = std::iter::once((&model.path, &model.sql))
             .chain(model.increment.as_ref().map(|i| (&i.path, &i.sql)));
         for (path, sql) in forms {
-            let (df, steps) = joblake::transform::steps::plan(&t.lake, &ctx, sql, 1)
+            let (df, steps) = joblake::transform::steps::plan(&t.lake, &ctx, sql, 1, None)
                 .await
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
             for field in df.schema().fields() {

@@ -25,7 +25,7 @@ async fn metered_refresh(lake: &Lake) -> (u64, Usage) {
     let report = refresh(
         &lake.metered(meter.clone()),
         &Project::embedded(),
-        &RefreshOptions { full: true },
+        &RefreshOptions::new(true),
         &|_| {},
     )
     .await

@@ -30,6 +30,7 @@ mod s3;
 mod schedule;
 mod secrets;
 mod sources;
+mod stop;
 mod stream;
 mod util;
 mod warehouse;

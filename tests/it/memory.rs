@@ -45,7 +45,7 @@ async fn a_query_that_runs_out_of_memory_runs_again_in_passes() {
         ..EngineSettings::default()
     });
     let full = async |project: Project| {
-        refresh(&lake, &project, &RefreshOptions { full: true }, &|_| {})
+        refresh(&lake, &project, &RefreshOptions::new(true), &|_| {})
             .await
             .map_err(|e| e.to_string())
     };

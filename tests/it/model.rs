@@ -274,7 +274,7 @@ async fn a_changed_weights_file_is_refused_by_name_and_gold_stays() {
     let err = joblake::transform::refresh(
         &t.lake,
         &Project::embedded(),
-        &joblake::transform::RefreshOptions { full: false },
+        &joblake::transform::RefreshOptions::new(false),
         &|_| {},
     )
     .await

@@ -493,7 +493,7 @@ async fn an_edited_incremental_model_rebuilds_the_lake_once() {
     let run = |project: Project| {
         let lake = t.lake.clone();
         async move {
-            refresh(&lake, &project, &RefreshOptions { full: false }, &|_| {})
+            refresh(&lake, &project, &RefreshOptions::new(false), &|_| {})
                 .await
                 .expect("refresh runs")
         }
@@ -741,7 +741,7 @@ async fn a_not_null_check_on_a_column_with_nulls_fails_with_its_rows() {
     // A good refresh first: the failed one then restores its tables (a first refresh that
     // fails removes them), so the nulls can be counted in the data it was tested on.
     run_refresh(&t.lake, false).await;
-    let report = refresh(&t.lake, &project, &RefreshOptions { full: true }, &|_| {})
+    let report = refresh(&t.lake, &project, &RefreshOptions::new(true), &|_| {})
         .await
         .expect("refresh runs");
     let nulls = query_i64(
@@ -966,7 +966,7 @@ async fn the_reconciliation_test_finds_bronze_records_that_silver_lacks() {
     let report = refresh(
         &t.lake,
         &Project::from_files(files),
-        &RefreshOptions { full: true },
+        &RefreshOptions::new(true),
         &|_| {},
     )
     .await

@@ -441,7 +441,7 @@ retries = 0
 }
 
 #[test]
-fn sigterm_during_a_refresh_finishes_it_skips_the_rest_and_the_next_run_completes() {
+fn sigterm_during_a_refresh_stops_it_puts_its_tables_back_and_the_next_run_completes() {
     let (t, lake_dir) = landed_lake(1500);
     let config = write_config(
         t.dir.path(),
@@ -470,20 +470,30 @@ fn sigterm_during_a_refresh_finishes_it_skips_the_rest_and_the_next_run_complete
             "SELECT step, status, error FROM meta.run_steps ORDER BY position",
         )
         .await;
-        assert!(squash(&steps).contains("| refresh | succeeded"), "{steps}");
-        assert!(steps.contains("stopped by a signal"), "{steps}");
+        // The refresh stopped before its next model, and the mirror did not start.
+        assert!(squash(&steps).contains("| refresh | skipped"), "{steps}");
+        assert!(steps.contains("stopped on request before"), "{steps}");
+        assert!(squash(&steps).contains("| mirror | skipped"), "{steps}");
         let status = query_text(&lake, "SELECT status FROM meta.runs").await;
         assert!(status.contains("cancelled"), "{status}");
-        // Tables are whole: silver and gold agree.
-        let silver = query_i64(&lake, "SELECT count(*) FROM silver.job_postings").await;
-        let fact = query_i64(&lake, "SELECT count(*) FROM gold.fact_job_posting").await;
-        assert!(silver > 0);
-        assert_eq!(silver, fact);
+        // The tables this first refresh wrote were put back: none is left half-built.
+        for table in ["posting_records", "job_postings"] {
+            assert!(
+                !lake.is_table("silver", table).await.expect("lists"),
+                "silver.{table} left behind"
+            );
+        }
+        assert!(
+            !lake
+                .is_table("gold", "fact_job_posting")
+                .await
+                .expect("lists")
+        );
     });
     assert!(lease_holder(&lake_dir, "tables").is_some_and(|(_, released)| released));
     assert!(lease_holder(&lake_dir, "nightly").is_some_and(|(_, released)| released));
 
-    // The next run completes: nothing new to refresh, and the mirror it skipped is done.
+    // The next run does the stopped refresh's work, and the mirror it skipped.
     let mut again = spawn(&lake_dir, &config, &["run", "nightly"]);
     let status = again.exit(Duration::from_secs(300));
     assert!(status.success(), "{}", again.text());
@@ -494,6 +504,11 @@ fn sigterm_during_a_refresh_finishes_it_skips_the_rest_and_the_next_run_complete
         )
         .await;
         assert!(last.contains("succeeded"), "{last}");
+        // Tables are whole: silver and gold agree.
+        let silver = query_i64(&lake, "SELECT count(*) FROM silver.job_postings").await;
+        let fact = query_i64(&lake, "SELECT count(*) FROM gold.fact_job_posting").await;
+        assert!(silver > 0);
+        assert_eq!(silver, fact);
     });
     assert!(lake_dir.join("warehouse.db").exists());
     // `joblake runs` lists both, newest first.

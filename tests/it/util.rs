@@ -60,7 +60,7 @@ pub async fn run_refresh(lake: &Lake, full: bool) -> RefreshReport {
     let report = refresh(
         lake,
         &Project::embedded(),
-        &RefreshOptions { full },
+        &RefreshOptions::new(full),
         &|_| {},
     )
     .await

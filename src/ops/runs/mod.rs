@@ -4,8 +4,9 @@
 //!
 //! A step that fails stops the steps that depend on it (they are logged as skipped, with
 //! why), and the run's status names the failed step. A stop request (SIGTERM, Ctrl-C) lets the
-//! running step finish — ingest lands what it fetched, a refresh completes its tables and data
-//! tests, a mirror its swap — and skips the rest.
+//! running step reach a safe point — ingest lands what it fetched, a refresh stops before its
+//! next model or pass and puts back the tables it wrote (its data tests, once started, finish),
+//! a mirror completes its swap — and skips the rest.
 
 pub mod steps;
 
@@ -224,6 +225,17 @@ pub async fn execute(
                         }
                     }
                     pending_tests = done.tests.take();
+                }
+                // A refresh stopped at a safe point put its tables back: the run was
+                // cancelled, not failed.
+                Err(e @ Error::Stopped { .. }) => {
+                    record.set_usage(&usage, model);
+                    record.status = StepStatus::Skipped;
+                    record.error = Some(e.to_string());
+                    if run.status == RunStatus::Succeeded {
+                        run.status = RunStatus::Cancelled;
+                        run.error = Some("stopped by a signal".to_string());
+                    }
                 }
                 Err(e) => {
                     record.set_usage(&usage, model);

@@ -272,7 +272,10 @@ async fn refresh_step(
     let report = refresh(
         &lake,
         &ctx.project,
-        &RefreshOptions { full },
+        &RefreshOptions {
+            full,
+            stop: Some(ctx.stop.clone()),
+        },
         Some(run_id),
         &|event: &RefreshEvent| {
             if *event == RefreshEvent::DataTests
