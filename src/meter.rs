@@ -474,8 +474,16 @@ mod tests {
         let snap = Snapshot::take();
         let mut x = 0u64;
         let started = Instant::now();
-        while started.elapsed().as_millis() < 200 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        // Spin until 0.15 s of CPU time is counted, not for a wall time: on a loaded machine
+        // 200 ms of wall time gave this thread less than 0.1 s of CPU (CI, beside a refresh).
+        // Counted wrong, the time runs out and the assertions below fail.
+        let spun = |snap: &Snapshot| snap.usage().cpu_seconds.unwrap_or(0.0) >= 0.15;
+        while started.elapsed().as_millis() < 200
+            || (!spun(&snap) && started.elapsed().as_secs() < 20)
+        {
+            for _ in 0..100_000 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            }
         }
         std::hint::black_box(x);
         std::fs::write(
