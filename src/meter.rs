@@ -102,9 +102,7 @@ impl Snapshot {
     /// Takes a snapshot now, and restarts the kernel's peak-memory mark so that the next
     /// `usage()` reports the peak of this interval only.
     pub fn take() -> Snapshot {
-        // "5" resets VmHWM to the current RSS (Linux ≥ 4.0); elsewhere the peak is the
-        // process's since it started, which is still an upper bound.
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        restart_peak();
         Snapshot {
             at: Instant::now(),
             cpu_seconds: cpu_seconds(),
@@ -342,7 +340,7 @@ impl RunMeter {
     /// Marks now (a step boundary), and restarts the kernel's peak-memory mark as
     /// [`Snapshot::take`] does.
     pub fn mark(&self) -> Mark {
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        restart_peak();
         Mark {
             at: Instant::now(),
             cpu_seconds: self.cpu_seconds(),
@@ -398,12 +396,54 @@ pub fn cpu_seconds() -> Option<f64> {
     Some(secs(usage.ru_utime) + secs(usage.ru_stime))
 }
 
-/// Peak resident memory of the process (since start, or since the last `Snapshot::take`).
+/// The largest peak that [`PeakMark`]s folded in when they restarted the kernel's mark, since
+/// the last [`Snapshot::take`] or [`RunMeter::mark`]: so that a model's own peak does not hide
+/// the refresh's.
+static CARRIED_PEAK: AtomicU64 = AtomicU64::new(0);
+
+/// Restarts the kernel's peak-memory mark for a new interval: "5" resets VmHWM to the current
+/// RSS (Linux ≥ 4.0); elsewhere the peak stays the process's since it started, which is still
+/// an upper bound.
+fn restart_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    CARRIED_PEAK.store(0, Ordering::Relaxed);
+}
+
+/// Peak resident memory of the process (since start, or since the last `Snapshot::take` or
+/// `RunMeter::mark`, the peaks of [`PeakMark`]s within included).
 pub fn peak_rss() -> Option<u64> {
+    vm_hwm().map(|peak| peak.max(CARRIED_PEAK.load(Ordering::Relaxed)))
+}
+
+/// The kernel's peak-memory mark (VmHWM), in bytes.
+fn vm_hwm() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// The peak resident memory of a stretch of work within a longer one (a model of a refresh,
+/// whose run or bench stage measures its own peak): starting one restarts the kernel's mark
+/// and keeps the peak before it for [`peak_rss`].
+#[derive(Debug)]
+pub struct PeakMark(());
+
+impl PeakMark {
+    /// Starts the stretch.
+    pub fn start() -> PeakMark {
+        if let Some(peak) = vm_hwm() {
+            CARRIED_PEAK.fetch_max(peak, Ordering::Relaxed);
+        }
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        PeakMark(())
+    }
+
+    /// Peak resident memory since the start (the process's peak where the mark cannot be
+    /// restarted).
+    pub fn peak(&self) -> Option<u64> {
+        vm_hwm()
+    }
 }
 
 /// Bytes read and written through system calls (`rchar`, `wchar` of `/proc/self/io`).
@@ -548,5 +588,23 @@ mod tests {
         let after = b.cpu_seconds();
         spin(50);
         assert_eq!(b.cpu_seconds(), after);
+    }
+
+    #[test]
+    fn a_stretch_has_its_own_peak_and_the_longer_one_keeps_its_own() {
+        let snap = Snapshot::take();
+        let first = PeakMark::start();
+        // 64 MB, touched so that it is resident, then freed.
+        let block = vec![1u8; 64 << 20];
+        std::hint::black_box(&block);
+        drop(block);
+        let held = first.peak().expect("/proc/self/status");
+        assert!(held >= 64 << 20, "{held}");
+        // A later stretch restarts the kernel's mark: the snapshot still sees the 64 MB.
+        let second = PeakMark::start();
+        assert!(second.peak().is_some());
+        let whole = snap.usage().peak_memory_bytes.expect("peak");
+        assert!(whole >= 64 << 20, "the interval's peak was lost: {whole}");
+        assert!(peak_rss().expect("peak") >= 64 << 20);
     }
 }

@@ -25,6 +25,7 @@ use crate::engine;
 use crate::error::{Error, Result};
 use crate::lake::audit::{self, AuditEvent};
 use crate::lake::{Lake, models};
+use crate::meter::PeakMark;
 use crate::project::Project;
 use crate::project::model::{Materialized, Model, load_models};
 
@@ -62,6 +63,8 @@ pub struct ModelReport {
     /// The passes its steps ran in (docs/models.md): more than one under a memory limit, and
     /// more than planned when a pass ran out of memory and was split.
     pub passes: u64,
+    /// Peak resident memory of the process while it ran, in bytes (None where unknown).
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// What a refresh did.
@@ -377,6 +380,7 @@ async fn run_models(
             continue;
         }
         let t = Instant::now();
+        let peak = PeakMark::start();
         let table = match model.materialized {
             Materialized::View => None,
             _ => Some(lake.table(&model.layer, &model.name).await?),
@@ -456,6 +460,7 @@ async fn run_models(
             version,
             seconds: t.elapsed().as_secs_f64(),
             passes,
+            peak_memory_bytes: peak.peak(),
         });
     }
 

@@ -295,7 +295,9 @@ pub(crate) fn print_refresh(r: &RefreshReport) {
     }
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
-    t.set_header(vec!["model", "kind", "rows", "version", "seconds"]);
+    t.set_header(vec![
+        "model", "kind", "rows", "version", "seconds", "peak MB",
+    ]);
     for m in &r.models {
         t.add_row(vec![
             m.model.clone(),
@@ -306,6 +308,9 @@ pub(crate) fn print_refresh(r: &RefreshReport) {
             m.rows.map(|r| r.to_string()).unwrap_or_default(),
             m.version.map(|v| v.to_string()).unwrap_or_default(),
             format!("{:.2}", m.seconds),
+            m.peak_memory_bytes
+                .map(|b| format!("{:.0}", b as f64 / 1e6))
+                .unwrap_or_default(),
         ]);
     }
     println!(
