@@ -84,7 +84,8 @@ pub enum Command {
     Stream(stream::StreamArgs),
     /// List the sources `ingest` would run, with their kind and whether they are enabled.
     Sources,
-    /// Run the SQL models: bronze -> silver -> gold, then the data tests.
+    /// Run the SQL models: bronze -> silver -> gold, then the data tests. SIGTERM or Ctrl-C
+    /// stops it before its next model or pass, its tables put back (exit 130).
     Refresh(refresh::RefreshArgs),
     /// Run SQL against the lake (bronze.*, silver.*, gold.*, ref.*): -c/-f/piped statements,
     /// or the interactive shell when stdin is a terminal.
@@ -102,8 +103,9 @@ pub enum Command {
     /// Run a job once, now: `pipeline` (ingest -> refresh -> data tests -> quality check -> mirror) by default.
     /// Logged in meta.runs; refuses to start while the job runs elsewhere.
     Run(run::RunArgs),
-    /// Run the jobs on their cron until stopped (SIGTERM or Ctrl-C: the running steps finish
-    /// first). Serves health and Prometheus metrics on localhost.
+    /// Run the jobs on their cron until stopped (SIGTERM or Ctrl-C: the running steps reach a
+    /// safe point first; a refresh stops before its next model and puts its tables back).
+    /// Serves health and Prometheus metrics on localhost.
     Schedule(run::ScheduleArgs),
     /// Show the last runs from the run log (meta.runs), newest first.
     Runs(run::RunsArgs),
