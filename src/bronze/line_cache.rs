@@ -6,8 +6,9 @@
 //!
 //! Bronze files are written once and never changed (`bronze` module docs); an entry still
 //! holds only for the size, modification time and entity tag (when the store gives one: S3's
-//! is a hash of the content) the file had when it was read, so a file replaced by hand is
-//! read again. The cache is best-effort: an unreadable or missing one, or a
+//! is a hash of the content; a local file's, its inode, is left out so that a copied or
+//! restored lake keeps its entries) the file had when it was read, so a file replaced by hand
+//! is read again. The cache is best-effort: an unreadable or missing one, or a
 //! lost update (two processes recording at once), only means reading the files again. Only a
 //! session marked with [`record_in`] (a refresh's data tests) records: a query session never
 //! writes to the lake, and a cluster's executors, which lack the mark, only read.
@@ -209,5 +210,64 @@ mod tests {
         let mut replaced = file(10, 7);
         replaced.e_tag = Some("v2".into());
         assert!(!entry.describes(&replaced));
+    }
+
+    /// Copies `from` into `to` as `cp -a` would for what matters here: contents and
+    /// modification times (new inodes).
+    fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("dir");
+        for entry in std::fs::read_dir(from).expect("reads") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("type").is_dir() {
+                copy_tree(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copies");
+                let modified = entry.metadata().expect("meta").modified().expect("mtime");
+                std::fs::File::options()
+                    .write(true)
+                    .open(&target)
+                    .expect("opens")
+                    .set_modified(modified)
+                    .expect("sets the time");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_copied_local_lake_keeps_its_positions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let lake = Lake::open(&a.to_string_lossy(), Default::default()).expect("opens");
+        lake.store()
+            .put(
+                &lake.path("bronze/x/ingest_date=2026-12-01/one.ndjson"),
+                PutPayload::from_static(b"{}\n{}\n"),
+            )
+            .await
+            .expect("lands");
+        let files = crate::bronze::list_files(&lake, None).await.expect("lists");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].e_tag, None, "a local file's tag is its inode");
+        record(
+            &lake,
+            vec![(
+                files[0].relative.clone(),
+                FileLines::of(&files[0], &Int64Array::from(vec![1, 2])),
+            )],
+        )
+        .await;
+        assert_eq!(known(&lake, &files).await.len(), 1);
+
+        copy_tree(&a, &b);
+        let copy = Lake::open(&b.to_string_lossy(), Default::default()).expect("opens");
+        let copied = crate::bronze::list_files(&copy, None).await.expect("lists");
+        let kept = known(&copy, &copied).await;
+        assert_eq!(
+            kept.get(&copied[0].relative)
+                .map(|l| l.lines().collect::<Vec<_>>()),
+            Some(vec![1, 2]),
+            "the copy's files are the same versions"
+        );
     }
 }

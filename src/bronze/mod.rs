@@ -249,7 +249,9 @@ pub struct BronzeFile {
     #[serde(default)]
     pub modified: i64,
     /// The store's entity tag, when it gives one (S3: a hash of the content): a third check
-    /// of the version, where modification times have only seconds.
+    /// of the version, where modification times have only seconds. None for a local lake,
+    /// whose tag is the file's inode, modification time and size: a copied or restored lake
+    /// (`cp -a`, `rsync -a`) keeps the last two and changes the inode.
     #[serde(default)]
     pub e_tag: Option<String>,
 }
@@ -278,6 +280,7 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
         None => lake.path("bronze"),
     };
     let metas: Vec<_> = lake.store().list(Some(&prefix)).try_collect().await?;
+    let local = lake.url().scheme() == "file";
     let mut files: Vec<BronzeFile> = metas
         .into_iter()
         .filter_map(|m| {
@@ -302,7 +305,7 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
                 ingest_date,
                 size: m.size,
                 modified: m.last_modified.timestamp_micros(),
-                e_tag: m.e_tag,
+                e_tag: m.e_tag.filter(|_| !local),
             })
         })
         .collect();
