@@ -509,8 +509,17 @@ pub fn user_name() -> String {
 mod tests {
     use super::*;
 
+    /// The kernel's peak mark is the process's: tests that restart it run one at a time.
+    static PEAK: Mutex<()> = Mutex::new(());
+
+    fn peak_lock() -> std::sync::MutexGuard<'static, ()> {
+        PEAK.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     #[test]
     fn busy_work_shows_in_cpu_time_and_energy() {
+        let _one = peak_lock();
         let snap = Snapshot::take();
         let mut x = 0u64;
         let started = Instant::now();
@@ -555,6 +564,7 @@ mod tests {
 
     #[test]
     fn overlapping_runs_share_the_cpu_and_keep_their_own_counters() {
+        let _one = peak_lock();
         let process_before = cpu_seconds().expect("getrusage works on Linux");
         let a = RunMeter::start();
         let b = RunMeter::start();
@@ -592,6 +602,7 @@ mod tests {
 
     #[test]
     fn a_stretch_has_its_own_peak_and_the_longer_one_keeps_its_own() {
+        let _one = peak_lock();
         let snap = Snapshot::take();
         let first = PeakMark::start();
         // 64 MB, touched so that it is resident, then freed.
