@@ -63,7 +63,8 @@ pub struct ModelReport {
     /// The passes its steps ran in (docs/models.md): more than one under a memory limit, and
     /// more than planned when a pass ran out of memory and was split.
     pub passes: u64,
-    /// Peak resident memory of the process while it ran, in bytes (None where unknown).
+    /// Peak resident memory of the process while it ran, in bytes (None for a view, which
+    /// runs when read, and where unknown).
     pub peak_memory_bytes: Option<u64>,
 }
 
@@ -460,7 +461,10 @@ async fn run_models(
             version,
             seconds: t.elapsed().as_secs_f64(),
             passes,
-            peak_memory_bytes: peak.peak(),
+            // A view runs nothing here: no peak of its own.
+            peak_memory_bytes: peak
+                .peak()
+                .filter(|_| model.materialized != Materialized::View),
         });
     }
 

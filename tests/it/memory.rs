@@ -59,6 +59,12 @@ async fn a_query_that_runs_out_of_memory_runs_again_in_passes() {
         report.failed_tests()
     );
     let model = &report.models[0];
+    // A table's peak is reported (the process's resident memory while it ran).
+    assert!(
+        model.peak_memory_bytes.is_some_and(|b| b > 0),
+        "{:?}",
+        model.peak_memory_bytes
+    );
     assert!(
         model.passes >= 8,
         "1 MiB cannot hold an eighth of 8.5 MB with the rest: ran in {}",
