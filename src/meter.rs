@@ -405,8 +405,13 @@ static CARRIED_PEAK: AtomicU64 = AtomicU64::new(0);
 /// RSS (Linux ≥ 4.0); elsewhere the peak stays the process's since it started, which is still
 /// an upper bound.
 fn restart_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    reset_vm_hwm();
     CARRIED_PEAK.store(0, Ordering::Relaxed);
+}
+
+/// Resets the kernel's mark (VmHWM) to the current RSS, where the kernel allows it.
+fn reset_vm_hwm() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Peak resident memory of the process (since start, or since the last `Snapshot::take` or
@@ -435,7 +440,7 @@ impl PeakMark {
         if let Some(peak) = vm_hwm() {
             CARRIED_PEAK.fetch_max(peak, Ordering::Relaxed);
         }
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        reset_vm_hwm();
         PeakMark(())
     }
 

@@ -437,15 +437,12 @@ async fn run_models(
                 "{}: its query ran out of memory, run again in {query_passes} passes",
                 model.qualified()
             );
-            outcome = match steps.query_in_passes(ctx, query_passes).await {
-                Ok(df) => match lake.table(&model.layer, &model.name).await {
-                    Ok(table) => {
-                        write_model(lake, ctx, model, plan, Some(table), before, df, written).await
-                    }
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
+            outcome = async {
+                let df = steps.query_in_passes(ctx, query_passes).await?;
+                let table = lake.table(&model.layer, &model.name).await?;
+                write_model(lake, ctx, model, plan, Some(table), before, df, written).await
+            }
+            .await;
         }
         // What the steps ran in, passes split because they ran out of memory included.
         let passes = steps.passes();

@@ -73,8 +73,9 @@ impl Steps {
     /// whole: none (1) unless it calls `joblake_pass`, memory is bounded and the queries run
     /// on this machine.
     pub fn query_max_passes(&self, lake: &Lake) -> u64 {
-        let settings = lake.engine_settings();
-        if self.query.is_none() || settings.cluster.is_some() || settings.memory_limit_mb.is_none()
+        if self.query.is_none()
+            || !splits_here(lake)
+            || lake.engine_settings().memory_limit_mb.is_none()
         {
             return 1;
         }
@@ -186,11 +187,10 @@ async fn run_step(
         steps.tables.push((name, false));
         return Ok(());
     }
-    // Only a step that calls joblake_pass can run in passes, or split one; not on a cluster,
-    // whose executors know one pass only (each half would run the whole step again).
+    // Only a step that calls joblake_pass can run in passes, or split one.
     let in_passes = calls_pass(&query.to_string());
     let passes = if in_passes { passes.max(1) } else { 1 };
-    let splittable = in_passes && settings.cluster.is_none();
+    let splittable = in_passes && splits_here(lake);
     let query = Statement::Statement(Box::new(SqlStatement::Query(query)));
     steps.tables.push((name.clone(), true));
     // The slices still to run, each `pass` of `of`. One that runs out of memory is split in two
@@ -272,6 +272,12 @@ async fn run_step(
     let provider = engine::delta_provider(lake, &table).await?;
     ctx.register_table(TableReference::bare(name.as_str()), provider)?;
     Ok(())
+}
+
+/// Whether passes may be split here: not on a cluster, whose executors know one pass only
+/// (each half would run the whole step again).
+fn splits_here(lake: &Lake) -> bool {
+    lake.engine_settings().cluster.is_none()
 }
 
 /// Whether `e` is DataFusion's "Resources exhausted": an operator that cannot spill (a hash
