@@ -223,7 +223,11 @@ async fn maintain_table(
     let files_before = active_files(&table)?.0;
     let target = std::num::NonZeroU64::new(settings.target_file_size)
         .ok_or_else(|| Error::Config("[maintain] target_file_size must be above 0".into()))?;
-    let (table, metrics) = table.optimize().with_target_size(target).await?;
+    let (table, metrics) = table
+        .optimize()
+        .with_target_size(target)
+        .with_writer_properties(crate::lake::parquet::writer_properties())
+        .await?;
     let optimize_version = (metrics.num_files_removed > 0)
         .then(|| table.version())
         .flatten();

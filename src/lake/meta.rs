@@ -146,6 +146,7 @@ async fn write(
         // Columns added in a later joblake version join the table's schema.
         .with_schema_mode(SchemaMode::Merge)
         .with_table_name(table.to_string())
+        .with_writer_properties(super::parquet::writer_properties())
         .with_commit_properties(
             CommitProperties::default()
                 .with_max_retries(retries)

@@ -6,6 +6,7 @@ pub mod lease;
 pub mod meta;
 pub mod metered;
 pub mod models;
+pub mod parquet;
 pub mod run_log;
 pub mod s3;
 

@@ -532,7 +532,8 @@ async fn write_model(
             .with_session_state(state)
             .with_table_name(model.name.clone())
             .with_description(model.description.clone())
-            .with_partition_columns(model.partition_by.clone());
+            .with_partition_columns(model.partition_by.clone())
+            .with_writer_properties(crate::lake::parquet::writer_properties());
         write = if append {
             write.with_save_mode(SaveMode::Append)
         } else {

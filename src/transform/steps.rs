@@ -216,7 +216,8 @@ async fn run_step(
                 .write(Vec::new())
                 .with_input_plan(input)
                 .with_session_state(state)
-                .with_table_name(name.clone());
+                .with_table_name(name.clone())
+                .with_writer_properties(crate::lake::parquet::writer_properties());
             let write = if ran == 0 {
                 write
                     .with_save_mode(SaveMode::Overwrite)

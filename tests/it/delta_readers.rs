@@ -57,3 +57,53 @@ async fn python_deltalake_reads_every_table() {
         serde_json::json!(["posted_month"])
     );
 }
+
+/// Every data file of silver and gold is written as `joblake::lake::parquet` says: Zstandard,
+/// row groups bounded (delta-rs alone writes Snappy, one row group per file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_files_are_zstd_in_bounded_row_groups() {
+    use deltalake::parquet::basic::Compression;
+    use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
+    use joblake::lake::parquet::ROW_GROUP_ROWS;
+
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(120))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, false).await;
+
+    let mut files = 0;
+    for layer in ["silver", "gold"] {
+        for name in t.lake.list_tables(layer).await.expect("listing") {
+            let table = t.lake.table(layer, &name).await.expect("table");
+            let snapshot = table.snapshot().expect("snapshot");
+            for file in snapshot.log_data().iter() {
+                // The log's paths are relative to the table, percent-encoded as URLs are.
+                let path = t
+                    .lake
+                    .table_url(layer, &name)
+                    .expect("table URL")
+                    .join(&file.path())
+                    .expect("file URL")
+                    .to_file_path()
+                    .expect("a local file");
+                let reader = SerializedFileReader::new(std::fs::File::open(&path).expect("file"))
+                    .expect("parquet");
+                for group in reader.metadata().row_groups() {
+                    assert!(group.num_rows() <= ROW_GROUP_ROWS as i64, "{layer}.{name}");
+                    for column in group.columns() {
+                        assert!(
+                            matches!(column.compression(), Compression::ZSTD(_)),
+                            "{}: {:?} is {:?}",
+                            path.display(),
+                            column.column_path(),
+                            column.compression()
+                        );
+                    }
+                }
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 20, "a file per table at least: {files}");
+}

@@ -1,0 +1,74 @@
+//! How the data files of every Delta table are written: the one set of Parquet writer
+//! properties that the refresh, its steps, the `meta.*` tables and compaction share.
+//!
+//! delta-rs's defaults are Snappy and DataFusion's row-group bound of 1,048,576 rows, which at
+//! a million postings put each table file in one row group: the writer buffers a whole file
+//! before it flushes, and a reader can neither skip part of a file by its statistics nor split
+//! it. Measured at 1M postings (docs/performance.md): Zstandard level 1 with row groups of
+//! 131,072 rows takes the same time to write and to query, silver and gold take 44% less
+//! space (797 → 458 MB), and the peak memory of a refresh falls (4.16 → 3.91 GB full,
+//! 3.18 → 2.18 GB incremental).
+
+use deltalake::parquet::basic::{Compression, ZstdLevel};
+use deltalake::parquet::file::properties::WriterProperties;
+
+/// Rows per row group, at most: the size DuckDB writes (122,880) rounded to a power of two.
+/// The writer holds one row group per open file in memory before it writes it out.
+pub const ROW_GROUP_ROWS: usize = 131_072;
+
+/// The Zstandard level: 1 compresses job-posting text about twice as well as Snappy at the
+/// same speed here; higher levels cost write time for a few percent.
+pub const ZSTD_LEVEL: i32 = 1;
+
+/// The writer properties of every Delta data file joblake writes.
+pub fn writer_properties() -> WriterProperties {
+    // Levels 1..=22 are valid; the constant is one of them.
+    let level = ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default();
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("joblake {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use deltalake::arrow::array::{Int64Array, RecordBatch};
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    use deltalake::parquet::arrow::ArrowWriter;
+    use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
+
+    use super::*;
+
+    #[test]
+    fn files_are_zstd_in_bounded_row_groups() {
+        let rows = ROW_GROUP_ROWS * 2 + 10;
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let values = Int64Array::from_iter_values(0..i64::try_from(rows).unwrap());
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap();
+        let mut bytes = Vec::new();
+        let mut writer =
+            ArrowWriter::try_new(&mut bytes, schema, Some(writer_properties())).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+
+        let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+        let meta = reader.metadata();
+        assert_eq!(meta.num_row_groups(), 3, "two full row groups and the rest");
+        for group in meta.row_groups() {
+            assert!(group.num_rows() <= ROW_GROUP_ROWS as i64);
+            assert!(matches!(
+                group.column(0).compression(),
+                Compression::ZSTD(_)
+            ));
+        }
+        assert!(
+            meta.file_metadata()
+                .created_by()
+                .unwrap()
+                .starts_with("joblake ")
+        );
+    }
+}
