@@ -35,7 +35,8 @@ pub struct EngineSettings {
     /// Memory, in MiB, that DataFusion's operators may reserve in one session; beyond it, sorts
     /// and grouped aggregations spill to disk and the rest fail with "Resources exhausted" (a
     /// step in passes is then split and run again: `transform::steps`).
-    /// Unset: no limit (a refresh of a million postings peaks at 1.5–1.7 GB, docs/performance.md).
+    /// Unset: no limit (a full refresh of a million postings peaks at about 4 GB,
+    /// docs/performance.md).
     pub memory_limit_mb: Option<u64>,
     /// Directory for spill files (default: the system temporary directory).
     pub spill_dir: Option<PathBuf>,
