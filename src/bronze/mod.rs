@@ -280,7 +280,7 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
         None => lake.path("bronze"),
     };
     let metas: Vec<_> = lake.store().list(Some(&prefix)).try_collect().await?;
-    let local = lake.url().scheme() == "file";
+    let local = lake.is_local();
     let mut files: Vec<BronzeFile> = metas
         .into_iter()
         .filter_map(|m| {

@@ -174,7 +174,7 @@ pub async fn writer_input(
 /// store) is not, and a run's metered store must replace the default so that its reads are
 /// counted.
 pub fn register_lake_store(runtime: &RuntimeEnv, lake: &Lake) -> Result<()> {
-    if lake.url().scheme() != "file" || lake.meter().is_some() {
+    if !lake.is_local() || lake.meter().is_some() {
         let base = format!(
             "{}://{}",
             lake.url().scheme(),

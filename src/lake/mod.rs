@@ -151,6 +151,11 @@ impl Lake {
         &self.url
     }
 
+    /// True for a lake in a local directory (`file://`), false for S3 and other stores.
+    pub fn is_local(&self) -> bool {
+        self.url.scheme() == "file"
+    }
+
     /// The object store behind the lake.
     pub fn store(&self) -> Arc<dyn ObjectStore> {
         self.store.clone()
@@ -269,7 +274,7 @@ impl Lake {
     /// Human-readable location: a path for local lakes, the URL otherwise.
     pub fn display(&self) -> String {
         match self.url.to_file_path() {
-            Ok(p) if self.url.scheme() == "file" => p.display().to_string(),
+            Ok(p) if self.is_local() => p.display().to_string(),
             _ => self.url.to_string(),
         }
     }
