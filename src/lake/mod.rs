@@ -55,6 +55,18 @@ pub struct EngineSettings {
 /// rows under a 3 GB limit peaks at 5.3 GB (docs/performance.md).
 pub const DEFAULT_PASS_ROWS: u64 = 500_000;
 
+impl EngineSettings {
+    /// The rows a pass of a step that calls `joblake_pass()` takes: `pass_rows`, or
+    /// [`DEFAULT_PASS_ROWS`] when only `memory_limit_mb` is set; `None` when steps run whole.
+    pub fn pass_rows_in_effect(&self) -> Option<u64> {
+        match (self.pass_rows, self.memory_limit_mb) {
+            (Some(rows), _) => Some(rows.max(1)),
+            (None, Some(_)) => Some(DEFAULT_PASS_ROWS),
+            (None, None) => None,
+        }
+    }
+}
+
 /// A handle on the lake's storage.
 #[derive(Debug, Clone)]
 pub struct Lake {

@@ -479,10 +479,8 @@ async fn passes(
     sql: &str,
 ) -> Result<u64> {
     let settings = lake.engine_settings();
-    let pass_rows = match (settings.pass_rows, settings.memory_limit_mb) {
-        (Some(rows), _) => rows.max(1),
-        (None, Some(_)) => crate::lake::DEFAULT_PASS_ROWS,
-        (None, None) => return Ok(1),
+    let Some(pass_rows) = settings.pass_rows_in_effect() else {
+        return Ok(1);
     };
     // A cluster bounds memory per executor; its sessions know one pass only.
     if settings.cluster.is_some() || !steps::calls_pass(sql) {
