@@ -16,6 +16,7 @@ pub mod pass_chain;
 pub mod pass_udf;
 pub mod predict_udf;
 pub mod read_only;
+pub mod streamed;
 pub mod udf;
 
 use std::sync::{Arc, LazyLock};
@@ -150,17 +151,19 @@ pub async fn session(
 }
 
 /// A query's result as the Delta writer takes it, with the session the writer plans it in.
-/// The writer runs in this process: on one machine it plans the query itself; on a cluster it
-/// pulls the cluster's result batches ([`cluster::stream_result`]).
+/// The writer runs in this process: on one machine it plans the query itself, unless the query
+/// ends in `ORDER BY` (the writer's own plan would drop the order); an ordered query, and any
+/// query on a cluster, is run here and its batches pulled as one stream ([`streamed`]).
 pub async fn writer_input(
     lake: &Lake,
     ctx: &SessionContext,
     df: DataFrame,
 ) -> Result<(LogicalPlan, Arc<SessionState>)> {
     match &lake.engine_settings().cluster {
+        None if streamed::is_ordered(df.logical_plan()) => streamed::as_one_stream(ctx, df).await,
         None => Ok((df.logical_plan().clone(), Arc::new(ctx.state()))),
         #[cfg(feature = "cluster")]
-        Some(_) => cluster::stream_result(ctx, df).await,
+        Some(_) => streamed::as_one_stream(ctx, df).await,
         // A session is never built on a cluster without the feature (`session` refuses).
         #[cfg(not(feature = "cluster"))]
         Some(url) => Err(Error::Config(format!(

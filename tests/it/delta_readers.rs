@@ -75,18 +75,7 @@ async fn table_files_are_zstd_in_bounded_row_groups() {
     let mut files = 0;
     for layer in ["silver", "gold"] {
         for name in t.lake.list_tables(layer).await.expect("listing") {
-            let table = t.lake.table(layer, &name).await.expect("table");
-            let snapshot = table.snapshot().expect("snapshot");
-            for file in snapshot.log_data().iter() {
-                // The log's paths are relative to the table, percent-encoded as URLs are.
-                let path = t
-                    .lake
-                    .table_url(layer, &name)
-                    .expect("table URL")
-                    .join(&file.path())
-                    .expect("file URL")
-                    .to_file_path()
-                    .expect("a local file");
+            for path in data_files(&t.lake, layer, &name).await {
                 let reader = SerializedFileReader::new(std::fs::File::open(&path).expect("file"))
                     .expect("parquet");
                 for group in reader.metadata().row_groups() {
@@ -106,4 +95,78 @@ async fn table_files_are_zstd_in_bounded_row_groups() {
         }
     }
     assert!(files > 20, "a file per table at least: {files}");
+}
+
+/// The data files of the latest version of a local lake's table.
+async fn data_files(
+    lake: &joblake::lake::Lake,
+    layer: &str,
+    name: &str,
+) -> Vec<std::path::PathBuf> {
+    let table = lake.table(layer, name).await.expect("table");
+    let snapshot = table.snapshot().expect("snapshot");
+    let url = lake.table_url(layer, name).expect("table URL");
+    snapshot
+        .log_data()
+        .iter()
+        // The log's paths are relative to the table, percent-encoded as URLs are.
+        .map(|file| {
+            url.join(&file.path())
+                .expect("file URL")
+                .to_file_path()
+                .expect("a local file")
+        })
+        .collect()
+}
+
+/// A model that ends in `ORDER BY` keeps that order in its files (delta-rs, planning the
+/// query itself, dropped it): `gold.bridge_posting_skill` is stored by skill, then posting.
+#[tokio::test]
+async fn an_ordered_model_keeps_its_order_in_its_files() {
+    use deltalake::arrow::array::Int64Array;
+    use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(120))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, true).await;
+
+    let mut rows = 0;
+    for path in data_files(&t.lake, "gold", "bridge_posting_skill").await {
+        let file = std::fs::File::open(&path).expect("file");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        let mut keys: Vec<(i64, i64)> = Vec::new();
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let column = |name: &str| {
+                batch
+                    .column_by_name(name)
+                    .and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned())
+                    .expect("an i64 column")
+            };
+            let (skill, posting) = (column("skill_key"), column("posting_key"));
+            keys.extend(
+                skill
+                    .values()
+                    .iter()
+                    .copied()
+                    .zip(posting.values().iter().copied()),
+            );
+        }
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "{}: rows out of (skill_key, posting_key) order",
+            path.display()
+        );
+        rows += keys.len();
+    }
+    assert_eq!(
+        i64::try_from(rows).expect("rows"),
+        query_i64(&t.lake, "SELECT count(*) FROM gold.bridge_posting_skill").await
+    );
+    assert!(rows > 100, "the demo's bridge has rows: {rows}");
 }

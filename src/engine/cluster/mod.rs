@@ -3,30 +3,18 @@
 //! scheduler ([`session`](super::session) when `[engine] cluster` is set); the scheduler and
 //! executors are joblake's own (`crate::ops::cluster`), with its functions and codecs, so that
 //! its tables and UDFs can be decoded there. Queries and the refresh's models run there; the
-//! refresh's Delta commits stay with the client ([`stream_result`]; docs/scale.md).
+//! refresh's Delta commits stay with the client, which streams the cluster's result into its
+//! Delta writer ([`super::streamed`]; docs/scale.md).
 
 pub mod codec;
 pub mod empty;
 pub mod plain;
 pub mod table;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use deltalake::arrow::array::RecordBatch;
-use deltalake::arrow::compute::cast;
-use deltalake::arrow::datatypes::SchemaRef;
-use deltalake::datafusion::catalog::streaming::StreamingTable;
-use deltalake::datafusion::datasource::provider_as_source;
-use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
-use deltalake::datafusion::execution::{
-    SendableRecordBatchStream, SessionState, SessionStateBuilder, TaskContext,
-};
-use deltalake::datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
-use deltalake::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use deltalake::datafusion::physical_plan::streaming::PartitionStream;
-use deltalake::datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
-use deltalake::delta_datafusion::planner::DeltaPlanner;
-use futures::StreamExt;
+use deltalake::datafusion::execution::{SessionState, SessionStateBuilder};
+use deltalake::datafusion::prelude::SessionConfig;
 
 use crate::error::{Error, Result};
 use crate::lake::Lake;
@@ -87,89 +75,6 @@ pub fn upgrade(state: SessionState, url: &str, lake: &Lake) -> Result<SessionSta
     Ok(SessionStateBuilder::new_from_existing(ballista)
         .with_query_planner(planner)
         .build())
-}
-
-/// A model's result, run on the cluster, as a plan this process can hand to the Delta writer,
-/// with the local session the writer plans it in. delta-rs wraps its input in plan nodes of
-/// its own that have no codec to reach a cluster, so the writer runs here and pulls the
-/// cluster's result batches as it writes them (one stream, never all in memory).
-pub async fn stream_result(
-    ctx: &SessionContext,
-    df: DataFrame,
-) -> Result<(LogicalPlan, Arc<SessionState>)> {
-    // The DataFrame's types, which the writer checks every batch against. The optimized plan
-    // may declare a logically equal one instead (`Utf8View` for `Utf8`, seen in
-    // `gold.dim_job_family`): cast to the DataFrame's.
-    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-    let stream = df.execute_stream().await?;
-    let expected = schema.clone();
-    let cast = stream.map(move |batch| batch.and_then(|b| conform(b, &expected)));
-    let stream: SendableRecordBatchStream =
-        Box::pin(RecordBatchStreamAdapter::new(schema.clone(), cast));
-    let once = Arc::new(OnceStream {
-        schema: schema.clone(),
-        stream: Mutex::new(Some(stream)),
-    });
-    let table = StreamingTable::try_new(schema, vec![once])?;
-    let plan =
-        LogicalPlanBuilder::scan("cluster_result", provider_as_source(Arc::new(table)), None)?
-            .build()?;
-    let local = SessionStateBuilder::new()
-        .with_default_features()
-        .with_config(ctx.state().config().clone())
-        .with_runtime_env(ctx.runtime_env())
-        .with_query_planner(DeltaPlanner::new())
-        .build();
-    Ok((plan, Arc::new(local)))
-}
-
-/// `batch` with the types of `schema` (same columns, in the same order).
-fn conform(batch: RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
-    if batch.schema().fields() == schema.fields() {
-        return Ok(batch);
-    }
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .map(|(column, field)| {
-            if column.data_type() == field.data_type() {
-                Ok(column.clone())
-            } else {
-                cast(column, field.data_type())
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
-}
-
-/// A stream that can be read once: the cluster's result.
-struct OnceStream {
-    schema: SchemaRef,
-    stream: Mutex<Option<SendableRecordBatchStream>>,
-}
-
-impl std::fmt::Debug for OnceStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OnceStream")
-    }
-}
-
-impl PartitionStream for OnceStream {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, _: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let taken = self.stream.lock().ok().and_then(|mut s| s.take());
-        taken.unwrap_or_else(|| {
-            let again = DataFusionError::Internal("the cluster's result was already read".into());
-            Box::pin(RecordBatchStreamAdapter::new(
-                self.schema.clone(),
-                futures::stream::once(async move { Err(again) }),
-            ))
-        })
-    }
 }
 
 #[cfg(test)]
