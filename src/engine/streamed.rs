@@ -26,7 +26,7 @@ use futures::StreamExt;
 use crate::error::Result;
 
 /// True when `plan` returns its rows in an order the query asked for: a final `ORDER BY`
-/// (under projections that only pick or rename columns), without `LIMIT`.
+/// (under projections, which keep the rows' order), without `LIMIT`.
 pub fn is_ordered(plan: &LogicalPlan) -> bool {
     match plan {
         LogicalPlan::Sort(sort) => sort.fetch.is_none(),
