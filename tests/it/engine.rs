@@ -252,7 +252,8 @@ async fn sessions_take_two_partitions_per_core_unless_memory_is_bounded() {
 /// in N. Either way the rows are the same.
 #[tokio::test]
 async fn delta_filters_prune_by_statistics_and_run_on_decoded_rows() {
-    use deltalake::arrow::array::{Float64Array, Int64Array};
+    use crate::util::{query, query_i64};
+    use deltalake::arrow::array::Float64Array;
     use deltalake::datafusion::physical_plan::displayable;
     let t = temp_lake();
     joblake::pipeline::land_demo(&t.lake, &crate::util::small_demo(60))
@@ -282,35 +283,13 @@ async fn delta_filters_prune_by_statistics_and_run_on_decoded_rows() {
             text.contains("pruning_predicate=salary_annual_mid_eur_null_count"),
             "the scan is pruned by statistics either way:\n{text}"
         );
-        let counted = ctx
-            .sql(sql)
-            .await
-            .expect("plans")
-            .collect()
-            .await
-            .expect("runs");
-        let n = counted[0]
-            .column(0)
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .expect("a count")
-            .value(0);
-        counts.push(usize::try_from(n).expect("a count"));
+        counts.push(query_i64(lake, sql).await);
     }
 
     // The same count as reading every row and filtering by hand.
-    let ctx = engine::session(&t.lake, &Project::embedded(), FileSelection::All)
-        .await
-        .expect("session");
     let all = "SELECT salary_annual_mid_eur AS s FROM gold.fact_job_posting";
-    let rows = ctx
-        .sql(all)
+    let by_hand: usize = query(&t.lake, all)
         .await
-        .expect("plans")
-        .collect()
-        .await
-        .expect("runs");
-    let by_hand: usize = rows
         .iter()
         .map(|b| {
             let s = b
@@ -322,5 +301,6 @@ async fn delta_filters_prune_by_statistics_and_run_on_decoded_rows() {
         })
         .sum();
     assert!(by_hand > 0, "the demo has salaries above 40,000");
+    let by_hand = i64::try_from(by_hand).expect("a count");
     assert_eq!(counts, vec![by_hand, by_hand]);
 }
