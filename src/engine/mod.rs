@@ -11,11 +11,13 @@ pub mod cluster;
 pub mod eager_aggregate;
 pub mod json_udf;
 pub mod listings_udf;
+pub mod median_of_counts;
 mod memory;
 pub mod pass_chain;
 pub mod pass_udf;
 pub mod predict_udf;
 pub mod read_only;
+pub mod rollups;
 pub mod streamed;
 pub mod udf;
 
@@ -87,7 +89,9 @@ pub async fn session(
         .with_query_planner(DeltaPlanner::new())
         .with_optimizer_rule(Arc::new(eager_aggregate::EagerAggregate::for_project(
             project,
-        )));
+        )))
+        // Last of the analyzer rules: it sees the plan as SQL wrote it, types resolved.
+        .with_analyzer_rule(Arc::new(rollups::Rollups::for_project(lake, project)));
     // The settings travel with the lake handle, so two lakes (or two runs) in one process can
     // use different limits.
     if settings.memory_limit_mb.is_some() || settings.spill_dir.is_some() {
@@ -123,6 +127,7 @@ pub async fn session(
     }
     // One pass: a model's steps re-register it for each of theirs (transform::steps).
     ctx.register_udf(pass_udf::udf(0, 1));
+    ctx.register_udaf(median_of_counts::udaf().as_ref().clone());
 
     register_lake_store(&ctx.runtime_env(), lake)?;
 
@@ -237,30 +242,41 @@ impl TableFunctionImpl for TableAt {
         };
         let (lake, layer, table) = (self.lake.clone(), layer.to_string(), table.to_string());
         // Table functions are planned synchronously: open the table on a thread of its own.
-        std::thread::spawn(move || -> DfResult<Arc<dyn TableProvider>> {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| DataFusionError::External(Box::new(e)))?;
-            rt.block_on(async {
-                let external = |e: Error| DataFusionError::External(Box::new(e));
-                if !lake.is_table(&layer, &table).await.map_err(external)? {
-                    return Err(DataFusionError::Plan(format!(
-                        "table_at: {layer}.{table} is not a Delta table of this lake"
-                    )));
-                }
-                let mut t = lake.table(&layer, &table).await.map_err(external)?;
-                match as_of {
-                    AsOf::Version(v) => t.load_version(v as _).await,
-                    AsOf::Time(when) => t.load_with_datetime(when).await,
-                }
-                .map_err(|e| DataFusionError::Plan(format!("table_at: {layer}.{table}: {e}")))?;
-                delta_scan(&lake, &t).await
-            })
+        on_own_runtime(async move {
+            let external = |e: Error| DataFusionError::External(Box::new(e));
+            if !lake.is_table(&layer, &table).await.map_err(external)? {
+                return Err(DataFusionError::Plan(format!(
+                    "table_at: {layer}.{table} is not a Delta table of this lake"
+                )));
+            }
+            let mut t = lake.table(&layer, &table).await.map_err(external)?;
+            match as_of {
+                AsOf::Version(v) => t.load_version(v as _).await,
+                AsOf::Time(when) => t.load_with_datetime(when).await,
+            }
+            .map_err(|e| DataFusionError::Plan(format!("table_at: {layer}.{table}: {e}")))?;
+            delta_scan(&lake, &t).await
         })
-        .join()
-        .map_err(|_| DataFusionError::Internal("table_at: the loading thread panicked".into()))?
+        .ok_or_else(|| DataFusionError::Internal("table_at: the loading thread failed".into()))?
     }
+}
+
+/// Runs `work` on a runtime and a thread of its own, for DataFusion's synchronous callbacks
+/// that read the lake (schema listings, table functions, analyzer rules): blocking the
+/// caller's runtime thread on it could deadlock. None when the thread could not run it.
+pub(crate) fn on_own_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()
+            .map(|rt| rt.block_on(work))
+    })
+    .join()
+    .ok()
+    .flatten()
 }
 
 fn parse_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -316,17 +332,9 @@ impl DeltaSchema {
         // `table_names` is synchronous; listing one directory level is cheap.
         let lake = self.lake.clone();
         let layer = self.layer;
-        let listed = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()
-                .and_then(|rt| rt.block_on(lake.list_tables(layer)).ok())
-        })
-        .join()
-        .ok()
-        .flatten();
-        listed.unwrap_or_default()
+        on_own_runtime(async move { lake.list_tables(layer).await.ok() })
+            .flatten()
+            .unwrap_or_default()
     }
 }
 

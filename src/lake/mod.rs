@@ -2,6 +2,7 @@
 //! tables of silver and gold, and `_meta`. Nothing else in the code knows which store it is.
 
 pub mod audit;
+pub mod inputs;
 pub mod lease;
 pub mod meta;
 pub mod metered;
@@ -48,6 +49,9 @@ pub struct EngineSettings {
     /// silver): a model over ten times as many rows runs in ten passes, each holding a tenth in
     /// memory. Unset: [`DEFAULT_PASS_ROWS`] when `memory_limit_mb` is set, otherwise one pass.
     pub pass_rows: Option<u64>,
+    /// Answer aggregate queries over a rollup's inputs from the rollup (`engine::rollups`).
+    /// Unset: on; `false` makes every query read the tables it names.
+    pub rollups: Option<bool>,
 }
 
 /// The rows a pass takes when `memory_limit_mb` is set and `pass_rows` is not. A 1M refresh
@@ -206,6 +210,16 @@ impl Lake {
 
     /// A handle on `layer.name`, loaded at its latest version when it exists.
     pub async fn table(&self, layer: &str, name: &str) -> Result<DeltaTable> {
+        let mut table = self.unloaded_table(layer, name)?;
+        // Loading a location without a log is an error (and an ERROR log line) in delta-rs:
+        // look for the log first, and hand back an unloaded table ready to be created.
+        if self.is_table(layer, name).await? {
+            table.load().await?;
+        }
+        Ok(table)
+    }
+
+    fn unloaded_table(&self, layer: &str, name: &str) -> Result<DeltaTable> {
         let url = self.table_url(layer, name)?;
         let mut builder =
             DeltaTableBuilder::from_url(url.clone())?.with_storage_options(self.options.clone());
@@ -213,13 +227,20 @@ impl Lake {
             // Delta reads and writes through the metered store, so that they are counted.
             builder = builder.with_storage_backend(self.store.clone(), url);
         }
-        let mut table = builder.build()?;
-        // Loading a location without a log is an error (and an ERROR log line) in delta-rs:
-        // look for the log first, and hand back an unloaded table ready to be created.
-        if self.is_table(layer, name).await? {
-            table.load().await?;
+        Ok(builder.build()?)
+    }
+
+    /// The latest version of `layer.name`, from its log's listing alone: no snapshot is read
+    /// (`None`: no such table).
+    pub async fn latest_version(&self, layer: &str, name: &str) -> Result<Option<u64>> {
+        if !self.is_table(layer, name).await? {
+            return Ok(None);
         }
-        Ok(table)
+        let version = self
+            .unloaded_table(layer, name)?
+            .get_latest_version()
+            .await?;
+        Ok(Some(version))
     }
 
     /// True when `layer.name` has a Delta log.

@@ -3,6 +3,7 @@
 //! directory given by the user.
 
 pub mod model;
+pub mod rollup;
 
 pub use model::{Mirror, Mirrored, mirrored};
 

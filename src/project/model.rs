@@ -11,6 +11,7 @@
 //! -- relationships: company_key -> gold.dim_company.company_key
 //! -- accepted_values: remote in (true, false)
 //! -- mirror: star                   (star | aggregate; gold tables only)
+//! -- rollup: true                   (gold tables only: project::rollup)
 //! SELECT ...
 //! ```
 
@@ -20,6 +21,7 @@ use deltalake::datafusion::sql::parser::DFParser;
 use deltalake::datafusion::sql::resolve::resolve_table_references;
 
 use super::Project;
+use super::rollup::Rollup;
 use crate::error::{Error, Result};
 
 /// How a model's result is kept.
@@ -98,6 +100,9 @@ pub struct Model {
     pub deps: BTreeSet<String>,
     /// Its increment (`<layer>/increments/<name>.sql`), when it has one.
     pub increment: Option<Increment>,
+    /// What it rolls up, for a rollup (`rollup: true`): queries over the same inputs at a
+    /// coarser grain are answered from it (`engine::rollups`).
+    pub rollup: Option<Rollup>,
 }
 
 /// The other form of a table model: a query that reads the table as the last refresh wrote it
@@ -174,7 +179,9 @@ impl Model {
             mirror: None,
             increment: None,
             deps: BTreeSet::new(),
+            rollup: None,
         };
+        let mut rollup = false;
         for line in sql.lines() {
             let Some(comment) = line.trim().strip_prefix("--") else {
                 break;
@@ -192,6 +199,7 @@ impl Model {
                         | "relationships"
                         | "accepted_values"
                         | "mirror"
+                        | "rollup"
                 )
                 .then(|| (k, v.trim()))
             });
@@ -245,6 +253,13 @@ impl Model {
                     });
                 }
                 Some(("mirror", v)) => model.mirror = Some(v.parse().map_err(fail)?),
+                Some(("rollup", v)) => {
+                    rollup = match v {
+                        "true" => true,
+                        "false" => false,
+                        other => return Err(fail(format!("rollup: {other:?} (true or false)"))),
+                    }
+                }
                 _ if model.description.is_empty() => model.description = comment.to_string(),
                 _ => {}
             }
@@ -267,6 +282,17 @@ impl Model {
         }
         model.deps = table_references(sql).map_err(fail)?;
         model.deps.remove(&model.qualified());
+        if rollup {
+            // Answered from in place of its inputs: it must be a stored gold table holding
+            // nothing but its inputs' rows, grouped.
+            if layer != "gold" || model.materialized != Materialized::Table {
+                return Err(fail(
+                    "`rollup: true` is for gold models with `materialized: table`".into(),
+                ));
+            }
+            let parsed = Rollup::parse(sql).map_err(|e| fail(format!("rollup: {e}")))?;
+            model.rollup = Some(parsed);
+        }
         Ok(model)
     }
 

@@ -523,10 +523,15 @@ async fn write_model(
     Ok(if let Some(table) = table {
         let append =
             model.materialized == Materialized::Incremental && !plan.full && before.is_some();
+        // The inputs' versions, recorded in the commit. A model runs after its inputs were
+        // written, so these are the versions its query read, unless another process committed
+        // to an input in between (scheduled runs hold the lake's lease against that).
+        let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
         let (input, state) = engine::writer_input(lake, ctx, df).await?;
         let mut write = table
             .write(Vec::new())
             .with_input_plan(input)
+            .with_commit_properties(crate::lake::inputs::commit_properties(&inputs))
             .with_session_state(state)
             .with_table_name(model.name.clone())
             .with_description(model.description.clone())

@@ -26,6 +26,7 @@ mod pipeline;
 mod quality;
 mod repl;
 mod replay;
+mod rollups;
 mod s3;
 mod schedule;
 mod secrets;

@@ -1,0 +1,565 @@
+//! Aggregate navigation: an aggregate query over a rollup's inputs is answered from the rollup.
+//!
+//! A rollup (`-- rollup: true`, `project::rollup`) is `count(*)` of its inputs' joined rows per
+//! grain. A query `Agg[G](σ_P(I ⋈ D1 ⋈ ... ⋈ Dn))` whose inputs I are joined as the rollup
+//! joins them, and whose group keys, filters, joins to the other tables D and aggregate
+//! arguments use only grain columns of I (any column of D), reads the rollup R instead:
+//! `Agg'[G](σ_P(R ⋈ D1 ⋈ ... ⋈ Dn))`. Each row of R stands for `n` rows of I that agree on
+//! every column the query uses, so each aggregate has an exact counterpart over R:
+//! `count(*)` is `sum(n)`, `count(x)` the sum of `n` where x is set, `min`/`max` and any
+//! DISTINCT aggregate are unchanged, `median(x)` is [`median_of_counts`]`(x, n)`, `sum(x)`
+//! over integers `sum(x * n)`, and a rollup's own `sum`/`min`/`max` measures serve the
+//! same aggregate of a column outside its grain. Anything else (an average, a float sum, a
+//! column the grain lacks, an outer join) leaves the query as it is.
+//!
+//! A rollup answers only while its inputs are at the versions it was built from, as recorded
+//! in its commit (`lake::inputs`): after a refresh that rewrote the inputs and not yet the
+//! rollup, or after `maintain` compacted an input, the query reads the inputs. It runs as the
+//! last analyzer rule, on the plan as SQL wrote it (before filters are pushed into scans and
+//! joins reordered), so every later optimisation applies to the rewritten plan.
+//!
+//! [`median_of_counts`]: super::median_of_counts
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use deltalake::arrow::datatypes::DataType;
+use deltalake::datafusion::common::config::ConfigOptions;
+use deltalake::datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use deltalake::datafusion::common::{Column, DFSchemaRef, Result as DfResult, TableReference};
+use deltalake::datafusion::datasource::provider_as_source;
+use deltalake::datafusion::functions_aggregate::sum::sum_udaf;
+use deltalake::datafusion::logical_expr::expr::AggregateFunction;
+use deltalake::datafusion::logical_expr::utils::{conjunction, split_conjunction};
+use deltalake::datafusion::logical_expr::{
+    Aggregate, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, Projection, cast,
+    lit,
+};
+use deltalake::datafusion::optimizer::AnalyzerRule;
+
+use super::median_of_counts;
+use crate::lake::{DELTA_LAYERS, Lake};
+use crate::project::Project;
+use crate::project::model::load_models;
+use crate::project::rollup::{InputColumn, MeasureKind, Rollup};
+
+/// The analyzer rule: the lake's rollups.
+#[derive(Debug)]
+pub struct Rollups {
+    lake: Lake,
+    /// (layer, table, what it rolls up).
+    rollups: Vec<(String, String, Rollup)>,
+}
+
+impl Rollups {
+    /// The rule for `project`'s rollup models over `lake` (none when the models cannot be
+    /// read: no rewrite).
+    pub fn for_project(lake: &Lake, project: &Project) -> Rollups {
+        let off = lake.engine_settings().rollups == Some(false);
+        let rollups = load_models(project)
+            .ok()
+            .filter(|_| !off)
+            .map(|models| {
+                models
+                    .into_iter()
+                    .filter_map(|m| {
+                        let rollup = m.rollup?;
+                        Some((m.layer, m.name, rollup))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Rollups {
+            lake: lake.clone(),
+            rollups,
+        }
+    }
+}
+
+impl AnalyzerRule for Rollups {
+    fn name(&self) -> &str {
+        "joblake_rollups"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> DfResult<LogicalPlan> {
+        if self.rollups.is_empty() {
+            return Ok(plan);
+        }
+        plan.transform_down_with_subqueries(|node| {
+            let LogicalPlan::Aggregate(agg) = &node else {
+                return Ok(Transformed::no(node));
+            };
+            // A rewrite that cannot be built is a missed shortcut, never a failed query.
+            for (layer, name, rollup) in &self.rollups {
+                match self.navigate(agg, layer, name, rollup) {
+                    Ok(Some(plan)) => {
+                        tracing::debug!("answered from the rollup {layer}.{name}");
+                        return Ok(Transformed::new(plan, true, TreeNodeRecursion::Jump));
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::debug!("rollup {layer}.{name} not used: {e}"),
+                }
+            }
+            Ok(Transformed::no(node))
+        })
+        .map(|t| t.data)
+    }
+}
+
+/// One relation of the query's join: a table (under its alias) or anything else.
+struct Leaf {
+    /// The relation as the query reads it (`SubqueryAlias` over a scan, a scan, ...).
+    plan: LogicalPlan,
+    /// `layer.table`, when it is a whole Delta table of the lake.
+    table: Option<String>,
+}
+
+/// The relations below an aggregate joined by inner joins, and every condition of the joins
+/// and filters between them. None: something else than inner joins and filters, or a
+/// condition with a subquery.
+fn flatten(plan: &LogicalPlan, leaves: &mut Vec<Leaf>, conditions: &mut Vec<Expr>) -> Option<()> {
+    match plan {
+        LogicalPlan::Filter(f) => {
+            conditions.extend(split_conjunction(&f.predicate).into_iter().cloned());
+            flatten(&f.input, leaves, conditions)
+        }
+        LogicalPlan::Join(j) if j.join_type == JoinType::Inner && !j.null_aware => {
+            for (l, r) in &j.on {
+                conditions.push(l.clone().eq(r.clone()));
+            }
+            if let Some(f) = &j.filter {
+                conditions.extend(split_conjunction(f).into_iter().cloned());
+            }
+            flatten(&j.left, leaves, conditions)?;
+            flatten(&j.right, leaves, conditions)
+        }
+        other => {
+            let scan = match other {
+                LogicalPlan::SubqueryAlias(a) => a.input.as_ref(),
+                _ => other,
+            };
+            let table = match scan {
+                LogicalPlan::TableScan(s)
+                    if s.filters.is_empty() && s.fetch.is_none() && s.projection.is_none() =>
+                {
+                    let layer = s.table_name.schema().filter(|l| DELTA_LAYERS.contains(l));
+                    let catalog_ok = s.table_name.catalog().is_none_or(|c| c == super::CATALOG);
+                    layer
+                        .filter(|_| catalog_ok)
+                        .map(|l| format!("{l}.{}", s.table_name.table()))
+                }
+                _ => None,
+            };
+            leaves.push(Leaf {
+                plan: other.clone(),
+                table,
+            });
+            Some(())
+        }
+    }
+    .filter(|()| conditions.iter().all(|c| !has_subquery(c)))
+}
+
+fn has_subquery(e: &Expr) -> bool {
+    e.exists(|e| {
+        Ok(matches!(
+            e,
+            Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
+        ))
+    })
+    .unwrap_or(true)
+}
+
+/// The query's relations matched to a rollup's inputs, and how its columns map.
+struct Matched<'a> {
+    leaves: Vec<Leaf>,
+    /// For each rollup input, the leaf that reads its table.
+    core: Vec<usize>,
+    rollup: &'a Rollup,
+    /// The rollup's table as the rewritten plan names it.
+    name: TableReference,
+}
+
+/// Why a column cannot be answered from the rollup.
+struct Missing;
+
+impl Matched<'_> {
+    /// The leaf a column belongs to (None: none or several, or an outer reference).
+    fn leaf_of(&self, c: &Column) -> Option<usize> {
+        let mut found = self
+            .leaves
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.plan.schema().has_column(c))
+            .map(|(i, _)| i);
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
+    /// The rollup input a column of the query belongs to, if it belongs to one.
+    fn input_column(&self, c: &Column) -> Result<Option<InputColumn>, Missing> {
+        let leaf = self.leaf_of(c).ok_or(Missing)?;
+        Ok(self
+            .core
+            .iter()
+            .position(|&l| l == leaf)
+            .map(|input| InputColumn {
+                input,
+                column: c.name.clone(),
+            }))
+    }
+
+    /// The rollup's column for an input column.
+    fn rollup_column(&self, name: &str) -> Expr {
+        Expr::Column(Column::new(Some(self.name.clone()), name))
+    }
+
+    /// `e` with every column of the rollup's inputs replaced by the rollup's grain column;
+    /// Missing when one is not in the grain.
+    fn remap(&self, e: &Expr) -> Result<Expr, Missing> {
+        let mut missing = false;
+        let out = e
+            .clone()
+            .transform_up(|e| {
+                let Expr::Column(c) = &e else {
+                    return Ok(Transformed::no(e));
+                };
+                match self.input_column(c) {
+                    Ok(None) => Ok(Transformed::no(e)),
+                    Ok(Some(ic)) => match self.rollup.grain_output(&ic) {
+                        Some(out) => Ok(Transformed::yes(self.rollup_column(out))),
+                        None => {
+                            missing = true;
+                            Ok(Transformed::no(e))
+                        }
+                    },
+                    Err(Missing) => {
+                        missing = true;
+                        Ok(Transformed::no(e))
+                    }
+                }
+            })
+            .map_err(|_| Missing)?
+            .data;
+        if missing { Err(Missing) } else { Ok(out) }
+    }
+
+    /// The rollup's measure of `kind` over the input column `e` is, if it keeps one.
+    fn measure(&self, kind: MeasureKind, e: &Expr) -> Option<Expr> {
+        let Expr::Column(c) = e else {
+            return None;
+        };
+        let ic = self.input_column(c).ok()??;
+        self.rollup
+            .measures
+            .iter()
+            .find(|m| m.kind == kind && m.column == ic)
+            .map(|m| self.rollup_column(&m.output))
+    }
+}
+
+/// An aggregate call with new arguments (and filter), everything else kept.
+fn call(
+    f: &AggregateFunction,
+    func: Option<Arc<deltalake::datafusion::logical_expr::AggregateUDF>>,
+    args: Vec<Expr>,
+    filter: Option<Expr>,
+) -> Expr {
+    Expr::AggregateFunction(AggregateFunction::new_udf(
+        func.unwrap_or_else(|| Arc::clone(&f.func)),
+        args,
+        f.params.distinct,
+        filter.map(Box::new),
+        f.params.order_by.clone(),
+        f.params.null_treatment,
+    ))
+}
+
+impl Rollups {
+    /// The aggregate answered from the rollup `layer.name`, or None.
+    fn navigate(
+        &self,
+        agg: &Aggregate,
+        layer: &str,
+        name: &str,
+        rollup: &Rollup,
+    ) -> DfResult<Option<LogicalPlan>> {
+        if agg
+            .group_expr
+            .iter()
+            .any(|e| matches!(e, Expr::GroupingSet(_)))
+        {
+            return Ok(None);
+        }
+        let mut leaves = Vec::new();
+        let mut conditions = Vec::new();
+        if flatten(&agg.input, &mut leaves, &mut conditions).is_none() {
+            return Ok(None);
+        }
+        // Each input of the rollup read exactly once by the query.
+        let mut core = Vec::new();
+        for input in &rollup.inputs {
+            let mut reading = leaves
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.table.as_deref() == Some(input.table.as_str()));
+            match (reading.next(), reading.next()) {
+                (Some((i, _)), None) => core.push(i),
+                _ => return Ok(None),
+            }
+        }
+        let qualified = TableReference::partial(layer, name);
+        if leaves
+            .iter()
+            .any(|l| l.plan.schema().iter().any(|(q, _)| q == Some(&qualified)))
+        {
+            return Ok(None);
+        }
+        let m = Matched {
+            leaves,
+            core,
+            rollup,
+            name: qualified.clone(),
+        };
+
+        // The rollup's joins must all be among the conditions; they are then implied.
+        let mut joined = vec![false; rollup.joins.len()];
+        let mut kept = Vec::new();
+        for c in conditions {
+            if let Expr::BinaryExpr(b) = &c
+                && b.op == deltalake::datafusion::logical_expr::Operator::Eq
+                && let (Expr::Column(l), Expr::Column(r)) = (b.left.as_ref(), b.right.as_ref())
+                && let (Ok(Some(l)), Ok(Some(r))) = (m.input_column(l), m.input_column(r))
+                && let Some(i) = rollup
+                    .joins
+                    .iter()
+                    .position(|(a, b)| (*a == l && *b == r) || (*a == r && *b == l))
+            {
+                joined[i] = true;
+                continue;
+            }
+            kept.push(c);
+        }
+        if joined.contains(&false) {
+            return Ok(None);
+        }
+        let Ok(kept) = kept
+            .iter()
+            .map(|c| m.remap(c))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return Ok(None);
+        };
+        let Ok(groups) = agg
+            .group_expr
+            .iter()
+            .map(|e| m.remap(e))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return Ok(None);
+        };
+        let count = m.rollup_column(&rollup.count);
+        let mut aggregates = Vec::new();
+        for e in &agg.aggr_expr {
+            let Some(rewritten) = self.aggregate(&m, agg.input.schema(), e, &count)? else {
+                return Ok(None);
+            };
+            aggregates.push(rewritten.alias(e.schema_name().to_string()));
+        }
+
+        // Only now open the rollup: it must have been built from the inputs as they are.
+        let Some(source) = self.fresh_rollup(layer, name, rollup) else {
+            return Ok(None);
+        };
+        let mut plan = LogicalPlanBuilder::scan(qualified, source, None)?;
+        let mut joined_schemas: Vec<DFSchemaRef> = vec![plan.schema().clone()];
+        let mut pending = kept;
+        for (i, leaf) in m.leaves.iter().enumerate() {
+            if m.core.contains(&i) {
+                continue;
+            }
+            joined_schemas.push(leaf.plan.schema().clone());
+            // The conditions this relation completes join it; the rest wait.
+            let (now, later): (Vec<Expr>, Vec<Expr>) = pending.into_iter().partition(|c| {
+                let refs = c.column_refs();
+                refs.iter().any(|r| leaf.plan.schema().has_column(r))
+                    && refs
+                        .iter()
+                        .all(|r| joined_schemas.iter().any(|s| s.has_column(r)))
+            });
+            pending = later;
+            plan = if now.is_empty() {
+                plan.cross_join(leaf.plan.clone())?
+            } else {
+                plan.join_on(leaf.plan.clone(), JoinType::Inner, now)?
+            };
+        }
+        if let Some(rest) = conjunction(pending) {
+            plan = plan.filter(rest)?;
+        }
+        let rewritten = Aggregate::try_new(Arc::new(plan.build()?), groups, aggregates)?;
+
+        // The same output as the query's aggregate: names, qualifiers and types.
+        let (old, new) = (&agg.schema, &rewritten.schema);
+        if old.fields().len() != new.fields().len()
+            || old
+                .fields()
+                .iter()
+                .zip(new.fields())
+                .any(|(a, b)| a.data_type() != b.data_type())
+        {
+            return Ok(None);
+        }
+        let restore = old
+            .iter()
+            .zip(new.iter())
+            .map(|((q, f), (nq, nf))| {
+                Expr::Column(Column::new(nq.cloned(), nf.name()))
+                    .alias_qualified(q.cloned(), f.name())
+            })
+            .collect();
+        let rewritten = LogicalPlan::Aggregate(rewritten);
+        Ok(Some(LogicalPlan::Projection(Projection::try_new(
+            restore,
+            Arc::new(rewritten),
+        )?)))
+    }
+
+    /// One aggregate of the query over the rollup (None: it has no exact counterpart).
+    fn aggregate(
+        &self,
+        m: &Matched,
+        input: &DFSchemaRef,
+        e: &Expr,
+        count: &Expr,
+    ) -> DfResult<Option<Expr>> {
+        let e = match e {
+            Expr::Alias(a) => a.expr.as_ref(),
+            e => e,
+        };
+        let Expr::AggregateFunction(f) = e else {
+            return Ok(None);
+        };
+        let p = &f.params;
+        if !p.order_by.is_empty() || p.null_treatment.is_some() {
+            return Ok(None);
+        }
+        let Ok(args) = p
+            .args
+            .iter()
+            .map(|a| m.remap(a))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            // An argument outside the grain: only a rollup measure of it serves.
+            if p.distinct || p.filter.is_some() {
+                return Ok(None);
+            }
+            let [argument] = p.args.as_slice() else {
+                return Ok(None);
+            };
+            let kind = match f.func.name() {
+                "sum" => MeasureKind::Sum,
+                "min" => MeasureKind::Min,
+                "max" => MeasureKind::Max,
+                _ => return Ok(None),
+            };
+            return Ok(m
+                .measure(kind, argument)
+                .map(|measure| call(f, None, vec![measure], None)));
+        };
+        let Ok(filter) = p.filter.as_deref().map(|x| m.remap(x)).transpose() else {
+            return Ok(None);
+        };
+        let name = f.func.name();
+        if p.distinct {
+            // The distinct values are the same over the rollup's rows.
+            return Ok(
+                matches!(name, "count" | "sum" | "min" | "max" | "avg" | "median")
+                    .then(|| call(f, None, args, filter)),
+            );
+        }
+        let and = |extra: Expr| match &filter {
+            Some(x) => Some(x.clone().and(extra)),
+            None => Some(extra),
+        };
+        Ok(match (name, args.as_slice()) {
+            ("min" | "max", [_]) => Some(call(f, None, args, filter)),
+            ("count", args) => {
+                // count(*) arrives as count(1): a literal counts every row.
+                let set: Vec<Expr> = args
+                    .iter()
+                    .filter(|a| !matches!(a, Expr::Literal(v, _) if !v.is_null()))
+                    .map(|a| a.clone().is_not_null())
+                    .collect();
+                let filter = match conjunction(set) {
+                    Some(set) => and(set),
+                    None => filter.clone(),
+                };
+                if args
+                    .iter()
+                    .any(|a| matches!(a, Expr::Literal(v, _) if v.is_null()))
+                {
+                    return Ok(None);
+                }
+                // Over no rows a count is 0 and a sum NULL.
+                Some(deltalake::datafusion::functions::expr_fn::coalesce(vec![
+                    call(f, Some(sum_udaf()), vec![count.clone()], filter),
+                    lit(0_i64),
+                ]))
+            }
+            ("median", [value]) => {
+                let t = p.args[0].get_type(input.as_ref())?;
+                median_of_counts::takes(&t).then(|| {
+                    call(
+                        f,
+                        Some(median_of_counts::udaf()),
+                        vec![value.clone(), count.clone()],
+                        filter.clone(),
+                    )
+                })
+            }
+            ("sum", [value]) => {
+                let t = p.args[0].get_type(input.as_ref())?;
+                // Integers only: a float sum of x * n rounds otherwise than n additions.
+                let signed = matches!(
+                    t,
+                    DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64
+                );
+                signed.then(|| {
+                    let weighted = cast(value.clone(), DataType::Int64) * count.clone();
+                    call(f, Some(sum_udaf()), vec![weighted], filter.clone())
+                })
+            }
+            _ => None,
+        })
+    }
+
+    /// The rollup's table, if the versions it was built from are its inputs' latest.
+    fn fresh_rollup(
+        &self,
+        layer: &str,
+        name: &str,
+        rollup: &Rollup,
+    ) -> Option<Arc<dyn deltalake::datafusion::logical_expr::TableSource>> {
+        let (lake, layer, name) = (self.lake.clone(), layer.to_string(), name.to_string());
+        let inputs: HashSet<String> = rollup.inputs.iter().map(|i| i.table.clone()).collect();
+        // Analyzer rules are synchronous: the Delta logs are read on a thread of their own.
+        let found = super::on_own_runtime(async move {
+            let table = lake.table(&layer, &name).await.ok()?;
+            let recorded = crate::lake::inputs::recorded(&table).await.ok()??;
+            for input in &inputs {
+                let (l, t) = input.split_once('.')?;
+                let now = lake.latest_version(l, t).await.ok()??;
+                if recorded.get(input) != Some(&now) {
+                    tracing::debug!(
+                        "rollup {layer}.{name} was built from {input} version {:?}, now {now}",
+                        recorded.get(input)
+                    );
+                    return None;
+                }
+            }
+            super::delta_provider(&lake, &table).await.ok()
+        })??;
+        Some(provider_as_source(found))
+    }
+}

@@ -1,0 +1,172 @@
+//! Aggregate navigation: star queries answered from the rollups (`engine::rollups`) give what
+//! the star gives, rollups serve only what their grain holds, and a rollup behind its inputs
+//! is not used.
+
+use joblake::lake::{EngineSettings, Lake};
+use joblake::pipeline::land_demo;
+
+use crate::util::{query_text, run_refresh, small_demo, temp_lake};
+
+/// The same lake with navigation off: every query reads the tables it names.
+fn without_rollups(lake: &Lake) -> Lake {
+    lake.clone().with_engine_settings(EngineSettings {
+        rollups: Some(false),
+        ..EngineSettings::default()
+    })
+}
+
+/// The plan's text, logical and physical.
+async fn plan(lake: &Lake, sql: &str) -> String {
+    query_text(lake, &format!("EXPLAIN {sql}")).await
+}
+
+/// The result's rows as text, sorted, so that two plans' orders of equal rows compare equal.
+async fn rows(lake: &Lake, sql: &str) -> Vec<String> {
+    let text = query_text(lake, sql).await;
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+const PYTHON_BY_SOURCE: &str =
+    include_str!("../../bench/queries/gold/python_postings_by_source.sql");
+const SALARY_BY_COUNTRY: &str = include_str!("../../bench/queries/gold/salary_by_country.sql");
+
+/// Queries a rollup answers, each with the rollup it reads.
+const ANSWERED: &[(&str, &str)] = &[
+    (PYTHON_BY_SOURCE, "rollup_posting_skills"),
+    (SALARY_BY_COUNTRY, "rollup_salaries"),
+    // Every kind of aggregate with a counterpart, a filter on the grain, a HAVING.
+    (
+        "SELECT j.job_family_name, count(*) AS n, count(f.salary_annual_mid_eur) AS with_salary, \
+         count(DISTINCT l.country_name) AS countries, min(f.salary_annual_mid_eur) AS low, \
+         max(l.city) AS last_city, median(f.salary_annual_mid_eur) AS mid, \
+         median(f.salary_annual_mid_eur) FILTER (WHERE NOT f.salary_predicted) AS published_mid, \
+         sum(CASE WHEN f.salary_predicted THEN 1 ELSE 0 END) AS estimated \
+         FROM gold.fact_job_posting f \
+         JOIN gold.dim_location l ON l.location_key = f.location_key \
+         JOIN gold.dim_job_family j ON j.job_family_key = f.job_family_key \
+         WHERE f.salary_annual_mid_eur > 20000 OR f.salary_annual_mid_eur IS NULL \
+         GROUP BY j.job_family_name HAVING count(*) > 1",
+        "rollup_salaries",
+    ),
+    // Skills per family and contract, the joins written in another order, with a filter on
+    // a dimension.
+    (
+        "SELECT k.skill, c.contract_type, count(*) AS n \
+         FROM gold.dim_contract c \
+         JOIN gold.fact_job_posting f ON c.contract_key = f.contract_key \
+         JOIN gold.bridge_posting_skill b ON f.posting_key = b.posting_key \
+         JOIN gold.dim_skill k ON k.skill_key = b.skill_key \
+         WHERE k.skill_family IS NOT NULL \
+         GROUP BY k.skill, c.contract_type",
+        "rollup_posting_skills",
+    ),
+    // A global aggregate over no rows: a count of 0 (not the NULL a sum of counts gives).
+    (
+        "SELECT count(*) AS n, median(f.salary_annual_mid_eur) AS mid \
+         FROM gold.fact_job_posting f WHERE f.salary_annual_mid_eur < 0",
+        "rollup_salaries",
+    ),
+];
+
+/// Queries no rollup can answer exactly: they read the star.
+const NOT_ANSWERED: &[&str] = &[
+    // A column outside every grain.
+    "SELECT f.title, count(*) FROM gold.fact_job_posting f GROUP BY f.title",
+    // An average over a float: a weighted mean rounds otherwise.
+    "SELECT f.location_key, avg(f.salary_annual_mid_eur) FROM gold.fact_job_posting f GROUP BY f.location_key",
+    // The bridge without the fact's join to it: not what the skills rollup counts.
+    "SELECT b.skill_key, count(*) FROM gold.bridge_posting_skill b GROUP BY b.skill_key",
+    // An outer join keeps fact rows the rollup's inner join drops.
+    "SELECT f.source_key, count(*) FROM gold.fact_job_posting f \
+     LEFT JOIN gold.bridge_posting_skill b ON b.posting_key = f.posting_key GROUP BY f.source_key",
+];
+
+#[tokio::test]
+async fn star_queries_answered_from_rollups_equal_the_star() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(200))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, true).await;
+    let star = without_rollups(&t.lake);
+
+    for (sql, rollup) in ANSWERED {
+        let navigated = plan(&t.lake, sql).await;
+        assert!(
+            navigated.contains(&format!("gold.{rollup}")),
+            "{sql}\nis not answered from {rollup}:\n{navigated}"
+        );
+        assert!(
+            !navigated.contains("gold.fact_job_posting"),
+            "{sql}\nstill reads the fact:\n{navigated}"
+        );
+        let direct = plan(&star, sql).await;
+        assert!(!direct.contains("rollup_"), "navigation is off:\n{direct}");
+        let (from_rollup, from_star) = (rows(&t.lake, sql).await, rows(&star, sql).await);
+        assert_eq!(from_rollup, from_star, "{sql}");
+        // The header and at least one row.
+        let lines = from_star.iter().filter(|l| l.starts_with('|')).count();
+        assert!(lines >= 2, "{sql}: the demo gives rows\n{from_star:#?}");
+    }
+    for sql in NOT_ANSWERED {
+        let p = plan(&t.lake, sql).await;
+        assert!(
+            !p.contains("rollup_"),
+            "{sql}\nanswered from a rollup:\n{p}"
+        );
+    }
+}
+
+/// A rollup answers only for the versions of its inputs it was built from: once the fact
+/// changes, queries read the fact again, and see the change.
+#[tokio::test]
+async fn a_rollup_behind_its_inputs_is_not_used() {
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(120))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, true).await;
+    let before = rows(&t.lake, SALARY_BY_COUNTRY).await;
+    assert!(
+        plan(&t.lake, SALARY_BY_COUNTRY)
+            .await
+            .contains("rollup_salaries")
+    );
+
+    let fact = t
+        .lake
+        .table("gold", "fact_job_posting")
+        .await
+        .expect("the fact");
+    let (_, metrics) = fact
+        .delete()
+        .with_predicate("salary_annual_mid_eur > 40000")
+        .await
+        .expect("delete");
+    assert!(
+        metrics.num_deleted_rows > Some(0),
+        "the delete removed rows"
+    );
+
+    let p = plan(&t.lake, SALARY_BY_COUNTRY).await;
+    assert!(
+        !p.contains("rollup_salaries"),
+        "a stale rollup was used:\n{p}"
+    );
+    let after = rows(&t.lake, SALARY_BY_COUNTRY).await;
+    assert_ne!(before, after, "the query sees the deleted rows gone");
+    assert_eq!(
+        after,
+        rows(&without_rollups(&t.lake), SALARY_BY_COUNTRY).await
+    );
+
+    // The next refresh rebuilds the rollup from the fact as it is: used again.
+    run_refresh(&t.lake, true).await;
+    assert!(
+        plan(&t.lake, SALARY_BY_COUNTRY)
+            .await
+            .contains("rollup_salaries")
+    );
+}
