@@ -8,8 +8,9 @@
 //! every column the query uses, so each aggregate has an exact counterpart over R:
 //! `count(*)` is `sum(n)`, `count(x)` the sum of `n` where x is set, `min`/`max` and any
 //! DISTINCT aggregate are unchanged, `median(x)` is [`median_of_counts`]`(x, n)`, `sum(x)`
-//! over integers `sum(x * n)`, and a rollup's own `sum`/`min`/`max` measures serve the
-//! same aggregate of a column outside its grain. Anything else (an average, a float sum, a
+//! over integers `sum(x * n)` (which fails where the sum of the rows would wrap past 2^63),
+//! and a rollup's own `sum`/`min`/`max` measures serve the same aggregate of a column outside
+//! its grain. Anything else (an average, a float sum, a
 //! column the grain lacks, an outer join) leaves the query as it is.
 //!
 //! A rollup answers only while its inputs are at the versions it was built from, as recorded
@@ -294,6 +295,16 @@ impl Rollups {
         let mut leaves = Vec::new();
         let mut conditions = Vec::new();
         if flatten(&agg.input, &mut leaves, &mut conditions).is_none() {
+            return Ok(None);
+        }
+        // A volatile expression (random()) evaluated once per rollup row instead of once per
+        // row it stands for would change the answer.
+        if conditions
+            .iter()
+            .chain(&agg.group_expr)
+            .chain(&agg.aggr_expr)
+            .any(Expr::is_volatile)
+        {
             return Ok(None);
         }
         // Each input of the rollup read exactly once by the query.

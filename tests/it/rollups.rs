@@ -78,6 +78,8 @@ const NOT_ANSWERED: &[&str] = &[
     "SELECT f.location_key, avg(f.salary_annual_mid_eur) FROM gold.fact_job_posting f GROUP BY f.location_key",
     // The bridge without the fact's join to it: not what the skills rollup counts.
     "SELECT b.skill_key, count(*) FROM gold.bridge_posting_skill b GROUP BY b.skill_key",
+    // A volatile expression would run once per rollup row, not once per posting.
+    "SELECT count(*) FROM gold.fact_job_posting f WHERE random() < 2 * f.location_key",
     // An outer join keeps fact rows the rollup's inner join drops.
     "SELECT f.source_key, count(*) FROM gold.fact_job_posting f \
      LEFT JOIN gold.bridge_posting_skill b ON b.posting_key = f.posting_key GROUP BY f.source_key",
