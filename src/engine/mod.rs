@@ -400,6 +400,16 @@ pub async fn delta_provider(
     delta_scan(lake, table).await
 }
 
+/// True when `provider` is a Delta table of the lake as [`delta_provider`] hands it out (not a
+/// view or a table registered in the session under a layer's name).
+pub fn is_lake_table(provider: &dyn TableProvider) -> bool {
+    #[cfg(feature = "cluster")]
+    if provider.is::<cluster::table::DeltaFiles>() {
+        return true;
+    }
+    provider.is::<deltalake::delta_datafusion::DeltaScanNext>()
+}
+
 /// The session whose settings delta-rs gives joblake's Delta scans: DataFusion's defaults.
 /// delta-rs reads two settings from a session, and without one it turns Parquet row filtering
 /// on: a query's filter then runs inside the Parquet decoder. For the filters analysts write

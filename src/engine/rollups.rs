@@ -26,9 +26,11 @@ use std::sync::Arc;
 
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::common::config::ConfigOptions;
-use deltalake::datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use deltalake::datafusion::common::{Column, DFSchemaRef, Result as DfResult, TableReference};
-use deltalake::datafusion::datasource::provider_as_source;
+use deltalake::datafusion::common::tree_node::{Transformed, TreeNode};
+use deltalake::datafusion::common::{
+    Column, DFSchemaRef, NullEquality, Result as DfResult, TableReference,
+};
+use deltalake::datafusion::datasource::{provider_as_source, source_as_provider};
 use deltalake::datafusion::functions_aggregate::sum::sum_udaf;
 use deltalake::datafusion::logical_expr::expr::AggregateFunction;
 use deltalake::datafusion::logical_expr::utils::{conjunction, split_conjunction};
@@ -95,7 +97,7 @@ impl AnalyzerRule for Rollups {
                 match self.navigate(agg, layer, name, rollup) {
                     Ok(Some(plan)) => {
                         tracing::debug!("answered from the rollup {layer}.{name}");
-                        return Ok(Transformed::new(plan, true, TreeNodeRecursion::Jump));
+                        return Ok(Transformed::yes(plan));
                     }
                     Ok(None) => {}
                     Err(e) => tracing::debug!("rollup {layer}.{name} not used: {e}"),
@@ -116,23 +118,28 @@ struct Leaf {
 }
 
 /// The relations below an aggregate joined by inner joins, and every condition of the joins
-/// and filters between them. None: something else than inner joins and filters, or a
-/// condition with a subquery.
-fn flatten(plan: &LogicalPlan, leaves: &mut Vec<Leaf>, conditions: &mut Vec<Expr>) -> Option<()> {
+/// and filters between them.
+fn flatten(plan: &LogicalPlan, leaves: &mut Vec<Leaf>, conditions: &mut Vec<Expr>) {
     match plan {
         LogicalPlan::Filter(f) => {
             conditions.extend(split_conjunction(&f.predicate).into_iter().cloned());
             flatten(&f.input, leaves, conditions)
         }
-        LogicalPlan::Join(j) if j.join_type == JoinType::Inner && !j.null_aware => {
+        // Keys compared with `=`: a join where NULL meets NULL (IS NOT DISTINCT FROM) is not
+        // the rollup's.
+        LogicalPlan::Join(j)
+            if j.join_type == JoinType::Inner
+                && !j.null_aware
+                && j.null_equality == NullEquality::NullEqualsNothing =>
+        {
             for (l, r) in &j.on {
                 conditions.push(l.clone().eq(r.clone()));
             }
             if let Some(f) = &j.filter {
                 conditions.extend(split_conjunction(f).into_iter().cloned());
             }
-            flatten(&j.left, leaves, conditions)?;
-            flatten(&j.right, leaves, conditions)
+            flatten(&j.left, leaves, conditions);
+            flatten(&j.right, leaves, conditions);
         }
         other => {
             let scan = match other {
@@ -141,7 +148,11 @@ fn flatten(plan: &LogicalPlan, leaves: &mut Vec<Leaf>, conditions: &mut Vec<Expr
             };
             let table = match scan {
                 LogicalPlan::TableScan(s)
-                    if s.filters.is_empty() && s.fetch.is_none() && s.projection.is_none() =>
+                    if s.filters.is_empty()
+                        && s.fetch.is_none()
+                        && s.projection.is_none()
+                        && source_as_provider(&s.source)
+                            .is_ok_and(|p| super::is_lake_table(p.as_ref())) =>
                 {
                     let layer = s.table_name.schema().filter(|l| DELTA_LAYERS.contains(l));
                     let catalog_ok = s.table_name.catalog().is_none_or(|c| c == super::CATALOG);
@@ -155,10 +166,8 @@ fn flatten(plan: &LogicalPlan, leaves: &mut Vec<Leaf>, conditions: &mut Vec<Expr
                 plan: other.clone(),
                 table,
             });
-            Some(())
         }
     }
-    .filter(|()| conditions.iter().all(|c| !has_subquery(c)))
 }
 
 fn has_subquery(e: &Expr) -> bool {
@@ -294,16 +303,14 @@ impl Rollups {
         }
         let mut leaves = Vec::new();
         let mut conditions = Vec::new();
-        if flatten(&agg.input, &mut leaves, &mut conditions).is_none() {
-            return Ok(None);
-        }
+        flatten(&agg.input, &mut leaves, &mut conditions);
         // A volatile expression (random()) evaluated once per rollup row instead of once per
-        // row it stands for would change the answer.
+        // row it stands for would change the answer; a subquery may read the rows otherwise.
         if conditions
             .iter()
             .chain(&agg.group_expr)
             .chain(&agg.aggr_expr)
-            .any(Expr::is_volatile)
+            .any(|e| e.is_volatile() || has_subquery(e))
         {
             return Ok(None);
         }
