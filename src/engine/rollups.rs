@@ -13,9 +13,10 @@
 //! its grain. Anything else (an average, a float sum, a
 //! column the grain lacks, an outer join) leaves the query as it is.
 //!
-//! A rollup answers only while its inputs are at the versions it was built from, as recorded
-//! in its commit (`lake::inputs`): after a refresh that rewrote the inputs and not yet the
-//! rollup, or after `maintain` compacted an input, the query reads the inputs. It runs as the
+//! A rollup answers only while its inputs hold the rows of the versions it was built from, as
+//! recorded in its commit (`lake::inputs`): later commits that only compacted or vacuumed an
+//! input keep them; after a refresh that rewrote the inputs and not yet the rollup, the query
+//! reads the inputs. It runs as the
 //! last analyzer rule, on the plan as SQL wrote it (before filters are pushed into scans and
 //! joins reordered), so every later optimisation applies to the rewritten plan.
 //!
@@ -568,10 +569,16 @@ impl Rollups {
             for input in &inputs {
                 let (l, t) = input.split_once('.')?;
                 let now = lake.latest_version(l, t).await.ok()??;
-                if recorded.get(input) != Some(&now) {
+                let built_from = *recorded.get(input)?;
+                // Versions since that only compacted or vacuumed the input keep its rows.
+                if built_from != now
+                    && !crate::lake::inputs::rows_unchanged(&lake, l, t, built_from, now)
+                        .await
+                        .ok()?
+                {
                     tracing::debug!(
-                        "rollup {layer}.{name} was built from {input} version {:?}, now {now}",
-                        recorded.get(input)
+                        "rollup {layer}.{name} was built from {input} version {built_from}, \
+                         whose rows changed by version {now}"
                     );
                     return None;
                 }

@@ -1,7 +1,7 @@
 //! Which versions of its inputs a model's table was built from, recorded in the commit that
 //! wrote it (`joblake.inputs` in the Delta commit info). A rollup answers for its inputs only
-//! while they are still at those versions (`engine::rollups`), and `DESCRIBE HISTORY`-style
-//! tools see each version's lineage.
+//! while their rows are still those of these versions (`engine::rollups`), and tools that read
+//! a table's history see each version's lineage.
 
 use std::collections::BTreeMap;
 
@@ -49,29 +49,81 @@ pub fn commit_properties(inputs: &InputVersions) -> CommitProperties {
     CommitProperties::default().with_metadata([(COMMIT_KEY.to_string(), value)])
 }
 
-/// What the commit that wrote `table`'s loaded version recorded (None: it recorded nothing,
-/// as a commit by `maintain` or by another writer does).
+/// What the commit that wrote `table`'s rows, as of its loaded version, recorded: the newest
+/// commit that says, past later ones that only compacted or vacuumed it (None: it recorded
+/// nothing, as a commit by another writer does, or rows changed since).
 pub async fn recorded(table: &DeltaTable) -> Result<Option<InputVersions>> {
-    let Some(version) = table.version() else {
+    let Some(mut version) = table.version() else {
         return Ok(None);
     };
-    let Some(bytes) = table.log_store().read_commit_entry(version).await? else {
-        return Ok(None);
-    };
-    // A commit is one JSON action per line; the commit info is one of them.
-    for line in bytes.split(|b| *b == b'\n') {
-        let Ok(action) = serde_json::from_slice::<serde_json::Value>(line) else {
-            continue;
+    let log = table.log_store();
+    loop {
+        let Some(bytes) = log.read_commit_entry(version).await? else {
+            return Ok(None);
         };
-        if let Some(serde_json::Value::Object(map)) = action
-            .get("commitInfo")
-            .and_then(|info| info.get(COMMIT_KEY))
-        {
-            return Ok(map
+        let actions = actions(&bytes);
+        if let Some(inputs) = actions.iter().find_map(|a| {
+            a.get("commitInfo")
+                .and_then(|info| info.get(COMMIT_KEY))
+                .and_then(serde_json::Value::as_object)
+        }) {
+            return Ok(inputs
                 .iter()
                 .map(|(t, v)| v.as_u64().map(|v| (t.clone(), v)))
                 .collect());
         }
+        if !keeps_rows(&actions) || version == 0 {
+            return Ok(None);
+        }
+        version -= 1;
     }
-    Ok(None)
+}
+
+/// A commit's actions, one JSON object per line; an unreadable line is `Null`, which no check
+/// accepts.
+fn actions(commit: &[u8]) -> Vec<serde_json::Value> {
+    commit
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|line| serde_json::from_slice(line).unwrap_or(serde_json::Value::Null))
+        .collect()
+}
+
+/// True when a commit's actions only rearranged files (compaction adds and removes them with
+/// `dataChange: false`, the Delta protocol's mark for that) or recorded a vacuum. Any other
+/// action (rows added or removed, a schema change, a restore): false.
+fn keeps_rows(actions: &[serde_json::Value]) -> bool {
+    actions.iter().all(|action| {
+        action.as_object().is_some_and(|action| {
+            action.iter().all(|(kind, body)| match kind.as_str() {
+                "commitInfo" => true,
+                "add" | "remove" => {
+                    body.get("dataChange").and_then(serde_json::Value::as_bool) == Some(false)
+                }
+                _ => false,
+            })
+        })
+    })
+}
+
+/// True when no commit of `layer.name` after version `from`, up to `to`, changed its rows
+/// (see [`keeps_rows`]); an unreadable commit counts as a change.
+pub async fn rows_unchanged(
+    lake: &Lake,
+    layer: &str,
+    name: &str,
+    from: u64,
+    to: u64,
+) -> Result<bool> {
+    if to < from {
+        return Ok(false);
+    }
+    let log = lake.unloaded_table(layer, name)?.log_store();
+    for version in from + 1..=to {
+        match log.read_commit_entry(version).await? {
+            Some(bytes) if keeps_rows(&actions(&bytes)) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
 }

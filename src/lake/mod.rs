@@ -219,7 +219,8 @@ impl Lake {
         Ok(table)
     }
 
-    fn unloaded_table(&self, layer: &str, name: &str) -> Result<DeltaTable> {
+    /// `layer.name` as a handle on its log, nothing read yet.
+    pub(crate) fn unloaded_table(&self, layer: &str, name: &str) -> Result<DeltaTable> {
         let url = self.table_url(layer, name)?;
         let mut builder =
             DeltaTableBuilder::from_url(url.clone())?.with_storage_options(self.options.clone());

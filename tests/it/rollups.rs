@@ -216,3 +216,42 @@ async fn a_session_table_under_an_inputs_name_is_not_answered_from_the_rollup() 
         assert!(!text.contains("rollup_salaries"), "{kind}: {text}");
     }
 }
+
+/// Compaction and vacuum commit new versions of the fact without changing its rows: the rollup
+/// still answers (the commits in between only rearranged files).
+#[tokio::test]
+async fn compaction_and_vacuum_of_an_input_keep_its_rollup() {
+    use joblake::maintain::{self, MaintainSettings};
+
+    let t = temp_lake();
+    land_demo(&t.lake, &small_demo(120))
+        .await
+        .expect("demo lands");
+    // Two refreshes: the second leaves the first's files for vacuum to delete.
+    run_refresh(&t.lake, true).await;
+    run_refresh(&t.lake, true).await;
+    let version = |lake: Lake| async move {
+        lake.latest_version("gold", "fact_job_posting")
+            .await
+            .expect("version")
+            .expect("a table")
+    };
+    let built_from = version(t.lake.clone()).await;
+    let answer = rows(&t.lake, SALARY_BY_COUNTRY).await;
+
+    let settings = MaintainSettings {
+        vacuum_retention: std::time::Duration::ZERO,
+        allow_short_retention: true,
+        ..MaintainSettings::default()
+    };
+    maintain::maintain(&t.lake, &settings, None)
+        .await
+        .expect("maintain");
+    assert!(
+        version(t.lake.clone()).await > built_from,
+        "maintain committed to the fact"
+    );
+    let p = plan(&t.lake, SALARY_BY_COUNTRY).await;
+    assert!(p.contains("rollup_salaries"), "{p}");
+    assert_eq!(rows(&t.lake, SALARY_BY_COUNTRY).await, answer);
+}
