@@ -10,15 +10,16 @@
 //! DISTINCT aggregate are unchanged, `median(x)` is [`median_of_counts`]`(x, n)`, `sum(x)`
 //! over integers `sum(x * n)` (which fails where the sum of the rows would wrap past 2^63),
 //! and a rollup's own `sum`/`min`/`max` measures serve the same aggregate of a column outside
-//! its grain. Anything else (an average, a float sum, a
-//! column the grain lacks, an outer join) leaves the query as it is.
+//! its grain. Anything else (an average, a float sum, a column the grain lacks, an outer join,
+//! a volatile function, a table of the session under an input's name) leaves the query as it
+//! is.
 //!
 //! A rollup answers only while its inputs hold the rows of the versions it was built from, as
 //! recorded in its commit (`lake::inputs`): later commits that only compacted or vacuumed an
 //! input keep them; after a refresh that rewrote the inputs and not yet the rollup, the query
-//! reads the inputs. It runs as the
-//! last analyzer rule, on the plan as SQL wrote it (before filters are pushed into scans and
-//! joins reordered), so every later optimisation applies to the rewritten plan.
+//! reads the inputs. The rule runs last among the analyzer rules, on the plan as SQL wrote it
+//! (before filters are pushed into scans and joins reordered), so every optimisation applies
+//! to the rewritten plan.
 //!
 //! [`median_of_counts`]: super::median_of_counts
 
@@ -171,11 +172,17 @@ fn flatten(plan: &LogicalPlan, leaves: &mut Vec<Leaf>, conditions: &mut Vec<Expr
     }
 }
 
+/// True when `e` holds a subquery, or a column of an outer query (the aggregate is itself a
+/// correlated subquery): left alone, as DataFusion decorrelates a `count` over no rows to 0
+/// only when it sees one.
 fn has_subquery(e: &Expr) -> bool {
     e.exists(|e| {
         Ok(matches!(
             e,
-            Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
+            Expr::ScalarSubquery(_)
+                | Expr::Exists(_)
+                | Expr::InSubquery(_)
+                | Expr::OuterReferenceColumn(..)
         ))
     })
     .unwrap_or(true)

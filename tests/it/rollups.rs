@@ -84,6 +84,9 @@ const NOT_ANSWERED: &[&str] = &[
     "SELECT f.source_key, count(*) FROM gold.fact_job_posting f \
      JOIN gold.bridge_posting_skill b ON b.posting_key IS NOT DISTINCT FROM f.posting_key \
      GROUP BY f.source_key",
+    // A correlated subquery: its count over no rows must stay 0 after decorrelation.
+    "SELECT l.city, (SELECT count(*) FROM gold.fact_job_posting f \
+     WHERE f.location_key = l.location_key) AS n FROM gold.dim_location l",
     // An outer join keeps fact rows the rollup's inner join drops.
     "SELECT f.source_key, count(*) FROM gold.fact_job_posting f \
      LEFT JOIN gold.bridge_posting_skill b ON b.posting_key = f.posting_key GROUP BY f.source_key",
