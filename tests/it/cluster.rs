@@ -170,6 +170,17 @@ fn queries_on_a_two_executor_cluster_answer_as_one_machine() {
          JOIN ref.countries c ON c.iso2 = j.country GROUP BY 1 ORDER BY 1",
         "SELECT posting_id, rank() OVER (PARTITION BY job_family ORDER BY first_seen, posting_id) AS r \
          FROM silver.job_postings ORDER BY posting_id LIMIT 50",
+        // Answered from the rollups (engine::rollups): a median from (value, count) pairs
+        // whose partial states cross the shuffle, and counts over the skills rollup.
+        "SELECT l.country_name, j.job_family_name, count(*) AS n, \
+         median(f.salary_annual_mid_eur) AS mid FROM gold.fact_job_posting f \
+         JOIN gold.dim_location l ON l.location_key = f.location_key \
+         JOIN gold.dim_job_family j ON j.job_family_key = f.job_family_key \
+         WHERE f.salary_annual_mid_eur IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT k.skill, s.source, count(*) AS n FROM gold.bridge_posting_skill b \
+         JOIN gold.dim_skill k ON k.skill_key = b.skill_key \
+         JOIN gold.fact_job_posting f ON f.posting_key = b.posting_key \
+         JOIN gold.dim_source s ON s.source_key = f.source_key GROUP BY 1, 2 ORDER BY 1, 2",
     ];
     // The plan runs in stages on the cluster, not collected to this process.
     let plan = sql(lake, Some(&engine), &format!("EXPLAIN {}", queries[3]));
@@ -177,6 +188,12 @@ fn queries_on_a_two_executor_cluster_answer_as_one_machine() {
         plan.contains("distributed_plan") && plan.contains("ShuffleWriterExec"),
         "{plan}"
     );
+    for rollup in ["rollup_salaries", "rollup_posting_skills"] {
+        let used = queries
+            .iter()
+            .any(|q| sql(lake, Some(&engine), &format!("EXPLAIN {q}")).contains(rollup));
+        assert!(used, "no query read {rollup} on the cluster");
+    }
     for query in queries {
         let here = sql(lake, None, query);
         let there = sql(lake, Some(&engine), query);
