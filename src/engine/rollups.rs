@@ -94,9 +94,12 @@ impl AnalyzerRule for Rollups {
             let LogicalPlan::Aggregate(agg) = &node else {
                 return Ok(Transformed::no(node));
             };
+            let Some(star) = Star::below(agg) else {
+                return Ok(Transformed::no(node));
+            };
             // A rewrite that cannot be built is a missed shortcut, never a failed query.
             for (layer, name, rollup) in &self.rollups {
-                match self.navigate(agg, layer, name, rollup) {
+                match self.navigate(agg, &star, layer, name, rollup) {
                     Ok(Some(plan)) => {
                         tracing::debug!("answered from the rollup {layer}.{name}");
                         return Ok(Transformed::yes(plan));
@@ -188,9 +191,43 @@ fn has_subquery(e: &Expr) -> bool {
     .unwrap_or(true)
 }
 
+/// What an aggregate reads: its relations and the conditions between them, taken apart once
+/// and matched against each rollup.
+struct Star {
+    leaves: Vec<Leaf>,
+    conditions: Vec<Expr>,
+}
+
+impl Star {
+    /// The relations below `agg`; None when no rollup could answer it whatever they are.
+    fn below(agg: &Aggregate) -> Option<Star> {
+        if agg
+            .group_expr
+            .iter()
+            .any(|e| matches!(e, Expr::GroupingSet(_)))
+        {
+            return None;
+        }
+        let mut star = Star {
+            leaves: Vec::new(),
+            conditions: Vec::new(),
+        };
+        flatten(&agg.input, &mut star.leaves, &mut star.conditions);
+        // A volatile expression (random()) evaluated once per rollup row instead of once per
+        // row it stands for would change the answer; a subquery may read the rows otherwise.
+        let unsafe_expr = star
+            .conditions
+            .iter()
+            .chain(&agg.group_expr)
+            .chain(&agg.aggr_expr)
+            .any(|e| e.is_volatile() || has_subquery(e));
+        (!unsafe_expr).then_some(star)
+    }
+}
+
 /// The query's relations matched to a rollup's inputs, and how its columns map.
 struct Matched<'a> {
-    leaves: Vec<Leaf>,
+    leaves: &'a [Leaf],
     /// For each rollup input, the leaf that reads its table.
     core: Vec<usize>,
     rollup: &'a Rollup,
@@ -262,6 +299,14 @@ impl Matched<'_> {
         if missing { Err(Missing) } else { Ok(out) }
     }
 
+    /// [`Matched::remap`] of each of `exprs`.
+    fn remap_all<'e>(
+        &self,
+        exprs: impl IntoIterator<Item = &'e Expr>,
+    ) -> Result<Vec<Expr>, Missing> {
+        exprs.into_iter().map(|e| self.remap(e)).collect()
+    }
+
     /// The rollup's measure of `kind` over the input column `e` is, if it keeps one.
     fn measure(&self, kind: MeasureKind, e: &Expr) -> Option<Expr> {
         let Expr::Column(c) = e else {
@@ -298,30 +343,12 @@ impl Rollups {
     fn navigate(
         &self,
         agg: &Aggregate,
+        star: &Star,
         layer: &str,
         name: &str,
         rollup: &Rollup,
     ) -> DfResult<Option<LogicalPlan>> {
-        if agg
-            .group_expr
-            .iter()
-            .any(|e| matches!(e, Expr::GroupingSet(_)))
-        {
-            return Ok(None);
-        }
-        let mut leaves = Vec::new();
-        let mut conditions = Vec::new();
-        flatten(&agg.input, &mut leaves, &mut conditions);
-        // A volatile expression (random()) evaluated once per rollup row instead of once per
-        // row it stands for would change the answer; a subquery may read the rows otherwise.
-        if conditions
-            .iter()
-            .chain(&agg.group_expr)
-            .chain(&agg.aggr_expr)
-            .any(|e| e.is_volatile() || has_subquery(e))
-        {
-            return Ok(None);
-        }
+        let leaves = star.leaves.as_slice();
         // Each input of the rollup read exactly once by the query.
         let mut core = Vec::new();
         for input in &rollup.inputs {
@@ -351,8 +378,8 @@ impl Rollups {
         // The rollup's joins must all be among the conditions; they are then implied.
         let mut joined = vec![false; rollup.joins.len()];
         let mut kept = Vec::new();
-        for c in conditions {
-            if let Expr::BinaryExpr(b) = &c
+        for c in &star.conditions {
+            if let Expr::BinaryExpr(b) = c
                 && b.op == deltalake::datafusion::logical_expr::Operator::Eq
                 && let (Expr::Column(l), Expr::Column(r)) = (b.left.as_ref(), b.right.as_ref())
                 && let (Ok(Some(l)), Ok(Some(r))) = (m.input_column(l), m.input_column(r))
@@ -369,19 +396,7 @@ impl Rollups {
         if joined.contains(&false) {
             return Ok(None);
         }
-        let Ok(kept) = kept
-            .iter()
-            .map(|c| m.remap(c))
-            .collect::<Result<Vec<_>, _>>()
-        else {
-            return Ok(None);
-        };
-        let Ok(groups) = agg
-            .group_expr
-            .iter()
-            .map(|e| m.remap(e))
-            .collect::<Result<Vec<_>, _>>()
-        else {
+        let (Ok(kept), Ok(groups)) = (m.remap_all(kept), m.remap_all(&agg.group_expr)) else {
             return Ok(None);
         };
         let count = m.rollup_column(&rollup.count);
@@ -470,12 +485,7 @@ impl Rollups {
         if !p.order_by.is_empty() || p.null_treatment.is_some() {
             return Ok(None);
         }
-        let Ok(args) = p
-            .args
-            .iter()
-            .map(|a| m.remap(a))
-            .collect::<Result<Vec<_>, _>>()
-        else {
+        let Ok(args) = m.remap_all(&p.args) else {
             // An argument outside the grain: only a rollup measure of it serves.
             if p.distinct || p.filter.is_some() {
                 return Ok(None);
@@ -504,29 +514,16 @@ impl Rollups {
                     .then(|| call(f, None, args, filter)),
             );
         }
-        let and = |extra: Expr| match &filter {
-            Some(x) => Some(x.clone().and(extra)),
-            None => Some(extra),
-        };
         Ok(match (name, args.as_slice()) {
             ("min" | "max", [_]) => Some(call(f, None, args, filter)),
             ("count", args) => {
-                // count(*) arrives as count(1): a literal counts every row.
-                let set: Vec<Expr> = args
+                // A row counts where every argument is set; count(*) arrives as count(1), and a
+                // literal that is not NULL is always set.
+                let set = args
                     .iter()
                     .filter(|a| !matches!(a, Expr::Literal(v, _) if !v.is_null()))
-                    .map(|a| a.clone().is_not_null())
-                    .collect();
-                let filter = match conjunction(set) {
-                    Some(set) => and(set),
-                    None => filter.clone(),
-                };
-                if args
-                    .iter()
-                    .any(|a| matches!(a, Expr::Literal(v, _) if v.is_null()))
-                {
-                    return Ok(None);
-                }
+                    .map(|a| a.clone().is_not_null());
+                let filter = conjunction(filter.iter().cloned().chain(set));
                 // Over no rows a count is 0 and a sum NULL.
                 Some(deltalake::datafusion::functions::expr_fn::coalesce(vec![
                     call(f, Some(sum_udaf()), vec![count.clone()], filter),
