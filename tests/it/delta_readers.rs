@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use joblake::pipeline::land_demo;
-
 use crate::util::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,11 +12,7 @@ async fn python_deltalake_reads_every_table() {
         eprintln!("JOBLAKE_PYTHON is not set: skipping the independent Delta reader check");
         return;
     };
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, false).await;
+    let t = refreshed_demo(120).await;
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/read_delta.py");
     let output = std::process::Command::new(python)
@@ -66,11 +60,7 @@ async fn table_files_are_zstd_in_bounded_row_groups() {
     use deltalake::parquet::file::reader::{FileReader, SerializedFileReader};
     use joblake::lake::parquet::ROW_GROUP_ROWS;
 
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, false).await;
+    let t = refreshed_demo(120).await;
 
     let mut files = 0;
     for layer in ["silver", "gold"] {
@@ -126,11 +116,7 @@ async fn an_ordered_model_keeps_its_order_in_its_files() {
     use deltalake::arrow::array::Int64Array;
     use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, true).await;
+    let t = refreshed_demo(120).await;
 
     let mut rows = 0;
     for path in data_files(&t.lake, "gold", "bridge_posting_skill").await {

@@ -8,7 +8,6 @@ use joblake::eval::{self, Labels};
 use joblake::lake::Lake;
 use joblake::lake::models;
 use joblake::ml::{TrainReport, TrainSettings, train};
-use joblake::pipeline::land_demo;
 use joblake::project::Project;
 use joblake::warehouse::{MirrorOptions, mirror};
 use joblake_model::{ModelKind, ModelMeta};
@@ -33,15 +32,6 @@ fn model(report: &TrainReport, kind: ModelKind) -> &ModelMeta {
         .unwrap_or_else(|| panic!("{kind} was not trained: {:?}", report.skipped))
 }
 
-async fn demo_lake(jobs: usize) -> TempLake {
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(jobs))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, false).await;
-    t
-}
-
 async fn train_default(lake: &Lake) -> TrainReport {
     train(lake, &Project::embedded(), &TrainSettings::default())
         .await
@@ -50,7 +40,7 @@ async fn train_default(lake: &Lake) -> TrainReport {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trains_predicts_and_mirrors_on_the_demo_lake() {
-    let t = demo_lake(800).await;
+    let t = refreshed_demo(800).await;
     // Before any training the prediction table exists and is empty.
     assert_eq!(
         query_i64(&t.lake, "SELECT count(*) FROM gold.fact_posting_prediction").await,
@@ -222,7 +212,7 @@ async fn trains_predicts_and_mirrors_on_the_demo_lake() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_seed_gives_the_same_models_and_figures() {
-    let t = demo_lake(400).await;
+    let t = refreshed_demo(400).await;
     let a = train_default(&t.lake).await;
     let b = train_default(&t.lake).await;
     for kind in ModelKind::ALL {
@@ -250,7 +240,7 @@ async fn the_same_seed_gives_the_same_models_and_figures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_weights_file_is_refused_by_name_and_gold_stays() {
-    let t = demo_lake(300).await;
+    let t = refreshed_demo(300).await;
     let report = train_default(&t.lake).await;
     let salary = model(&report, ModelKind::Salary);
     let path = format!("{}/salary/1/{}", models::DIR, salary.weights_file);

@@ -3,9 +3,8 @@
 //! is not used.
 
 use joblake::lake::{EngineSettings, Lake};
-use joblake::pipeline::land_demo;
 
-use crate::util::{query_text, run_refresh, small_demo, temp_lake};
+use crate::util::{query_text, refreshed_demo, run_refresh};
 
 /// The same lake with navigation off: every query reads the tables it names.
 fn without_rollups(lake: &Lake) -> Lake {
@@ -94,11 +93,7 @@ const NOT_ANSWERED: &[&str] = &[
 
 #[tokio::test]
 async fn star_queries_answered_from_rollups_equal_the_star() {
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(200))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, true).await;
+    let t = refreshed_demo(200).await;
     let star = without_rollups(&t.lake);
 
     for (sql, rollup) in ANSWERED {
@@ -132,11 +127,7 @@ async fn star_queries_answered_from_rollups_equal_the_star() {
 /// changes, queries read the fact again, and see the change.
 #[tokio::test]
 async fn a_rollup_behind_its_inputs_is_not_used() {
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, true).await;
+    let t = refreshed_demo(120).await;
     let before = rows(&t.lake, SALARY_BY_COUNTRY).await;
     assert!(
         plan(&t.lake, SALARY_BY_COUNTRY)
@@ -188,11 +179,7 @@ async fn a_session_table_under_an_inputs_name_is_not_answered_from_the_rollup() 
     use joblake::engine;
     use joblake::project::Project;
 
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120))
-        .await
-        .expect("demo lands");
-    run_refresh(&t.lake, true).await;
+    let t = refreshed_demo(120).await;
     let ctx = engine::session(&t.lake, &Project::embedded(), FileSelection::All)
         .await
         .expect("session");
@@ -226,12 +213,8 @@ async fn a_session_table_under_an_inputs_name_is_not_answered_from_the_rollup() 
 async fn compaction_and_vacuum_of_an_input_keep_its_rollup() {
     use joblake::maintain::{self, MaintainSettings};
 
-    let t = temp_lake();
-    land_demo(&t.lake, &small_demo(120))
-        .await
-        .expect("demo lands");
     // Two refreshes: the second leaves the first's files for vacuum to delete.
-    run_refresh(&t.lake, true).await;
+    let t = refreshed_demo(120).await;
     run_refresh(&t.lake, true).await;
     let version = |lake: Lake| async move {
         lake.latest_version("gold", "fact_job_posting")

@@ -56,6 +56,16 @@ pub fn small_demo(jobs: usize) -> DemoSpec {
     }
 }
 
+/// A fresh lake with `small_demo(jobs)` landed and refreshed, its data tests passed.
+pub async fn refreshed_demo(jobs: usize) -> TempLake {
+    let t = temp_lake();
+    joblake::pipeline::land_demo(&t.lake, &small_demo(jobs))
+        .await
+        .expect("demo lands");
+    run_refresh(&t.lake, false).await;
+    t
+}
+
 pub async fn run_refresh(lake: &Lake, full: bool) -> RefreshReport {
     let report = refresh(
         lake,
