@@ -183,6 +183,14 @@ pub enum Error {
     /// The warehouse (PostgreSQL or SQLite) refused or failed an operation.
     #[error("warehouse {0}")]
     Warehouse(String),
+    /// Rows could not be replaced in a table's files (`lake::deletion_vectors`).
+    #[error("replacing rows in {file}: {message}")]
+    DeletionVector {
+        /// The data file (or the vector file) concerned.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Local I/O failed.
     #[error("{context}: {source}")]
     Io {

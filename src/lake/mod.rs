@@ -2,6 +2,7 @@
 //! tables of silver and gold, and `_meta`. Nothing else in the code knows which store it is.
 
 pub mod audit;
+pub mod deletion_vectors;
 pub mod inputs;
 pub mod lease;
 pub mod meta;

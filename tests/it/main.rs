@@ -10,6 +10,7 @@ mod corpus;
 mod cost;
 mod dashboard;
 mod dedup;
+mod deletion_vectors;
 mod delta_readers;
 mod engine;
 mod eval;

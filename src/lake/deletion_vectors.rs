@@ -1,0 +1,272 @@
+//! Rows replaced in place: the rows of some keys are marked deleted in the files that hold
+//! them (Delta deletion vectors) and their new rows added in new files, in one commit.
+//!
+//! A Delta table written copy-on-write rewrites every file that holds a changed row. An
+//! increment of 1% of the postings touches postings in every file, so a merge that way
+//! rewrites the table (docs/performance.md, "Why the incremental refresh misses its target").
+//! Here the files stay: each touched file is re-added with a deletion vector, the set of its
+//! row positions that no longer count, and readers skip them (delta-rs's `DeltaScanNext`
+//! applies them; the cluster's file lists refuse such a table, `engine::cluster::table`).
+//! `joblake maintain` compacts them away (compaction reads through the vectors).
+//!
+//! The vectors of one commit go in one file beside the data files
+//! (`deletion_vector_<uuid>.bin`, the Delta protocol's format, written by the Delta kernel
+//! that delta-rs bundles); a file already carrying a vector gets the union of both.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use deltalake::DeltaTable;
+use deltalake::arrow::array::{Array, AsArray, RecordBatch};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::DataType;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{
+    Action, Add, DeletionVectorDescriptor, StorageType, TableFeatures,
+};
+use deltalake::parquet::arrow::ProjectionMask;
+use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use deltalake::protocol::DeltaOperation;
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use delta_kernel::actions::deletion_vector::{
+    DeletionVectorDescriptor as KernelDescriptor, DeletionVectorStorageType,
+};
+use delta_kernel::actions::deletion_vector_writer::{
+    KernelDeletionVector, StreamingDeletionVectorWriter,
+};
+use object_store::ObjectStoreExt;
+use roaring::RoaringTreemap;
+
+use crate::error::{Error, Result};
+
+/// What [`replace_rows`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replaced {
+    /// Rows marked deleted by this commit (rows deleted before not counted).
+    pub deleted: u64,
+    /// Files that got a (new or larger) deletion vector.
+    pub files_touched: usize,
+    /// Rows added.
+    pub added: usize,
+}
+
+/// Replaces, in one commit, every row of `table` whose `key` column holds one of `keys` by
+/// `rows` (which should hold the new rows of those keys, and only those). `key` is a text
+/// column of the files (not a partition column). Turns the table's `deletionVectors`
+/// feature on first, in a commit of its own, when it is not yet on. Returns the table at the
+/// new version.
+pub async fn replace_rows(
+    mut table: DeltaTable,
+    key: &str,
+    keys: &HashSet<String>,
+    rows: Vec<RecordBatch>,
+    writer_properties: deltalake::parquet::file::properties::WriterProperties,
+    properties: CommitProperties,
+) -> Result<(DeltaTable, Replaced)> {
+    if !has_deletion_vectors_feature(&table)? {
+        table = table
+            .add_feature()
+            .with_feature(TableFeatures::DeletionVectors)
+            .with_allow_protocol_versions_increase(true)
+            .await?;
+    }
+    let snapshot = table.snapshot()?.clone();
+    if snapshot
+        .metadata()
+        .partition_columns()
+        .iter()
+        .any(|c| c == key)
+    {
+        return Err(Error::Config(format!(
+            "rows are replaced by a column of the files, not by the partition column {key}"
+        )));
+    }
+    let store = table.object_store();
+    let table_url = table.table_url().clone();
+    let engine = table.log_store().engine(None);
+    let mut actions = Vec::new();
+    let mut dv_bytes = Vec::new();
+    let mut writer = StreamingDeletionVectorWriter::new(&mut dv_bytes);
+    let dv_uuid = uuid::Uuid::new_v4();
+    let mut replaced = Replaced::default();
+    for file in snapshot.log_data().iter() {
+        // The file's action as the log holds it, re-added below with its new vector.
+        #[allow(deprecated)]
+        let add = file.add_action();
+        let positions = key_positions(&store, &add, key, keys).await?;
+        if positions.is_empty() {
+            continue;
+        }
+        let before = match &add.deletion_vector {
+            Some(dv) => read_vector(dv, &engine, &table_url)?,
+            None => RoaringTreemap::new(),
+        };
+        let mut union = before.clone();
+        union.extend(positions);
+        if union.len() == before.len() {
+            continue; // every matching row was deleted already
+        }
+        replaced.deleted += union.len() - before.len();
+        replaced.files_touched += 1;
+        let mut vector = KernelDeletionVector::new();
+        vector.add_deleted_row_indexes(union.iter());
+        let written = writer
+            .write_deletion_vector(vector)
+            .map_err(|e| Error::DeletionVector {
+                file: add.path.clone(),
+                message: e.to_string(),
+            })?;
+        actions.push(Action::Remove(file.remove_action(true)));
+        actions.push(Action::Add(Add {
+            data_change: true,
+            deletion_vector: Some(DeletionVectorDescriptor {
+                storage_type: StorageType::UuidRelativePath,
+                path_or_inline_dv: z85::encode(dv_uuid.as_bytes()),
+                offset: Some(written.offset),
+                size_in_bytes: written.size_in_bytes,
+                cardinality: written.cardinality,
+            }),
+            ..add
+        }));
+    }
+    writer
+        .finalize()
+        .map_err(|e| Error::DeletionVector {
+            file: format!("deletion_vector_{dv_uuid}.bin"),
+            message: e.to_string(),
+        })?;
+    if !actions.is_empty() {
+        let path = deltalake::Path::from(format!("deletion_vector_{dv_uuid}.bin"));
+        store.put(&path, dv_bytes.into()).await?;
+    }
+    let added = rows.iter().map(RecordBatch::num_rows).sum();
+    if added > 0 {
+        let mut rows_writer =
+            RecordBatchWriter::for_table(&table)?.with_writer_properties(writer_properties);
+        let schema = rows_writer.arrow_schema();
+        for batch in rows {
+            if batch.num_rows() == 0 {
+                continue;
+            }
+            rows_writer.write(conform(batch, &schema)?).await?;
+        }
+        actions.extend(rows_writer.flush().await?.into_iter().map(Action::Add));
+    }
+    replaced.added = added;
+    if actions.is_empty() {
+        return Ok((table, replaced));
+    }
+    let operation = DeltaOperation::Merge {
+        predicate: None,
+        merge_predicate: Some(format!("{key} in {} keys", keys.len())),
+        matched_predicates: Vec::new(),
+        not_matched_predicates: Vec::new(),
+        not_matched_by_source_predicates: Vec::new(),
+    };
+    CommitBuilder::from(properties)
+        .with_actions(actions)
+        .build(Some(&snapshot), table.log_store(), operation)
+        .await?;
+    table.update_incremental(None).await?;
+    Ok((table, replaced))
+}
+
+/// Whether `table`'s protocol has the `deletionVectors` reader feature.
+fn has_deletion_vectors_feature(table: &DeltaTable) -> Result<bool> {
+    let snapshot = table.snapshot()?;
+    Ok(snapshot.protocol().reader_features().is_some_and(|f| {
+        f.iter()
+            .any(|f| *f == delta_kernel::table_features::TableFeature::DeletionVectors)
+    }))
+}
+
+/// The positions (from 0, in file order) of the rows of a data file whose `key` is in `keys`.
+/// The file is fetched whole and only its key column decoded (on S3 a ranged read of that
+/// column would fetch less: a next step).
+async fn key_positions(
+    store: &Arc<dyn deltalake::ObjectStore>,
+    add: &Add,
+    key: &str,
+    keys: &HashSet<String>,
+) -> Result<Vec<u64>> {
+    let failed = |message: String| Error::DeletionVector {
+        file: add.path.clone(),
+        message,
+    };
+    let path = deltalake::Path::parse(&add.path).map_err(|e| failed(e.to_string()))?;
+    let bytes = store.get(&path).await?.bytes().await?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| failed(e.to_string()))?;
+    let Some(index) = builder
+        .schema()
+        .fields()
+        .iter()
+        .position(|f| f.name() == key)
+    else {
+        return Err(failed(format!("no column {key}")));
+    };
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let mut positions = Vec::new();
+    let mut row: u64 = 0;
+    for batch in reader {
+        let batch = batch?;
+        let column = cast(batch.column(0), &DataType::Utf8)?;
+        let values = column.as_string::<i32>();
+        for i in 0..values.len() {
+            if values.is_valid(i) && keys.contains(values.value(i)) {
+                positions.push(row + i as u64);
+            }
+        }
+        row += values.len() as u64;
+    }
+    Ok(positions)
+}
+
+/// The row positions a file's current deletion vector removes, read by the Delta kernel.
+fn read_vector(
+    dv: &DeletionVectorDescriptor,
+    engine: &Arc<dyn delta_kernel::Engine>,
+    table_url: &url::Url,
+) -> Result<RoaringTreemap> {
+    let storage_type = match dv.storage_type {
+        StorageType::UuidRelativePath => DeletionVectorStorageType::PersistedRelative,
+        StorageType::Inline => DeletionVectorStorageType::Inline,
+        StorageType::AbsolutePath => DeletionVectorStorageType::PersistedAbsolute,
+    };
+    let descriptor = KernelDescriptor {
+        storage_type,
+        path_or_inline_dv: dv.path_or_inline_dv.clone(),
+        offset: dv.offset,
+        size_in_bytes: dv.size_in_bytes,
+        cardinality: dv.cardinality,
+    };
+    descriptor
+        .read(engine.storage_handler(), table_url)
+        .map_err(|e| Error::DeletionVector {
+            file: dv.path_or_inline_dv.clone(),
+            message: e.to_string(),
+        })
+}
+
+/// `batch` with the table's column types (a query may give string views where the table has
+/// strings) and its field names and nullability.
+fn conform(
+    batch: RecordBatch,
+    schema: &deltalake::arrow::datatypes::SchemaRef,
+) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let column = batch.column_by_name(field.name()).ok_or_else(|| {
+                Error::Config(format!("the new rows have no column {}", field.name()))
+            })?;
+            Ok(cast(column, field.data_type())?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+}

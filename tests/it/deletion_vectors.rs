@@ -1,0 +1,205 @@
+//! Rows replaced in place with deletion vectors (`joblake::lake::deletion_vectors`): the
+//! engine's reads see the new rows and not the old, the files stay, earlier versions keep
+//! their rows, a second replacement adds to a file's vector, and a full refresh and
+//! `maintain` take such a table back to plain files.
+
+use std::collections::HashSet;
+
+use deltalake::arrow::array::{Array, AsArray};
+
+use joblake::lake::deletion_vectors::replace_rows;
+use joblake::maintain::{self, MaintainSettings};
+
+use crate::util::*;
+
+const EDITED: &str = "SELECT * REPLACE (title || ' (edited)' AS title) FROM silver.job_postings";
+
+/// The rows of `keys` as they are now, their titles marked.
+async fn edited_rows(
+    lake: &joblake::lake::Lake,
+    keys: &[String],
+) -> Vec<deltalake::arrow::array::RecordBatch> {
+    let list: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
+    query(
+        lake,
+        &format!("{EDITED} WHERE posting_id IN ({})", list.join(", ")),
+    )
+    .await
+}
+
+fn files_with_vectors(table: &deltalake::DeltaTable) -> usize {
+    table
+        .snapshot()
+        .expect("snapshot")
+        .log_data()
+        .iter()
+        .filter(|f| f.deletion_vector_descriptor().is_some())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_theirs() {
+    let t = refreshed_demo(120).await;
+    let rows = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
+    let ids = query(
+        &t.lake,
+        "SELECT posting_id FROM silver.job_postings ORDER BY posting_id LIMIT 5",
+    )
+    .await;
+    let ids: Vec<String> = ids
+        .iter()
+        .flat_map(|b| {
+            let c = deltalake::arrow::compute::cast(
+                b.column(0),
+                &deltalake::arrow::datatypes::DataType::Utf8,
+            )
+            .expect("text");
+            let c = c.as_string::<i32>().clone();
+            (0..c.len())
+                .map(|i| c.value(i).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(ids.len(), 5);
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    let before = table.version().expect("version");
+    let files_before: HashSet<String> = table
+        .snapshot()
+        .expect("snapshot")
+        .log_data()
+        .iter()
+        .map(|f| f.path().to_string())
+        .collect();
+
+    // The first three postings replaced by their edited rows.
+    let first: HashSet<String> = ids[..3].iter().cloned().collect();
+    let new_rows = edited_rows(&t.lake, &ids[..3]).await;
+    let (table, replaced) = replace_rows(
+        table,
+        "posting_id",
+        &first,
+        new_rows,
+        joblake::lake::parquet::writer_properties(),
+        Default::default(),
+    )
+    .await
+    .expect("replaced");
+    assert_eq!(replaced.deleted, 3, "{replaced:?}");
+    assert_eq!(replaced.added, 3, "{replaced:?}");
+    assert!(replaced.files_touched >= 1);
+    assert!(files_with_vectors(&table) >= 1, "the files carry vectors");
+    let files_after: HashSet<String> = table
+        .snapshot()
+        .expect("snapshot")
+        .log_data()
+        .iter()
+        .map(|f| f.path().to_string())
+        .collect();
+    assert!(
+        files_before.is_subset(&files_after),
+        "no file was rewritten: every earlier file is still in the table"
+    );
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
+        rows,
+        "as many rows: three out, three in"
+    );
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(DISTINCT posting_id) FROM silver.job_postings"
+        )
+        .await,
+        rows
+    );
+    let edited = |keys: &[String]| {
+        let list: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
+        format!(
+            "SELECT count(*) FROM silver.job_postings WHERE title LIKE '% (edited)' AND posting_id IN ({})",
+            list.join(", ")
+        )
+    };
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
+    // The version before (the feature was turned on in a commit of its own, after it) reads
+    // the rows as they were.
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            &format!(
+                "SELECT count(*) FROM table_at('silver.job_postings', {before}) WHERE title LIKE '% (edited)'"
+            ),
+        )
+        .await,
+        0
+    );
+
+    // Again: one posting already replaced (its new row is in a new file) and one not. Its old
+    // row, deleted already, stays deleted; its newer row goes.
+    let second: HashSet<String> = [ids[0].clone(), ids[4].clone()].into_iter().collect();
+    let new_rows = edited_rows(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
+    let (table, replaced) = replace_rows(
+        table,
+        "posting_id",
+        &second,
+        new_rows,
+        joblake::lake::parquet::writer_properties(),
+        Default::default(),
+    )
+    .await
+    .expect("replaced again");
+    assert_eq!(replaced.deleted, 2, "{replaced:?}");
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
+        rows
+    );
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(DISTINCT posting_id) FROM silver.job_postings"
+        )
+        .await,
+        rows
+    );
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            &format!(
+                "SELECT count(*) FROM silver.job_postings WHERE title LIKE '% (edited) (edited)' AND posting_id = '{}'",
+                ids[0]
+            ),
+        )
+        .await,
+        1,
+        "the row replaced twice holds the second edit"
+    );
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 4);
+
+    // Compaction reads through the vectors: plain files, the same rows.
+    let answer = query_text(
+        &t.lake,
+        "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id",
+    )
+    .await;
+    maintain::maintain(&t.lake, &MaintainSettings::default(), None)
+        .await
+        .expect("maintained");
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    assert_eq!(files_with_vectors(&table), 0, "compaction drops the vectors");
+    assert_eq!(
+        query_text(
+            &t.lake,
+            "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id"
+        )
+        .await,
+        answer
+    );
+
+    // A full refresh overwrites the table with its own rows again.
+    let report = run_refresh(&t.lake, true).await;
+    assert!(report.failed_tests().is_empty());
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
+        rows
+    );
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 0);
+}
