@@ -2,6 +2,7 @@
 -- grain: posting_id
 -- materialized: table
 -- partition_by: posted_month
+-- merge_on: posting_id
 -- unique: posting_id
 -- not_null: posting_id, title, company, primary_source, posted_date, posted_month, first_seen, last_seen, job_family
 -- accepted_values: contract_type in ('permanent', 'fixed_term', 'temporary', 'freelance', 'internship', 'apprenticeship', 'working_student')

@@ -32,6 +32,27 @@ pub fn pass_of(value: Option<&str>, passes: u64) -> u64 {
 
 /// `joblake_pass(value)` for pass `pass` (from 0) of `passes`; its argument is read as text.
 pub fn udf(pass: u64, passes: u64) -> ScalarUDF {
+    if passes <= 1 {
+        return predicate(None);
+    }
+    predicate(Some(Arc::new(move |v: Option<&str>| {
+        pass_of(v, passes) == pass
+    })))
+}
+
+/// `joblake_pass(value)` true for the values in `keys` alone (read as text): a model whose
+/// rows are replaced by key computes those keys only (`transform::merge`).
+pub fn only(keys: Arc<std::collections::HashSet<String>>) -> ScalarUDF {
+    predicate(Some(Arc::new(move |v: Option<&str>| {
+        v.is_some_and(|v| keys.contains(v))
+    })))
+}
+
+/// Which values a pass keeps (None: all).
+type Keep = Arc<dyn Fn(Option<&str>) -> bool + Send + Sync>;
+
+/// The function under its SQL name, true where `keep` is (everywhere without one).
+fn predicate(keep: Option<Keep>) -> ScalarUDF {
     let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(args)?;
         let Some(values) = arrays.first() else {
@@ -39,17 +60,15 @@ pub fn udf(pass: u64, passes: u64) -> ScalarUDF {
                 format!("{NAME} takes one argument"),
             ));
         };
-        let out: BooleanArray = if passes <= 1 {
-            std::iter::repeat_n(Some(true), values.len()).collect()
-        } else {
-            let text = cast(values, &DataType::Utf8)?;
-            let text = text.as_string::<i32>();
-            (0..text.len())
-                .map(|i| {
-                    let v = (!text.is_null(i)).then(|| text.value(i));
-                    Some(pass_of(v, passes) == pass)
-                })
-                .collect()
+        let out: BooleanArray = match &keep {
+            None => std::iter::repeat_n(Some(true), values.len()).collect(),
+            Some(keep) => {
+                let text = cast(values, &DataType::Utf8)?;
+                let text = text.as_string::<i32>();
+                (0..text.len())
+                    .map(|i| Some(keep((!text.is_null(i)).then(|| text.value(i)))))
+                    .collect()
+            }
         };
         Ok(ColumnarValue::Array(Arc::new(out)))
     };

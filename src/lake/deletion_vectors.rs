@@ -16,24 +16,22 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use deltalake::DeltaTable;
-use deltalake::arrow::array::{Array, AsArray, RecordBatch};
-use deltalake::arrow::compute::cast;
-use deltalake::arrow::datatypes::DataType;
-use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
-use deltalake::kernel::{
-    Action, Add, DeletionVectorDescriptor, StorageType, TableFeatures,
-};
-use deltalake::parquet::arrow::ProjectionMask;
-use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use deltalake::protocol::DeltaOperation;
-use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use delta_kernel::actions::deletion_vector::{
     DeletionVectorDescriptor as KernelDescriptor, DeletionVectorStorageType,
 };
 use delta_kernel::actions::deletion_vector_writer::{
     KernelDeletionVector, StreamingDeletionVectorWriter,
 };
+use deltalake::DeltaTable;
+use deltalake::arrow::array::{Array, AsArray, RecordBatch};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::DataType;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{Action, Add, DeletionVectorDescriptor, StorageType, TableFeatures};
+use deltalake::parquet::arrow::ProjectionMask;
+use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use deltalake::protocol::DeltaOperation;
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
 
@@ -129,12 +127,10 @@ pub async fn replace_rows(
             ..add
         }));
     }
-    writer
-        .finalize()
-        .map_err(|e| Error::DeletionVector {
-            file: format!("deletion_vector_{dv_uuid}.bin"),
-            message: e.to_string(),
-        })?;
+    writer.finalize().map_err(|e| Error::DeletionVector {
+        file: format!("deletion_vector_{dv_uuid}.bin"),
+        message: e.to_string(),
+    })?;
     if !actions.is_empty() {
         let path = deltalake::Path::from(format!("deletion_vector_{dv_uuid}.bin"));
         store.put(&path, dv_bytes.into()).await?;
@@ -174,10 +170,10 @@ pub async fn replace_rows(
 /// Whether `table`'s protocol has the `deletionVectors` reader feature.
 fn has_deletion_vectors_feature(table: &DeltaTable) -> Result<bool> {
     let snapshot = table.snapshot()?;
-    Ok(snapshot.protocol().reader_features().is_some_and(|f| {
-        f.iter()
-            .any(|f| *f == delta_kernel::table_features::TableFeature::DeletionVectors)
-    }))
+    Ok(snapshot
+        .protocol()
+        .reader_features()
+        .is_some_and(|f| f.contains(&delta_kernel::table_features::TableFeature::DeletionVectors)))
 }
 
 /// The positions (from 0, in file order) of the rows of a data file whose `key` is in `keys`.

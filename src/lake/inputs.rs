@@ -127,3 +127,34 @@ pub async fn rows_unchanged(
     }
     Ok(true)
 }
+
+/// True when every commit of `layer.name` after version `from`, up to `to`, only added rows
+/// (appends) or only rearranged them (see [`keeps_rows`]): the rows of version `from` are all
+/// still there, unchanged. An unreadable commit counts as a change.
+pub async fn only_grew(lake: &Lake, layer: &str, name: &str, from: u64, to: u64) -> Result<bool> {
+    if to < from {
+        return Ok(false);
+    }
+    let log = lake.unloaded_table(layer, name)?.log_store();
+    for version in from + 1..=to {
+        let Some(bytes) = log.read_commit_entry(version).await? else {
+            return Ok(false);
+        };
+        let actions = actions(&bytes);
+        let grew = actions.iter().all(|action| {
+            action.as_object().is_some_and(|action| {
+                action.iter().all(|(kind, body)| match kind.as_str() {
+                    "commitInfo" | "add" => true,
+                    "remove" => {
+                        body.get("dataChange").and_then(serde_json::Value::as_bool) == Some(false)
+                    }
+                    _ => false,
+                })
+            })
+        });
+        if !grew {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -12,6 +12,7 @@
 //! -- accepted_values: remote in (true, false)
 //! -- mirror: star                   (star | aggregate; gold tables only)
 //! -- rollup: true                   (gold tables only: project::rollup)
+//! -- merge_on: posting_id           (tables that call joblake_pass: rows replaced by key)
 //! SELECT ...
 //! ```
 
@@ -103,6 +104,12 @@ pub struct Model {
     /// What it rolls up, for a rollup (`rollup: true`): queries over the same inputs at a
     /// coarser grain are answered from it (`engine::rollups`).
     pub rollup: Option<Rollup>,
+    /// The key its rows are replaced by in a refresh that is not `--full` (`merge_on:`): only
+    /// the keys whose input rows changed are computed again (its `joblake_pass(key)` is true
+    /// for them alone) and replace their rows in place (`lake::deletion_vectors`). The query
+    /// must give each key's rows from the rows of that key alone (as passes require) and read
+    /// other tables only where they only grow (`transform::merge`).
+    pub merge_on: Option<String>,
 }
 
 /// The other form of a table model: a query that reads the table as the last refresh wrote it
@@ -180,6 +187,7 @@ impl Model {
             increment: None,
             deps: BTreeSet::new(),
             rollup: None,
+            merge_on: None,
         };
         let mut rollup = false;
         for line in sql.lines() {
@@ -200,6 +208,7 @@ impl Model {
                         | "accepted_values"
                         | "mirror"
                         | "rollup"
+                        | "merge_on"
                 )
                 .then(|| (k, v.trim()))
             });
@@ -253,6 +262,7 @@ impl Model {
                     });
                 }
                 Some(("mirror", v)) => model.mirror = Some(v.parse().map_err(fail)?),
+                Some(("merge_on", v)) => model.merge_on = Some(v.to_string()),
                 Some(("rollup", v)) => {
                     rollup = match v {
                         "true" => true,
@@ -278,6 +288,14 @@ impl Model {
                 return Err(fail(
                     "`mirror:` needs a stored table: materialized view is not mirrored".into(),
                 ));
+            }
+        }
+        if let Some(key) = &model.merge_on {
+            // Its keys are picked through joblake_pass: without it nothing would be limited.
+            if model.materialized != Materialized::Table || !sql.contains("joblake_pass(") {
+                return Err(fail(format!(
+                    "`merge_on: {key}` is for `materialized: table` models whose query calls joblake_pass({key})"
+                )));
             }
         }
         model.deps = table_references(sql).map_err(fail)?;

@@ -3,6 +3,7 @@
 //! references imply, then the data tests. Rust UDFs ([`udf`]) do what SQL does badly.
 
 pub mod checks;
+pub mod merge;
 pub mod run;
 pub mod steps;
 

@@ -19,7 +19,7 @@ use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
 use super::checks::{self, TestOutcome};
-use super::steps;
+use super::{merge, steps};
 use crate::bronze::{self, FileSelection};
 use crate::engine;
 use crate::error::{Error, Result};
@@ -408,6 +408,64 @@ async fn run_models(
                 message: format!("{path}: {}", shorten(&e.to_string())),
             },
         };
+        // A table replaced by key computes the keys whose inputs changed only.
+        let merge = match (&model.merge_on, &table) {
+            (Some(key), Some(t))
+                if increment.is_none()
+                    && !plan.full
+                    && before.is_some()
+                    && plan.increments_from.contains(&model.qualified()) =>
+            {
+                merge::changed_keys(lake, ctx, model, models, t, key)
+                    .await
+                    .map_err(fail)?
+                    .map(|keys| (key.clone(), keys))
+            }
+            _ => None,
+        };
+        if let Some((key, keys)) = merge {
+            let kind = "table (merge)";
+            let outcome = async {
+                ctx.register_udf(merge::pass_function(keys.clone()));
+                let (df, steps) = steps::plan(lake, ctx, sql, 1, stop).await?;
+                let batches = df.collect().await;
+                steps.drop(lake, ctx).await;
+                let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
+                let table = lake.table(&model.layer, &model.name).await?;
+                let (table, replaced) = crate::lake::deletion_vectors::replace_rows(
+                    table,
+                    &key,
+                    &keys,
+                    batches?,
+                    crate::lake::parquet::writer_properties(),
+                    crate::lake::inputs::commit_properties(&inputs),
+                )
+                .await?;
+                tracing::debug!(
+                    "{}: {} keys changed, {replaced:?}",
+                    model.qualified(),
+                    keys.len()
+                );
+                Ok::<_, Error>(table.version())
+            }
+            .await;
+            ctx.register_udf(crate::engine::pass_udf::udf(0, 1));
+            written.push((model.clone(), before));
+            let version = outcome.map_err(fail)?;
+            let rows = engine::count_rows(ctx, &model.qualified())
+                .await
+                .map_err(fail)?;
+            report.models.push(ModelReport {
+                model: model.qualified(),
+                materialized: kind.to_string(),
+                rows: Some(rows),
+                version,
+                seconds: t.elapsed().as_secs_f64(),
+                passes: 1,
+                peak_memory_bytes: peak.peak(),
+            });
+            continue;
+        }
         let passes = passes(lake, ctx, model, models, sql).await.map_err(fail)?;
         let (df, mut steps) = steps::plan(lake, ctx, sql, passes, stop)
             .await
@@ -628,7 +686,11 @@ fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String>
     }
     models
         .iter()
-        .filter(|m| m.increment.is_some() || m.materialized == Materialized::Incremental)
+        .filter(|m| {
+            m.increment.is_some()
+                || m.merge_on.is_some()
+                || m.materialized == Materialized::Incremental
+        })
         .map(|m| {
             let mut h = common.clone();
             h.update(&m.sql);

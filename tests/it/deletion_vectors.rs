@@ -137,7 +137,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     // row, deleted already, stays deleted; its newer row goes.
     let second: HashSet<String> = [ids[0].clone(), ids[4].clone()].into_iter().collect();
     let new_rows = edited_rows(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
-    let (table, replaced) = replace_rows(
+    let (_, replaced) = replace_rows(
         table,
         "posting_id",
         &second,
@@ -184,7 +184,11 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
         .await
         .expect("maintained");
     let table = t.lake.table("silver", "job_postings").await.expect("table");
-    assert_eq!(files_with_vectors(&table), 0, "compaction drops the vectors");
+    assert_eq!(
+        files_with_vectors(&table),
+        0,
+        "compaction drops the vectors"
+    );
     assert_eq!(
         query_text(
             &t.lake,

@@ -65,6 +65,20 @@ impl DeltaFiles {
         let state = table
             .snapshot()
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        // The executors read whole files: rows a deletion vector removed would come back.
+        if let Some(file) = state
+            .log_data()
+            .iter()
+            .find(|f| f.deletion_vector_descriptor().is_some())
+        {
+            return Err(DataFusionError::Plan(format!(
+                "{}: file {} has rows replaced in place (deletion vectors), which the cluster \
+                 does not read; run `joblake maintain` (compaction) or `joblake refresh --full` \
+                 on one machine first",
+                table.table_url(),
+                file.path()
+            )));
+        }
         let partition_columns = state.metadata().partition_columns().to_vec();
         let url = table.table_url();
         let store_url = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());

@@ -1,0 +1,114 @@
+//! A table model's rows replaced by key (`merge_on:`) in a refresh that is not `--full`.
+//!
+//! The keys to compute again are those whose rows changed in an input that has the key
+//! column: the rows of the input's version the table was last built from (recorded in its
+//! commit, `lake::inputs`) and of its version now are compared (`EXCEPT` both ways). Inputs
+//! without the key must only have grown since (an incremental table appending records): a row
+//! of theirs reaches the model only through a keyed row, which is then new. Anything else (a
+//! view or bronze among the inputs, an input rewritten, no record of the last build, a
+//! schema that changed, more than a tenth of the table's keys changed, a memory limit or a
+//! cluster, whose passes this does not combine with) and the table is written whole, as
+//! before.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use deltalake::DeltaTable;
+use deltalake::arrow::array::{Array, AsArray};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::DataType;
+use deltalake::datafusion::prelude::SessionContext;
+
+use crate::error::Result;
+use crate::lake::{DELTA_LAYERS, Lake, inputs};
+use crate::project::model::{Materialized, Model};
+
+/// Replacing the rows of more than this share of a table's keys costs about what writing it
+/// whole does (and holds the new rows in memory): it is written whole.
+const MAX_SHARE: f64 = 0.1;
+
+/// The keys of `model` to compute again, or None when the table is to be written whole.
+pub async fn changed_keys(
+    lake: &Lake,
+    ctx: &SessionContext,
+    model: &Model,
+    models: &[Model],
+    table: &DeltaTable,
+    key: &str,
+) -> Result<Option<HashSet<String>>> {
+    let settings = lake.engine_settings();
+    if settings.memory_limit_mb.is_some() || settings.cluster.is_some() {
+        return Ok(None);
+    }
+    let Some(recorded) = inputs::recorded(table).await? else {
+        return Ok(None);
+    };
+    let mut keys = HashSet::new();
+    for dep in &model.deps {
+        let Some((layer, name)) = dep.split_once('.') else {
+            return Ok(None);
+        };
+        if !DELTA_LAYERS.contains(&layer) {
+            if layer == "ref" {
+                continue; // part of the fingerprint: a change rebuilds the table whole
+            }
+            return Ok(None);
+        }
+        if models
+            .iter()
+            .any(|m| &m.qualified() == dep && m.materialized == Materialized::View)
+        {
+            return Ok(None);
+        }
+        let (Some(then), Some(now)) = (recorded.get(dep), lake.latest_version(layer, name).await?)
+        else {
+            return Ok(None);
+        };
+        if *then == now {
+            continue;
+        }
+        let columns = ctx.table(dep.as_str()).await?.schema().clone();
+        if columns.field_with_unqualified_name(key).is_ok() {
+            let diff = format!(
+                "SELECT DISTINCT {key} FROM (\
+                   (SELECT * FROM {dep} EXCEPT SELECT * FROM table_at('{dep}', {then})) \
+                   UNION ALL \
+                   (SELECT * FROM table_at('{dep}', {then}) EXCEPT SELECT * FROM {dep}))"
+            );
+            let batches = match ctx.sql(&diff).await {
+                Ok(df) => df.collect().await,
+                Err(e) => Err(e),
+            };
+            let Ok(batches) = batches else {
+                // Another schema than the recorded version's: written whole.
+                return Ok(None);
+            };
+            for batch in batches {
+                let column = cast(batch.column(0), &DataType::Utf8)?;
+                let values = column.as_string::<i32>();
+                keys.extend(
+                    (0..values.len())
+                        .filter(|&i| values.is_valid(i))
+                        .map(|i| values.value(i).to_string()),
+                );
+            }
+        } else if !inputs::only_grew(lake, layer, name, *then, now).await? {
+            return Ok(None);
+        }
+    }
+    let rows = crate::engine::count_rows(ctx, &model.qualified()).await?;
+    if keys.len() as f64 > MAX_SHARE * rows as f64 {
+        tracing::debug!(
+            "{}: {} of {rows} keys changed, written whole",
+            model.qualified(),
+            keys.len()
+        );
+        return Ok(None);
+    }
+    Ok(Some(keys))
+}
+
+/// The pass function for a merge: true for `keys` alone.
+pub fn pass_function(keys: HashSet<String>) -> deltalake::datafusion::logical_expr::ScalarUDF {
+    crate::engine::pass_udf::only(Arc::new(keys))
+}
