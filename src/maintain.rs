@@ -228,7 +228,11 @@ async fn maintain_table(
         .with_target_size(target)
         .with_writer_properties(crate::lake::parquet::writer_properties())
         .await?;
-    let optimize_version = (metrics.num_files_removed > 0)
+    // Files compaction left alone keep their deletion vectors: rewritten without them.
+    let (table, purged) =
+        crate::lake::deletion_vectors::purge(table, crate::lake::parquet::writer_properties())
+            .await?;
+    let optimize_version = (metrics.num_files_removed > 0 || purged > 0)
         .then(|| table.version())
         .flatten();
     let (files_after, bytes_after) = active_files(&table)?;

@@ -167,6 +167,103 @@ pub async fn replace_rows(
     Ok((table, replaced))
 }
 
+/// Rewrites every file of `table` that carries a deletion vector without the rows it
+/// removes, in one commit that changes no row (`dataChange: false`, as compaction does):
+/// compaction leaves a file alone when it is over its target size or alone in its partition,
+/// and such a file would keep its vector. Returns the table and how many files were purged.
+pub async fn purge(
+    mut table: DeltaTable,
+    writer_properties: deltalake::parquet::file::properties::WriterProperties,
+) -> Result<(DeltaTable, usize)> {
+    let snapshot = table.snapshot()?.clone();
+    let store = table.object_store();
+    let table_url = table.table_url().clone();
+    let engine = table.log_store().engine(None);
+    let mut actions = Vec::new();
+    let mut purged = 0;
+    let mut rows_writer =
+        RecordBatchWriter::for_table(&table)?.with_writer_properties(writer_properties);
+    let schema = rows_writer.arrow_schema();
+    for file in snapshot.log_data().iter() {
+        #[allow(deprecated)]
+        let add = file.add_action();
+        let Some(dv) = &add.deletion_vector else {
+            continue;
+        };
+        let deleted = read_vector(dv, &engine, &table_url)?;
+        let failed = |message: String| Error::DeletionVector {
+            file: add.path.clone(),
+            message,
+        };
+        let path = deltalake::Path::parse(&add.path).map_err(|e| failed(e.to_string()))?;
+        let bytes = store.get(&path).await?.bytes().await?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .and_then(|b| b.build())
+            .map_err(|e| failed(e.to_string()))?;
+        let mut row: u64 = 0;
+        for batch in reader {
+            let batch = batch?;
+            let keep: deltalake::arrow::array::BooleanArray = (0..batch.num_rows() as u64)
+                .map(|i| Some(!deleted.contains(row + i)))
+                .collect();
+            row += batch.num_rows() as u64;
+            let kept = deltalake::arrow::compute::filter_record_batch(&batch, &keep)?;
+            if kept.num_rows() == 0 {
+                continue;
+            }
+            let kept = with_partition_values(kept, &add, &schema)?;
+            rows_writer.write(conform(kept, &schema)?).await?;
+        }
+        actions.push(Action::Remove(file.remove_action(false)));
+        purged += 1;
+    }
+    if purged == 0 {
+        return Ok((table, 0));
+    }
+    actions.extend(rows_writer.flush().await?.into_iter().map(|add| {
+        Action::Add(Add {
+            data_change: false,
+            ..add
+        })
+    }));
+    CommitBuilder::default()
+        .with_actions(actions)
+        .build(
+            Some(&snapshot),
+            table.log_store(),
+            DeltaOperation::Optimize {
+                predicate: None,
+                target_size: 0,
+            },
+        )
+        .await?;
+    table.update_incremental(None).await?;
+    Ok((table, purged))
+}
+
+/// A file's rows with its partition columns (which Delta keeps in the log, not in the file),
+/// as the table's schema types them.
+fn with_partition_values(
+    batch: RecordBatch,
+    add: &Add,
+    schema: &deltalake::arrow::datatypes::SchemaRef,
+) -> Result<RecordBatch> {
+    let mut fields = batch.schema().fields().to_vec();
+    let mut columns = batch.columns().to_vec();
+    for (name, value) in &add.partition_values {
+        if batch.column_by_name(name).is_some() {
+            continue;
+        }
+        let field = schema.field_with_name(name)?;
+        let text =
+            deltalake::arrow::array::StringArray::from(vec![value.clone(); batch.num_rows()]);
+        columns.push(cast(&text, field.data_type())?);
+        fields.push(Arc::new(field.clone()));
+    }
+    let schema = Arc::new(deltalake::arrow::datatypes::Schema::new(fields));
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
 /// Whether `table`'s protocol has the `deletionVectors` reader feature.
 fn has_deletion_vectors_feature(table: &DeltaTable) -> Result<bool> {
     let snapshot = table.snapshot()?;

@@ -21,7 +21,7 @@ use deltalake::datafusion::prelude::SessionContext;
 
 use crate::error::Result;
 use crate::lake::{DELTA_LAYERS, Lake, inputs};
-use crate::project::model::{Materialized, Model};
+use crate::project::model::{Check, Materialized, Model};
 
 /// Replacing the rows of more than this share of a table's keys costs about what writing it
 /// whole does (and holds the new rows in memory): it is written whole.
@@ -67,21 +67,34 @@ pub async fn changed_keys(
         if *then == now {
             continue;
         }
-        let columns = ctx.table(dep.as_str()).await?.schema().clone();
-        if columns.field_with_unqualified_name(key).is_ok() {
-            let diff = format!(
-                "SELECT DISTINCT {key} FROM (\
-                   (SELECT * FROM {dep} EXCEPT SELECT * FROM table_at('{dep}', {then})) \
-                   UNION ALL \
-                   (SELECT * FROM table_at('{dep}', {then}) EXCEPT SELECT * FROM {dep}))"
-            );
+        let schema = ctx.table(dep.as_str()).await?.schema().clone();
+        if schema.field_with_unqualified_name(key).is_ok() {
+            let columns: Vec<String> = schema
+                .fields()
+                .iter()
+                .map(|f| format!("\"{}\"", f.name()))
+                .collect();
+            let unique = models.iter().find(|m| &m.qualified() == dep).and_then(|m| {
+                m.checks.iter().find_map(|c| match c {
+                    Check::Unique(cols) => Some(cols.clone()),
+                    _ => None,
+                })
+            });
+            let diff = diff_query(dep, *then, key, &columns, unique.as_deref());
             let batches = match ctx.sql(&diff).await {
                 Ok(df) => df.collect().await,
                 Err(e) => Err(e),
             };
-            let Ok(batches) = batches else {
-                // Another schema than the recorded version's: written whole.
-                return Ok(None);
+            let batches = match batches {
+                Ok(batches) => batches,
+                Err(e) => {
+                    // Another schema than the recorded version's, most likely: written whole.
+                    tracing::info!(
+                        "{}: {dep} not compared with its version {then} ({e}): written whole",
+                        model.qualified()
+                    );
+                    return Ok(None);
+                }
             };
             for batch in batches {
                 let column = cast(batch.column(0), &DataType::Utf8)?;
@@ -106,6 +119,44 @@ pub async fn changed_keys(
         return Ok(None);
     }
     Ok(Some(keys))
+}
+
+/// The keys of the rows of `dep` that differ between its version `then` and now. With the
+/// input's unique key, one full join on it, comparing every column (a third of the time of
+/// `EXCEPT` both ways at a million rows, which deduplicates both sides twice); without, `EXCEPT`.
+fn diff_query(
+    dep: &str,
+    then: u64,
+    key: &str,
+    columns: &[String],
+    unique: Option<&[String]>,
+) -> String {
+    let old = format!("table_at('{dep}', {then})");
+    let Some(unique) = unique.filter(|u| !u.is_empty()) else {
+        return format!(
+            "SELECT DISTINCT \"{key}\" FROM (\
+               (SELECT * FROM {dep} EXCEPT SELECT * FROM {old}) \
+               UNION ALL \
+               (SELECT * FROM {old} EXCEPT SELECT * FROM {dep}))"
+        );
+    };
+    let on: Vec<String> = unique
+        .iter()
+        .map(|c| format!("(n.\"{c}\" IS NOT DISTINCT FROM o.\"{c}\")"))
+        .collect();
+    let differs: Vec<String> = columns
+        .iter()
+        .map(|c| format!("(n.{c} IS DISTINCT FROM o.{c})"))
+        .collect();
+    format!(
+        "SELECT DISTINCT k FROM (\
+           SELECT unnest(make_array(n.\"{key}\", o.\"{key}\")) AS k \
+           FROM {dep} n FULL JOIN {old} o ON {} \
+           WHERE {}) \
+         WHERE k IS NOT NULL",
+        on.join(" AND "),
+        differs.join(" OR ")
+    )
 }
 
 /// The pass function for a merge: true for `keys` alone.

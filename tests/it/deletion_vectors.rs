@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use deltalake::arrow::array::{Array, AsArray};
 
-use joblake::lake::deletion_vectors::replace_rows;
+use joblake::lake::deletion_vectors::{purge, replace_rows};
 use joblake::maintain::{self, MaintainSettings};
 
 use crate::util::*;
@@ -88,6 +88,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     assert_eq!(replaced.added, 3, "{replaced:?}");
     assert!(replaced.files_touched >= 1);
     assert!(files_with_vectors(&table) >= 1, "the files carry vectors");
+    let first_version = table.version().expect("version");
     let files_after: HashSet<String> = table
         .snapshot()
         .expect("snapshot")
@@ -174,21 +175,90 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     );
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 4);
 
-    // Compaction reads through the vectors: plain files, the same rows.
+    // A restore (what a refresh whose data tests fail does) takes the vectors back with the
+    // rows: to the first replacement, then to before it.
+    let restored = |version: u64| {
+        let lake = t.lake.clone();
+        async move {
+            lake.table("silver", "job_postings")
+                .await
+                .expect("table")
+                .restore()
+                .with_version_to_restore(version)
+                .await
+                .expect("restored");
+        }
+    };
+    restored(first_version).await;
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
+    assert_eq!(
+        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
+        rows
+    );
+    restored(before).await;
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 0);
+    assert_eq!(
+        query_i64(
+            &t.lake,
+            "SELECT count(DISTINCT posting_id) FROM silver.job_postings"
+        )
+        .await,
+        rows
+    );
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    let new_rows = edited_rows(&t.lake, &ids[..3]).await;
+    replace_rows(
+        table,
+        "posting_id",
+        &first,
+        new_rows,
+        joblake::lake::parquet::writer_properties(),
+        Default::default(),
+    )
+    .await
+    .expect("replaced after the restore");
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
+
+    // The files with vectors rewritten without the rows they remove: the same rows, in a
+    // commit that changes none.
     let answer = query_text(
         &t.lake,
         "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id",
     )
     .await;
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    let with_vectors = files_with_vectors(&table);
+    assert!(with_vectors >= 1);
+    let (table, purged) = purge(table, joblake::lake::parquet::writer_properties())
+        .await
+        .expect("purged");
+    let table_version = table.version();
+    assert_eq!(purged, with_vectors);
+    assert_eq!(files_with_vectors(&table), 0);
+    assert_eq!(
+        query_text(
+            &t.lake,
+            "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id"
+        )
+        .await,
+        answer
+    );
+    let (again, none) = purge(table, joblake::lake::parquet::writer_properties())
+        .await
+        .expect("nothing to purge");
+    assert_eq!(none, 0);
+    assert_eq!(
+        again.version(),
+        table_version,
+        "nothing to purge: no commit"
+    );
+
+    // Compaction after it: the same rows.
     maintain::maintain(&t.lake, &MaintainSettings::default(), None)
         .await
         .expect("maintained");
     let table = t.lake.table("silver", "job_postings").await.expect("table");
-    assert_eq!(
-        files_with_vectors(&table),
-        0,
-        "compaction drops the vectors"
-    );
+    assert_eq!(files_with_vectors(&table), 0);
     assert_eq!(
         query_text(
             &t.lake,
