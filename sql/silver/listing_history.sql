@@ -4,6 +4,7 @@
 -- description; `changed` names what differs from the previous state (`new` for the first).
 -- grain: source, source_id, valid_from
 -- materialized: table
+-- merge_on: source_id
 -- unique: source, source_id, valid_from
 -- not_null: source, source_id, valid_from, last_seen, is_current, changed, state_hash
 -- A state seen again after another (A, B, A) is one state, from its first sighting: its

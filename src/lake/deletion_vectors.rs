@@ -195,7 +195,7 @@ pub async fn purge(
             file: add.path.clone(),
             message,
         };
-        let path = deltalake::Path::parse(&add.path).map_err(|e| failed(e.to_string()))?;
+        let path = deltalake::Path::from_url_path(&add.path).map_err(|e| failed(e.to_string()))?;
         let bytes = store.get(&path).await?.bytes().await?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
             .and_then(|b| b.build())
@@ -274,20 +274,38 @@ fn has_deletion_vectors_feature(table: &DeltaTable) -> Result<bool> {
 }
 
 /// The positions (from 0, in file order) of the rows of a data file whose `key` is in `keys`.
-/// The file is fetched whole and only its key column decoded (on S3 a ranged read of that
-/// column would fetch less: a next step).
 async fn key_positions(
     store: &Arc<dyn deltalake::ObjectStore>,
     add: &Add,
     key: &str,
     keys: &HashSet<String>,
 ) -> Result<Vec<u64>> {
+    let mut positions = Vec::new();
+    for_each_key(store, &add.path, key, |row, value| {
+        if value.is_some_and(|v| keys.contains(v)) {
+            positions.push(row);
+        }
+    })
+    .await?;
+    Ok(positions)
+}
+
+/// Calls `f` with the position (from 0, in file order) and the `key` value, as text, of every
+/// row of the data file at `path` (relative to the table whose `store` it is). The file is
+/// fetched whole and only its key column decoded (on S3 a ranged read of that column would
+/// fetch less: a next step).
+pub async fn for_each_key(
+    store: &Arc<dyn deltalake::ObjectStore>,
+    path: &str,
+    key: &str,
+    mut f: impl FnMut(u64, Option<&str>),
+) -> Result<()> {
     let failed = |message: String| Error::DeletionVector {
-        file: add.path.clone(),
+        file: path.to_string(),
         message,
     };
-    let path = deltalake::Path::parse(&add.path).map_err(|e| failed(e.to_string()))?;
-    let bytes = store.get(&path).await?.bytes().await?;
+    let location = deltalake::Path::from_url_path(path).map_err(|e| failed(e.to_string()))?;
+    let bytes = store.get(&location).await?.bytes().await?;
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| failed(e.to_string()))?;
     let Some(index) = builder
@@ -303,20 +321,17 @@ async fn key_positions(
         .with_projection(mask)
         .build()
         .map_err(|e| failed(e.to_string()))?;
-    let mut positions = Vec::new();
     let mut row: u64 = 0;
     for batch in reader {
         let batch = batch?;
         let column = cast(batch.column(0), &DataType::Utf8)?;
         let values = column.as_string::<i32>();
         for i in 0..values.len() {
-            if values.is_valid(i) && keys.contains(values.value(i)) {
-                positions.push(row + i as u64);
-            }
+            f(row + i as u64, values.is_valid(i).then(|| values.value(i)));
         }
         row += values.len() as u64;
     }
-    Ok(positions)
+    Ok(())
 }
 
 /// The row positions a file's current deletion vector removes, read by the Delta kernel.

@@ -128,33 +128,46 @@ pub async fn rows_unchanged(
     Ok(true)
 }
 
-/// True when every commit of `layer.name` after version `from`, up to `to`, only added rows
+/// The data files the commits of `layer.name` after version `from`, up to `to`, added (paths
+/// relative to the table, as its log writes them), when those commits only added rows
 /// (appends) or only rearranged them (see [`keeps_rows`]): the rows of version `from` are all
-/// still there, unchanged. An unreadable commit counts as a change.
-pub async fn only_grew(lake: &Lake, layer: &str, name: &str, from: u64, to: u64) -> Result<bool> {
+/// still there, unchanged, and these files hold the new ones. None when a commit did anything
+/// else; an unreadable commit counts as that.
+pub async fn grown(
+    lake: &Lake,
+    layer: &str,
+    name: &str,
+    from: u64,
+    to: u64,
+) -> Result<Option<Vec<String>>> {
     if to < from {
-        return Ok(false);
+        return Ok(None);
     }
     let log = lake.unloaded_table(layer, name)?.log_store();
+    let mut added = Vec::new();
     for version in from + 1..=to {
         let Some(bytes) = log.read_commit_entry(version).await? else {
-            return Ok(false);
+            return Ok(None);
         };
-        let actions = actions(&bytes);
-        let grew = actions.iter().all(|action| {
-            action.as_object().is_some_and(|action| {
-                action.iter().all(|(kind, body)| match kind.as_str() {
-                    "commitInfo" | "add" => true,
-                    "remove" => {
-                        body.get("dataChange").and_then(serde_json::Value::as_bool) == Some(false)
-                    }
-                    _ => false,
-                })
-            })
-        });
-        if !grew {
-            return Ok(false);
+        let data_change =
+            |body: &serde_json::Value| body.get("dataChange").and_then(serde_json::Value::as_bool);
+        for action in actions(&bytes) {
+            let Some(action) = action.as_object() else {
+                return Ok(None);
+            };
+            for (kind, body) in action {
+                match kind.as_str() {
+                    "commitInfo" => {}
+                    "add" if data_change(body) == Some(false) => {}
+                    "add" => match body.get("path").and_then(serde_json::Value::as_str) {
+                        Some(path) => added.push(path.to_string()),
+                        None => return Ok(None),
+                    },
+                    "remove" if data_change(body) == Some(false) => {}
+                    _ => return Ok(None),
+                }
+            }
         }
     }
-    Ok(true)
+    Ok(Some(added))
 }

@@ -1,9 +1,11 @@
 //! A table model's rows replaced by key (`merge_on:`) in a refresh that is not `--full`.
 //!
 //! The keys to compute again are those whose rows changed in an input that has the key
-//! column: the rows of the input's version the table was last built from (recorded in its
-//! commit, `lake::inputs`) and of its version now are compared (`EXCEPT` both ways). Inputs
-//! without the key must only have grown since (an incremental table appending records): a row
+//! column: the keys of the rows added, read from the files added, when the input was only
+//! appended to since the version the table was last built from (recorded in its commit,
+//! `lake::inputs`); otherwise the rows of that version and of the version now, compared by a
+//! full join on the input's unique key (`EXCEPT` both ways without one). Inputs without the
+//! key must only have grown since (an incremental table appending records): a row
 //! of theirs reaches the model only through a keyed row, which is then new. Anything else (a
 //! view or bronze among the inputs, an input rewritten, no record of the last build, a
 //! schema that changed, more than a tenth of the table's keys changed, a memory limit or a
@@ -20,7 +22,7 @@ use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::SessionContext;
 
 use crate::error::Result;
-use crate::lake::{DELTA_LAYERS, Lake, inputs};
+use crate::lake::{DELTA_LAYERS, Lake, deletion_vectors, inputs};
 use crate::project::model::{Check, Materialized, Model};
 
 /// Replacing the rows of more than this share of a table's keys costs about what writing it
@@ -68,7 +70,24 @@ pub async fn changed_keys(
             continue;
         }
         let schema = ctx.table(dep.as_str()).await?.schema().clone();
-        if schema.field_with_unqualified_name(key).is_ok() {
+        let keyed = schema.field_with_unqualified_name(key).is_ok();
+        let grown = inputs::grown(lake, layer, name, *then, now).await?;
+        if let (true, Some(files)) = (keyed, &grown) {
+            // Only appended to: the keys of the rows added, read from the files added.
+            let store = lake.unloaded_table(layer, name)?.object_store();
+            for file in files {
+                let read = deletion_vectors::for_each_key(&store, file, key, |_, value| {
+                    if let Some(v) = value {
+                        keys.insert(v.to_string());
+                    }
+                })
+                .await;
+                if let Err(e) = read {
+                    tracing::info!("{}: {dep}: {e}: written whole", model.qualified());
+                    return Ok(None);
+                }
+            }
+        } else if keyed {
             let columns: Vec<String> = schema
                 .fields()
                 .iter()
@@ -105,7 +124,7 @@ pub async fn changed_keys(
                         .map(|i| values.value(i).to_string()),
                 );
             }
-        } else if !inputs::only_grew(lake, layer, name, *then, now).await? {
+        } else if grown.is_none() {
             return Ok(None);
         }
     }
