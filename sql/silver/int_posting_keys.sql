@@ -4,6 +4,7 @@
 -- grain: bronze_file, bronze_line
 -- materialized: table
 -- merge_on: source_id
+-- deletion_vectors: keep
 -- unique: bronze_file, bronze_line
 -- not_null: bronze_file, bronze_line, posting_id, source, source_id, fetched_at, is_current
 -- The posting of each record is the opening its listing advertises (silver.int_listing_openings,

@@ -8,6 +8,7 @@
 
 #[cfg(feature = "cluster")]
 pub mod cluster;
+pub mod dv_scan;
 pub mod eager_aggregate;
 pub mod json_udf;
 pub mod listings_udf;
@@ -91,7 +92,9 @@ pub async fn session(
             project,
         )))
         // Last of the analyzer rules: it sees the plan as SQL wrote it, types resolved.
-        .with_analyzer_rule(Arc::new(rollups::Rollups::for_project(lake, project)));
+        .with_analyzer_rule(Arc::new(rollups::Rollups::for_project(lake, project)))
+        // Last of the physical rules: a table with deletion vectors is scanned file by file.
+        .with_physical_optimizer_rule(Arc::new(dv_scan::ParallelDeletionVectorScans));
     // The settings travel with the lake handle, so two lakes (or two runs) in one process can
     // use different limits.
     if settings.memory_limit_mb.is_some() || settings.spill_dir.is_some() {

@@ -13,6 +13,7 @@
 //! -- mirror: star                   (star | aggregate; gold tables only)
 //! -- rollup: true                   (gold tables only: project::rollup)
 //! -- merge_on: posting_id           (tables that call joblake_pass: rows replaced by key)
+//! -- deletion_vectors: keep         (with merge_on: leave them, for tables only models read)
 //! SELECT ...
 //! ```
 
@@ -110,6 +111,12 @@ pub struct Model {
     /// must give each key's rows from the rows of that key alone (as passes require) and read
     /// other tables only where they only grow (`transform::merge`).
     pub merge_on: Option<String>,
+    /// With `merge_on`: leave the deletion vectors a merge writes in the files
+    /// (`deletion_vectors: keep`) instead of rewriting the marked files without those rows
+    /// right after (the default, `purge`). delta-rs reads a file with a vector without the
+    /// query's filters, so a table analysts query is purged; a table only models read keeps
+    /// them, and `joblake maintain` purges them.
+    pub keep_deletion_vectors: bool,
 }
 
 /// The other form of a table model: a query that reads the table as the last refresh wrote it
@@ -188,6 +195,7 @@ impl Model {
             deps: BTreeSet::new(),
             rollup: None,
             merge_on: None,
+            keep_deletion_vectors: false,
         };
         let mut rollup = false;
         for line in sql.lines() {
@@ -209,6 +217,7 @@ impl Model {
                         | "mirror"
                         | "rollup"
                         | "merge_on"
+                        | "deletion_vectors"
                 )
                 .then(|| (k, v.trim()))
             });
@@ -263,6 +272,17 @@ impl Model {
                 }
                 Some(("mirror", v)) => model.mirror = Some(v.parse().map_err(fail)?),
                 Some(("merge_on", v)) => model.merge_on = Some(v.to_string()),
+                Some(("deletion_vectors", v)) => {
+                    model.keep_deletion_vectors = match v {
+                        "keep" => true,
+                        "purge" => false,
+                        other => {
+                            return Err(fail(format!(
+                                "deletion_vectors: {other:?} (keep or purge)"
+                            )));
+                        }
+                    }
+                }
                 Some(("rollup", v)) => {
                     rollup = match v {
                         "true" => true,
@@ -289,6 +309,9 @@ impl Model {
                     "`mirror:` needs a stored table: materialized view is not mirrored".into(),
                 ));
             }
+        }
+        if model.keep_deletion_vectors && model.merge_on.is_none() {
+            return Err(fail("`deletion_vectors:` goes with `merge_on:`".into()));
         }
         if let Some(key) = &model.merge_on {
             // Its keys are picked through joblake_pass: without it nothing would be limited.
@@ -541,6 +564,40 @@ mod tests {
         assert_eq!(m.partition_by, vec!["a", "b"]);
         assert_eq!(m.checks.len(), 5);
         assert!(m.deps.contains("silver.x") && m.deps.contains("bronze.adzuna"));
+    }
+
+    #[test]
+    fn merge_on_needs_a_table_that_calls_joblake_pass() {
+        let parse = |header: &str, query: &str| {
+            Model::parse(
+                "silver",
+                "silver/t.sql",
+                &format!("-- t\n{header}\n{query}"),
+            )
+        };
+        let pass = "SELECT * FROM silver.a WHERE joblake_pass(k)";
+        let m = parse("-- merge_on: k", pass).expect("valid");
+        assert_eq!(m.merge_on.as_deref(), Some("k"));
+        assert!(!m.keep_deletion_vectors, "purged by default");
+        let m = parse("-- merge_on: k\n-- deletion_vectors: keep", pass).expect("valid");
+        assert!(m.keep_deletion_vectors);
+        for (header, query, says) in [
+            ("-- merge_on: k", "SELECT * FROM silver.a", "joblake_pass"),
+            (
+                "-- merge_on: k\n-- materialized: view",
+                pass,
+                "materialized: table",
+            ),
+            ("-- deletion_vectors: keep", pass, "goes with `merge_on:`"),
+            (
+                "-- merge_on: k\n-- deletion_vectors: sometimes",
+                pass,
+                "keep or purge",
+            ),
+        ] {
+            let err = parse(header, query).expect_err(header).to_string();
+            assert!(err.contains(says), "{header}: {err}");
+        }
     }
 
     #[test]

@@ -121,6 +121,17 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
         )
     };
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
+    // Read file by file in parallel (engine::dv_scan), not as delta-rs plans it: one group.
+    let plan = query_text(
+        &t.lake,
+        "EXPLAIN SELECT count(*) FROM silver.job_postings WHERE title LIKE '%a%'",
+    )
+    .await;
+    assert!(plan.contains("DeltaScanExec"), "{plan}");
+    assert!(
+        plan.contains(" groups: ["),
+        "files spread over groups: {plan}"
+    );
     // The version before (the feature was turned on in a commit of its own, after it) reads
     // the rows as they were.
     assert_eq!(

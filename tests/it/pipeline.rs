@@ -366,6 +366,25 @@ async fn incremental_equals_full_at_scale() {
                 "seed {seed}: {table}'s rows were replaced by key"
             );
         }
+        // The tables analysts query hold plain files again; the one only models read keeps
+        // its vectors (`deletion_vectors: keep`).
+        let vectors = |table: deltalake::DeltaTable| {
+            table
+                .snapshot()
+                .expect("snapshot")
+                .log_data()
+                .iter()
+                .filter(|f| f.deletion_vector_descriptor().is_some())
+                .count()
+        };
+        for (name, kept) in [
+            ("int_posting_keys", true),
+            ("job_postings", false),
+            ("listing_history", false),
+        ] {
+            let table = t.lake.table("silver", name).await.expect("table");
+            assert_eq!(vectors(table) > 0, kept, "seed {seed}: silver.{name}");
+        }
     }
     let incremental = snapshot(&t.lake).await;
     // ...gives what one full refresh of the same lake gives.
