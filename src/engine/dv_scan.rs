@@ -10,8 +10,8 @@
 //! decoded side by side. A full scan of `silver.job_postings` with vectors at 1M postings:
 //! 0.63–0.71 s → 0.47–0.48 s (docs/performance.md). delta-rs also leaves the query's filters
 //! out of such a scan (every column of every row is decoded), and refuses a changed Parquet
-//! source, so that stays: the tables analysts query are purged after a merge
-//! (`transform::merge`).
+//! source, so that stays: the tables analysts query are compacted after a merge
+//! (`lake::deletion_vectors::compact`).
 
 use std::sync::Arc;
 

@@ -111,11 +111,11 @@ pub struct Model {
     /// must give each key's rows from the rows of that key alone (as passes require) and read
     /// other tables only where they only grow (`transform::merge`).
     pub merge_on: Option<String>,
-    /// With `merge_on`: leave the deletion vectors a merge writes in the files
-    /// (`deletion_vectors: keep`) instead of rewriting the marked files without those rows
-    /// right after (the default, `purge`). delta-rs reads a file with a vector without the
-    /// query's filters, so a table analysts query is purged; a table only models read keeps
-    /// them, and `joblake maintain` purges them.
+    /// With `merge_on`: leave the deletion vectors and new files a merge writes
+    /// (`deletion_vectors: keep`) instead of compacting the table through them right after
+    /// (the default, `purge`). delta-rs reads a file with a vector without the query's
+    /// filters, so a table analysts query is compacted; a table only models read keeps them,
+    /// until `joblake maintain`.
     pub keep_deletion_vectors: bool,
 }
 

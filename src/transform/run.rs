@@ -446,17 +446,16 @@ async fn run_models(
                     model.qualified(),
                     keys.len()
                 );
-                // Files with vectors are read without the query's filters: purged, unless
-                // only models read the table.
+                // Files with vectors are read without the query's filters, and a partition in
+                // several files reads slower: compacted, unless only models read the table.
                 let table = if model.keep_deletion_vectors {
                     table
                 } else {
-                    crate::lake::deletion_vectors::purge(
+                    crate::lake::deletion_vectors::compact(
                         table,
                         crate::lake::parquet::writer_properties(),
                     )
                     .await?
-                    .0
                 };
                 Ok::<_, Error>(table.version())
             }
