@@ -8,7 +8,7 @@
 //! key must only have grown since (an incremental table appending records): a row
 //! of theirs reaches the model only through a keyed row, which is then new. Anything else (a
 //! view or bronze among the inputs, an input rewritten, no record of the last build, a
-//! schema that changed, more than a tenth of the table's keys changed, a memory limit or a
+//! schema that changed, more changed keys than a tenth of the table's rows, a memory limit or a
 //! cluster, whose passes this does not combine with) and the table is written whole, as
 //! before.
 
@@ -25,8 +25,8 @@ use crate::error::Result;
 use crate::lake::{DELTA_LAYERS, Lake, deletion_vectors, inputs};
 use crate::project::model::{Check, Materialized, Model};
 
-/// Replacing the rows of more than this share of a table's keys costs about what writing it
-/// whole does (and holds the new rows in memory): it is written whole.
+/// With more changed keys than this share of the table's rows, replacing them costs about
+/// what writing it whole does (and holds the new rows in memory): it is written whole.
 const MAX_SHARE: f64 = 0.1;
 
 /// The keys of `model` to compute again, or None when the table is to be written whole.

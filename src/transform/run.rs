@@ -432,6 +432,10 @@ async fn run_models(
                 steps.drop(lake, ctx).await;
                 let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
                 let table = lake.table(&model.layer, &model.name).await?;
+                if keys.is_empty() {
+                    // Nothing it reads changed: the table stays as it is.
+                    return Ok::<_, Error>(table.version());
+                }
                 let (table, replaced) = crate::lake::deletion_vectors::replace_rows(
                     table,
                     &key,

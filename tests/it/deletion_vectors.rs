@@ -12,6 +12,7 @@ use joblake::maintain::{self, MaintainSettings};
 
 use crate::util::*;
 
+const TITLES: &str = "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id";
 const EDITED: &str = "SELECT * REPLACE (title || ' (edited)' AS title) FROM silver.job_postings";
 
 /// The rows of `keys` as they are now, their titles marked.
@@ -27,14 +28,49 @@ async fn edited_rows(
     .await
 }
 
-fn files_with_vectors(table: &deltalake::DeltaTable) -> usize {
+/// `silver.job_postings` holds `rows` rows, each posting once.
+async fn each_posting_once(lake: &joblake::lake::Lake, rows: i64) {
+    let total = query_i64(lake, "SELECT count(*) FROM silver.job_postings").await;
+    let postings = query_i64(
+        lake,
+        "SELECT count(DISTINCT posting_id) FROM silver.job_postings",
+    )
+    .await;
+    assert_eq!((total, postings), (rows, rows), "rows, postings");
+}
+
+/// The data files of `table`'s loaded version.
+fn file_paths(table: &deltalake::DeltaTable) -> HashSet<String> {
     table
         .snapshot()
         .expect("snapshot")
         .log_data()
         .iter()
-        .filter(|f| f.deletion_vector_descriptor().is_some())
-        .count()
+        .map(|f| f.path().to_string())
+        .collect()
+}
+
+/// Replaces the rows of `keys` in `silver.job_postings` by their edited rows.
+async fn replace_edited(
+    lake: &joblake::lake::Lake,
+    keys: &[String],
+) -> (
+    deltalake::DeltaTable,
+    joblake::lake::deletion_vectors::Replaced,
+) {
+    let table = lake.table("silver", "job_postings").await.expect("table");
+    let new_rows = edited_rows(lake, keys).await;
+    let keys: HashSet<String> = keys.iter().cloned().collect();
+    replace_rows(
+        table,
+        "posting_id",
+        &keys,
+        new_rows,
+        joblake::lake::parquet::writer_properties(),
+        Default::default(),
+    )
+    .await
+    .expect("replaced")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,56 +99,21 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     assert_eq!(ids.len(), 5);
     let table = t.lake.table("silver", "job_postings").await.expect("table");
     let before = table.version().expect("version");
-    let files_before: HashSet<String> = table
-        .snapshot()
-        .expect("snapshot")
-        .log_data()
-        .iter()
-        .map(|f| f.path().to_string())
-        .collect();
+    let files_before = file_paths(&table);
 
     // The first three postings replaced by their edited rows.
-    let first: HashSet<String> = ids[..3].iter().cloned().collect();
-    let new_rows = edited_rows(&t.lake, &ids[..3]).await;
-    let (table, replaced) = replace_rows(
-        table,
-        "posting_id",
-        &first,
-        new_rows,
-        joblake::lake::parquet::writer_properties(),
-        Default::default(),
-    )
-    .await
-    .expect("replaced");
+    let (table, replaced) = replace_edited(&t.lake, &ids[..3]).await;
     assert_eq!(replaced.deleted, 3, "{replaced:?}");
     assert_eq!(replaced.added, 3, "{replaced:?}");
     assert!(replaced.files_touched >= 1);
     assert!(files_with_vectors(&table) >= 1, "the files carry vectors");
     let first_version = table.version().expect("version");
-    let files_after: HashSet<String> = table
-        .snapshot()
-        .expect("snapshot")
-        .log_data()
-        .iter()
-        .map(|f| f.path().to_string())
-        .collect();
+    let files_after = file_paths(&table);
     assert!(
         files_before.is_subset(&files_after),
         "no file was rewritten: every earlier file is still in the table"
     );
-    assert_eq!(
-        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
-        rows,
-        "as many rows: three out, three in"
-    );
-    assert_eq!(
-        query_i64(
-            &t.lake,
-            "SELECT count(DISTINCT posting_id) FROM silver.job_postings"
-        )
-        .await,
-        rows
-    );
+    each_posting_once(&t.lake, rows).await;
     let edited = |keys: &[String]| {
         let list: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
         format!(
@@ -147,31 +148,9 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
 
     // Again: one posting already replaced (its new row is in a new file) and one not. Its old
     // row, deleted already, stays deleted; its newer row goes.
-    let second: HashSet<String> = [ids[0].clone(), ids[4].clone()].into_iter().collect();
-    let new_rows = edited_rows(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
-    let (_, replaced) = replace_rows(
-        table,
-        "posting_id",
-        &second,
-        new_rows,
-        joblake::lake::parquet::writer_properties(),
-        Default::default(),
-    )
-    .await
-    .expect("replaced again");
+    let (_, replaced) = replace_edited(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
     assert_eq!(replaced.deleted, 2, "{replaced:?}");
-    assert_eq!(
-        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
-        rows
-    );
-    assert_eq!(
-        query_i64(
-            &t.lake,
-            "SELECT count(DISTINCT posting_id) FROM silver.job_postings"
-        )
-        .await,
-        rows
-    );
+    each_posting_once(&t.lake, rows).await;
     assert_eq!(
         query_i64(
             &t.lake,
@@ -202,41 +181,17 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     };
     restored(first_version).await;
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
-    assert_eq!(
-        query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await,
-        rows
-    );
+    each_posting_once(&t.lake, rows).await;
     restored(before).await;
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 0);
-    assert_eq!(
-        query_i64(
-            &t.lake,
-            "SELECT count(DISTINCT posting_id) FROM silver.job_postings"
-        )
-        .await,
-        rows
-    );
-    let table = t.lake.table("silver", "job_postings").await.expect("table");
-    let new_rows = edited_rows(&t.lake, &ids[..3]).await;
-    replace_rows(
-        table,
-        "posting_id",
-        &first,
-        new_rows,
-        joblake::lake::parquet::writer_properties(),
-        Default::default(),
-    )
-    .await
-    .expect("replaced after the restore");
+    each_posting_once(&t.lake, rows).await;
+    replace_edited(&t.lake, &ids[..3]).await;
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
 
     // The files with vectors rewritten without the rows they remove: the same rows, in a
     // commit that changes none.
-    let answer = query_text(
-        &t.lake,
-        "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id",
-    )
-    .await;
+    let titles = || query_text(&t.lake, TITLES);
+    let answer = titles().await;
     let table = t.lake.table("silver", "job_postings").await.expect("table");
     let with_vectors = files_with_vectors(&table);
     assert!(with_vectors >= 1);
@@ -246,14 +201,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     let table_version = table.version();
     assert_eq!(purged, with_vectors);
     assert_eq!(files_with_vectors(&table), 0);
-    assert_eq!(
-        query_text(
-            &t.lake,
-            "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id"
-        )
-        .await,
-        answer
-    );
+    assert_eq!(titles().await, answer);
     let (again, none) = purge(table, joblake::lake::parquet::writer_properties())
         .await
         .expect("nothing to purge");
@@ -270,14 +218,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
         .expect("maintained");
     let table = t.lake.table("silver", "job_postings").await.expect("table");
     assert_eq!(files_with_vectors(&table), 0);
-    assert_eq!(
-        query_text(
-            &t.lake,
-            "SELECT posting_id, title FROM silver.job_postings ORDER BY posting_id"
-        )
-        .await,
-        answer
-    );
+    assert_eq!(titles().await, answer);
 
     // A full refresh overwrites the table with its own rows again.
     let report = run_refresh(&t.lake, true).await;

@@ -193,3 +193,14 @@ pub async fn leaders(lake: &joblake::lake::Lake) -> Vec<String> {
     })
     .collect()
 }
+
+/// How many data files of `table`'s loaded version carry a deletion vector.
+pub fn files_with_vectors(table: &deltalake::DeltaTable) -> usize {
+    table
+        .snapshot()
+        .expect("snapshot")
+        .log_data()
+        .iter()
+        .filter(|f| f.deletion_vector_descriptor().is_some())
+        .count()
+}
