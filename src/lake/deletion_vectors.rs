@@ -7,7 +7,9 @@
 //! Here the files stay: each touched file is re-added with a deletion vector, the set of its
 //! row positions that no longer count, and readers skip them (delta-rs's `DeltaScanNext`
 //! applies them; the cluster's file lists refuse such a table, `engine::cluster::table`).
-//! `joblake maintain` compacts them away (compaction reads through the vectors).
+//! [`compact`] and [`purge`] take the vectors away again (compaction reads through them):
+//! the refresh does so right after a merge of a table analysts query (`transform::merge`),
+//! and `joblake maintain` for every table.
 //!
 //! The vectors of one commit go in one file beside the data files
 //! (`deletion_vector_<uuid>.bin`, the Delta protocol's format, written by the Delta kernel
