@@ -15,7 +15,7 @@ use deltalake::datafusion::logical_expr::{
 };
 
 /// Name of the function in SQL.
-pub const NAME: &str = "joblake_pass";
+pub const NAME: &str = crate::project::model::PASS_FUNCTION;
 
 /// The pass a value falls in, of `passes`: the same value always gives the same pass, in this
 /// binary (the hasher's keys are fixed). NULL falls in the first.

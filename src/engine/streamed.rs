@@ -7,12 +7,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use deltalake::arrow::array::RecordBatch;
-use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::datafusion::catalog::streaming::StreamingTable;
 use deltalake::datafusion::datasource::provider_as_source;
-use deltalake::datafusion::error::{DataFusionError, Result as DfResult};
+use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::execution::{
     SendableRecordBatchStream, SessionState, SessionStateBuilder, TaskContext,
 };
@@ -48,7 +46,8 @@ pub async fn as_one_stream(
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let stream = df.execute_stream().await?;
     let expected = schema.clone();
-    let cast = stream.map(move |batch| batch.and_then(|b| conform(b, &expected)));
+    let cast = stream
+        .map(move |batch| batch.and_then(|b| Ok(crate::lake::parquet::conform(b, &expected)?)));
     let stream: SendableRecordBatchStream =
         Box::pin(RecordBatchStreamAdapter::new(schema.clone(), cast));
     let once = Arc::new(OnceStream {
@@ -65,26 +64,6 @@ pub async fn as_one_stream(
         .with_query_planner(DeltaPlanner::new())
         .build();
     Ok((plan, Arc::new(local)))
-}
-
-/// `batch` with the types of `schema` (same columns, in the same order).
-fn conform(batch: RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
-    if batch.schema().fields() == schema.fields() {
-        return Ok(batch);
-    }
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .map(|(column, field)| {
-            if column.data_type() == field.data_type() {
-                Ok(column.clone())
-            } else {
-                cast(column, field.data_type())
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// A stream that can be read once: the query's result.

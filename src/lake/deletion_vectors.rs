@@ -89,11 +89,32 @@ pub async fn replace_rows(
     let mut writer = StreamingDeletionVectorWriter::new(&mut dv_bytes);
     let dv_uuid = uuid::Uuid::new_v4();
     let mut replaced = Replaced::default();
-    for file in snapshot.log_data().iter() {
-        // The file's action as the log holds it, re-added below with its new vector.
-        #[allow(deprecated)]
-        let add = file.add_action();
-        let positions = key_positions(&store, &add, key, keys).await?;
+    // Every file's key column, read side by side (a task a file: decoding is the cost).
+    let shared_keys = Arc::new(keys.clone());
+    let reads: Vec<_> = snapshot
+        .log_data()
+        .iter()
+        .map(|file| {
+            // The file's action as the log holds it, re-added below with its new vector.
+            #[allow(deprecated)]
+            let add = file.add_action();
+            let (store, key, keys) = (
+                Arc::clone(&store),
+                key.to_string(),
+                Arc::clone(&shared_keys),
+            );
+            let read = tokio::spawn(async move {
+                let positions = key_positions(&store, &add, &key, &keys).await;
+                (add, positions)
+            });
+            (file.remove_action(true), read)
+        })
+        .collect();
+    for (remove, read) in reads {
+        let (add, positions) = read
+            .await
+            .map_err(|e| Error::Internal(format!("reading a file's keys: {e}")))?;
+        let positions = positions?;
         if positions.is_empty() {
             continue;
         }
@@ -116,7 +137,7 @@ pub async fn replace_rows(
                 file: add.path.clone(),
                 message: e.to_string(),
             })?;
-        actions.push(Action::Remove(file.remove_action(true)));
+        actions.push(Action::Remove(remove));
         actions.push(Action::Add(Add {
             data_change: true,
             deletion_vector: Some(DeletionVectorDescriptor {
@@ -146,7 +167,9 @@ pub async fn replace_rows(
             if batch.num_rows() == 0 {
                 continue;
             }
-            rows_writer.write(conform(batch, &schema)?).await?;
+            rows_writer
+                .write(super::parquet::conform(batch, &schema)?)
+                .await?;
         }
         actions.extend(rows_writer.flush().await?.into_iter().map(Action::Add));
     }
@@ -279,7 +302,9 @@ async fn rewrite_without_deleted(
             continue;
         }
         let kept = with_partition_values(kept, add, &schema)?;
-        rows_writer.write(conform(kept, &schema)?).await?;
+        rows_writer
+            .write(super::parquet::conform(kept, &schema)?)
+            .await?;
     }
     Ok(rows_writer.flush().await?)
 }
@@ -401,23 +426,4 @@ fn read_vector(
             file: dv.path_or_inline_dv.clone(),
             message: e.to_string(),
         })
-}
-
-/// `batch` with the table's column types (a query may give string views where the table has
-/// strings) and its field names and nullability.
-fn conform(
-    batch: RecordBatch,
-    schema: &deltalake::arrow::datatypes::SchemaRef,
-) -> Result<RecordBatch> {
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|field| {
-            let column = batch.column_by_name(field.name()).ok_or_else(|| {
-                Error::Config(format!("the new rows have no column {}", field.name()))
-            })?;
-            Ok(cast(column, field.data_type())?)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
 }

@@ -97,9 +97,7 @@ fn keeps_rows(actions: &[serde_json::Value]) -> bool {
         action.as_object().is_some_and(|action| {
             action.iter().all(|(kind, body)| match kind.as_str() {
                 "commitInfo" => true,
-                "add" | "remove" => {
-                    body.get("dataChange").and_then(serde_json::Value::as_bool) == Some(false)
-                }
+                "add" | "remove" => data_change(body) == Some(false),
                 _ => false,
             })
         })
@@ -115,17 +113,14 @@ pub async fn rows_unchanged(
     from: u64,
     to: u64,
 ) -> Result<bool> {
-    if to < from {
-        return Ok(false);
-    }
-    let log = lake.unloaded_table(layer, name)?.log_store();
-    for version in from + 1..=to {
-        match log.read_commit_entry(version).await? {
-            Some(bytes) if keeps_rows(&actions(&bytes)) => {}
-            _ => return Ok(false),
-        }
-    }
-    Ok(true)
+    Ok(grown(lake, layer, name, from, to)
+        .await?
+        .is_some_and(|added| added.is_empty()))
+}
+
+/// An action's `dataChange` flag.
+fn data_change(body: &serde_json::Value) -> Option<bool> {
+    body.get("dataChange").and_then(serde_json::Value::as_bool)
 }
 
 /// The data files the commits of `layer.name` after version `from`, up to `to`, added (paths
@@ -149,8 +144,6 @@ pub async fn grown(
         let Some(bytes) = log.read_commit_entry(version).await? else {
             return Ok(None);
         };
-        let data_change =
-            |body: &serde_json::Value| body.get("dataChange").and_then(serde_json::Value::as_bool);
         for action in actions(&bytes) {
             let Some(action) = action.as_object() else {
                 return Ok(None);

@@ -26,6 +26,16 @@ use super::Project;
 use super::rollup::Rollup;
 use crate::error::{Error, Result};
 
+/// The SQL name of the pass function (`engine::pass_udf`): a model's query or step that
+/// calls it can be run over part of its keys (passes, merges).
+pub const PASS_FUNCTION: &str = "joblake_pass";
+
+/// Whether `sql` calls the pass function.
+pub fn calls_pass(sql: &str) -> bool {
+    sql.to_ascii_lowercase()
+        .contains(&format!("{PASS_FUNCTION}("))
+}
+
 /// How a model's result is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Materialized {
@@ -315,7 +325,7 @@ impl Model {
         }
         if let Some(key) = &model.merge_on {
             // Its keys are picked through joblake_pass: without it nothing would be limited.
-            if model.materialized != Materialized::Table || !sql.contains("joblake_pass(") {
+            if model.materialized != Materialized::Table || !calls_pass(sql) {
                 return Err(fail(format!(
                     "`merge_on: {key}` is for `materialized: table` models whose query calls joblake_pass({key})"
                 )));

@@ -13,7 +13,6 @@
 //! before.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use deltalake::DeltaTable;
 use deltalake::arrow::array::{Array, AsArray};
@@ -176,9 +175,4 @@ fn diff_query(
         on.join(" AND "),
         differs.join(" OR ")
     )
-}
-
-/// The pass function for a merge: true for `keys` alone.
-pub fn pass_function(keys: HashSet<String>) -> deltalake::datafusion::logical_expr::ScalarUDF {
-    crate::engine::pass_udf::only(Arc::new(keys))
 }

@@ -423,15 +423,14 @@ async fn run_models(
             }
             _ => None,
         };
-        if let Some((key, keys)) = merge {
+        if let (Some((key, keys)), Some(table)) = (merge, table.clone()) {
             let kind = "table (merge)";
             let outcome = async {
-                ctx.register_udf(merge::pass_function(keys.clone()));
+                ctx.register_udf(engine::pass_udf::only(Arc::new(keys.clone())));
                 let (df, steps) = steps::plan(lake, ctx, sql, 1, stop).await?;
                 let batches = df.collect().await;
                 steps.drop(lake, ctx).await;
                 let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
-                let table = lake.table(&model.layer, &model.name).await?;
                 if keys.is_empty() {
                     // Nothing it reads changed: the table stays as it is.
                     return Ok::<_, Error>(table.version());
@@ -556,7 +555,7 @@ async fn passes(
         return Ok(1);
     };
     // A cluster bounds memory per executor; its sessions know one pass only.
-    if settings.cluster.is_some() || !steps::calls_pass(sql) {
+    if settings.cluster.is_some() || !crate::project::model::calls_pass(sql) {
         return Ok(1);
     }
     let mut largest: u64 = 0;

@@ -38,6 +38,7 @@ use deltalake::protocol::SaveMode;
 use crate::engine::{self, pass_udf};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::project::model::calls_pass;
 
 /// Where the steps' tables are written: `_meta/steps/<name>`.
 const STEPS: &str = "_meta/steps";
@@ -300,12 +301,6 @@ pub fn is_out_of_memory(e: &Error) -> bool {
 }
 
 /// Whether a step's query calls `joblake_pass`, and so runs in passes.
-pub fn calls_pass(query: &str) -> bool {
-    query
-        .to_ascii_lowercase()
-        .contains(&format!("{}(", pass_udf::NAME))
-}
-
 fn not_a_step(statement: &str) -> Error {
     let head: String = statement.chars().take(80).collect();
     Error::Config(format!(
