@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use deltalake::DeltaTable;
+use deltalake::kernel::DeletionVectorDescriptor;
 use deltalake::kernel::transaction::CommitProperties;
 
 use super::{DELTA_LAYERS, Lake};
@@ -163,4 +164,98 @@ pub async fn grown(
         }
     }
     Ok(Some(added))
+}
+
+/// What the commits of a table between two versions did to its rows, when they only added
+/// files and marked rows deleted ([`row_changes`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowChanges {
+    /// Data files added with new rows (paths relative to the table, as its log writes them).
+    pub added: Vec<String>,
+    /// Files some of whose rows were marked deleted (`super::deletion_vectors::replace_rows`).
+    pub marked: Vec<Marked>,
+}
+
+/// A data file re-added with a larger deletion vector: its rows in `after` and not in `before`
+/// were deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marked {
+    /// The file (relative to the table, as its log writes it).
+    pub path: String,
+    /// Its vector before the commit (None: no row of it was deleted).
+    pub before: Option<DeletionVectorDescriptor>,
+    /// Its vector after.
+    pub after: DeletionVectorDescriptor,
+}
+
+/// The rows the commits of `layer.name` after version `from`, up to `to`, added and
+/// deleted, when each commit only added files of new rows ([`grown`]), marked rows of files
+/// deleted (a file removed and re-added with a deletion vector, as a merge by key writes it),
+/// rearranged files (`dataChange: false`) or raised the protocol. None when a commit removed
+/// a file's rows whole (a rewrite), changed the schema, or did anything else; an unreadable
+/// commit counts as that. The changed rows are then found by comparing versions instead.
+pub async fn row_changes(
+    lake: &Lake,
+    layer: &str,
+    name: &str,
+    from: u64,
+    to: u64,
+) -> Result<Option<RowChanges>> {
+    if to < from {
+        return Ok(None);
+    }
+    let log = lake.unloaded_table(layer, name)?.log_store();
+    let mut changes = RowChanges::default();
+    for version in from + 1..=to {
+        let Some(bytes) = log.read_commit_entry(version).await? else {
+            return Ok(None);
+        };
+        // path -> the vector it had, for the files this commit removed with a data change.
+        let mut removed: BTreeMap<String, Option<DeletionVectorDescriptor>> = BTreeMap::new();
+        let mut added: Vec<(String, Option<DeletionVectorDescriptor>)> = Vec::new();
+        for action in actions(&bytes) {
+            let Some(action) = action.as_object() else {
+                return Ok(None);
+            };
+            for (kind, body) in action {
+                let path = || body.get("path").and_then(serde_json::Value::as_str);
+                let vector = || -> std::result::Result<Option<DeletionVectorDescriptor>, ()> {
+                    match body.get("deletionVector") {
+                        None | Some(serde_json::Value::Null) => Ok(None),
+                        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| ()),
+                    }
+                };
+                match kind.as_str() {
+                    "commitInfo" | "protocol" => {}
+                    "add" | "remove" if data_change(body) == Some(false) => {}
+                    "add" | "remove" => {
+                        let (Some(path), Ok(vector)) = (path(), vector()) else {
+                            return Ok(None);
+                        };
+                        if kind == "add" {
+                            added.push((path.to_string(), vector));
+                        } else {
+                            removed.insert(path.to_string(), vector);
+                        }
+                    }
+                    _ => return Ok(None),
+                }
+            }
+        }
+        for (path, vector) in added {
+            match (removed.remove(&path), vector) {
+                (None, None) => changes.added.push(path),
+                (Some(before), Some(after)) => changes.marked.push(Marked {
+                    path,
+                    before,
+                    after,
+                }),
+                _ => return Ok(None),
+            }
+        }
+        if !removed.is_empty() {
+            return Ok(None); // rows removed with their file: a rewrite
+        }
+    }
+    Ok(Some(changes))
 }

@@ -1,10 +1,12 @@
 //! A table model's rows replaced by key (`merge_on:`) in a refresh that is not `--full`.
 //!
 //! The keys to compute again are those whose rows changed in an input that has the key
-//! column: the keys of the rows added, read from the files added, when the input was only
-//! appended to since the version the table was last built from (recorded in its commit,
-//! `lake::inputs`); otherwise the rows of that version and of the version now, compared by a
-//! full join on the input's unique key (`EXCEPT` both ways without one). Inputs without the
+//! column: when the input's commits since the version the table was last built from
+//! (recorded in its commit, `lake::inputs`) only added files or marked rows deleted (appends,
+//! and merges like this one: `lake::inputs::row_changes`), the keys of the rows added and of
+//! the rows deleted, read from those files; otherwise the rows of that version and of the
+//! version now, compared by a full join on the input's unique key (`EXCEPT` both ways without
+//! one). Inputs without the
 //! key must only have grown since (an incremental table appending records): a row
 //! of theirs reaches the model only through a keyed row, which is then new. Anything else (a
 //! view or bronze among the inputs, an input rewritten, no record of the last build, a
@@ -70,22 +72,27 @@ pub async fn changed_keys(
         }
         let schema = ctx.table(dep.as_str()).await?.schema().clone();
         let keyed = schema.field_with_unqualified_name(key).is_ok();
-        let grown = inputs::grown(lake, layer, name, *then, now).await?;
-        if let (true, Some(files)) = (keyed, &grown) {
-            // Only appended to: the keys of the rows added, read from the files added.
-            let store = lake.unloaded_table(layer, name)?.object_store();
-            for file in files {
-                let read = deletion_vectors::for_each_key(&store, file, key, |_, value| {
-                    if let Some(v) = value {
-                        keys.insert(v.to_string());
+        let changes = match keyed {
+            true => inputs::row_changes(lake, layer, name, *then, now).await?,
+            false => None,
+        };
+        let read = match &changes {
+            // Files added and rows marked deleted only (appends, merges): the keys of those
+            // rows, read from those files. A file gone since (vacuumed) is compared instead.
+            Some(changes) => {
+                let table = lake.unloaded_table(layer, name)?;
+                match deletion_vectors::changed_keys(&table, changes, key).await {
+                    Ok(changed) => Some(changed),
+                    Err(e) => {
+                        tracing::info!("{}: {dep}: {e}: compared instead", model.qualified());
+                        None
                     }
-                })
-                .await;
-                if let Err(e) = read {
-                    tracing::info!("{}: {dep}: {e}: written whole", model.qualified());
-                    return Ok(None);
                 }
             }
+            None => None,
+        };
+        if let Some(changed) = read {
+            keys.extend(changed);
         } else if keyed {
             let columns: Vec<String> = schema
                 .fields()
@@ -123,7 +130,10 @@ pub async fn changed_keys(
                         .map(|i| values.value(i).to_string()),
                 );
             }
-        } else if grown.is_none() {
+        } else if inputs::grown(lake, layer, name, *then, now)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
     }

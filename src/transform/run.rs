@@ -409,6 +409,7 @@ async fn run_models(
             },
         };
         // A table replaced by key computes the keys whose inputs changed only.
+        let phase = std::time::Instant::now();
         let merge = match (&model.merge_on, &table) {
             (Some(key), Some(t))
                 if increment.is_none()
@@ -425,11 +426,20 @@ async fn run_models(
         };
         if let (Some((key, keys)), Some(table)) = (merge, table.clone()) {
             let kind = "table (merge)";
+            // Where a merge's time goes (debug log): finding the keys, computing their rows,
+            // replacing them, compacting.
+            let mut phases = vec![("keys", phase.elapsed().as_secs_f64())];
+            let mut lap = |name: &'static str, phase: &mut std::time::Instant| {
+                phases.push((name, phase.elapsed().as_secs_f64()));
+                *phase = std::time::Instant::now();
+            };
+            let mut phase = std::time::Instant::now();
             let outcome = async {
                 ctx.register_udf(engine::pass_udf::only(Arc::new(keys.clone())));
                 let (df, steps) = steps::plan(lake, ctx, sql, 1, stop).await?;
                 let batches = df.collect().await;
                 steps.drop(lake, ctx).await;
+                lap("rows", &mut phase);
                 let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
                 if keys.is_empty() {
                     // Nothing it reads changed: the table stays as it is.
@@ -444,6 +454,7 @@ async fn run_models(
                     crate::lake::inputs::commit_properties(&inputs),
                 )
                 .await?;
+                lap("replace", &mut phase);
                 tracing::debug!(
                     "{}: {} keys changed, {replaced:?}",
                     model.qualified(),
@@ -460,9 +471,11 @@ async fn run_models(
                     )
                     .await?
                 };
+                lap("compact", &mut phase);
                 Ok::<_, Error>(table.version())
             }
             .await;
+            tracing::debug!("{}: merge phases (s): {phases:?}", model.qualified());
             ctx.register_udf(crate::engine::pass_udf::udf(0, 1));
             written.push((model.clone(), before));
             let version = outcome.map_err(fail)?;

@@ -1,13 +1,15 @@
 //! Rows replaced in place with deletion vectors (`joblake::lake::deletion_vectors`): the
 //! engine's reads see the new rows and not the old, the files stay, earlier versions keep
 //! their rows, a second replacement adds to a file's vector, and a full refresh and
-//! `maintain` take such a table back to plain files.
+//! `maintain` take such a table back to plain files. The rows a table's merges changed are
+//! read back from their commits (`joblake::lake::inputs::row_changes`).
 
 use std::collections::HashSet;
 
 use deltalake::arrow::array::{Array, AsArray};
 
-use joblake::lake::deletion_vectors::{purge, replace_rows};
+use joblake::lake::deletion_vectors::{changed_keys, purge, replace_rows};
+use joblake::lake::inputs::row_changes;
 use joblake::maintain::{self, MaintainSettings};
 
 use crate::util::*;
@@ -73,16 +75,14 @@ async fn replace_edited(
     .expect("replaced")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_theirs() {
-    let t = refreshed_demo(120).await;
-    let rows = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
-    let ids = query(
-        &t.lake,
-        "SELECT posting_id FROM silver.job_postings ORDER BY posting_id LIMIT 5",
+/// The first `n` posting ids of `silver.job_postings`.
+async fn posting_ids(lake: &joblake::lake::Lake, n: usize) -> Vec<String> {
+    let batches = query(
+        lake,
+        &format!("SELECT posting_id FROM silver.job_postings ORDER BY posting_id LIMIT {n}"),
     )
     .await;
-    let ids: Vec<String> = ids
+    let ids: Vec<String> = batches
         .iter()
         .flat_map(|b| {
             let c = deltalake::arrow::compute::cast(
@@ -96,7 +96,15 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
                 .collect::<Vec<_>>()
         })
         .collect();
-    assert_eq!(ids.len(), 5);
+    assert_eq!(ids.len(), n);
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_theirs() {
+    let t = refreshed_demo(120).await;
+    let rows = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
+    let ids = posting_ids(&t.lake, 5).await;
     let table = t.lake.table("silver", "job_postings").await.expect("table");
     let before = table.version().expect("version");
     let files_before = file_paths(&table);
@@ -228,4 +236,70 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
         rows
     );
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keys_merges_changed_are_read_back_from_their_commits() {
+    let t = refreshed_demo(120).await;
+    let ids = posting_ids(&t.lake, 6).await;
+    let version = |table: &deltalake::DeltaTable| table.version().expect("version");
+    let start = version(&t.lake.table("silver", "job_postings").await.expect("table"));
+    let (table, _) = replace_edited(&t.lake, &ids[..3]).await;
+    let first = version(&table);
+    // ids[0] again (its row now in the file the first merge added), and ids[4].
+    replace_edited(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
+    // ids[5] deleted, no row added: found by the vector alone.
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    let (table, deleted) = replace_rows(
+        table,
+        "posting_id",
+        &HashSet::from([ids[5].clone()]),
+        Vec::new(),
+        joblake::lake::parquet::writer_properties(),
+        Default::default(),
+    )
+    .await
+    .expect("deleted");
+    assert_eq!((deleted.deleted, deleted.added), (1, 0));
+    // Compaction in between changes no row.
+    let (table, purged) = purge(table, joblake::lake::parquet::writer_properties())
+        .await
+        .expect("purged");
+    assert!(purged >= 1);
+    let end = version(&table);
+    let keys = |from: u64, to: u64| {
+        let lake = t.lake.clone();
+        async move {
+            let changes = row_changes(&lake, "silver", "job_postings", from, to)
+                .await
+                .expect("log read")?;
+            let table = lake.table("silver", "job_postings").await.expect("table");
+            let mut keys: Vec<String> = changed_keys(&table, &changes, "posting_id")
+                .await
+                .expect("keys read")
+                .into_iter()
+                .collect();
+            keys.sort();
+            Some(keys)
+        }
+    };
+    let mut want: Vec<String> = ids.iter().filter(|&id| *id != ids[3]).cloned().collect();
+    want.sort();
+    assert_eq!(keys(start, end).await, Some(want), "every merge");
+    let mut later = vec![ids[0].clone(), ids[4].clone(), ids[5].clone()];
+    later.sort();
+    assert_eq!(
+        keys(first, end).await,
+        Some(later),
+        "the merges after the first"
+    );
+    assert_eq!(
+        keys(end - 1, end).await,
+        Some(Vec::new()),
+        "a purge changes no row"
+    );
+    // A table written whole removes its files: its changes are not read from the log.
+    run_refresh(&t.lake, true).await;
+    let rewritten = version(&t.lake.table("silver", "job_postings").await.expect("table"));
+    assert_eq!(keys(end, rewritten).await, None);
 }
