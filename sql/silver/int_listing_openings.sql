@@ -4,6 +4,8 @@
 -- grain: source, source_id
 -- materialized: table
 -- unique: source, source_id
+-- merge_on: source_id
+-- deletion_vectors: keep
 -- not_null: source, source_id, opening_key, rule, leader_source, leader_source_id, overlap, block, first_key, first_seen, first_fetched_at, first_file, first_line
 -- How records are keyed and placed: silver.int_listing_records.
 -- A listing keeps the key of its first sighting, so a source editing a title later does not
@@ -17,7 +19,9 @@
 -- keyed by its founder's matching key, so a key's first opening keeps the key itself: posting
 -- ids do not move, and newer listings never move older ones.
 -- This is the full form. A refresh that is not --full runs the increment
--- (increments/int_listing_openings.sql), which places only the new listings; the last six
+-- (increments/int_listing_openings.sql), which places only the new listings and returns their
+-- rows, which replace the stored ones in place (merge_on; the vectors stay until `joblake
+-- maintain`: only models read this table); the last six
 -- columns are what it needs of each listing placed before: its block, its key and its first
 -- sighting (run start, fetch time, position in bronze).
 -- The steps are tables kept for this model only (CREATE TABLE, dropped after it). With

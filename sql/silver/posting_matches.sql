@@ -9,6 +9,11 @@
 -- not_null: posting_id, source, source_id, matched_source, matched_source_id, rule, score
 -- accepted_values: rule in ('first_listing', 'same_company', 'company_variant', 'company_unknown', 'same_text')
 -- relationships: posting_id -> silver.job_postings.posting_id
+-- merge_on: source_id
+-- deletion_vectors: keep
+-- A refresh computes again only the listings whose rows the merges of posting_sources and
+-- int_listing_openings replaced (merge_on, docs/models.md); read by models and by whoever asks
+-- why two listings were merged, it keeps its deletion vectors until `joblake maintain`.
 -- In passes by listing under a memory limit (joblake_pass, docs/models.md): a join of every
 -- listing with its opening.
 CREATE TABLE matched AS

@@ -12,7 +12,8 @@
 //! -- accepted_values: remote in (true, false)
 //! -- mirror: star                   (star | aggregate; gold tables only)
 //! -- rollup: true                   (gold tables only: project::rollup)
-//! -- merge_on: posting_id           (tables that call joblake_pass: rows replaced by key)
+//! -- merge_on: posting_id           (tables that call joblake_pass, or whose increment returns
+//!                                    the rows of the keys it changes: rows replaced by key)
 //! -- deletion_vectors: keep         (with merge_on: leave them, for tables only models read)
 //! SELECT ...
 //! ```
@@ -119,7 +120,9 @@ pub struct Model {
     /// the keys whose input rows changed are computed again (its `joblake_pass(key)` is true
     /// for them alone) and replace their rows in place (`lake::deletion_vectors`). The query
     /// must give each key's rows from the rows of that key alone (as passes require) and read
-    /// other tables only where they only grow (`transform::merge`).
+    /// other tables only where they only grow (`transform::merge`). A model with an increment
+    /// is replaced by the rows its increment returns instead: every row of each key they
+    /// hold (`silver.int_listing_openings`).
     pub merge_on: Option<String>,
     /// With `merge_on`: leave the deletion vectors and new files a merge writes
     /// (`deletion_vectors: keep`) instead of compacting the table through them right after

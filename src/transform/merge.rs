@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 
 use deltalake::DeltaTable;
-use deltalake::arrow::array::{Array, AsArray};
+use deltalake::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::SessionContext;
@@ -122,13 +122,7 @@ pub async fn changed_keys(
                 }
             };
             for batch in batches {
-                let column = cast(batch.column(0), &DataType::Utf8)?;
-                let values = column.as_string::<i32>();
-                keys.extend(
-                    (0..values.len())
-                        .filter(|&i| values.is_valid(i))
-                        .map(|i| values.value(i).to_string()),
-                );
+                add_values(batch.column(0), &mut keys)?;
             }
         } else if inputs::grown(lake, layer, name, *then, now)
             .await?
@@ -147,6 +141,33 @@ pub async fn changed_keys(
         return Ok(None);
     }
     Ok(Some(keys))
+}
+
+/// The distinct non-null values of column `key` in `batches`, as text: the keys an increment
+/// that returns the rows it replaces (`merge_on:` with an increment) replaces.
+pub fn keys_of(batches: &[RecordBatch], key: &str) -> Result<HashSet<String>> {
+    let mut keys = HashSet::new();
+    for batch in batches {
+        let Some(column) = batch.column_by_name(key) else {
+            return Err(crate::error::Error::Config(format!(
+                "the increment returns no column {key}, its merge_on key"
+            )));
+        };
+        add_values(column, &mut keys)?;
+    }
+    Ok(keys)
+}
+
+/// Adds a column's non-null values, as text, to `keys`.
+fn add_values(column: &ArrayRef, keys: &mut HashSet<String>) -> Result<()> {
+    let column = cast(column, &DataType::Utf8)?;
+    let values = column.as_string::<i32>();
+    keys.extend(
+        (0..values.len())
+            .filter(|&i| values.is_valid(i))
+            .map(|i| values.value(i).to_string()),
+    );
+    Ok(())
 }
 
 /// The keys of the rows of `dep` that differ between its version `then` and now. With the

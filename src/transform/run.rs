@@ -237,6 +237,9 @@ pub async fn refresh(
         FileSelection::Except(Arc::new(consumed))
     };
     let ctx = engine::session(lake, project, selection).await?;
+    if lake.engine_settings().cluster.is_some() {
+        purge_deletion_vectors(lake, &models).await?;
+    }
     let mut written: Vec<(Model, Option<u64>)> = Vec::new();
     let plan = RunPlan {
         full,
@@ -408,24 +411,28 @@ async fn run_models(
                 message: format!("{path}: {}", shorten(&e.to_string())),
             },
         };
-        // A table replaced by key computes the keys whose inputs changed only.
+        // A table replaced by key computes the keys whose inputs changed only, or replaces
+        // the keys of the rows its increment returns.
         let phase = std::time::Instant::now();
         let merge = match (&model.merge_on, &table) {
+            (Some(key), Some(_)) if increment.is_some() => Some((key.clone(), None)),
             (Some(key), Some(t))
-                if increment.is_none()
-                    && !plan.full
+                if !plan.full
                     && before.is_some()
                     && plan.increments_from.contains(&model.qualified()) =>
             {
                 merge::changed_keys(lake, ctx, model, models, t, key)
                     .await
                     .map_err(fail)?
-                    .map(|keys| (key.clone(), keys))
+                    .map(|keys| (key.clone(), Some(keys)))
             }
             _ => None,
         };
         if let (Some((key, keys)), Some(table)) = (merge, table.clone()) {
-            let kind = "table (merge)";
+            let kind = match keys {
+                Some(_) => "table (merge)",
+                None => "table (increment, merge)",
+            };
             // Where a merge's time goes (debug log): finding the keys, computing their rows,
             // replacing them, compacting.
             let mut phases = vec![("keys", phase.elapsed().as_secs_f64())];
@@ -435,11 +442,25 @@ async fn run_models(
             };
             let mut phase = std::time::Instant::now();
             let outcome = async {
-                ctx.register_udf(engine::pass_udf::only(Arc::new(keys.clone())));
-                let (df, steps) = steps::plan(lake, ctx, sql, 1, stop).await?;
+                if let Some(keys) = &keys {
+                    ctx.register_udf(engine::pass_udf::only(Arc::new(keys.clone())));
+                }
+                // An increment's steps run in passes under a memory limit, as when it is
+                // written whole; the keys of a merge are few enough for one.
+                let passes = match keys {
+                    Some(_) => 1,
+                    None => passes(lake, ctx, model, models, sql).await?,
+                };
+                let (df, steps) = steps::plan(lake, ctx, sql, passes, stop).await?;
                 let batches = df.collect().await;
                 steps.drop(lake, ctx).await;
+                let batches = batches?;
                 lap("rows", &mut phase);
+                // An increment returns every row of the keys it replaces.
+                let keys = match keys {
+                    Some(keys) => keys,
+                    None => merge::keys_of(&batches, &key)?,
+                };
                 let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
                 if keys.is_empty() {
                     // Nothing it reads changed: the table stays as it is.
@@ -449,7 +470,7 @@ async fn run_models(
                     table,
                     &key,
                     &keys,
-                    batches?,
+                    batches,
                     crate::lake::parquet::writer_properties(),
                     crate::lake::inputs::commit_properties(&inputs),
                 )
@@ -462,15 +483,17 @@ async fn run_models(
                 );
                 // Files with vectors are read without the query's filters, and a partition in
                 // several files reads slower: compacted, unless only models read the table.
-                let table = if model.keep_deletion_vectors {
-                    table
-                } else {
-                    crate::lake::deletion_vectors::compact(
-                        table,
-                        crate::lake::parquet::writer_properties(),
-                    )
-                    .await?
-                };
+                // A cluster reads whole files (engine::cluster::table): no vectors for it.
+                let table =
+                    if model.keep_deletion_vectors && lake.engine_settings().cluster.is_none() {
+                        table
+                    } else {
+                        crate::lake::deletion_vectors::compact(
+                            table,
+                            crate::lake::parquet::writer_properties(),
+                        )
+                        .await?
+                    };
                 lap("compact", &mut phase);
                 Ok::<_, Error>(table.version())
             }
@@ -556,6 +579,28 @@ async fn run_models(
 /// How many passes the steps of `model` that call `joblake_pass()` run in: one per
 /// `[engine] pass_rows` rows of the largest table it reads (through views), when that is set
 /// or memory is bounded; otherwise one.
+/// The tables of `models` whose rows a merge left marked in their files (deletion vectors,
+/// `merge_on:` with `deletion_vectors: keep`) rewritten without them, in commits that change no
+/// row: a cluster reads whole files (`engine::cluster::table`).
+async fn purge_deletion_vectors(lake: &Lake, models: &[Model]) -> Result<()> {
+    for m in models.iter().filter(|m| m.merge_on.is_some()) {
+        let table = lake.table(&m.layer, &m.name).await?;
+        if table.version().is_none() {
+            continue;
+        }
+        let (_, purged) =
+            crate::lake::deletion_vectors::purge(table, crate::lake::parquet::writer_properties())
+                .await?;
+        if purged > 0 {
+            tracing::info!(
+                "{}: {purged} files rewritten without their deleted rows, for the cluster",
+                m.qualified()
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn passes(
     lake: &Lake,
     ctx: &SessionContext,

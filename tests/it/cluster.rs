@@ -355,8 +355,8 @@ fn cluster_postings() -> usize {
 
 #[test]
 fn a_refresh_on_the_cluster_builds_the_tables_one_machine_builds() {
-    let (single, clustered) = (temp_lake(), temp_lake());
-    let (single, clustered) = (single.dir.path(), clustered.dir.path());
+    let (single, clustered_lake) = (temp_lake(), temp_lake());
+    let (single, clustered) = (single.dir.path(), clustered_lake.dir.path());
     let postings = cluster_postings();
     generate(single, postings, 7);
     copy_bronze(single, clustered);
@@ -378,6 +378,58 @@ fn a_refresh_on_the_cluster_builds_the_tables_one_machine_builds() {
 
     // Incremental: new bronze in both lakes, only it is read.
     generate(single, postings / 4, 8);
+    copy_bronze(single, clustered);
+    refresh_both(single, clustered, &engine, false);
+
+    // A few postings refreshed on one machine: rows replaced in place, and deletion vectors
+    // left in the tables only models read; the openings' increment reads its own stored table
+    // (one listing's rows replaced by themselves there). The next refresh on the cluster,
+    // which reads whole files, rewrites them first.
+    generate(single, postings / 100, 9);
+    copy_bronze(single, clustered);
+    for lake in [single, clustered] {
+        let out = refresh(lake, None, false);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let lake = &clustered_lake.lake;
+        let key = crate::util::query_text(
+            lake,
+            "SELECT min(source_id) AS k FROM silver.int_listing_openings",
+        )
+        .await;
+        let key = key
+            .lines()
+            .nth(3)
+            .expect("a value")
+            .trim_matches(['|', ' ']);
+        let rows = crate::util::query(
+            lake,
+            &format!("SELECT * FROM silver.int_listing_openings WHERE source_id = '{key}'"),
+        )
+        .await;
+        let table = lake
+            .table("silver", "int_listing_openings")
+            .await
+            .expect("table");
+        let (_, replaced) = joblake::lake::deletion_vectors::replace_rows(
+            table,
+            "source_id",
+            &std::collections::HashSet::from([key.to_string()]),
+            rows,
+            joblake::lake::parquet::writer_properties(),
+            Default::default(),
+        )
+        .await
+        .expect("replaced");
+        assert!(replaced.deleted >= 1, "{replaced:?}");
+    });
+    generate(single, postings / 100, 10);
     copy_bronze(single, clustered);
     refresh_both(single, clustered, &engine, false);
 }

@@ -1,6 +1,7 @@
--- The increment of silver.int_listing_openings: the table its full form (../int_listing_openings.sql)
--- would write, from the version the last refresh wrote (silver.int_listing_openings, read here
--- before it is replaced) and the records that arrived since.
+-- The increment of silver.int_listing_openings: the rows of the listings whose rows in the
+-- table its full form (../int_listing_openings.sql) would write are not the stored ones, from
+-- the version the last refresh wrote (silver.int_listing_openings, read here before their rows
+-- are replaced) and the records that arrived since.
 -- A listing's opening depends only on the openings founded before it in its block (title and
 -- place), oldest first. So the listings placed before that come before every listing placed
 -- now keep their openings, and a new listing is compared with the founders before it only
@@ -221,12 +222,29 @@ SELECT
 FROM sightings l
 JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 
--- The table: the listings placed before, as they were, and the ones placed now.
+-- The listings placed now whose row is not the stored one: new, or placed elsewhere. A listing
+-- placed again where it was changes nothing, and the tables that read this one compute again
+-- the listings whose rows it replaced (docs/models.md).
+CREATE TABLE changed AS
+SELECT n.*
+FROM placed n
+LEFT JOIN silver.int_listing_openings p ON p.source = n.source AND p.source_id = n.source_id
+WHERE p.source IS NULL
+   OR (n.opening_key, n.rule, n.leader_source, n.leader_source_id, n.overlap, n.kept_apart,
+       n.block, n.first_key, n.first_seen, n.first_fetched_at, n.first_file, n.first_line)
+      IS DISTINCT FROM
+      (p.opening_key, p.rule, p.leader_source, p.leader_source_id, p.overlap, p.kept_apart,
+       p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line);
+
+-- The rows this refresh replaces (merge_on: source_id, in the model's header): the changed
+-- listings, and the other listings with one of their source ids (another source's), as they
+-- were. The rest of the table stays where it is.
 SELECT p.source, p.source_id, p.opening_key, p.rule, p.leader_source, p.leader_source_id,
        p.overlap, p.kept_apart, p.block, p.first_key, p.first_seen, p.first_fetched_at,
        p.first_file, p.first_line
 FROM silver.int_listing_openings p
-LEFT JOIN placed n ON n.source = p.source AND n.source_id = p.source_id
+JOIN (SELECT DISTINCT source_id FROM changed) k ON k.source_id = p.source_id
+LEFT JOIN changed n ON n.source = p.source AND n.source_id = p.source_id
 WHERE n.source IS NULL
 UNION ALL
-SELECT * FROM placed
+SELECT * FROM changed

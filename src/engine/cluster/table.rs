@@ -1,7 +1,8 @@
 //! A Delta table as the cluster reads it: the Parquet files of one snapshot, resolved on the
 //! client. delta-rs's own scan has no codec to reach Ballista's executors (delta-rs issue
-//! 4171); a plain Parquet scan of the snapshot's files has one in DataFusion itself. joblake's
-//! tables write no deletion vectors, so the files are the whole table.
+//! 4171); a plain Parquet scan of the snapshot's files has one in DataFusion itself. The files
+//! are the whole table only without deletion vectors: a table with them is refused (a refresh
+//! on a cluster purges them first, `transform::run`).
 
 use std::sync::Arc;
 
