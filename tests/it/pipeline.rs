@@ -276,6 +276,35 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
             .expect("lists"),
         "the steps' tables are removed after their model"
     );
+
+    // An incremental refresh under the limit too (its steps are Delta tables then), with
+    // what a full refresh of the lake gives.
+    land_demo(
+        &t.lake,
+        &joblake_gen::DemoSpec {
+            seed: 8,
+            ..small_demo(40)
+        },
+    )
+    .await
+    .expect("more lands");
+    let report = run_refresh(&bounded, false).await;
+    assert!(ran_increment(&report), "the increment ran under the limit");
+    let incremental = tables(&bounded).await;
+    run_refresh(&t.lake, true).await;
+    let full = tables(&t.lake).await;
+    assert_same_snapshot(
+        &incremental[..SNAPSHOT_QUERIES.len()],
+        &full[..SNAPSHOT_QUERIES.len()],
+        "incremental in passes",
+    );
+    for (i, q) in stepped.iter().enumerate() {
+        let n = SNAPSHOT_QUERIES.len() + i;
+        assert!(
+            incremental[n] == full[n],
+            "incremental in passes: {q} differs"
+        );
+    }
 }
 
 /// Lands generated files as one run, source by source.

@@ -68,7 +68,10 @@ WITH listings AS (
 SELECT
     l.*,
     l.title_key || substr(l.first_key, length(l.title_key) + length(l.company_key) + 2) AS block,
-    coalesce(s.description = 'full', false) AS full_text,
+    -- NULL (a source without a row in ref.sources) reads as false in cluster_listings. Not
+    -- coalesced: a column declared NOT NULL comes back nullable from the Delta table a step is
+    -- under a memory limit, and the union below then fails DataFusion's schema check.
+    s.description = 'full' AS full_text,
     substr(r.description, 1, 1500) AS text_head
 FROM listings l
 JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
