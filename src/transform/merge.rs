@@ -6,9 +6,10 @@
 //! and merges like this one: `lake::inputs::row_changes`), the keys of the rows added and of
 //! the rows deleted, read from those files; otherwise the rows of that version and of the
 //! version now, compared by a full join on the input's unique key (`EXCEPT` both ways without
-//! one). Inputs without the
-//! key must only have grown since (an incremental table appending records): a row
-//! of theirs reaches the model only through a keyed row, which is then new. Anything else (a
+//! one). Inputs without the key must only have grown since (an incremental table appending
+//! records): a row of theirs reaches the model only through a keyed row, which is then new.
+//! A model with an increment replaces instead the keys of the rows its increment returns
+//! ([`keys_of`]). Anything else (a
 //! view or bronze among the inputs, an input rewritten, no record of the last build, a
 //! schema that changed, more changed keys than a tenth of the table's rows, a memory limit or a
 //! cluster, whose passes this does not combine with) and the table is written whole, as
@@ -25,6 +26,15 @@ use deltalake::datafusion::prelude::SessionContext;
 use crate::error::Result;
 use crate::lake::{DELTA_LAYERS, Lake, deletion_vectors, inputs};
 use crate::project::model::{Check, Materialized, Model};
+
+/// Which keys a merge replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keys {
+    /// These, found from the inputs ([`changed_keys`]); the model computes their rows.
+    Changed(HashSet<String>),
+    /// Those of the rows the model's increment returns ([`keys_of`]).
+    Returned,
+}
 
 /// With more changed keys than this share of the table's rows, replacing them costs about
 /// what writing it whole does (and holds the new rows in memory): it is written whole.

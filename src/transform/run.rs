@@ -415,7 +415,9 @@ async fn run_models(
         // the keys of the rows its increment returns.
         let phase = std::time::Instant::now();
         let merge = match (&model.merge_on, &table) {
-            (Some(key), Some(_)) if increment.is_some() => Some((key.clone(), None)),
+            (Some(key), Some(_)) if increment.is_some() => {
+                Some((key.clone(), merge::Keys::Returned))
+            }
             (Some(key), Some(t))
                 if !plan.full
                     && before.is_some()
@@ -424,14 +426,14 @@ async fn run_models(
                 merge::changed_keys(lake, ctx, model, models, t, key)
                     .await
                     .map_err(fail)?
-                    .map(|keys| (key.clone(), Some(keys)))
+                    .map(|keys| (key.clone(), merge::Keys::Changed(keys)))
             }
             _ => None,
         };
         if let (Some((key, keys)), Some(table)) = (merge, table.clone()) {
             let kind = match keys {
-                Some(_) => "table (merge)",
-                None => "table (increment, merge)",
+                merge::Keys::Changed(_) => "table (merge)",
+                merge::Keys::Returned => "table (increment, merge)",
             };
             // Where a merge's time goes (debug log): finding the keys, computing their rows,
             // replacing them, compacting.
@@ -442,14 +444,14 @@ async fn run_models(
             };
             let mut phase = std::time::Instant::now();
             let outcome = async {
-                if let Some(keys) = &keys {
+                if let merge::Keys::Changed(keys) = &keys {
                     ctx.register_udf(engine::pass_udf::only(Arc::new(keys.clone())));
                 }
                 // An increment's steps run in passes under a memory limit, as when it is
                 // written whole; the keys of a merge are few enough for one.
                 let passes = match keys {
-                    Some(_) => 1,
-                    None => passes(lake, ctx, model, models, sql).await?,
+                    merge::Keys::Changed(_) => 1,
+                    merge::Keys::Returned => passes(lake, ctx, model, models, sql).await?,
                 };
                 let (df, steps) = steps::plan(lake, ctx, sql, passes, stop).await?;
                 let batches = df.collect().await;
@@ -458,8 +460,8 @@ async fn run_models(
                 lap("rows", &mut phase);
                 // An increment returns every row of the keys it replaces.
                 let keys = match keys {
-                    Some(keys) => keys,
-                    None => merge::keys_of(&batches, &key)?,
+                    merge::Keys::Changed(keys) => keys,
+                    merge::Keys::Returned => merge::keys_of(&batches, &key)?,
                 };
                 let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
                 if keys.is_empty() {
