@@ -126,9 +126,9 @@ fn data_change(body: &serde_json::Value) -> Option<bool> {
 
 /// The data files the commits of `layer.name` after version `from`, up to `to`, added (paths
 /// relative to the table, as its log writes them), when those commits only added rows
-/// (appends) or only rearranged them (see [`keeps_rows`]): the rows of version `from` are all
-/// still there, unchanged, and these files hold the new ones. None when a commit did anything
-/// else; an unreadable commit counts as that.
+/// (appends) or only rearranged them ([`row_changes`] with no row deleted): the rows of version
+/// `from` are all still there, unchanged, and these files hold the new ones. None when a commit
+/// did anything else; an unreadable commit counts as that.
 pub async fn grown(
     lake: &Lake,
     layer: &str,
@@ -136,34 +136,10 @@ pub async fn grown(
     from: u64,
     to: u64,
 ) -> Result<Option<Vec<String>>> {
-    if to < from {
-        return Ok(None);
-    }
-    let log = lake.unloaded_table(layer, name)?.log_store();
-    let mut added = Vec::new();
-    for version in from + 1..=to {
-        let Some(bytes) = log.read_commit_entry(version).await? else {
-            return Ok(None);
-        };
-        for action in actions(&bytes) {
-            let Some(action) = action.as_object() else {
-                return Ok(None);
-            };
-            for (kind, body) in action {
-                match kind.as_str() {
-                    "commitInfo" => {}
-                    "add" if data_change(body) == Some(false) => {}
-                    "add" => match body.get("path").and_then(serde_json::Value::as_str) {
-                        Some(path) => added.push(path.to_string()),
-                        None => return Ok(None),
-                    },
-                    "remove" if data_change(body) == Some(false) => {}
-                    _ => return Ok(None),
-                }
-            }
-        }
-    }
-    Ok(Some(added))
+    Ok(row_changes(lake, layer, name, from, to)
+        .await?
+        .filter(|changes| changes.marked.is_empty())
+        .map(|changes| changes.added))
 }
 
 /// What the commits of a table between two versions did to its rows, when they only added

@@ -82,25 +82,16 @@ pub async fn changed_keys(
         }
         let schema = ctx.table(dep.as_str()).await?.schema().clone();
         let keyed = schema.field_with_unqualified_name(key).is_ok();
-        let changes = match keyed {
-            true => inputs::row_changes(lake, layer, name, *then, now).await?,
-            false => None,
-        };
-        let read = match &changes {
-            // Files added and rows marked deleted only (appends, merges): the keys of those
-            // rows, read from those files. A file gone since (vacuumed) is compared instead.
-            Some(changes) => {
-                let table = lake.unloaded_table(layer, name)?;
-                match deletion_vectors::changed_keys(&table, changes, key).await {
-                    Ok(changed) => Some(changed),
-                    Err(e) => {
-                        tracing::info!("{}: {dep}: {e}: compared instead", model.qualified());
-                        None
-                    }
-                }
+        // Files added and rows marked deleted only (appends, merges): the keys of those rows,
+        // read from those files. A file gone since (vacuumed) is compared instead.
+        let mut read = None;
+        if keyed && let Some(changes) = inputs::row_changes(lake, layer, name, *then, now).await? {
+            let table = lake.unloaded_table(layer, name)?;
+            match deletion_vectors::changed_keys(&table, &changes, key).await {
+                Ok(changed) => read = Some(changed),
+                Err(e) => tracing::info!("{}: {dep}: {e}: compared instead", model.qualified()),
             }
-            None => None,
-        };
+        }
         if let Some(changed) = read {
             keys.extend(changed);
         } else if keyed {

@@ -259,16 +259,15 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
         ],
         "the models with passes ran in several"
     );
-    let got = tables(&bounded).await;
-    assert_same_snapshot(
-        &got[..SNAPSHOT_QUERIES.len()],
-        &whole[..SNAPSHOT_QUERIES.len()],
-        "in passes",
-    );
-    for (i, q) in stepped.iter().enumerate() {
-        let n = SNAPSHOT_QUERIES.len() + i;
-        assert!(got[n] == whole[n], "in passes: {q} differs");
-    }
+    // The snapshot's tables, then the stepped models' tables, one by one.
+    let same = |got: &[String], want: &[String], label: &str| {
+        let n = SNAPSHOT_QUERIES.len();
+        assert_same_snapshot(&got[..n], &want[..n], label);
+        for (i, q) in stepped.iter().enumerate() {
+            assert!(got[n + i] == want[n + i], "{label}: {q} differs");
+        }
+    };
+    same(&tables(&bounded).await, &whole, "in passes");
     assert!(
         !bounded
             .is_table("_meta/steps", "listings")
@@ -292,19 +291,11 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
     assert!(ran_increment(&report), "the increment ran under the limit");
     let incremental = tables(&bounded).await;
     run_refresh(&t.lake, true).await;
-    let full = tables(&t.lake).await;
-    assert_same_snapshot(
-        &incremental[..SNAPSHOT_QUERIES.len()],
-        &full[..SNAPSHOT_QUERIES.len()],
+    same(
+        &incremental,
+        &tables(&t.lake).await,
         "incremental in passes",
     );
-    for (i, q) in stepped.iter().enumerate() {
-        let n = SNAPSHOT_QUERIES.len() + i;
-        assert!(
-            incremental[n] == full[n],
-            "incremental in passes: {q} differs"
-        );
-    }
 }
 
 /// Lands generated files as one run, source by source.
