@@ -16,6 +16,9 @@
 //! before.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
 use deltalake::DeltaTable;
 use deltalake::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -23,8 +26,10 @@ use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::SessionContext;
 
+use super::steps;
+use crate::engine::pass_udf;
 use crate::error::Result;
-use crate::lake::{DELTA_LAYERS, Lake, deletion_vectors, inputs};
+use crate::lake::{DELTA_LAYERS, Lake, deletion_vectors, inputs, parquet};
 use crate::project::model::{Check, Materialized, Model};
 
 /// Which keys a merge replaces.
@@ -34,6 +39,89 @@ pub enum Keys {
     Changed(HashSet<String>),
     /// Those of the rows the model's increment returns ([`keys_of`]).
     Returned,
+}
+
+/// What a merge replaces, and how its rows are computed.
+pub struct Merge<'a> {
+    /// The `merge_on:` column.
+    pub key: &'a str,
+    /// The keys replaced.
+    pub keys: Keys,
+    /// The model's SQL (its steps, then its query), or its increment's.
+    pub sql: &'a str,
+    /// The passes of the steps that call `joblake_pass` ([`steps::plan`]).
+    pub passes: u64,
+    /// Set to end the refresh between passes.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+/// Computes the rows of `merge`'s keys and replaces the stored rows of those keys in `table`
+/// (deletion vectors, new files), then compacts the table unless its model keeps the vectors
+/// and no cluster reads it. Returns the version written (the table's own when no key changed).
+/// Where the time goes is logged (debug): finding the keys is the caller's, then computing
+/// the rows, replacing them, compacting.
+pub async fn replace(
+    lake: &Lake,
+    ctx: &SessionContext,
+    model: &Model,
+    table: DeltaTable,
+    merge: Merge<'_>,
+) -> Result<Option<u64>> {
+    let mut phases = Vec::new();
+    let mut phase = Instant::now();
+    let mut lap = |name: &'static str| {
+        phases.push((name, phase.elapsed().as_secs_f64()));
+        phase = Instant::now();
+    };
+    let outcome = async {
+        if let Keys::Changed(keys) = &merge.keys {
+            ctx.register_udf(pass_udf::only(Arc::new(keys.clone())));
+        }
+        let (df, steps) = steps::plan(lake, ctx, merge.sql, merge.passes, merge.stop).await?;
+        let batches = df.collect().await;
+        steps.drop(lake, ctx).await;
+        let batches = batches?;
+        lap("rows");
+        // An increment returns every row of the keys it replaces.
+        let keys = match merge.keys {
+            Keys::Changed(keys) => keys,
+            Keys::Returned => keys_of(&batches, merge.key)?,
+        };
+        if keys.is_empty() {
+            // Nothing it reads changed: the table stays as it is.
+            return Ok(table.version());
+        }
+        let inputs = inputs::current(lake, &model.deps).await?;
+        let (table, replaced) = deletion_vectors::replace_rows(
+            table,
+            merge.key,
+            &keys,
+            batches,
+            parquet::writer_properties(),
+            inputs::commit_properties(&inputs),
+        )
+        .await?;
+        lap("replace");
+        tracing::debug!(
+            "{}: {} keys changed, {replaced:?}",
+            model.qualified(),
+            keys.len()
+        );
+        // Files with vectors are read without the query's filters, and a partition in several
+        // files reads slower: compacted, unless only models read the table. A cluster reads
+        // whole files (engine::cluster::table): no vectors for it.
+        let table = if model.keep_deletion_vectors && lake.engine_settings().cluster.is_none() {
+            table
+        } else {
+            deletion_vectors::compact(table, parquet::writer_properties()).await?
+        };
+        lap("compact");
+        Ok(table.version())
+    }
+    .await;
+    tracing::debug!("{}: merge phases (s): {phases:?}", model.qualified());
+    ctx.register_udf(pass_udf::udf(0, 1));
+    outcome
 }
 
 /// With more changed keys than this share of the table's rows, replacing them costs about

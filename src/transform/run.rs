@@ -413,7 +413,6 @@ async fn run_models(
         };
         // A table replaced by key computes the keys whose inputs changed only, or replaces
         // the keys of the rows its increment returns.
-        let phase = std::time::Instant::now();
         let merge = match (&model.merge_on, &table) {
             (Some(key), Some(_)) if increment.is_some() => {
                 Some((key.clone(), merge::Keys::Returned))
@@ -423,10 +422,16 @@ async fn run_models(
                     && before.is_some()
                     && plan.increments_from.contains(&model.qualified()) =>
             {
-                merge::changed_keys(lake, ctx, model, models, t, key)
+                let found = Instant::now();
+                let keys = merge::changed_keys(lake, ctx, model, models, t, key)
                     .await
-                    .map_err(fail)?
-                    .map(|keys| (key.clone(), merge::Keys::Changed(keys)))
+                    .map_err(fail)?;
+                tracing::debug!(
+                    "{}: keys found in {:.2} s",
+                    model.qualified(),
+                    found.elapsed().as_secs_f64()
+                );
+                keys.map(|keys| (key.clone(), merge::Keys::Changed(keys)))
             }
             _ => None,
         };
@@ -435,73 +440,29 @@ async fn run_models(
                 merge::Keys::Changed(_) => "table (merge)",
                 merge::Keys::Returned => "table (increment, merge)",
             };
-            // Where a merge's time goes (debug log): finding the keys, computing their rows,
-            // replacing them, compacting.
-            let mut phases = vec![("keys", phase.elapsed().as_secs_f64())];
-            let mut lap = |name: &'static str, phase: &mut std::time::Instant| {
-                phases.push((name, phase.elapsed().as_secs_f64()));
-                *phase = std::time::Instant::now();
+            // An increment's steps run in passes under a memory limit, as when it is written
+            // whole; the keys of a merge are few enough for one.
+            let passes = match keys {
+                merge::Keys::Changed(_) => 1,
+                merge::Keys::Returned => {
+                    passes(lake, ctx, model, models, sql).await.map_err(fail)?
+                }
             };
-            let mut phase = std::time::Instant::now();
-            let outcome = async {
-                if let merge::Keys::Changed(keys) = &keys {
-                    ctx.register_udf(engine::pass_udf::only(Arc::new(keys.clone())));
-                }
-                // An increment's steps run in passes under a memory limit, as when it is
-                // written whole; the keys of a merge are few enough for one.
-                let passes = match keys {
-                    merge::Keys::Changed(_) => 1,
-                    merge::Keys::Returned => passes(lake, ctx, model, models, sql).await?,
-                };
-                let (df, steps) = steps::plan(lake, ctx, sql, passes, stop).await?;
-                let batches = df.collect().await;
-                steps.drop(lake, ctx).await;
-                let batches = batches?;
-                lap("rows", &mut phase);
-                // An increment returns every row of the keys it replaces.
-                let keys = match keys {
-                    merge::Keys::Changed(keys) => keys,
-                    merge::Keys::Returned => merge::keys_of(&batches, &key)?,
-                };
-                let inputs = crate::lake::inputs::current(lake, &model.deps).await?;
-                if keys.is_empty() {
-                    // Nothing it reads changed: the table stays as it is.
-                    return Ok::<_, Error>(table.version());
-                }
-                let (table, replaced) = crate::lake::deletion_vectors::replace_rows(
-                    table,
-                    &key,
-                    &keys,
-                    batches,
-                    crate::lake::parquet::writer_properties(),
-                    crate::lake::inputs::commit_properties(&inputs),
-                )
-                .await?;
-                lap("replace", &mut phase);
-                tracing::debug!(
-                    "{}: {} keys changed, {replaced:?}",
-                    model.qualified(),
-                    keys.len()
-                );
-                // Files with vectors are read without the query's filters, and a partition in
-                // several files reads slower: compacted, unless only models read the table.
-                // A cluster reads whole files (engine::cluster::table): no vectors for it.
-                let table =
-                    if model.keep_deletion_vectors && lake.engine_settings().cluster.is_none() {
-                        table
-                    } else {
-                        crate::lake::deletion_vectors::compact(
-                            table,
-                            crate::lake::parquet::writer_properties(),
-                        )
-                        .await?
-                    };
-                lap("compact", &mut phase);
-                Ok::<_, Error>(table.version())
-            }
+            let outcome = merge::replace(
+                lake,
+                ctx,
+                model,
+                table,
+                merge::Merge {
+                    key: &key,
+                    keys,
+                    sql,
+                    passes,
+                    stop,
+                },
+            )
             .await;
-            tracing::debug!("{}: merge phases (s): {phases:?}", model.qualified());
-            ctx.register_udf(crate::engine::pass_udf::udf(0, 1));
+            // Put back on failure: the replacement and the compaction are commits of their own.
             written.push((model.clone(), before));
             let version = outcome.map_err(fail)?;
             let rows = engine::count_rows(ctx, &model.qualified())
@@ -578,9 +539,6 @@ async fn run_models(
     Ok(())
 }
 
-/// How many passes the steps of `model` that call `joblake_pass()` run in: one per
-/// `[engine] pass_rows` rows of the largest table it reads (through views), when that is set
-/// or memory is bounded; otherwise one.
 /// The tables of `models` whose rows a merge left marked in their files (deletion vectors,
 /// `merge_on:` with `deletion_vectors: keep`) rewritten without them, in commits that change no
 /// row: a cluster reads whole files (`engine::cluster::table`).
@@ -603,6 +561,9 @@ async fn purge_deletion_vectors(lake: &Lake, models: &[Model]) -> Result<()> {
     Ok(())
 }
 
+/// How many passes the steps of `model` that call `joblake_pass()` run in: one per
+/// `[engine] pass_rows` rows of the largest table it reads (through views), when that is set
+/// or memory is bounded; otherwise one.
 async fn passes(
     lake: &Lake,
     ctx: &SessionContext,
