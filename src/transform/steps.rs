@@ -29,6 +29,7 @@ use deltalake::DeltaTableError;
 use deltalake::datafusion::common::TableReference;
 use deltalake::datafusion::dataframe::DataFrame;
 use deltalake::datafusion::error::DataFusionError;
+use deltalake::datafusion::physical_plan::displayable;
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::datafusion::sql::parser::{DFParser, Statement};
 use deltalake::datafusion::sql::sqlparser::ast::Statement as SqlStatement;
@@ -213,6 +214,15 @@ async fn run_step(
             let plan = ctx.state().statement_to_plan(query.clone()).await?;
             let df = ctx.execute_logical_plan(plan).await?;
             let (input, state) = engine::writer_input(lake, ctx, df).await?;
+            // Which side of each join is built, when a pass runs out of memory: the plan as
+            // the writer runs it (RUST_LOG=joblake::transform::steps=trace).
+            if tracing::enabled!(tracing::Level::TRACE) && ran == 0 {
+                let plan = state.create_physical_plan(&input).await?;
+                tracing::trace!(
+                    "step {name}: plan\n{}",
+                    displayable(plan.as_ref()).indent(true)
+                );
+            }
             let write = table
                 .write(Vec::new())
                 .with_input_plan(input)
@@ -273,6 +283,11 @@ async fn run_step(
     );
     let provider = engine::delta_provider(lake, &table).await?;
     ctx.register_table(TableReference::bare(name.as_str()), provider)?;
+    // How many rows later steps join with (read from the table's statistics).
+    if tracing::enabled!(tracing::Level::TRACE) {
+        let rows = engine::count_rows(ctx, &name).await?;
+        tracing::trace!("step {name}: {rows} rows");
+    }
     Ok(())
 }
 
@@ -300,7 +315,7 @@ pub fn is_out_of_memory(e: &Error) -> bool {
     }
 }
 
-/// Whether a step's query calls `joblake_pass`, and so runs in passes.
+/// The error for a statement before a model's query that is not a step.
 fn not_a_step(statement: &str) -> Error {
     let head: String = statement.chars().take(80).collect();
     Error::Config(format!(

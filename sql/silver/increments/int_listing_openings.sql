@@ -28,19 +28,25 @@ FROM silver.int_listing_records
 WHERE joblake_pass(source_id);
 
 -- The listings this refresh places: the new ones, and those placed before whose first sighting
--- or key is no longer the stored one.
+-- or key is no longer the stored one. In passes by listing under a memory limit: the join of
+-- every record with every stored listing held 2 GB of hash tables at ten million postings.
 CREATE TABLE fresh_ids AS
 SELECT DISTINCT k.source, k.source_id, p.source IS NOT NULL AS moved
 FROM records k
-LEFT JOIN silver.int_listing_openings p ON p.source = k.source AND p.source_id = k.source_id
-WHERE p.source IS NULL
+LEFT JOIN (
+    SELECT source, source_id, first_seen, first_fetched_at, first_file, first_line, first_key
+    FROM silver.int_listing_openings
+    WHERE joblake_pass(source_id)
+) p ON p.source = k.source AND p.source_id = k.source_id
+WHERE joblake_pass(k.source_id)
+  AND (p.source IS NULL
    OR k.run_started < p.first_seen
    OR k.fetched_at < p.first_fetched_at
    OR (k.fetched_at = p.first_fetched_at
        AND (k.bronze_file < p.first_file
             OR (k.bronze_file = p.first_file AND k.bronze_line < p.first_line)))
    OR (k.bronze_file = p.first_file AND k.bronze_line = p.first_line
-       AND k.dedup_key <> p.first_key);
+       AND k.dedup_key <> p.first_key));
 
 -- Each of them as first seen, with its block and text (as in the full form).
 CREATE TABLE fresh AS
@@ -95,36 +101,50 @@ UNION
 SELECT f.block
 FROM fresh f
 JOIN (
-    SELECT block, max(first_seen) AS last_seen
-    FROM silver.int_listing_openings
-    GROUP BY block
+    -- The blocks new listings enter only: grouping every stored listing by block is a hash
+    -- table of every block.
+    SELECT p.block, max(p.first_seen) AS last_seen
+    FROM silver.int_listing_openings p
+    JOIN (SELECT DISTINCT block FROM fresh) n ON n.block = p.block
+    GROUP BY p.block
 ) b ON b.block = f.block
 WHERE f.first_seen <= b.last_seen;
 
--- Every listing placed by this refresh, with its opening.
-CREATE TABLE placed AS
-WITH touched AS (
-    SELECT block FROM fresh
-    UNION
-    SELECT block FROM redo
-),
 -- The listings placed before that are read again: every one of the blocks above, and the
 -- founders of the other blocks that receive new listings (new listings come after them all).
 -- A founder placed again (moved away, or to another place in its order) is there too, where
 -- it was (`gone`): the listings after it are placed again, the ones before it keep their
 -- openings. Each comes with what was decided for it (its leader, overlap and conflict):
 -- placing it again compares it only with the openings it did not meet then
--- (joblake_enrich::cluster_again).
-stored AS (
-    SELECT p.*, f.source IS NOT NULL AS gone
-    FROM silver.int_listing_openings p
-    JOIN touched t ON t.block = p.block
-    LEFT JOIN redo r ON r.block = p.block
-    LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
-    WHERE (f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
-       OR (f.source IS NOT NULL AND p.rule = 'first_listing')
+-- (joblake_enrich::cluster_again). A step, so that its size is known when it is joined with
+-- every record below: as a CTE, the records were the hash join's build side (2 GB at ten
+-- million postings).
+CREATE TABLE stored AS
+WITH touched AS (
+    SELECT block FROM fresh
+    UNION
+    SELECT block FROM redo
+)
+SELECT p.*, f.source IS NOT NULL AS gone
+FROM silver.int_listing_openings p
+JOIN touched t ON t.block = p.block
+LEFT JOIN redo r ON r.block = p.block
+LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
+WHERE (f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
+   OR (f.source IS NOT NULL AND p.rule = 'first_listing');
+
+-- Every listing placed by this refresh, with its opening. In passes by block under a memory
+-- limit: at ten million postings, a +1% spread over the months already stored reads 8 GB of
+-- stored listings again (most blocks receive a new listing older than some of theirs).
+CREATE TABLE placed AS
+WITH
+fresh_here AS (
+    SELECT * FROM fresh WHERE joblake_pass(block)
 ),
--- Their facts, read again from their first record.
+stored_here AS (
+    SELECT * FROM stored WHERE joblake_pass(block)
+),
+-- The facts of both, read again from their first record.
 candidates AS (
     SELECT
         block, listing, first_seen, posted_date, first_key, company_key, text_head,
@@ -132,7 +152,7 @@ candidates AS (
         false AS placed, false AS founder, false AS gone,
         CAST(NULL AS VARCHAR) AS leader, CAST(NULL AS DOUBLE) AS overlap,
         CAST(NULL AS VARCHAR) AS kept_apart
-    FROM fresh
+    FROM fresh_here
     UNION ALL
     SELECT
         p.block,
@@ -153,7 +173,7 @@ candidates AS (
         p.leader_source || '|' || p.leader_source_id,
         p.overlap,
         p.kept_apart
-    FROM stored p
+    FROM stored_here p
     JOIN records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
     JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
     LEFT JOIN ref.sources s ON s.source = p.source
@@ -200,11 +220,11 @@ assigned AS (
 -- What is kept of each listing placed now: its first sighting.
 sightings AS (
     SELECT source, source_id, listing, block, first_key, first_seen, first_fetched_at, first_file, first_line
-    FROM fresh
+    FROM fresh_here
     UNION ALL
     SELECT p.source, p.source_id, p.source || '|' || p.source_id, p.block, p.first_key,
            p.first_seen, p.first_fetched_at, p.first_file, p.first_line
-    FROM stored p
+    FROM stored_here p
     WHERE NOT p.gone
 )
 SELECT
@@ -227,17 +247,21 @@ JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 
 -- The listings placed now whose row is not the stored one: new, or placed elsewhere. A listing
 -- placed again where it was changes nothing, and the tables that read this one compute again
--- the listings whose rows it replaced (docs/models.md).
+-- the listings whose rows it replaced (docs/models.md). In passes by listing under a memory
+-- limit, as the listings placed may be most of the table.
 CREATE TABLE changed AS
 SELECT n.*
 FROM placed n
-LEFT JOIN silver.int_listing_openings p ON p.source = n.source AND p.source_id = n.source_id
-WHERE p.source IS NULL
+LEFT JOIN (
+    SELECT * FROM silver.int_listing_openings WHERE joblake_pass(source_id)
+) p ON p.source = n.source AND p.source_id = n.source_id
+WHERE joblake_pass(n.source_id)
+  AND (p.source IS NULL
    OR (n.opening_key, n.rule, n.leader_source, n.leader_source_id, n.overlap, n.kept_apart,
        n.block, n.first_key, n.first_seen, n.first_fetched_at, n.first_file, n.first_line)
       IS DISTINCT FROM
       (p.opening_key, p.rule, p.leader_source, p.leader_source_id, p.overlap, p.kept_apart,
-       p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line);
+       p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line));
 
 -- The rows this refresh replaces (merge_on: source_id, in the model's header): the changed
 -- listings, and the other listings with one of their source ids (another source's), as they
