@@ -265,8 +265,6 @@ pub struct Assignment {
 
 /// Words two texts must share from their start for another company's listing to be a copy.
 const SAME_TEXT_WORDS: usize = 30;
-/// Distinct company names of one key checked for variants, bounding a pathological key.
-const MAX_COMPANIES: usize = 256;
 
 /// Assigns each listing of one key (oldest first) to an opening: the first earlier opening of
 /// a compatible company (the same, a variant of its name, or unknown on either side), or of

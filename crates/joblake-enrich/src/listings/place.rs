@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use super::words::{Words, folded_start};
 use super::{
-    Assignment, Conflict, ListingFacts, MAX_COMPANIES, MAX_LEADERS, MatchRule, SAME_TEXT_WORDS,
-    Workplaces, company_variant, company_words, compare_texts, fact_conflict,
+    Assignment, Conflict, ListingFacts, MAX_LEADERS, MatchRule, SAME_TEXT_WORDS, Workplaces,
+    company_variant, company_words, compare_texts, fact_conflict,
 };
 
 /// What an earlier clustering of the key decided for a listing ([`super::cluster_again`]).
@@ -54,7 +54,25 @@ struct Openings<'a> {
     by_company: HashMap<&'a str, Vec<usize>>,
     /// Each company with openings, in order of its first, with its naming words.
     companies: Vec<(&'a str, Vec<&'a str>)>,
+    /// The companies (indexes in `companies`) by the set of their naming words, sorted and
+    /// joined by spaces: the names whose words are all in a listing's company name.
+    by_words: HashMap<String, Vec<usize>>,
+    /// The companies (indexes in `companies`) whose name holds each word: a name that holds
+    /// every word of a listing's company name is under each of them.
+    by_word: HashMap<&'a str, Vec<usize>>,
     by_text: HashMap<Vec<u64>, Vec<usize>>,
+}
+
+/// Names of more words than this find the shorter names they hold by scanning the companies
+/// that share a word with them, not by looking up each subset of their words.
+const MAX_SUBSET_WORDS: usize = 10;
+
+/// A name's naming words as a set: sorted, without repeats.
+fn word_set<'w>(words: &[&'w str]) -> Vec<&'w str> {
+    let mut set = words.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
 }
 
 impl<'a> Openings<'a> {
@@ -68,12 +86,8 @@ impl<'a> Openings<'a> {
             if let Some(same) = self.by_company.get(company) {
                 candidates.extend(oldest(same).map(|l| (l, MatchRule::SameCompany)));
             }
-            let mine = company_words(company);
-            for (other, theirs) in self.companies.iter().take(MAX_COMPANIES) {
-                if *other != company
-                    && company_variant(&mine, theirs)
-                    && let Some(theirs) = self.by_company.get(other)
-                {
+            for other in self.variants(company) {
+                if let Some(theirs) = self.by_company.get(self.companies[other].0) {
                     candidates.extend(oldest(theirs).map(|l| (l, MatchRule::CompanyVariant)));
                 }
             }
@@ -90,12 +104,81 @@ impl<'a> Openings<'a> {
         candidates
     }
 
+    /// The companies with openings whose name is a variant of `company`'s (company_variant:
+    /// one name holds every word of the other), in order of their first opening. Looked up
+    /// by word, among every company of the key: the names `company` holds under each subset
+    /// of its words, those that hold it under its rarest word. Of the latter, only the first
+    /// [`MAX_LEADERS`] can have an opening among the oldest [`MAX_LEADERS`] candidates (each
+    /// has one older than every opening of the companies after it), so a name every company
+    /// of a large key holds costs no more than a rare one.
+    fn variants(&self, company: &str) -> Vec<usize> {
+        let mine = company_words(company);
+        let set = word_set(&mine);
+        let mut found: Vec<usize> = Vec::new();
+        if set.is_empty() {
+            return found;
+        }
+        if set.len() <= MAX_SUBSET_WORDS {
+            for mask in 1u32..(1 << set.len()) {
+                let subset: Vec<&str> = (0..set.len())
+                    .filter(|b| mask >> b & 1 == 1)
+                    .map(|b| set[b])
+                    .collect();
+                if let Some(held) = self.by_words.get(&subset.join(" ")) {
+                    found.extend(held);
+                }
+            }
+        } else {
+            for w in &set {
+                if let Some(sharing) = self.by_word.get(w) {
+                    found.extend(sharing.iter().filter(|&&c| {
+                        self.companies[c]
+                            .1
+                            .iter()
+                            .all(|theirs| set.contains(theirs))
+                    }));
+                }
+            }
+        }
+        let under: Option<&Vec<usize>> = set
+            .iter()
+            .map(|w| self.by_word.get(w))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|lists| lists.into_iter().min_by_key(|l| l.len()));
+        if let Some(under) = under {
+            found.extend(
+                under
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        let (other, theirs) = &self.companies[c];
+                        *other != company && company_variant(&mine, theirs)
+                    })
+                    .take(MAX_LEADERS),
+            );
+        }
+        found.sort_unstable();
+        found.dedup();
+        found.retain(|&c| {
+            let (other, theirs) = &self.companies[c];
+            *other != company && company_variant(&mine, theirs)
+        });
+        found
+    }
+
     /// Listing `i` founds an opening.
     fn found(&mut self, i: usize, company: &'a str, start: Option<Vec<u64>>) {
         self.leaders.push(i);
         let entry = self.by_company.entry(company).or_default();
         if entry.is_empty() && !company.is_empty() {
-            self.companies.push((company, company_words(company)));
+            let c = self.companies.len();
+            let words = company_words(company);
+            let set = word_set(&words);
+            for w in &set {
+                self.by_word.entry(w).or_default().push(c);
+            }
+            self.by_words.entry(set.join(" ")).or_default().push(c);
+            self.companies.push((company, words));
         }
         entry.push(i);
         if let Some(t) = start {
@@ -334,6 +417,64 @@ mod tests {
             company: COMPANIES[r.below(COMPANIES.len())],
             full_text: r.below(2) == 0,
         }
+    }
+
+    /// The candidates of [`Openings::candidates`] for a company's listing, found by comparing
+    /// its name with every company's of the key, without an index.
+    fn variant_candidates_by_scan(openings: &Openings<'_>, company: &str) -> Vec<usize> {
+        let mine = company_words(company);
+        let mut found: Vec<usize> = openings
+            .companies
+            .iter()
+            .filter(|(other, theirs)| *other != company && company_variant(&mine, theirs))
+            .flat_map(|(other, _)| oldest(&openings.by_company[other]))
+            .collect();
+        found.sort_unstable();
+        found.truncate(MAX_LEADERS);
+        found
+    }
+
+    #[test]
+    fn variants_are_looked_up_among_every_company_of_a_key() {
+        // Names of one to four words from a small vocabulary (noise words among them), so that
+        // names hold one another often; far more companies than a scan would bound (it looked
+        // at the first 256 only), and names every company holds.
+        const WORDS: [&str; 9] = [
+            "acme", "nova", "data", "sa", "le", "x", "conseil", "it", "bio",
+        ];
+        let mut r = Lcg(7);
+        let names: Vec<String> = (0..3_000)
+            .map(|_| {
+                let n = 1 + r.below(4);
+                let words: Vec<&str> = (0..n).map(|_| WORDS[r.below(WORDS.len())]).collect();
+                words.join(" ")
+            })
+            .collect();
+        let mut openings = Openings::default();
+        for (i, name) in names.iter().enumerate() {
+            openings.found(i, name, None);
+        }
+        for name in names.iter().take(400) {
+            let by_index: Vec<usize> = openings
+                .candidates(name, None)
+                .into_iter()
+                .filter(|&(_, rule)| rule == MatchRule::CompanyVariant)
+                .map(|(l, _)| l)
+                .collect();
+            let by_scan = variant_candidates_by_scan(&openings, name);
+            // Same-company openings come first in `candidates` and may take some of its
+            // MAX_LEADERS places: the index's variants are the scan's oldest ones.
+            assert_eq!(by_index, by_scan[..by_index.len()], "{name}");
+        }
+        // A variant founded after the 256th company of its key is found.
+        let mut late = Openings::default();
+        let others: Vec<String> = (0..300).map(|i| format!("company{i}")).collect();
+        for (i, other) in others.iter().enumerate() {
+            late.found(i, other, None);
+        }
+        late.found(300, "amazon", None);
+        let got = late.candidates("amazon digital", None);
+        assert_eq!(got, vec![(300, MatchRule::CompanyVariant)]);
     }
 
     #[test]
