@@ -21,9 +21,11 @@
 -- This is the full form. A refresh that is not --full runs the increment
 -- (increments/int_listing_openings.sql), which places only the new listings and returns their
 -- rows, which replace the stored ones in place (merge_on; the vectors stay until `joblake
--- maintain`: only models read this table); the last six
--- columns are what it needs of each listing placed before: its block, its key and its first
--- sighting (run start, fetch time, position in bronze).
+-- maintain`: only models read this table); the last seven
+-- columns are what it needs of each listing placed before: its block, its key, its first
+-- sighting (run start, fetch time, position in bronze) and its text's start (the digest of its
+-- first words, by which copies find it: the increment reads only the openings a new listing
+-- may meet, and their texts).
 -- The steps are tables kept for this model only (CREATE TABLE, dropped after it). With
 -- `[engine] memory_limit_mb` set they run in passes (joblake_pass, docs/models.md): the
 -- listings by listing, then the openings by block, since a listing's records and a block's
@@ -116,7 +118,7 @@ whole AS (
     JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
     LEFT JOIN ref.sources s ON s.source = l.source
 ),
--- Only blocks of several listings are clustered; most have one.
+-- Every block, one listing or several: the clustering also gives each listing's text start.
 shared AS (
     SELECT
         block,
@@ -137,7 +139,6 @@ shared AS (
             'full_text', full_text))) AS openings
     FROM whole
     GROUP BY block
-    HAVING count(*) > 1
 ),
 assigned AS (
     SELECT
@@ -147,12 +148,14 @@ assigned AS (
         o['opening_key'] AS opening_key,
         o['rule'] AS rule,
         o['overlap'] AS overlap,
-        o['kept_apart'] AS kept_apart
+        o['kept_apart'] AS kept_apart,
+        o['text_start'] AS text_start
     FROM (SELECT block, unnest(openings) AS o FROM shared) s
 )
--- A listing alone in its block leads its own opening. CASE rather than coalesce(..., literal):
--- the columns stay nullable, as the increment (unnested struct fields) stores them, so the
--- stored schema does not depend on which form wrote the table.
+-- Every listing has its row in `assigned` (one alone in its block founds its opening). The
+-- LEFT JOIN and CASE rather than coalesce(..., literal): the columns stay nullable, as the
+-- increment (unnested struct fields) stores them, so the stored schema does not depend on which
+-- form wrote the table.
 SELECT
     l.source,
     l.source_id,
@@ -167,7 +170,8 @@ SELECT
     l.first_seen,
     l.first_fetched_at,
     l.first_file,
-    l.first_line
+    l.first_line,
+    a.text_start
 FROM blocked l
 LEFT JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 

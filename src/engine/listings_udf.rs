@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deltalake::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Builder, ListBuilder, StringArray, StringBuilder,
-    StructBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Builder, Int64Array, Int64Builder, ListArray,
+    ListBuilder, StringArray, StringBuilder, StructArray, StructBuilder,
 };
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int64Type};
@@ -32,14 +32,15 @@ const FIELDS: [(&str, DataType); 11] = [
 
 /// `cluster_listings(listings)`: the listings of one title and place, as a list of structs in
 /// any order with the fields of [`FIELDS`] (an id, when first seen, the day it was published,
-/// its matching key, company
-/// key, description, contract type, annual pay range in EUR and the period it was stated in,
-/// and whether the description is the whole ad). Clusters them oldest first (by `first_seen`,
-/// then `posted`, then whole ads before snippets, then `listing`). Returns one struct per listing: `listing`; `leader`, the listing that
-/// founded its opening; `opening_key`, the leader's matching key, with `#n` when `n` earlier
-/// openings have that key, so that a key's first opening keeps the key itself; `rule`
+/// its matching key, company key, description, contract type, annual pay range in EUR and the
+/// period it was stated in, and whether the description is the whole ad). Clusters them oldest
+/// first (by `first_seen`, then `posted`, then whole ads before snippets, then `listing`).
+/// Returns one struct per listing: `listing`; `leader`, the listing that founded its opening;
+/// `opening_key`, the leader's matching key, with `#n` when `n` earlier openings have that
+/// key, so that a key's first opening keeps the key itself; `rule`
 /// ([`joblake_enrich::MatchRule`]); `overlap`, the share of words lined up with the leader's
-/// text; `kept_apart`, for a founder, the conflict with an earlier opening it could have joined.
+/// text; `kept_apart`, for a founder, the conflict with an earlier opening it could have
+/// joined; `text_start`, the digest of its text's first words ([`joblake_enrich::text_start`]).
 ///
 /// Optional fields let a refresh place new listings among those it placed before
 /// (`sql/silver/increments/int_listing_openings.sql`): `placed` (placed before, and may keep
@@ -59,165 +60,32 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
         Field::new("rule", utf8(), true),
         Field::new("overlap", DataType::Float64, true),
         Field::new("kept_apart", utf8(), true),
+        Field::new("text_start", DataType::Int64, true),
     ]);
     let item = Arc::new(Field::new("item", DataType::Struct(fields.clone()), true));
     let ret = DataType::List(item.clone());
     let fun = move |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
-        let arrays = ColumnarValue::values_to_arrays(args)?;
-        let [list] = arrays.as_slice() else {
-            return Err(DataFusionError::Execution(
-                "cluster_listings takes one list of listing structs".into(),
-            ));
-        };
-        let list = list.as_list::<i32>();
+        let list = one_list(args, "cluster_listings")?;
+        let columns = Columns::read(list.values().as_struct())?;
         let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), 0))
             .with_field(item.clone());
-        for row in 0..list.len() {
+        for (row, rows) in list.offsets().windows(2).enumerate() {
             if list.is_null(row) {
                 out.append(false);
                 continue;
             }
-            let value = list.value(row);
-            let items = value.as_struct();
-            let columns: Vec<ArrayRef> = FIELDS
-                .iter()
-                .map(|(name, t)| {
-                    let c = items.column_by_name(name).ok_or_else(|| {
-                        DataFusionError::Execution(format!(
-                            "cluster_listings: the listing structs have no `{name}` field"
-                        ))
-                    })?;
-                    Ok(cast(c, t)?)
-                })
-                .collect::<DfResult<_>>()?;
-            let [listings, keys, companies, texts, contracts] =
-                [0, 3, 4, 5, 6].map(|i| columns[i].as_string_opt::<i32>());
-            let (Some(listings), Some(keys), Some(companies), Some(texts), Some(contracts)) =
-                (listings, keys, companies, texts, contracts)
-            else {
-                return Err(DataFusionError::Internal(
-                    "cluster_listings: a cast to Utf8 did not give strings".into(),
-                ));
-            };
-            let [first_seen, posted] = [1, 2].map(|i| columns[i].as_primitive::<Int64Type>());
-            let [pay_mins, pay_maxs] = [7, 8].map(|i| columns[i].as_primitive::<Float64Type>());
-            let pay_periods = columns[9].as_string::<i32>();
-            let full_texts = columns[10].as_boolean();
-            // Optional fields, for a refresh that places new listings among stored ones:
-            // `placed`, placed by an earlier refresh and may keep its opening; `founder`, it
-            // founded its opening; `gone`, a founder no longer in the block, where it was.
-            let flag = |name: &str| -> DfResult<Option<ArrayRef>> {
-                items
-                    .column_by_name(name)
-                    .map(|c| cast(c, &DataType::Boolean))
-                    .transpose()
-                    .map_err(Into::into)
-            };
-            let (placed, founder, gone) = (flag("placed")?, flag("founder")?, flag("gone")?);
-            // What was decided for a listing placed before: the listing it joined, the
-            // overlap, and a founder's conflict with its first candidate.
-            let optional = |name: &str, t: &DataType| -> DfResult<Option<ArrayRef>> {
-                items
-                    .column_by_name(name)
-                    .map(|c| cast(c, t))
-                    .transpose()
-                    .map_err(Into::into)
-            };
-            let leaders_then = optional("leader", &DataType::Utf8)?;
-            let leaders_then = leaders_then.as_ref().and_then(|c| c.as_string_opt::<i32>());
-            let overlaps_then = optional("overlap", &DataType::Float64)?;
-            let overlaps_then = overlaps_then
-                .as_ref()
-                .map(|c| c.as_primitive::<Float64Type>());
-            let kept_apart_then = optional("kept_apart", &DataType::Utf8)?;
-            let kept_apart_then = kept_apart_then
-                .as_ref()
-                .and_then(|c| c.as_string_opt::<i32>());
-            let is = |flags: &Option<ArrayRef>, i: usize| {
-                flags.as_ref().is_some_and(|c| {
-                    let b = c.as_boolean();
-                    b.is_valid(i) && b.value(i)
-                })
-            };
-            // Oldest first: a listing never changes opening when newer ones arrive. Within one
-            // run (one `first_seen`), by the day the employer published it (an original before its
-            // re-posts; unknown last), then whole ads first (a founder that states its facts
-            // lets a conflict with a later listing be seen, where a snippet would accept
-            // anything), then by name.
-            let mut order: Vec<usize> = (0..items.len()).collect();
-            let whole = |i: usize| full_texts.is_valid(i) && full_texts.value(i);
-            let at = |a: &deltalake::arrow::array::Int64Array, i: usize| {
-                if a.is_valid(i) { a.value(i) } else { i64::MAX }
-            };
-            order.sort_by(|&x, &y| {
-                at(first_seen, x)
-                    .cmp(&at(first_seen, y))
-                    .then_with(|| at(posted, x).cmp(&at(posted, y)))
-                    .then_with(|| whole(y).cmp(&whole(x)))
-                    .then_with(|| get(listings, x).cmp(&get(listings, y)))
-            });
-            // The listings placed before that come before every other (and before any founder
-            // that left) keep their openings: their founders are settled
-            // (joblake_enrich::cluster_again: not compared again), the others do not take
-            // part. Only the listings from the first other one on are placed, and returned;
-            // a founder that left stays at its place, for what was decided after it.
-            let cut = order
-                .iter()
-                .position(|&i| !is(&placed, i) || is(&gone, i))
-                .unwrap_or(order.len());
-            let mut kept: Vec<usize> = order[..cut]
-                .iter()
-                .copied()
-                .filter(|&i| is(&founder, i))
-                .collect();
-            let settled = kept.len();
-            kept.extend_from_slice(&order[cut..]);
-            let founders_then: HashMap<&str, usize> = kept
-                .iter()
-                .enumerate()
-                .filter(|&(_, &i)| is(&founder, i) && (is(&placed, i) || is(&gone, i)))
-                .filter_map(|(k, &i)| Some((get(listings, i)?, k)))
-                .collect();
-            let earlier: Vec<joblake_enrich::Earlier> = kept
-                .iter()
-                .map(|&i| {
-                    use joblake_enrich::Earlier;
-                    if is(&gone, i) {
-                        Earlier::Left
-                    } else if !is(&placed, i) {
-                        Earlier::New
-                    } else if is(&founder, i) {
-                        Earlier::Founded
-                    } else {
-                        let leader = leaders_then.and_then(|c| get(c, i));
-                        let overlap = overlaps_then.filter(|c| c.is_valid(i)).map(|c| c.value(i));
-                        match (leader.and_then(|l| founders_then.get(l)), overlap) {
-                            (Some(&leader), Some(overlap)) => Earlier::Joined { leader, overlap },
-                            _ => Earlier::New,
-                        }
-                    }
-                })
-                .collect();
-            let facts: Vec<joblake_enrich::ListingFacts<'_>> = kept
-                .iter()
-                .map(|&i| joblake_enrich::ListingFacts {
-                    text: get(texts, i).unwrap_or(""),
-                    contract: get(contracts, i),
-                    pay: (pay_mins.is_valid(i) && pay_maxs.is_valid(i)).then(|| {
-                        joblake_enrich::PayRange {
-                            min: pay_mins.value(i),
-                            max: pay_maxs.value(i),
-                            period: get(pay_periods, i),
-                        }
-                    }),
-                    company: get(companies, i).unwrap_or(""),
-                    full_text: whole(i),
-                })
-                .collect();
-            let placed_now = joblake_enrich::cluster_again(&facts, settled, &earlier, &workplaces);
-            let opening_keys = opening_keys(&placed_now, |k| get(keys, kept[k]).unwrap_or(""));
+            let block = Block::of(&columns, rows[0] as usize..rows[1] as usize)?;
+            let placed_now = joblake_enrich::cluster_again(
+                &block.facts,
+                block.settled,
+                &block.earlier,
+                &workplaces,
+            );
+            let (kept, listings) = (&block.kept, block.listings);
+            let opening_keys =
+                opening_keys(&placed_now, |k| get(block.keys, kept[k]).unwrap_or(""));
             let structs = out.values();
-            for (k, p) in placed_now.into_iter().enumerate().skip(settled) {
+            for (k, p) in placed_now.into_iter().enumerate().skip(block.settled) {
                 let Some(joblake_enrich::Placed {
                     assignment: a,
                     kept_apart_as_before,
@@ -236,7 +104,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                 text(2, opening_keys[k].as_deref());
                 text(3, Some(a.rule.as_str()));
                 if kept_apart_as_before {
-                    text(5, kept_apart_then.and_then(|c| get(c, kept[k])));
+                    text(5, block.kept_apart_then.and_then(|c| get(c, kept[k])));
                 } else {
                     text(5, a.kept_apart.map(|c| c.to_string()).as_deref());
                 }
@@ -244,6 +112,11 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     .field_builder::<Float64Builder>(4)
                     .expect("overlap field")
                     .append_value(a.overlap);
+                // Stored, so that a later refresh finds this listing's copies without its text.
+                structs
+                    .field_builder::<Int64Builder>(6)
+                    .expect("text_start field")
+                    .append_option(block.facts[k].text_start().map(|d| d as i64));
                 structs.append(true);
             }
             out.append(true);
@@ -256,6 +129,253 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
         ret,
         Arc::new(fun),
     ))
+}
+
+/// `text_start(text)`: the digest of a text's first words ([`joblake_enrich::text_start`]),
+/// NULL for a shorter text: how the increment of `int_listing_openings` finds the stored
+/// openings whose text a new listing's starts as.
+pub fn text_start() -> ScalarUDF {
+    let fun = |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let [text] = arrays.as_slice() else {
+            return Err(DataFusionError::Execution(
+                "text_start takes one text".into(),
+            ));
+        };
+        let text = cast(text, &DataType::Utf8)?;
+        let text = text.as_string::<i32>();
+        let out: Int64Array = (0..text.len())
+            .map(|i| {
+                let t = if text.is_null(i) { "" } else { text.value(i) };
+                joblake_enrich::text_start(t).map(|d| d as i64)
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    };
+    ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        "text_start",
+        Signature::any(1, Volatility::Immutable),
+        DataType::Int64,
+        Arc::new(fun),
+    ))
+}
+
+/// `company_candidate(founder_company, listing_company)`: whether an opening founded by the
+/// first company is a candidate of a later listing of the second by company
+/// ([`joblake_enrich::company_candidate`]).
+pub fn company_candidate() -> ScalarUDF {
+    let fun = |args: &[ColumnarValue]| -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let [founder, listing] = arrays.as_slice() else {
+            return Err(DataFusionError::Execution(
+                "company_candidate takes two company keys".into(),
+            ));
+        };
+        let (founder, listing) = (
+            cast(founder, &DataType::Utf8)?,
+            cast(listing, &DataType::Utf8)?,
+        );
+        let (founder, listing) = (founder.as_string::<i32>(), listing.as_string::<i32>());
+        let out: BooleanArray = (0..founder.len())
+            .map(|i| {
+                Some(joblake_enrich::company_candidate(
+                    get(founder, i).unwrap_or(""),
+                    get(listing, i).unwrap_or(""),
+                ))
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    };
+    ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        "company_candidate",
+        Signature::any(2, Volatility::Immutable),
+        DataType::Boolean,
+        Arc::new(fun),
+    ))
+}
+
+/// The one argument of the listings UDFs: a list of listing structs per row.
+fn one_list(args: &[ColumnarValue], name: &str) -> DfResult<ListArray> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let [list] = arrays.as_slice() else {
+        return Err(DataFusionError::Execution(format!(
+            "{name} takes one list of listing structs"
+        )));
+    };
+    Ok(list.as_list::<i32>().clone())
+}
+
+/// The fields of a batch's listing structs (every block's), cast once to the types they are
+/// read as: a block is a range of their rows.
+struct Columns {
+    required: Vec<ArrayRef>,
+    /// Placed by an earlier refresh (and may keep its opening).
+    placed: Option<ArrayRef>,
+    /// It founded its opening.
+    founder: Option<ArrayRef>,
+    /// A founder no longer in the block, at its old place in the order.
+    gone: Option<ArrayRef>,
+    /// What was decided for a listing placed before: the listing it joined, the overlap, and
+    /// a founder's conflict with its first candidate.
+    leader: Option<ArrayRef>,
+    overlap: Option<ArrayRef>,
+    kept_apart: Option<ArrayRef>,
+}
+
+impl Columns {
+    fn read(items: &StructArray) -> DfResult<Self> {
+        let required = FIELDS
+            .iter()
+            .map(|(name, t)| {
+                let c = items.column_by_name(name).ok_or_else(|| {
+                    DataFusionError::Execution(format!(
+                        "cluster_listings: the listing structs have no `{name}` field"
+                    ))
+                })?;
+                Ok(cast(c, t)?)
+            })
+            .collect::<DfResult<_>>()?;
+        let optional = |name: &str, t: &DataType| -> DfResult<Option<ArrayRef>> {
+            items
+                .column_by_name(name)
+                .map(|c| cast(c, t))
+                .transpose()
+                .map_err(Into::into)
+        };
+        Ok(Columns {
+            required,
+            placed: optional("placed", &DataType::Boolean)?,
+            founder: optional("founder", &DataType::Boolean)?,
+            gone: optional("gone", &DataType::Boolean)?,
+            leader: optional("leader", &DataType::Utf8)?,
+            overlap: optional("overlap", &DataType::Float64)?,
+            kept_apart: optional("kept_apart", &DataType::Utf8)?,
+        })
+    }
+}
+
+/// One block's listings, ordered and cut as [`cluster_listings`] describes: the settled
+/// founders first, then the listings to place (`kept` maps them to rows of [`Columns`]).
+struct Block<'a> {
+    listings: &'a StringArray,
+    keys: &'a StringArray,
+    kept: Vec<usize>,
+    settled: usize,
+    earlier: Vec<joblake_enrich::Earlier>,
+    facts: Vec<joblake_enrich::ListingFacts<'a>>,
+    kept_apart_then: Option<&'a StringArray>,
+}
+
+impl<'a> Block<'a> {
+    fn of(c: &'a Columns, rows: std::ops::Range<usize>) -> DfResult<Self> {
+        let columns = &c.required;
+        let [listings, keys, companies, texts, contracts] =
+            [0, 3, 4, 5, 6].map(|i| columns[i].as_string_opt::<i32>());
+        let (Some(listings), Some(keys), Some(companies), Some(texts), Some(contracts)) =
+            (listings, keys, companies, texts, contracts)
+        else {
+            return Err(DataFusionError::Internal(
+                "cluster_listings: a cast to Utf8 did not give strings".into(),
+            ));
+        };
+        let [first_seen, posted] = [1, 2].map(|i| columns[i].as_primitive::<Int64Type>());
+        let [pay_mins, pay_maxs] = [7, 8].map(|i| columns[i].as_primitive::<Float64Type>());
+        let pay_periods = columns[9].as_string::<i32>();
+        let full_texts = columns[10].as_boolean();
+        let leaders_then = c.leader.as_ref().and_then(|c| c.as_string_opt::<i32>());
+        let overlaps_then = c.overlap.as_ref().map(|c| c.as_primitive::<Float64Type>());
+        let is = |flags: &Option<ArrayRef>, i: usize| {
+            flags.as_ref().is_some_and(|c| {
+                let b = c.as_boolean();
+                b.is_valid(i) && b.value(i)
+            })
+        };
+        let (placed, founder, gone) = (&c.placed, &c.founder, &c.gone);
+        // Oldest first: a listing never changes opening when newer ones arrive. Within one
+        // run (one `first_seen`), by the day the employer published it (an original before its
+        // re-posts; unknown last), then whole ads first (a founder that states its facts
+        // lets a conflict with a later listing be seen, where a snippet would accept
+        // anything), then by name.
+        let mut order: Vec<usize> = rows.collect();
+        let whole = |i: usize| full_texts.is_valid(i) && full_texts.value(i);
+        let at = |a: &deltalake::arrow::array::Int64Array, i: usize| {
+            if a.is_valid(i) { a.value(i) } else { i64::MAX }
+        };
+        order.sort_by(|&x, &y| {
+            at(first_seen, x)
+                .cmp(&at(first_seen, y))
+                .then_with(|| at(posted, x).cmp(&at(posted, y)))
+                .then_with(|| whole(y).cmp(&whole(x)))
+                .then_with(|| get(listings, x).cmp(&get(listings, y)))
+        });
+        // The listings placed before that come before every other (and before any founder
+        // that left) keep their openings: their founders are settled
+        // (joblake_enrich::cluster_again: not compared again), the others do not take
+        // part. Only the listings from the first other one on are placed, and returned;
+        // a founder that left stays at its place, for what was decided after it.
+        let cut = order
+            .iter()
+            .position(|&i| !is(placed, i) || is(gone, i))
+            .unwrap_or(order.len());
+        let mut kept: Vec<usize> = order[..cut]
+            .iter()
+            .copied()
+            .filter(|&i| is(founder, i))
+            .collect();
+        let settled = kept.len();
+        kept.extend_from_slice(&order[cut..]);
+        let founders_then: HashMap<&str, usize> = kept
+            .iter()
+            .enumerate()
+            .filter(|&(_, &i)| is(founder, i) && (is(placed, i) || is(gone, i)))
+            .filter_map(|(k, &i)| Some((get(listings, i)?, k)))
+            .collect();
+        let earlier = kept
+            .iter()
+            .map(|&i| {
+                use joblake_enrich::Earlier;
+                if is(gone, i) {
+                    Earlier::Left
+                } else if !is(placed, i) {
+                    Earlier::New
+                } else if is(founder, i) {
+                    Earlier::Founded
+                } else {
+                    let leader = leaders_then.and_then(|c| get(c, i));
+                    let overlap = overlaps_then.filter(|c| c.is_valid(i)).map(|c| c.value(i));
+                    match (leader.and_then(|l| founders_then.get(l)), overlap) {
+                        (Some(&leader), Some(overlap)) => Earlier::Joined { leader, overlap },
+                        _ => Earlier::New,
+                    }
+                }
+            })
+            .collect();
+        let facts = kept
+            .iter()
+            .map(|&i| joblake_enrich::ListingFacts {
+                text: get(texts, i).unwrap_or(""),
+                contract: get(contracts, i),
+                pay: (pay_mins.is_valid(i) && pay_maxs.is_valid(i)).then(|| {
+                    joblake_enrich::PayRange {
+                        min: pay_mins.value(i),
+                        max: pay_maxs.value(i),
+                        period: get(pay_periods, i),
+                    }
+                }),
+                company: get(companies, i).unwrap_or(""),
+                full_text: whole(i),
+            })
+            .collect();
+        Ok(Block {
+            listings,
+            keys,
+            kept,
+            settled,
+            earlier,
+            facts,
+            kept_apart_then: c.kept_apart.as_ref().and_then(|c| c.as_string_opt::<i32>()),
+        })
+    }
 }
 
 /// Each listing's opening key: its leader's matching key, `#n` added for the `n`-th later
@@ -289,4 +409,20 @@ fn opening_keys<'a>(
 /// A string array's value, NULL as `None`.
 fn get(a: &StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The increment of `int_listing_openings` leaves out the founders no new listing may
+    /// meet with the clustering's own bound: the oldest `MAX_LEADERS` openings. Written as a
+    /// number in its SQL, it must be the crate's.
+    #[test]
+    fn the_openings_increment_uses_the_clusterings_bounds() {
+        let project = crate::project::Project::embedded();
+        let sql = project
+            .file("silver/increments/int_listing_openings.sql")
+            .expect("the increment");
+        let leaders = format!("a.age <= {}", joblake_enrich::MAX_LEADERS);
+        assert!(sql.contains(&leaders), "{leaders}");
+    }
 }

@@ -245,6 +245,8 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
         joblake_enrich::Workplaces::from_csv(&load("workplaces.csv")?)
             .map_err(|e| bad("workplaces.csv", e))?,
     )));
+    ctx.register_udf(super::listings_udf::text_start());
+    ctx.register_udf(super::listings_udf::company_candidate());
     {
         let s = skills.clone();
         let item = Arc::new(Field::new("item", utf8.clone(), true));

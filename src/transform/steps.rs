@@ -186,6 +186,10 @@ async fn run_step(
         let plan = ctx.state().statement_to_plan(statement).await?;
         ctx.execute_logical_plan(plan).await?.collect().await?;
         tracing::debug!("step {name}: {:.2} s", started.elapsed().as_secs_f64());
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let rows = engine::count_rows(ctx, &name).await?;
+            tracing::trace!("step {name}: {rows} rows");
+        }
         steps.tables.push((name, false));
         return Ok(());
     }

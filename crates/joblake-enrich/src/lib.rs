@@ -53,8 +53,8 @@ pub use html::{fix_mojibake, html_to_text};
 pub use job_family::JobFamilyRules;
 pub use keys::{normalize_company, normalize_key};
 pub use listings::{
-    Assignment, Conflict, Earlier, ListingFacts, MatchRule, PayRange, Placed, Workplaces, cluster,
-    cluster_after, cluster_again, conflict,
+    Assignment, Conflict, Earlier, ListingFacts, MAX_LEADERS, MatchRule, PayRange, Placed,
+    Workplaces, cluster, cluster_after, cluster_again, company_candidate, conflict, text_start,
 };
 pub use personal::{EMAIL_REMOVED, NAME_REMOVED, PHONE_REMOVED, redact_personal};
 pub use reference::{

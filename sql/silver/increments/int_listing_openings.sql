@@ -110,32 +110,93 @@ JOIN (
 ) b ON b.block = f.block
 WHERE f.first_seen <= b.last_seen;
 
--- The listings placed before that are read again: every one of the blocks above, and the
--- founders of the other blocks that receive new listings (new listings come after them all).
--- A founder placed again (moved away, or to another place in its order) is there too, where
--- it was (`gone`): the listings after it are placed again, the ones before it keep their
--- openings. Each comes with what was decided for it (its leader, overlap and conflict):
--- placing it again compares it only with the openings it did not meet then
--- (joblake_enrich::cluster_again). A step, so that its size is known when it is joined with
--- every record below: as a CTE, the records were the hash join's build side (2 GB at ten
--- million postings).
+-- The listings placed before that take part again: every one of the blocks redone, and the
+-- founders of the other blocks that receive new listings (new listings come after them all:
+-- they are settled, joblake_enrich::cluster_again). A founder placed again (moved away, or to
+-- another place in its order) is there too, where it was (`gone`): the listings after it are
+-- placed again, the ones before it keep their openings. Each comes with what was decided for
+-- it (its leader, overlap and conflict): placing it again compares it only with the openings
+-- it did not meet then; and with its facts, read again from its first record. In passes by
+-- block under a memory limit: at ten million postings a +1% reads 5.9 million founders again,
+-- and as one hash join's build side against every record they held 2 GB.
 CREATE TABLE stored AS
 WITH touched AS (
     SELECT block FROM fresh
     UNION
     SELECT block FROM redo
 )
-SELECT p.*, f.source IS NOT NULL AS gone
+SELECT
+    p.*,
+    f.source IS NOT NULL AS gone,
+    r.block IS NOT NULL AS redone,
+    p.source || '|' || p.source_id AS listing,
+    k.company_key,
+    k.posted_date,
+    k.contract_type,
+    k.pay_min_eur,
+    k.pay_max_eur,
+    k.pay_period,
+    coalesce(s.description = 'full', false) AS full_text
 FROM silver.int_listing_openings p
 JOIN touched t ON t.block = p.block
 LEFT JOIN redo r ON r.block = p.block
 LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
-WHERE (f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
-   OR (f.source IS NOT NULL AND p.rule = 'first_listing');
+JOIN records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
+LEFT JOIN ref.sources s ON s.source = p.source
+WHERE joblake_pass(p.block)
+  AND ((f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
+       OR (f.source IS NOT NULL AND p.rule = 'first_listing'));
+
+-- Of the settled founders, only those a new listing of their block may be compared with take
+-- part, and only their texts are read: at 1M postings the blocks receiving 1% new listings
+-- hold ~440k founders and ~490 MB of their texts, most of which no new listing meets. A
+-- listing meets (joblake_enrich::listings, Openings::candidates) the oldest openings of its
+-- block when its company is unknown (the 64 oldest, MAX_LEADERS; kept only where a new
+-- listing's company is unknown: 110,571 founders were kept at 1M +1% without that), the openings of a company
+-- it may be one with (company_candidate: the same, unknown, a variant of its name), and those
+-- whose text starts as its own (text_start). Leaving the others out changes no placing, and no
+-- opening key (an opening of the same key has the same company): the clustering looks its
+-- variants up among every company of the block. In passes by block under a memory limit.
+CREATE TABLE met AS
+WITH settled AS (
+    SELECT * FROM stored WHERE NOT redone AND joblake_pass(block)
+),
+fresh_here AS (
+    SELECT * FROM fresh WHERE joblake_pass(block)
+),
+-- In the clustering's order (cluster_listings): first seen, published, whole ads first, name.
+aged AS (
+    SELECT
+        source, source_id, block, company_key, text_start,
+        row_number() OVER (
+            PARTITION BY block
+            ORDER BY first_seen NULLS LAST, posted_date NULLS LAST, full_text DESC, listing
+        ) AS age
+    FROM settled
+),
+met_companies AS (
+    SELECT DISTINCT c.block, c.company_key
+    FROM (SELECT DISTINCT block, company_key FROM settled) c
+    JOIN (SELECT DISTINCT block, company_key FROM fresh_here) n ON n.block = c.block
+    WHERE company_candidate(c.company_key, n.company_key)
+),
+new_starts AS (
+    SELECT DISTINCT block, text_start(text_head) AS text_start FROM fresh_here
+),
+-- The blocks where a new listing's company is unknown: it meets their oldest openings.
+unknown AS (
+    SELECT DISTINCT block FROM fresh_here WHERE coalesce(trim(company_key), '') = ''
+)
+SELECT a.source, a.source_id
+FROM aged a
+LEFT JOIN unknown u ON u.block = a.block
+LEFT JOIN met_companies m
+  ON m.block = a.block AND m.company_key IS NOT DISTINCT FROM a.company_key
+LEFT JOIN new_starts t ON t.block = a.block AND t.text_start = a.text_start
+WHERE (a.age <= 64 AND u.block IS NOT NULL) OR m.block IS NOT NULL OR t.block IS NOT NULL;
 
 -- Every listing placed by this refresh, with its opening. In passes by block under a memory
--- limit: at ten million postings, a +1% spread over the months already stored reads 8 GB of
--- stored listings again (most blocks receive a new listing older than some of theirs).
+-- limit.
 CREATE TABLE placed AS
 WITH
 fresh_here AS (
@@ -144,7 +205,7 @@ fresh_here AS (
 stored_here AS (
     SELECT * FROM stored WHERE joblake_pass(block)
 ),
--- The facts of both, read again from their first record.
+-- The listings placed now and those taking part again, with their texts.
 candidates AS (
     SELECT
         block, listing, first_seen, posted_date, first_key, company_key, text_head,
@@ -156,17 +217,17 @@ candidates AS (
     UNION ALL
     SELECT
         p.block,
-        p.source || '|' || p.source_id,
+        p.listing,
         p.first_seen,
-        k.posted_date,
+        p.posted_date,
         p.first_key,
-        k.company_key,
+        p.company_key,
         substr(r.description, 1, 1500),
-        k.contract_type,
-        k.pay_min_eur,
-        k.pay_max_eur,
-        k.pay_period,
-        coalesce(s.description = 'full', false),
+        p.contract_type,
+        p.pay_min_eur,
+        p.pay_max_eur,
+        p.pay_period,
+        p.full_text,
         NOT p.gone,
         p.rule = 'first_listing',
         p.gone,
@@ -174,9 +235,9 @@ candidates AS (
         p.overlap,
         p.kept_apart
     FROM stored_here p
-    JOIN records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
+    LEFT JOIN met m ON m.source = p.source AND m.source_id = p.source_id
     JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
-    LEFT JOIN ref.sources s ON s.source = p.source
+    WHERE p.redone OR m.source IS NOT NULL
 ),
 shared AS (
     SELECT
@@ -214,7 +275,8 @@ assigned AS (
         o['opening_key'] AS opening_key,
         o['rule'] AS rule,
         o['overlap'] AS overlap,
-        o['kept_apart'] AS kept_apart
+        o['kept_apart'] AS kept_apart,
+        o['text_start'] AS text_start
     FROM (SELECT block, unnest(openings) AS o FROM shared) s
 ),
 -- What is kept of each listing placed now: its first sighting.
@@ -241,7 +303,8 @@ SELECT
     l.first_seen,
     l.first_fetched_at,
     l.first_file,
-    l.first_line
+    l.first_line,
+    a.text_start
 FROM sightings l
 JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 
@@ -258,17 +321,19 @@ LEFT JOIN (
 WHERE joblake_pass(n.source_id)
   AND (p.source IS NULL
    OR (n.opening_key, n.rule, n.leader_source, n.leader_source_id, n.overlap, n.kept_apart,
-       n.block, n.first_key, n.first_seen, n.first_fetched_at, n.first_file, n.first_line)
+       n.block, n.first_key, n.first_seen, n.first_fetched_at, n.first_file, n.first_line,
+       n.text_start)
       IS DISTINCT FROM
       (p.opening_key, p.rule, p.leader_source, p.leader_source_id, p.overlap, p.kept_apart,
-       p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line));
+       p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line,
+       p.text_start));
 
 -- The rows this refresh replaces (merge_on: source_id, in the model's header): the changed
 -- listings, and the other listings with one of their source ids (another source's), as they
 -- were. The rest of the table stays where it is.
 SELECT p.source, p.source_id, p.opening_key, p.rule, p.leader_source, p.leader_source_id,
        p.overlap, p.kept_apart, p.block, p.first_key, p.first_seen, p.first_fetched_at,
-       p.first_file, p.first_line
+       p.first_file, p.first_line, p.text_start
 FROM silver.int_listing_openings p
 JOIN (SELECT DISTINCT source_id FROM changed) k ON k.source_id = p.source_id
 LEFT JOIN changed n ON n.source = p.source AND n.source_id = p.source_id

@@ -137,6 +137,20 @@ pub struct ListingFacts<'a> {
     pub full_text: bool,
 }
 
+impl ListingFacts<'_> {
+    /// Its text's start ([`text_start`]): how republished copies of an ad find each other.
+    pub fn text_start(&self) -> Option<u64> {
+        text_start(self.text)
+    }
+}
+
+/// The digest of a text's first [`SAME_TEXT_WORDS`] words, folded (case and accents off), or
+/// `None` for a shorter text: two listings of different companies whose texts share it are
+/// candidates for one opening (a republished ad).
+pub fn text_start(text: &str) -> Option<u64> {
+    words::folded_start(text, SAME_TEXT_WORDS)
+}
+
 /// A listing's pay: its annual range in EUR, and the period it was stated in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PayRange<'a> {
@@ -218,7 +232,7 @@ const MIN_SHARED_RUNS: f64 = 0.05;
 const SLOT_WORDS: usize = 4;
 /// A listing is compared with at most this many earlier openings of its key (the most recent
 /// ones are not favoured: the oldest founded the posting ids), bounding a pathological key.
-const MAX_LEADERS: usize = 64;
+pub const MAX_LEADERS: usize = 64;
 
 /// Why a listing joined an earlier opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,6 +317,19 @@ pub fn cluster_again(
     workplaces: &Workplaces,
 ) -> Vec<Option<Placed>> {
     place::place(listings, settled, earlier, workplaces)
+}
+
+/// Whether an opening founded by a listing of company `founder` is among the candidates of a
+/// later listing of company `listing` by company ([`MatchRule`]): the same company, the
+/// founder's unknown, or a variant of the other's name. A listing of unknown company meets the
+/// oldest openings of its key instead, and any listing meets the openings whose text starts as
+/// its own does ([`text_start`]). A refresh reads only the openings a new listing may meet.
+pub fn company_candidate(founder: &str, listing: &str) -> bool {
+    let (founder, listing) = (founder.trim(), listing.trim());
+    !listing.is_empty()
+        && (founder == listing
+            || founder.is_empty()
+            || company_variant(&company_words(listing), &company_words(founder)))
 }
 
 /// Words of a company key that name it: legal forms, articles, "groupe", "chez" and country
@@ -564,6 +591,18 @@ mod tests {
             &company_words("agence appel medical cannes"),
             &company_words("agence appel medical valence")
         ));
+    }
+
+    #[test]
+    fn a_text_start_ignores_case_accents_and_what_follows_and_needs_thirty_words() {
+        let words: Vec<String> = (0..30).map(|i| format!("mot{i}")).collect();
+        let start = words.join(" ");
+        let a = text_start(&format!("Équipe {start} et la suite"));
+        assert!(a.is_some());
+        assert_eq!(a, text_start(&format!("EQUIPE {start} autre chose")));
+        assert_ne!(a, text_start(&format!("Équipes {start}")));
+        assert_eq!(text_start(&words[..29].join(" ")), None);
+        assert_eq!(text_start(""), None);
     }
 
     fn text(t: &str) -> ListingFacts<'_> {

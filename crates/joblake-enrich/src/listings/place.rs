@@ -11,7 +11,7 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use super::words::{Words, folded_start};
+use super::words::{Words, folded_start, start_digest};
 use super::{
     Assignment, Conflict, ListingFacts, MAX_LEADERS, MatchRule, SAME_TEXT_WORDS, Workplaces,
     company_variant, company_words, compare_texts, fact_conflict,
@@ -60,7 +60,7 @@ struct Openings<'a> {
     /// The companies (indexes in `companies`) whose name holds each word: a name that holds
     /// every word of a listing's company name is under each of them.
     by_word: HashMap<&'a str, Vec<usize>>,
-    by_text: HashMap<Vec<u64>, Vec<usize>>,
+    by_text: HashMap<u64, Vec<usize>>,
 }
 
 /// Names of more words than this find the shorter names they hold by scanning the companies
@@ -78,7 +78,7 @@ fn word_set<'w>(words: &[&'w str]) -> Vec<&'w str> {
 impl<'a> Openings<'a> {
     /// The openings a listing of `company` whose text starts with `start` is compared with:
     /// oldest first, each once under the first rule that found it, at most [`MAX_LEADERS`].
-    fn candidates(&self, company: &str, start: Option<&[u64]>) -> Vec<(usize, MatchRule)> {
+    fn candidates(&self, company: &str, start: Option<u64>) -> Vec<(usize, MatchRule)> {
         let mut candidates: Vec<(usize, MatchRule)> = Vec::new();
         if company.is_empty() {
             candidates.extend(oldest(&self.leaders).map(|l| (l, MatchRule::CompanyUnknown)));
@@ -95,7 +95,7 @@ impl<'a> Openings<'a> {
                 candidates.extend(oldest(unknown).map(|l| (l, MatchRule::CompanyUnknown)));
             }
         }
-        if let Some(copies) = start.and_then(|t| self.by_text.get(t)) {
+        if let Some(copies) = start.and_then(|t| self.by_text.get(&t)) {
             candidates.extend(oldest(copies).map(|l| (l, MatchRule::SameText)));
         }
         candidates.sort_by_key(|&(l, _)| l);
@@ -167,7 +167,7 @@ impl<'a> Openings<'a> {
     }
 
     /// Listing `i` founds an opening.
-    fn found(&mut self, i: usize, company: &'a str, start: Option<Vec<u64>>) {
+    fn found(&mut self, i: usize, company: &'a str, start: Option<u64>) {
         self.leaders.push(i);
         let entry = self.by_company.entry(company).or_default();
         if entry.is_empty() && !company.is_empty() {
@@ -210,10 +210,14 @@ impl<'t> Texts<'_, 't> {
         self.words[i].get_or_init(|| Words::of(self.listings[i].text, self.workplaces))
     }
 
-    /// A text's first words, without building its whole word index (the same words).
-    fn start(&self, i: usize) -> Option<Vec<u64>> {
+    /// A text's start ([`super::text_start`]): from its word index when built (the same
+    /// words), else from the text without building the index.
+    fn start(&self, i: usize) -> Option<u64> {
         match self.words[i].get() {
-            Some(w) => w.folded.get(..SAME_TEXT_WORDS).map(<[u64]>::to_vec),
+            Some(w) => w
+                .folded
+                .get(..SAME_TEXT_WORDS)
+                .map(|s| start_digest(s.iter().copied())),
             None => folded_start(self.listings[i].text, SAME_TEXT_WORDS),
         }
     }
@@ -270,16 +274,14 @@ pub(super) fn place(
         let mut kept_apart_as_before = false;
         let start = texts.start(i);
         if i >= settled {
-            let candidates = now.candidates(company, start.as_deref());
+            let candidates = now.candidates(company, start);
             // What was decided before: the openings it was kept apart from (every candidate
             // before the one it joined), and the one it joined.
             let (then, leader_then, overlap_then) = match was {
-                Earlier::Founded => (before.candidates(company, start.as_deref()), None, 0.0),
-                Earlier::Joined { leader, overlap } => (
-                    before.candidates(company, start.as_deref()),
-                    Some(leader),
-                    overlap,
-                ),
+                Earlier::Founded => (before.candidates(company, start), None, 0.0),
+                Earlier::Joined { leader, overlap } => {
+                    (before.candidates(company, start), Some(leader), overlap)
+                }
                 Earlier::New | Earlier::Left => (Vec::new(), None, 0.0),
             };
             // The one it joined must be among the candidates then, or what was decided is
@@ -336,7 +338,7 @@ pub(super) fn place(
             None => {
                 opening_of[i] = openings;
                 openings += 1;
-                now.found(i, company, start.clone());
+                now.found(i, company, start);
                 Assignment {
                     leader: i,
                     opening: opening_of[i],
@@ -363,7 +365,7 @@ pub(super) fn place(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listings::{PayRange, cluster, cluster_again};
+    use crate::listings::{MAX_LEADERS, PayRange, cluster, cluster_again, company_candidate};
 
     /// A deterministic stream of small numbers.
     struct Lcg(u64);
@@ -596,5 +598,92 @@ mod tests {
             reused > 100,
             "the earlier conflicts were reused {reused} times"
         );
+    }
+
+    #[test]
+    fn settled_founders_no_new_listing_may_meet_can_be_left_out() {
+        let wp = Workplaces::embedded().expect("the embedded workplaces table loads");
+        let texts = texts();
+        let named = [
+            "acme",
+            "acme france",
+            "",
+            "globex",
+            "initech",
+            "umbrella",
+            "hooli",
+            "stark",
+            "wayne",
+            "wonka",
+            "tyrell",
+            "cyberdyne",
+            "soylent",
+            "oscorp",
+            "gringotts",
+            "monarch",
+        ];
+        let mut r = Lcg(11);
+        let mut left_out = 0;
+        for trial in 0..60 {
+            // The openings of a key with many companies (most founded by named ones), then a
+            // few new listings.
+            // Pay from a wide range: most pairs of listings conflict, so most found openings.
+            let listing = |r: &mut Lcg| {
+                let pay = 20_000.0 + 1_000.0 * r.below(200) as f64;
+                ListingFacts {
+                    company: named[r.below(named.len())],
+                    pay: Some(PayRange {
+                        min: pay,
+                        max: pay,
+                        period: Some("year"),
+                    }),
+                    ..facts(r, &texts)
+                }
+            };
+            let then: Vec<ListingFacts<'_>> =
+                (0..200 + r.below(300)).map(|_| listing(&mut r)).collect();
+            let decided = cluster(&then, &wp);
+            let founders: Vec<ListingFacts<'_>> = (0..then.len())
+                .filter(|&i| decided[i].leader == i)
+                .map(|i| then[i])
+                .collect();
+            let new: Vec<ListingFacts<'_>> = (0..1 + r.below(3)).map(|_| listing(&mut r)).collect();
+            // What a refresh keeps (sql/silver/increments/int_listing_openings.sql): the oldest
+            // MAX_LEADERS founders, and those a new listing may meet by company or text start.
+            let kept: Vec<usize> = (0..founders.len())
+                .filter(|&f| {
+                    f < MAX_LEADERS
+                        || new.iter().any(|l| {
+                            company_candidate(founders[f].company, l.company)
+                                || (l.text_start().is_some()
+                                    && founders[f].text_start() == l.text_start())
+                        })
+                })
+                .collect();
+            left_out += founders.len() - kept.len();
+            let all: Vec<ListingFacts<'_>> = founders.iter().chain(&new).copied().collect();
+            let some: Vec<ListingFacts<'_>> = kept
+                .iter()
+                .map(|&f| founders[f])
+                .chain(new.iter().copied())
+                .collect();
+            let placed =
+                |input: &[ListingFacts<'_>], settled: usize, id: &dyn Fn(usize) -> usize| {
+                    cluster_again(input, settled, &[], &wp)
+                        .into_iter()
+                        .skip(settled)
+                        .map(|p| {
+                            let a = p.expect("placed").assignment;
+                            (id(a.leader), a.rule, a.overlap.to_bits(), a.kept_apart)
+                        })
+                        .collect::<Vec<_>>()
+                };
+            // Leaders named by their index among the founders, or past them for new listings.
+            let (n, k) = (founders.len(), kept.len());
+            let whole = placed(&all, n, &|i| i);
+            let part = placed(&some, k, &|i| if i < k { kept[i] } else { n + i - k });
+            assert_eq!(part, whole, "trial {trial}");
+        }
+        assert!(left_out > 100, "only {left_out} founders were left out");
     }
 }

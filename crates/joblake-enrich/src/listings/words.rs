@@ -279,13 +279,28 @@ fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
 }
 
 /// The first `n` words of a text folded as [`Words::of`] folds them, when it has that many:
-/// the start of a text without the rest of its index.
-pub(super) fn folded_start(text: &str, n: usize) -> Option<Vec<u64>> {
-    let start: Vec<u64> = word_spans(text)
-        .take(n)
-        .map(|(from, to, _)| fold_hash(&text[from..to]))
-        .collect();
-    (start.len() == n).then_some(start)
+/// the start of a text without the rest of its index, as one digest ([`start_digest`]).
+pub(super) fn folded_start(text: &str, n: usize) -> Option<u64> {
+    let mut words = 0;
+    let digest = start_digest(
+        word_spans(text)
+            .take(n)
+            .map(|(from, to, _)| fold_hash(&text[from..to]))
+            .inspect(|_| words += 1),
+    );
+    (words == n).then_some(digest)
+}
+
+/// One digest (FNV-1a over their bytes) of a text's first folded words: stable across
+/// processes and versions, since a refresh stores it (`int_listing_openings.text_start`) and
+/// a later one looks stored texts up by it.
+pub(super) fn start_digest(words: impl Iterator<Item = u64>) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    words.fold(0xcbf2_9ce4_8422_2325, |h, w| {
+        w.to_le_bytes()
+            .iter()
+            .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    })
 }
 
 /// A word, lowercased and without accents, hashed (FNV-1a): `Équipe`, `équipe` and `EQUIPE`
