@@ -89,6 +89,7 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                 let Some(joblake_enrich::Placed {
                     assignment: a,
                     kept_apart_as_before,
+                    text_start,
                 }) = p
                 else {
                     continue;
@@ -112,11 +113,10 @@ pub fn cluster_listings(workplaces: Arc<joblake_enrich::Workplaces>) -> ScalarUD
                     .field_builder::<Float64Builder>(4)
                     .expect("overlap field")
                     .append_value(a.overlap);
-                // Stored, so that a later refresh finds this listing's copies without its text.
                 structs
                     .field_builder::<Int64Builder>(6)
                     .expect("text_start field")
-                    .append_option(block.facts[k].text_start().map(|d| d as i64));
+                    .append_option(text_start.map(|d| d as i64));
                 structs.append(true);
             }
             out.append(true);

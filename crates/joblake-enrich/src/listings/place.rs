@@ -45,6 +45,9 @@ pub struct Placed {
     /// A founder now and before whose first candidate is the same: its `kept_apart` is the
     /// earlier one, not computed again (`assignment.kept_apart` is `None`).
     pub kept_apart_as_before: bool,
+    /// The digest of its text's first words ([`super::text_start`]), as the placing used it:
+    /// stored, so that a later refresh finds its copies without reading its text.
+    pub text_start: Option<u64>,
 }
 
 /// The openings founded so far in one key, indexed the ways a listing finds its candidates.
@@ -357,6 +360,7 @@ pub(super) fn place(
         out.push(Some(Placed {
             assignment,
             kept_apart_as_before,
+            text_start: start,
         }));
     }
     out
