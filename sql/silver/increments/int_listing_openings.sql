@@ -167,7 +167,7 @@ fresh_here AS (
 -- In the clustering's order (cluster_listings): first seen, published, whole ads first, name.
 aged AS (
     SELECT
-        source, source_id, block, company_key, text_start,
+        source, source_id, block, company_key, first_key, text_start,
         row_number() OVER (
             PARTITION BY block
             ORDER BY first_seen NULLS LAST, posted_date NULLS LAST, full_text DESC, listing
@@ -186,6 +186,12 @@ new_starts AS (
 -- The blocks where a new listing's company is unknown: it meets their oldest openings.
 unknown AS (
     SELECT DISTINCT block FROM fresh_here WHERE coalesce(trim(company_key), '') = ''
+),
+-- The openings of a new listing's own key: a new opening's key is numbered after them
+-- (`#n`, cluster_listings), so they are kept even where they cannot be met (a key of unknown
+-- company with more than 64 openings).
+new_keys AS (
+    SELECT DISTINCT block, first_key FROM fresh_here
 )
 SELECT a.source, a.source_id
 FROM aged a
@@ -193,7 +199,9 @@ LEFT JOIN unknown u ON u.block = a.block
 LEFT JOIN met_companies m
   ON m.block = a.block AND m.company_key IS NOT DISTINCT FROM a.company_key
 LEFT JOIN new_starts t ON t.block = a.block AND t.text_start = a.text_start
-WHERE (a.age <= 64 AND u.block IS NOT NULL) OR m.block IS NOT NULL OR t.block IS NOT NULL;
+LEFT JOIN new_keys n ON n.block = a.block AND n.first_key = a.first_key
+WHERE (a.age <= 64 AND u.block IS NOT NULL) OR m.block IS NOT NULL OR t.block IS NOT NULL
+   OR n.block IS NOT NULL;
 
 -- Every listing placed by this refresh, with its opening. In passes by block under a memory
 -- limit.
