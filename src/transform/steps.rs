@@ -186,10 +186,7 @@ async fn run_step(
         let plan = ctx.state().statement_to_plan(statement).await?;
         ctx.execute_logical_plan(plan).await?.collect().await?;
         tracing::debug!("step {name}: {:.2} s", started.elapsed().as_secs_f64());
-        if tracing::enabled!(tracing::Level::TRACE) {
-            let rows = engine::count_rows(ctx, &name).await?;
-            tracing::trace!("step {name}: {rows} rows");
-        }
+        trace_rows(ctx, &name).await?;
         steps.tables.push((name, false));
         return Ok(());
     }
@@ -287,9 +284,15 @@ async fn run_step(
     );
     let provider = engine::delta_provider(lake, &table).await?;
     ctx.register_table(TableReference::bare(name.as_str()), provider)?;
-    // How many rows later steps join with (read from the table's statistics).
+    trace_rows(ctx, &name).await?;
+    Ok(())
+}
+
+/// Logs how many rows step `name` holds (trace level): how many later steps join with, where
+/// a pass runs out of memory.
+async fn trace_rows(ctx: &SessionContext, name: &str) -> Result<()> {
     if tracing::enabled!(tracing::Level::TRACE) {
-        let rows = engine::count_rows(ctx, &name).await?;
+        let rows = engine::count_rows(ctx, name).await?;
         tracing::trace!("step {name}: {rows} rows");
     }
     Ok(())
