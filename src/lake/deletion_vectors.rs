@@ -8,8 +8,9 @@
 //! row positions that no longer count, and readers skip them (delta-rs's `DeltaScanNext`
 //! applies them; the cluster's file lists refuse such a table, `engine::cluster::table`).
 //! [`compact`] and [`purge`] take the vectors away again (compaction reads through them):
-//! the refresh does so right after a merge of a table analysts query (`transform::merge`),
-//! and `joblake maintain` for every table.
+//! a refresh does so right after a merge of a table analysts query, and once a table that
+//! keeps its vectors passes a bound of small files or deleted rows ([`compact_past`], from
+//! `transform::merge`); `joblake maintain` does so for every table.
 //!
 //! The vectors of one commit go in one file beside the data files
 //! (`deletion_vector_<uuid>.bin`, the Delta protocol's format, written by the Delta kernel
@@ -191,6 +192,97 @@ pub async fn replace_rows(
         .await?;
     table.update_incremental(None).await?;
     Ok((table, replaced))
+}
+
+/// A data file this small counts as a fragment: the files a merge adds (a 1% increment's rows
+/// of one partition), not those a full write or a compaction leaves (a month of
+/// `silver.job_postings` at a million postings is files of about 24 MB).
+pub const FRAGMENT_BYTES: i64 = 16 * 1024 * 1024;
+
+/// How far a table's files have drifted from what a compaction leaves: small files piling up
+/// in a partition, and rows its deletion vectors mark deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fragmentation {
+    /// The most files under [`FRAGMENT_BYTES`] that one partition holds.
+    pub small_files: usize,
+    /// Rows the files' deletion vectors mark deleted.
+    pub deleted_rows: u64,
+    /// Rows of the files, deleted ones included (from the files' statistics).
+    pub rows: u64,
+}
+
+/// When a refresh compacts a table it replaced rows in: past either bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompactAt {
+    /// More small files than this in one partition.
+    pub small_files: usize,
+    /// More than this share of the rows marked deleted.
+    pub deleted_share: f64,
+}
+
+impl CompactAt {
+    /// For a table whose merges leave their vectors (`deletion_vectors: keep`, read by models
+    /// only, side by side through the vectors: `engine::dv_scan`): a merge of 1% new postings
+    /// adds a small file and marks under 1% of the rows deleted, so the table is compacted
+    /// about every 32nd merge instead of growing until `joblake maintain`.
+    pub const KEPT_VECTORS: CompactAt = CompactAt {
+        small_files: 32,
+        deleted_share: 0.25,
+    };
+}
+
+impl Fragmentation {
+    /// The fragmentation of `table`'s loaded version.
+    pub fn of(table: &DeltaTable) -> Result<Fragmentation> {
+        let mut small: std::collections::HashMap<Vec<Option<String>>, usize> =
+            std::collections::HashMap::new();
+        let mut fragmentation = Fragmentation::default();
+        for file in table.snapshot()?.log_data().iter() {
+            fragmentation.rows += file.num_records().unwrap_or(0) as u64;
+            if let Some(dv) = file.deletion_vector_descriptor() {
+                fragmentation.deleted_rows += dv.cardinality.max(0) as u64;
+            }
+            if file.size() < FRAGMENT_BYTES {
+                let mut partition: Vec<_> = file.partition_values_map().into_iter().collect();
+                partition.sort();
+                let key = partition.into_iter().map(|(_, v)| v).collect();
+                *small.entry(key).or_default() += 1;
+            }
+        }
+        fragmentation.small_files = small.into_values().max().unwrap_or(0);
+        Ok(fragmentation)
+    }
+
+    /// The share of the rows marked deleted.
+    pub fn deleted_share(&self) -> f64 {
+        if self.rows == 0 {
+            0.0
+        } else {
+            self.deleted_rows as f64 / self.rows as f64
+        }
+    }
+
+    /// True when past either bound of `at`.
+    pub fn exceeds(&self, at: CompactAt) -> bool {
+        self.small_files > at.small_files || self.deleted_share() > at.deleted_share
+    }
+}
+
+/// [`compact`]s `table` when its [`Fragmentation`] exceeds `at`; returns the table and the
+/// fragmentation it had when it was compacted (`None`: left as it is).
+pub async fn compact_past(
+    table: DeltaTable,
+    at: CompactAt,
+    writer_properties: deltalake::parquet::file::properties::WriterProperties,
+) -> Result<(DeltaTable, Option<Fragmentation>)> {
+    let fragmentation = Fragmentation::of(&table)?;
+    if !fragmentation.exceeds(at) {
+        return Ok((table, None));
+    }
+    Ok((
+        compact(table, writer_properties).await?,
+        Some(fragmentation),
+    ))
 }
 
 /// After rows were replaced: each partition's files compacted (the marked files with the new

@@ -29,7 +29,8 @@ use deltalake::datafusion::prelude::SessionContext;
 use super::steps;
 use crate::engine::pass_udf;
 use crate::error::Result;
-use crate::lake::{DELTA_LAYERS, Lake, deletion_vectors, inputs, parquet};
+use crate::lake::deletion_vectors::{self, CompactAt};
+use crate::lake::{DELTA_LAYERS, Lake, inputs, parquet};
 use crate::project::model::{Check, Materialized, Model};
 
 /// Which keys a merge replaces.
@@ -56,8 +57,8 @@ pub struct Merge<'a> {
 }
 
 /// Computes the rows of `merge`'s keys and replaces the stored rows of those keys in `table`
-/// (deletion vectors, new files), then compacts the table unless its model keeps the vectors
-/// and no cluster reads it. Returns the version written (the table's own when no key changed).
+/// (deletion vectors, new files), then compacts the table, unless its model keeps the vectors
+/// and no cluster reads it: then once its fragmentation passes [`CompactAt::KEPT_VECTORS`]. Returns the version written (the table's own when no key changed).
 /// Where the time goes is logged (debug): finding the keys is the caller's, then computing
 /// the rows, replacing them, compacting.
 pub async fn replace(
@@ -108,9 +109,21 @@ pub async fn replace(
             keys.len()
         );
         // Files with vectors are read without the query's filters, and a partition in several
-        // files reads slower: compacted, unless only models read the table. A cluster reads
-        // whole files (engine::cluster::table): no vectors for it.
+        // files reads slower: compacted, unless only models read the table, and then once its
+        // small files or deleted rows pass a bound. Deferring it for `job_postings` too was
+        // measured: gold's reads of it then took 1.2 s longer at 1M postings, most of the
+        // 1.7 s it saved (docs/performance.md). A cluster reads whole files
+        // (engine::cluster::table): no vectors for it.
         let table = if model.keep_deletion_vectors && lake.engine_settings().cluster.is_none() {
+            let (table, compacted) = deletion_vectors::compact_past(
+                table,
+                CompactAt::KEPT_VECTORS,
+                parquet::writer_properties(),
+            )
+            .await?;
+            if let Some(fragmentation) = compacted {
+                tracing::debug!("{}: compacted at {fragmentation:?}", model.qualified());
+            }
             table
         } else {
             deletion_vectors::compact(table, parquet::writer_properties()).await?

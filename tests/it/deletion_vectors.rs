@@ -1,14 +1,17 @@
 //! Rows replaced in place with deletion vectors (`joblake::lake::deletion_vectors`): the
 //! engine's reads see the new rows and not the old, the files stay, earlier versions keep
 //! their rows, a second replacement adds to a file's vector, and a full refresh and
-//! `maintain` take such a table back to plain files. The rows a table's merges changed are
+//! `maintain` take such a table back to plain files, and a merged table is compacted once its
+//! small files or deleted rows pass a bound. The rows a table's merges changed are
 //! read back from their commits (`joblake::lake::inputs::row_changes`).
 
 use std::collections::HashSet;
 
 use deltalake::arrow::array::{Array, AsArray};
 
-use joblake::lake::deletion_vectors::{changed_keys, purge, replace_rows};
+use joblake::lake::deletion_vectors::{
+    CompactAt, Fragmentation, changed_keys, compact_past, purge, replace_rows,
+};
 use joblake::lake::inputs::row_changes;
 use joblake::maintain::{self, MaintainSettings};
 
@@ -302,4 +305,85 @@ async fn the_keys_merges_changed_are_read_back_from_their_commits() {
     run_refresh(&t.lake, true).await;
     let rewritten = version(&t.lake.table("silver", "job_postings").await.expect("table"));
     assert_eq!(keys(end, rewritten).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
+    let t = refreshed_demo(120).await;
+    let rows = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    let written = Fragmentation::of(&table).expect("measured");
+    assert_eq!(written.rows, rows as u64, "rows from the files' statistics");
+    assert_eq!(
+        written.deleted_rows, 0,
+        "a full write marks nothing deleted"
+    );
+
+    // Two merges, each into the partitions of its postings: a small file more there, and
+    // the rows they replace marked deleted.
+    let ids = posting_ids(&t.lake, 4).await;
+    replace_edited(&t.lake, &ids[..3]).await;
+    let (table, _) = replace_edited(&t.lake, &ids[3..]).await;
+    let merged = Fragmentation::of(&table).expect("measured");
+    assert_eq!(merged.deleted_rows, 4, "{merged:?}");
+    assert_eq!(
+        merged.rows,
+        rows as u64 + 4,
+        "deleted rows still in the files"
+    );
+    assert!(merged.small_files > written.small_files, "{merged:?}");
+    let answer = query_text(&t.lake, TITLES).await;
+
+    // Within the bound: left as it is, vectors and all.
+    let version = table.version();
+    let (table, compacted) = compact_past(
+        table,
+        CompactAt {
+            small_files: merged.small_files,
+            deleted_share: 1.0,
+        },
+        joblake::lake::parquet::writer_properties(),
+    )
+    .await
+    .expect("looked at");
+    assert_eq!(compacted, None);
+    assert_eq!(table.version(), version, "no commit");
+    assert!(files_with_vectors(&table) > 0);
+
+    // Past it (one small file fewer allowed): compacted, the same rows in plain files.
+    let (table, compacted) = compact_past(
+        table,
+        CompactAt {
+            small_files: merged.small_files - 1,
+            deleted_share: 1.0,
+        },
+        joblake::lake::parquet::writer_properties(),
+    )
+    .await
+    .expect("compacted");
+    assert_eq!(compacted, Some(merged));
+    assert_eq!(files_with_vectors(&table), 0);
+    let after = Fragmentation::of(&table).expect("measured");
+    assert_eq!((after.deleted_rows, after.rows), (0, rows as u64));
+    assert!(!after.exceeds(CompactAt::KEPT_VECTORS), "{after:?}");
+    assert_eq!(query_text(&t.lake, TITLES).await, answer);
+    each_posting_once(&t.lake, rows).await;
+
+    // Past the share of deleted rows alone.
+    let (table, _) = replace_edited(&t.lake, &ids[..1]).await;
+    let share = Fragmentation::of(&table).expect("measured").deleted_share();
+    assert!(share > 0.0);
+    let (table, compacted) = compact_past(
+        table,
+        CompactAt {
+            small_files: usize::MAX,
+            deleted_share: share / 2.0,
+        },
+        joblake::lake::parquet::writer_properties(),
+    )
+    .await
+    .expect("compacted");
+    assert!(compacted.is_some());
+    assert_eq!(files_with_vectors(&table), 0);
+    each_posting_once(&t.lake, rows).await;
 }

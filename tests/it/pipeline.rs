@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use joblake::bronze;
+use joblake::lake::deletion_vectors::{CompactAt, Fragmentation};
 use joblake::pipeline::{land_bytes, land_demo};
 use joblake::project::Project;
 use joblake::transform::{RefreshOptions, refresh};
@@ -389,7 +390,8 @@ async fn incremental_equals_full_at_scale() {
             );
         }
         // The tables analysts query hold plain files again; the ones only models read keep
-        // their vectors (`deletion_vectors: keep`).
+        // their vectors (`deletion_vectors: keep`), within the bound past which they are
+        // compacted.
         for (name, kept) in [
             ("int_posting_keys", true),
             ("posting_sources", true),
@@ -402,6 +404,11 @@ async fn incremental_equals_full_at_scale() {
                 files_with_vectors(&table) > 0,
                 kept,
                 "seed {seed}: silver.{name}"
+            );
+            let fragmentation = Fragmentation::of(&table).expect("measured");
+            assert!(
+                !fragmentation.exceeds(CompactAt::KEPT_VECTORS),
+                "seed {seed}: silver.{name}: {fragmentation:?}"
             );
         }
     }
