@@ -709,12 +709,21 @@ async fn incremental_versions(
 }
 
 /// What the table of a stateful model (incremental, or with an increment) was built from: its
-/// queries, the project's reference tables and joblake's version. A table built from anything
-/// else (an edited model, new reference rows, an upgrade) is rebuilt once, not continued.
+/// queries, the project's reference tables, joblake's version and the code behind its SQL
+/// functions and bronze decoding (`build.rs`). A table built from anything else (an edited
+/// model, new reference rows, an upgrade, a changed normalizer) is rebuilt once, not continued.
 fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
+    // The code behind the SQL functions and the decoding (build.rs): a change of it changes
+    // rows as surely as a change of the SQL.
+    fingerprints_with(project, models, env!("JOBLAKE_LOGIC_HASH"))
+}
+
+/// [`fingerprints`] with the hash of that code given.
+fn fingerprints_with(project: &Project, models: &[Model], logic: &str) -> BTreeMap<String, String> {
     use sha2::{Digest, Sha256};
     let mut common = Sha256::new();
     common.update(env!("CARGO_PKG_VERSION"));
+    common.update(logic);
     for (path, text) in project.files_in("reference", ".csv") {
         common.update(path);
         common.update(text);
@@ -839,5 +848,29 @@ fn mat_name(m: Materialized) -> &'static str {
         Materialized::View => "view",
         Materialized::Table => "table",
         Materialized::Incremental => "incremental",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stateful_table_is_rebuilt_when_the_code_behind_its_functions_changes() {
+        let project = Project::embedded();
+        let models = load_models(&project).expect("the project's models");
+        let now = fingerprints(&project, &models);
+        assert!(
+            now.contains_key("silver.posting_records") && now.contains_key("silver.job_postings"),
+            "the incremental and merged tables have fingerprints: {now:?}"
+        );
+        assert_eq!(
+            now,
+            fingerprints_with(&project, &models, env!("JOBLAKE_LOGIC_HASH"))
+        );
+        let other = fingerprints_with(&project, &models, "another build");
+        for (model, print) in &now {
+            assert_ne!(Some(print), other.get(model), "{model}");
+        }
     }
 }
