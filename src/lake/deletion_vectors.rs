@@ -91,8 +91,10 @@ pub async fn replace_rows(
     let mut writer = StreamingDeletionVectorWriter::new(&mut dv_bytes);
     let dv_uuid = uuid::Uuid::new_v4();
     let mut replaced = Replaced::default();
-    // Every file's key column, read side by side (a task a file: decoding is the cost).
+    // Every file's key column, read side by side (a task a file: decoding is the cost), a few
+    // at a time: each is fetched whole, and a table of ten million postings is gigabytes.
     let shared_keys = Arc::new(keys.clone());
+    let permits = file_permits();
     let reads: Vec<_> = snapshot
         .log_data()
         .iter()
@@ -100,12 +102,14 @@ pub async fn replace_rows(
             // The file's action as the log holds it, re-added below with its new vector.
             #[allow(deprecated)]
             let add = file.add_action();
-            let (store, key, keys) = (
+            let (store, key, keys, permits) = (
                 Arc::clone(&store),
                 key.to_string(),
                 Arc::clone(&shared_keys),
+                Arc::clone(&permits),
             );
             let read = tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
                 let positions = key_positions(&store, &add, &key, &keys).await;
                 (add, positions)
             });
@@ -192,6 +196,13 @@ pub async fn replace_rows(
         .await?;
     table.update_incremental(None).await?;
     Ok((table, replaced))
+}
+
+/// How many data files are read (or rewritten) at once: one per core, so that a table of
+/// gigabytes is not held in memory whole.
+fn file_permits() -> Arc<tokio::sync::Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Arc::new(tokio::sync::Semaphore::new(cores))
 }
 
 /// A data file this small counts as a fragment: the files a merge adds (a 1% increment's rows
@@ -323,11 +334,16 @@ pub async fn purge(
     }
     // A file a task, on the runtime's threads: decoding and encoding are the cost (a month
     // of job_postings at 1M postings is one file).
+    let permits = file_permits();
     let tasks: Vec<_> = marked
         .iter()
         .map(|(add, _)| {
             let (table, add, properties) = (table.clone(), add.clone(), writer_properties.clone());
-            tokio::spawn(async move { rewrite_without_deleted(&table, &add, properties).await })
+            let permits = Arc::clone(&permits);
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                rewrite_without_deleted(&table, &add, properties).await
+            })
         })
         .collect();
     let mut actions = Vec::new();

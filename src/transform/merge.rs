@@ -76,7 +76,7 @@ pub async fn replace(
     };
     let outcome = async {
         if let Keys::Changed(keys) = &merge.keys {
-            ctx.register_udf(pass_udf::only(Arc::new(keys.clone())));
+            pass_udf::only(ctx, Some(Arc::new(keys.clone())));
         }
         let (df, steps) = steps::plan(lake, ctx, merge.sql, merge.passes, merge.stop).await?;
         let batches = df.collect().await;
@@ -133,7 +133,7 @@ pub async fn replace(
     }
     .await;
     tracing::debug!("{}: merge phases (s): {phases:?}", model.qualified());
-    ctx.register_udf(pass_udf::udf(0, 1));
+    pass_udf::only(ctx, None);
     outcome
 }
 
@@ -150,8 +150,7 @@ pub async fn changed_keys(
     table: &DeltaTable,
     key: &str,
 ) -> Result<Option<HashSet<String>>> {
-    let settings = lake.engine_settings();
-    if settings.memory_limit_mb.is_some() || settings.cluster.is_some() {
+    if lake.engine_settings().cluster.is_some() {
         return Ok(None);
     }
     let Some(recorded) = inputs::recorded(table).await? else {

@@ -300,6 +300,7 @@ pub async fn refresh(
 
     // The tests see the whole lake, not just the bronze files this refresh read.
     progress(&RefreshEvent::DataTests);
+    crate::meter::release_free_memory();
     let ctx = engine::session(lake, project, FileSelection::All).await?;
     // The reconciliation test's bronze positions are kept for the next refresh.
     crate::bronze::line_cache::record_in(&ctx);
@@ -384,6 +385,8 @@ async fn run_models(
             continue;
         }
         let t = Instant::now();
+        // What earlier models freed goes back to the system before this one allocates.
+        crate::meter::release_free_memory();
         let peak = PeakMark::start();
         let table = match model.materialized {
             Materialized::View => None,
@@ -441,9 +444,12 @@ async fn run_models(
                 merge::Keys::Returned => "table (increment, merge)",
             };
             // An increment's steps run in passes under a memory limit, as when it is written
-            // whole; the keys of a merge are few enough for one.
-            let passes = match keys {
-                merge::Keys::Changed(_) => 1,
+            // whole; a merge's in as many as its keys need (a pass's rows, per key).
+            let passes = match &keys {
+                merge::Keys::Changed(keys) => lake
+                    .engine_settings()
+                    .pass_rows_in_effect()
+                    .map_or(1, |rows| (keys.len() as u64).div_ceil(rows).max(1)),
                 merge::Keys::Returned => {
                     passes(lake, ctx, model, models, sql).await.map_err(fail)?
                 }

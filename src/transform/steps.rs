@@ -99,9 +99,9 @@ impl Steps {
         };
         let mut plans = Vec::new();
         for pass in 0..passes {
-            ctx.register_udf(pass_udf::udf(pass, passes));
+            pass_udf::register(ctx, pass, passes);
             let plan = ctx.state().statement_to_plan(query.clone()).await;
-            ctx.register_udf(pass_udf::udf(0, 1));
+            pass_udf::register(ctx, 0, 1);
             plans.push(plan?);
         }
         self.passes = self.passes.max(passes);
@@ -210,7 +210,7 @@ async fn run_step(
                 at: format!("pass {} of {of} of step {name}", pass + 1),
             });
         }
-        ctx.register_udf(pass_udf::udf(pass, of));
+        pass_udf::register(ctx, pass, of);
         let written = async {
             let plan = ctx.state().statement_to_plan(query.clone()).await?;
             let df = ctx.execute_logical_plan(plan).await?;
@@ -240,7 +240,7 @@ async fn run_step(
             Ok::<_, Error>(write.await?)
         }
         .await;
-        ctx.register_udf(pass_udf::udf(0, 1));
+        pass_udf::register(ctx, 0, 1);
         match written {
             Ok(written) => {
                 table = written;

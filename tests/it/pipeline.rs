@@ -277,19 +277,28 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
         "the steps' tables are removed after their model"
     );
 
-    // An incremental refresh under the limit too (its steps are Delta tables then), with
-    // what a full refresh of the lake gives.
+    // An incremental refresh under the limit too (its steps are Delta tables then, and the
+    // merges compute their keys in passes), with what a full refresh of the lake gives.
     land_demo(
         &t.lake,
         &joblake_gen::DemoSpec {
             seed: 8,
-            ..small_demo(40)
+            ..small_demo(12)
         },
     )
     .await
     .expect("more lands");
     let report = run_refresh(&bounded, false).await;
     assert!(ran_increment(&report), "the increment ran under the limit");
+    for table in ["silver.job_postings", "silver.listing_history"] {
+        assert!(
+            report
+                .models
+                .iter()
+                .any(|m| m.model == table && m.materialized == "table (merge)"),
+            "{table}'s rows were replaced by key under the limit"
+        );
+    }
     let incremental = tables(&bounded).await;
     run_refresh(&t.lake, true).await;
     same(
