@@ -11,9 +11,7 @@
 -- exactly one city and no country contradicts it. A record placed only in a département or a
 -- region does not: an agency advertising the same title for "Ain" and for "Oyonnax" is two
 -- placements, not one.
--- "One city" is min = max rather than count(DISTINCT ...) = 1: two DISTINCT aggregates over
--- different columns keep a hash set per group in DataFusion, which took 1.3 GB at 100k
--- records (docs/performance.md); min and max keep two values.
+-- The cities and countries of each title and company are silver.int_match_places.
 WITH valid AS (
     SELECT
         bronze_file,
@@ -48,17 +46,6 @@ runs AS (
     SELECT run, min(fetched_at) AS started
     FROM valid
     GROUP BY run
-),
-cities AS (
-    SELECT
-        match_key,
-        min(city_key) AS only_city,
-        max(city_key) AS last_city,
-        min(country) AS only_country,
-        max(country) AS last_country
-    FROM valid
-    WHERE city_key IS NOT NULL
-    GROUP BY match_key
 )
 SELECT
     v.*,
@@ -78,4 +65,4 @@ SELECT
         '') AS dedup_key
 FROM valid v
 JOIN runs r ON r.run = v.run
-LEFT JOIN cities c ON c.match_key = v.match_key
+LEFT JOIN silver.int_match_places c ON c.match_key = v.match_key

@@ -715,7 +715,7 @@ async fn incremental_versions(
 }
 
 /// What the table of a stateful model (incremental, or with an increment) was built from: its
-/// queries, the project's reference tables, joblake's version and the code behind its SQL
+/// queries and the views they read, the project's reference tables, joblake's version and the code behind its SQL
 /// functions and bronze decoding (`build.rs`). A table built from anything else (an edited
 /// model, new reference rows, an upgrade, a changed normalizer) is rebuilt once, not continued.
 fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
@@ -747,10 +747,33 @@ fn fingerprints_with(project: &Project, models: &[Model], logic: &str) -> BTreeM
             if let Some(inc) = &m.increment {
                 h.update(&inc.sql);
             }
+            // The views it reads are part of its query (the openings read their records
+            // through silver.int_listing_records).
+            for view in views_read(m, models) {
+                h.update(&view.sql);
+            }
             let print = hex::encode(&h.finalize()[..8]);
             (m.qualified(), print)
         })
         .collect()
+}
+
+/// The views `model` reads, directly or through other views, in name order.
+fn views_read<'a>(model: &Model, models: &'a [Model]) -> Vec<&'a Model> {
+    let mut found = BTreeMap::new();
+    let mut next: Vec<&String> = model.deps.iter().collect();
+    while let Some(dep) = next.pop() {
+        let Some(view) = models
+            .iter()
+            .find(|m| &m.qualified() == dep && m.materialized == Materialized::View)
+        else {
+            continue;
+        };
+        if found.insert(dep.clone(), view).is_none() {
+            next.extend(view.deps.iter());
+        }
+    }
+    found.into_values().collect()
 }
 
 /// The newest version of each trained model of the lake.
@@ -878,5 +901,27 @@ mod tests {
         for (model, print) in &now {
             assert_ne!(Some(print), other.get(model), "{model}");
         }
+    }
+
+    #[test]
+    fn a_stateful_table_is_rebuilt_when_a_view_it_reads_changes() {
+        let project = Project::embedded();
+        let mut models = load_models(&project).expect("the project's models");
+        let before = fingerprints(&project, &models);
+        let view = models
+            .iter_mut()
+            .find(|m| m.qualified() == "silver.int_listing_records")
+            .expect("the openings' records view");
+        assert_eq!(view.materialized, Materialized::View);
+        view.sql.push_str("\n-- edited");
+        let after = fingerprints(&project, &models);
+        assert_ne!(
+            before["silver.int_listing_openings"], after["silver.int_listing_openings"],
+            "the openings read the view"
+        );
+        assert_eq!(
+            before["silver.posting_records"], after["silver.posting_records"],
+            "posting_records does not"
+        );
     }
 }

@@ -385,6 +385,7 @@ async fn incremental_equals_full_at_scale() {
         // 1% more postings change about 1.4% of them: their rows are replaced in place.
         for (table, kind) in [
             ("silver.int_listing_openings", "table (increment, merge)"),
+            ("silver.int_match_places", "table (merge)"),
             ("silver.int_posting_keys", "table (merge)"),
             ("silver.posting_sources", "table (merge)"),
             ("silver.posting_matches", "table (merge)"),
@@ -402,6 +403,7 @@ async fn incremental_equals_full_at_scale() {
         // their vectors (`deletion_vectors: keep`), within the bound past which they are
         // compacted.
         for (name, kept) in [
+            ("int_match_places", true),
             ("int_posting_keys", true),
             ("posting_sources", true),
             ("posting_matches", true),
