@@ -1,7 +1,8 @@
 //! `joblake_pass(value)`: whether a row belongs to the pass a model's step runs now. A step
 //! that calls it runs once per pass, each time over the rows whose value hashes to that pass,
 //! so that a model over ten million postings holds a tenth of them at a time
-//! (`crate::transform::steps`). Outside such a step there is one pass and it is always true.
+//! (`crate::transform::steps`). Outside such a step there is one pass and it is always true,
+//! except in a merge, where it is true for the keys the merge computes ([`only`]).
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
