@@ -241,6 +241,19 @@ pub async fn changed_keys(
         );
         return Ok(None);
     }
+    // The merge holds the new rows of its keys in memory (they replace the old ones in one
+    // commit): under a memory limit, no more keys than a pass takes; more are written whole,
+    // in passes.
+    if let Some(pass_rows) = lake.engine_settings().pass_rows_in_effect()
+        && keys.len() as u64 > pass_rows
+    {
+        tracing::debug!(
+            "{}: {} keys changed, more than a pass's {pass_rows}: written whole",
+            model.qualified(),
+            keys.len()
+        );
+        return Ok(None);
+    }
     Ok(Some(keys))
 }
 

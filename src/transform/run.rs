@@ -444,12 +444,10 @@ async fn run_models(
                 merge::Keys::Returned => "table (increment, merge)",
             };
             // An increment's steps run in passes under a memory limit, as when it is written
-            // whole; a merge's in as many as its keys need (a pass's rows, per key).
+            // whole; a merge takes no more keys than one pass does (merge::changed_keys), and
+            // its steps are split further only if they run out of memory.
             let passes = match &keys {
-                merge::Keys::Changed(keys) => lake
-                    .engine_settings()
-                    .pass_rows_in_effect()
-                    .map_or(1, |rows| (keys.len() as u64).div_ceil(rows).max(1)),
+                merge::Keys::Changed(_) => 1,
                 merge::Keys::Returned => {
                     passes(lake, ctx, model, models, sql).await.map_err(fail)?
                 }
