@@ -192,16 +192,27 @@ unknown AS (
 -- company with more than 64 openings).
 new_keys AS (
     SELECT DISTINCT block, first_key FROM fresh_here
+),
+kept AS (
+    SELECT a.source, a.source_id, a.block, a.first_key
+    FROM aged a
+    LEFT JOIN unknown u ON u.block = a.block
+    LEFT JOIN met_companies m
+      ON m.block = a.block AND m.company_key IS NOT DISTINCT FROM a.company_key
+    LEFT JOIN new_starts t ON t.block = a.block AND t.text_start = a.text_start
+    LEFT JOIN new_keys n ON n.block = a.block AND n.first_key = a.first_key
+    WHERE (a.age <= 64 AND u.block IS NOT NULL) OR m.block IS NOT NULL OR t.block IS NOT NULL
+       OR n.block IS NOT NULL
 )
+SELECT source, source_id FROM kept
+UNION
+-- A kept opening's key is numbered after the openings founded under its key before it (`#n`):
+-- they are kept with it. Without them a new listing that joined the 56th opening of another
+-- company's key by its text took the key without its `#55` (1M postings, +1%: 2 listings).
 SELECT a.source, a.source_id
 FROM aged a
-LEFT JOIN unknown u ON u.block = a.block
-LEFT JOIN met_companies m
-  ON m.block = a.block AND m.company_key IS NOT DISTINCT FROM a.company_key
-LEFT JOIN new_starts t ON t.block = a.block AND t.text_start = a.text_start
-LEFT JOIN new_keys n ON n.block = a.block AND n.first_key = a.first_key
-WHERE (a.age <= 64 AND u.block IS NOT NULL) OR m.block IS NOT NULL OR t.block IS NOT NULL
-   OR n.block IS NOT NULL;
+JOIN (SELECT DISTINCT block, first_key FROM kept) k
+  ON k.block = a.block AND k.first_key = a.first_key;
 
 -- Every listing placed by this refresh, with its opening. In passes by block under a memory
 -- limit.

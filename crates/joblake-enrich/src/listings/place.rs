@@ -670,7 +670,7 @@ mod tests {
             // MAX_LEADERS founders when a new listing's company is unknown, and those a new
             // listing may meet by company or text start.
             let unknown = new.iter().any(|l| l.company.trim().is_empty());
-            let kept: Vec<usize> = (0..founders.len())
+            let met: Vec<usize> = (0..founders.len())
                 .filter(|&f| {
                     (f < MAX_LEADERS && unknown)
                         || new.iter().any(|l| {
@@ -680,6 +680,14 @@ mod tests {
                         })
                 })
                 .collect();
+            // And every founder of a kept founder's key (here its company: one title and
+            // place): an opening's key is numbered after the openings of its key before it.
+            let kept: Vec<usize> = (0..founders.len())
+                .filter(|&f| {
+                    met.iter()
+                        .any(|&m| founders[m].company == founders[f].company)
+                })
+                .collect();
             left_out += founders.len() - kept.len();
             let all: Vec<ListingFacts<'_>> = founders.iter().chain(&new).copied().collect();
             let some: Vec<ListingFacts<'_>> = kept
@@ -687,6 +695,8 @@ mod tests {
                 .map(|&f| founders[f])
                 .chain(new.iter().copied())
                 .collect();
+            // With the leader's number among the openings of its key before it: the `#n` of
+            // its opening key (the SQL's cluster_listings).
             let placed =
                 |input: &[ListingFacts<'_>], settled: usize, id: &dyn Fn(usize) -> usize| {
                     cluster_again(input, settled, &[], &wp)
@@ -694,7 +704,12 @@ mod tests {
                         .skip(settled)
                         .map(|p| {
                             let a = p.expect("placed").assignment;
-                            (id(a.leader), a.rule, a.overlap.to_bits(), a.kept_apart)
+                            let company = input[a.leader].company;
+                            let n = input[..a.leader.min(settled)]
+                                .iter()
+                                .filter(|f| f.company == company)
+                                .count();
+                            (id(a.leader), n, a.rule, a.overlap.to_bits(), a.kept_apart)
                         })
                         .collect::<Vec<_>>()
                 };
