@@ -58,7 +58,8 @@ pub struct Merge<'a> {
 
 /// Computes the rows of `merge`'s keys and replaces the stored rows of those keys in `table`
 /// (deletion vectors, new files), then compacts the table, unless its model keeps the vectors
-/// and no cluster reads it: then once its fragmentation passes [`CompactAt::KEPT_VECTORS`]. Returns the version written (the table's own when no key changed).
+/// and no cluster reads it: then once its fragmentation passes [`CompactAt::KEPT_VECTORS`].
+/// Returns the version written (the table's own when no key changed).
 /// Where the time goes is logged (debug): finding the keys is the caller's, then computing
 /// the rows, replacing them, compacting.
 pub async fn replace(

@@ -385,8 +385,10 @@ async fn run_models(
             continue;
         }
         let t = Instant::now();
-        // What earlier models freed goes back to the system before this one allocates.
-        crate::meter::release_free_memory();
+        if model.materialized != Materialized::View {
+            // What earlier models freed goes back to the system before this one allocates.
+            crate::meter::release_free_memory();
+        }
         let peak = PeakMark::start();
         let table = match model.materialized {
             Materialized::View => None,
@@ -584,19 +586,9 @@ async fn passes(
         return Ok(1);
     }
     let mut largest: u64 = 0;
-    let mut seen = HashSet::new();
-    let mut next: Vec<&String> = model.deps.iter().collect();
-    while let Some(dep) = next.pop() {
-        if !seen.insert(dep.clone()) {
-            continue;
-        }
-        let Some(m) = models.iter().find(|m| &m.qualified() == dep) else {
-            continue; // a reference table or bronze
-        };
-        if m.materialized == Materialized::View {
-            next.extend(m.deps.iter());
-        } else if lake.table(&m.layer, &m.name).await?.version().is_some() {
-            let rows = engine::count_rows(ctx, dep).await?;
+    for m in read_through_views(model, models).tables {
+        if lake.table(&m.layer, &m.name).await?.version().is_some() {
+            let rows = engine::count_rows(ctx, &m.qualified()).await?;
             largest = largest.max(u64::try_from(rows).unwrap_or(0));
         }
     }
@@ -713,8 +705,8 @@ async fn incremental_versions(
 }
 
 /// What the table of a stateful model (incremental, or with an increment) was built from: its
-/// queries and the views they read, the project's reference tables, joblake's version and the code behind its SQL
-/// functions and bronze decoding (`build.rs`). A table built from anything else (an edited
+/// queries and the views they read, the project's reference tables, joblake's version and
+/// the code behind its SQL functions and bronze decoding (`build.rs`). A table built from anything else (an edited
 /// model, new reference rows, an upgrade, a changed normalizer) is rebuilt once, not continued.
 fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
     // The code behind the SQL functions and the decoding (build.rs): a change of it changes
@@ -747,7 +739,7 @@ fn fingerprints_with(project: &Project, models: &[Model], logic: &str) -> BTreeM
             }
             // The views it reads are part of its query (the openings read their records
             // through silver.int_listing_records).
-            for view in views_read(m, models) {
+            for view in read_through_views(m, models).views {
                 h.update(&view.sql);
             }
             let print = hex::encode(&h.finalize()[..8]);
@@ -756,22 +748,28 @@ fn fingerprints_with(project: &Project, models: &[Model], logic: &str) -> BTreeM
         .collect()
 }
 
-/// The views `model` reads, directly or through other views, in name order.
-fn views_read<'a>(model: &Model, models: &'a [Model]) -> Vec<&'a Model> {
-    let mut found = BTreeMap::new();
+/// The models `model` reads, directly or through views: the views, and the other models
+/// (tables) they end at, each once, in name order. Reference tables and bronze are left out.
+struct Reads<'a> {
+    views: Vec<&'a Model>,
+    tables: Vec<&'a Model>,
+}
+
+fn read_through_views<'a>(model: &Model, models: &'a [Model]) -> Reads<'a> {
+    let mut found: BTreeMap<String, &'a Model> = BTreeMap::new();
     let mut next: Vec<&String> = model.deps.iter().collect();
     while let Some(dep) = next.pop() {
-        let Some(view) = models
-            .iter()
-            .find(|m| &m.qualified() == dep && m.materialized == Materialized::View)
-        else {
-            continue;
+        let Some(m) = models.iter().find(|m| &m.qualified() == dep) else {
+            continue; // a reference table or bronze
         };
-        if found.insert(dep.clone(), view).is_none() {
-            next.extend(view.deps.iter());
+        if found.insert(dep.clone(), m).is_none() && m.materialized == Materialized::View {
+            next.extend(m.deps.iter());
         }
     }
-    found.into_values().collect()
+    let (views, tables) = found
+        .into_values()
+        .partition(|m| m.materialized == Materialized::View);
+    Reads { views, tables }
 }
 
 /// The newest version of each trained model of the lake.
