@@ -63,6 +63,10 @@ SELECT
         'r:' || v.region_key,
         v.country,
         '') AS dedup_key
-FROM valid v
-JOIN runs r ON r.run = v.run
+-- The runs first: a hash join builds its table from its first input when it cannot tell
+-- which is smaller (an aggregate's row count is unknown to the planner), and built from every
+-- record it needed more than 3 GB at ten million postings; from the runs it is a few thousand
+-- rows, and the records stream through.
+FROM runs r
+JOIN valid v ON v.run = r.run
 LEFT JOIN silver.int_match_places c ON c.match_key = v.match_key

@@ -304,3 +304,53 @@ async fn delta_filters_prune_by_statistics_and_run_on_decoded_rows() {
     let by_hand = i64::try_from(by_hand).expect("a count");
     assert_eq!(counts, vec![by_hand, by_hand]);
 }
+
+/// A hash join builds its table from its first input when the planner cannot tell which input
+/// is smaller (an aggregate's row count is unknown to it). The records' view joins every
+/// record with the runs: built from the runs it holds a few thousand rows and the records
+/// stream through; built from the records it held more than 3 GB at ten million postings.
+#[tokio::test]
+async fn the_listing_records_view_builds_its_run_join_from_the_runs() {
+    use deltalake::datafusion::physical_plan::displayable;
+    let t = temp_lake();
+    joblake::pipeline::land_demo(&t.lake, &crate::util::small_demo(60))
+        .await
+        .expect("demo lands");
+    crate::util::run_refresh(&t.lake, true).await;
+    let project = Project::embedded();
+    let ctx = engine::session(&t.lake, &project, FileSelection::All)
+        .await
+        .expect("session");
+    let models = joblake::project::model::load_models(&project).expect("models");
+    joblake::transform::run::register_views(&ctx, &models)
+        .await
+        .expect("views");
+    let plan = ctx
+        .sql("SELECT * FROM silver.int_listing_records")
+        .await
+        .expect("plans")
+        .create_physical_plan()
+        .await
+        .expect("physical plan");
+    let text = displayable(plan.as_ref()).indent(true).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let join = lines
+        .iter()
+        .position(|l| l.contains("HashJoinExec") && l.contains("on=[(run@"))
+        .unwrap_or_else(|| panic!("a hash join on the run:\n{text}"));
+    // The first child's subtree: the lines below the join, up to its second child.
+    let child = indent(lines[join]) + 2;
+    let first: Vec<&str> = lines[join + 1..]
+        .iter()
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || indent(l) > child)
+        .map(|(_, l)| *l)
+        .collect();
+    assert!(
+        first
+            .iter()
+            .any(|l| l.contains("AggregateExec") && l.contains("gby=[run")),
+        "the join is built from the runs:\n{text}"
+    );
+}

@@ -18,14 +18,12 @@
 -- of every record with the stored listings would run once per use.
 
 -- Every record's keys, computed once: the view aggregates every record (runs, cities), and the
--- three steps below read it (1.6 s a read at 1M postings). In passes by listing under a memory
--- limit, as in the full form.
+-- three steps below read it (1.6 s a read at 1M postings). One pass, as in the full form.
 CREATE TABLE records AS
 SELECT
     source, source_id, run_started, fetched_at, bronze_file, bronze_line, dedup_key, title_key,
     company_key, posted_date, contract_type, pay_min_eur, pay_max_eur, pay_period
-FROM silver.int_listing_records
-WHERE joblake_pass(source_id);
+FROM silver.int_listing_records;
 
 -- The listings this refresh places: the new ones, and those placed before whose first sighting
 -- or key is no longer the stored one. In passes by listing under a memory limit: the join of
@@ -208,9 +206,23 @@ kept_keys AS (
     WHERE (a.age <= 64 AND u.block IS NOT NULL) OR m.block IS NOT NULL OR t.block IS NOT NULL
        OR n.block IS NOT NULL
 )
-SELECT a.source, a.source_id
-FROM aged a
-JOIN kept_keys k ON k.block = a.block AND k.first_key = a.first_key;
+-- Joined with the settled founders, not with `aged`: DataFusion inlines a CTE wherever it is
+-- named, and the window's sort would run twice in every pass (met took 35.6 s of a 10M +1%,
+-- 13.7 s before the key closure).
+SELECT s.source, s.source_id
+FROM settled s
+JOIN kept_keys k ON k.block = s.block AND k.first_key = s.first_key;
+
+-- The texts of the stored listings that take part again (their block redone, or met): read
+-- from their first records once. In the passes below each pass joined every record again, a
+-- scan of every description (placed took 142 s of a 10M +1% in 22 passes). One pass: its hash
+-- table holds their record positions, the texts stream through.
+CREATE TABLE texts AS
+SELECT p.block, p.source, p.source_id, substr(r.description, 1, 1500) AS text_head
+FROM stored p
+LEFT JOIN met m ON m.source = p.source AND m.source_id = p.source_id
+JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
+WHERE p.redone OR m.source IS NOT NULL;
 
 -- Every listing placed by this refresh, with its opening. In passes by block under a memory
 -- limit.
@@ -239,7 +251,7 @@ candidates AS (
         p.posted_date,
         p.first_key,
         p.company_key,
-        substr(r.description, 1, 1500),
+        t.text_head,
         p.contract_type,
         p.pay_min_eur,
         p.pay_max_eur,
@@ -252,9 +264,8 @@ candidates AS (
         p.overlap,
         p.kept_apart
     FROM stored_here p
-    LEFT JOIN met m ON m.source = p.source AND m.source_id = p.source_id
-    JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
-    WHERE p.redone OR m.source IS NOT NULL
+    JOIN (SELECT * FROM texts WHERE joblake_pass(block)) t
+      ON t.source = p.source AND t.source_id = p.source_id
 ),
 shared AS (
     SELECT
@@ -325,6 +336,14 @@ SELECT
 FROM sightings l
 JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 
+-- The stored rows of the listings placed now, read once: the passes below each read the
+-- whole stored table for their share of them (`changed` took 50 s of a 10M +1% in 22 passes,
+-- 1.5M listings placed of 10M). The hash table holds the listings' names only.
+CREATE TABLE previous AS
+SELECT p.*
+FROM (SELECT source, source_id FROM placed) n
+JOIN silver.int_listing_openings p ON p.source = n.source AND p.source_id = n.source_id;
+
 -- The listings placed now whose row is not the stored one: new, or placed elsewhere. A listing
 -- placed again where it was changes nothing, and the tables that read this one compute again
 -- the listings whose rows it replaced (docs/models.md). In passes by listing under a memory
@@ -333,7 +352,7 @@ CREATE TABLE changed AS
 SELECT n.*
 FROM placed n
 LEFT JOIN (
-    SELECT * FROM silver.int_listing_openings WHERE joblake_pass(source_id)
+    SELECT * FROM previous WHERE joblake_pass(source_id)
 ) p ON p.source = n.source AND p.source_id = n.source_id
 WHERE joblake_pass(n.source_id)
   AND (p.source IS NULL
