@@ -171,7 +171,15 @@ SELECT
     l.first_fetched_at,
     l.first_file,
     l.first_line,
-    a.text_start
+    a.text_start,
+    -- The first record's facts the clustering compares: the increment places a stored listing
+    -- again with them, without joining every record to find its first one.
+    l.company_key AS first_company_key,
+    l.posted_date AS first_posted_date,
+    l.contract_type AS first_contract_type,
+    l.pay_min_eur AS first_pay_min_eur,
+    l.pay_max_eur AS first_pay_max_eur,
+    l.pay_period AS first_pay_period
 FROM blocked l
 LEFT JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 

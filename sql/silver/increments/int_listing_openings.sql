@@ -114,9 +114,9 @@ WHERE f.first_seen <= b.last_seen;
 -- another place in its order) is there too, where it was (`gone`): the listings after it are
 -- placed again, the ones before it keep their openings. Each comes with what was decided for
 -- it (its leader, overlap and conflict): placing it again compares it only with the openings
--- it did not meet then; and with its facts, read again from its first record. In passes by
--- block under a memory limit: at ten million postings a +1% reads 5.9 million founders again,
--- and as one hash join's build side against every record they held 2 GB.
+-- it did not meet then; and with its first record's facts, stored with it (joining every
+-- record to find them took most of this step's 63 s at ten million postings). In passes by
+-- block under a memory limit: at ten million postings a +1% reads 5.7 million listings again.
 CREATE TABLE stored AS
 WITH touched AS (
     SELECT block FROM fresh
@@ -128,18 +128,17 @@ SELECT
     f.source IS NOT NULL AS gone,
     r.block IS NOT NULL AS redone,
     p.source || '|' || p.source_id AS listing,
-    k.company_key,
-    k.posted_date,
-    k.contract_type,
-    k.pay_min_eur,
-    k.pay_max_eur,
-    k.pay_period,
+    p.first_company_key AS company_key,
+    p.first_posted_date AS posted_date,
+    p.first_contract_type AS contract_type,
+    p.first_pay_min_eur AS pay_min_eur,
+    p.first_pay_max_eur AS pay_max_eur,
+    p.first_pay_period AS pay_period,
     coalesce(s.description = 'full', false) AS full_text
 FROM silver.int_listing_openings p
 JOIN touched t ON t.block = p.block
 LEFT JOIN redo r ON r.block = p.block
 LEFT JOIN fresh_ids f ON f.source = p.source AND f.source_id = p.source_id
-JOIN records k ON k.bronze_file = p.first_file AND k.bronze_line = p.first_line
 LEFT JOIN ref.sources s ON s.source = p.source
 WHERE joblake_pass(p.block)
   AND ((f.source IS NULL AND (r.block IS NOT NULL OR p.rule = 'first_listing'))
@@ -309,11 +308,14 @@ assigned AS (
 ),
 -- What is kept of each listing placed now: its first sighting.
 sightings AS (
-    SELECT source, source_id, listing, block, first_key, first_seen, first_fetched_at, first_file, first_line
+    SELECT source, source_id, listing, block, first_key, first_seen, first_fetched_at, first_file,
+           first_line, company_key, posted_date, contract_type, pay_min_eur, pay_max_eur,
+           pay_period
     FROM fresh_here
     UNION ALL
     SELECT p.source, p.source_id, p.source || '|' || p.source_id, p.block, p.first_key,
-           p.first_seen, p.first_fetched_at, p.first_file, p.first_line
+           p.first_seen, p.first_fetched_at, p.first_file, p.first_line, p.company_key,
+           p.posted_date, p.contract_type, p.pay_min_eur, p.pay_max_eur, p.pay_period
     FROM stored_here p
     WHERE NOT p.gone
 )
@@ -332,7 +334,13 @@ SELECT
     l.first_fetched_at,
     l.first_file,
     l.first_line,
-    a.text_start
+    a.text_start,
+    l.company_key AS first_company_key,
+    l.posted_date AS first_posted_date,
+    l.contract_type AS first_contract_type,
+    l.pay_min_eur AS first_pay_min_eur,
+    l.pay_max_eur AS first_pay_max_eur,
+    l.pay_period AS first_pay_period
 FROM sightings l
 JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 
@@ -358,18 +366,21 @@ WHERE joblake_pass(n.source_id)
   AND (p.source IS NULL
    OR (n.opening_key, n.rule, n.leader_source, n.leader_source_id, n.overlap, n.kept_apart,
        n.block, n.first_key, n.first_seen, n.first_fetched_at, n.first_file, n.first_line,
-       n.text_start)
+       n.text_start, n.first_company_key, n.first_posted_date, n.first_contract_type,
+       n.first_pay_min_eur, n.first_pay_max_eur, n.first_pay_period)
       IS DISTINCT FROM
       (p.opening_key, p.rule, p.leader_source, p.leader_source_id, p.overlap, p.kept_apart,
        p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line,
-       p.text_start));
+       p.text_start, p.first_company_key, p.first_posted_date, p.first_contract_type,
+       p.first_pay_min_eur, p.first_pay_max_eur, p.first_pay_period));
 
 -- The rows this refresh replaces (merge_on: source_id, in the model's header): the changed
 -- listings, and the other listings with one of their source ids (another source's), as they
 -- were. The rest of the table stays where it is.
 SELECT p.source, p.source_id, p.opening_key, p.rule, p.leader_source, p.leader_source_id,
        p.overlap, p.kept_apart, p.block, p.first_key, p.first_seen, p.first_fetched_at,
-       p.first_file, p.first_line, p.text_start
+       p.first_file, p.first_line, p.text_start, p.first_company_key, p.first_posted_date,
+       p.first_contract_type, p.first_pay_min_eur, p.first_pay_max_eur, p.first_pay_period
 FROM silver.int_listing_openings p
 JOIN (SELECT DISTINCT source_id FROM changed) k ON k.source_id = p.source_id
 LEFT JOIN changed n ON n.source = p.source AND n.source_id = p.source_id
