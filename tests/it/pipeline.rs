@@ -21,7 +21,7 @@ const SNAPSHOT_QUERIES: &[&str] = &[
     "SELECT * FROM gold.agg_skill_demand_monthly ORDER BY posted_month, job_family, skill",
     "SELECT * FROM gold.agg_salary_by_family_region ORDER BY job_family, country, region",
     "SELECT count(*) FROM gold.bridge_posting_skill",
-    "SELECT source, source_id, opening_key, rule, leader_source, leader_source_id, overlap, kept_apart, block, first_key, first_seen, first_file, first_line FROM silver.int_listing_openings ORDER BY source, source_id",
+    "SELECT source, source_id, opening_key, rule, leader_source, leader_source_id, overlap, kept_apart, block, first_key, first_seen, first_file, first_line, first_company_key, first_posted_date, first_contract_type, first_pay_min_eur, first_pay_max_eur, first_pay_period FROM silver.int_listing_openings ORDER BY source, source_id",
     // The stored schemas too: a table's nullability must not depend on which form wrote it
     // (an increment's union with the stored table failed a cluster shuffle when they differed).
     "SELECT table_schema, table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema IN ('silver', 'gold') ORDER BY table_schema, table_name, column_name",
