@@ -706,8 +706,9 @@ async fn incremental_versions(
 
 /// What the table of a stateful model (incremental, or with an increment) was built from: its
 /// queries and the views they read, the project's reference tables, joblake's version and
-/// the code behind its SQL functions and bronze decoding (`build.rs`). A table built from anything else (an edited
-/// model, new reference rows, an upgrade, a changed normalizer) is rebuilt once, not continued.
+/// the code behind its SQL functions and bronze decoding (`build.rs`). A table built from
+/// anything else (an edited model, new reference rows, an upgrade, a changed normalizer) is
+/// rebuilt once, not continued.
 fn fingerprints(project: &Project, models: &[Model]) -> BTreeMap<String, String> {
     // The code behind the SQL functions and the decoding (build.rs): a change of it changes
     // rows as surely as a change of the SQL.

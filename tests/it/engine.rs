@@ -317,14 +317,9 @@ async fn the_listing_records_view_builds_its_run_join_from_the_runs() {
         .await
         .expect("demo lands");
     crate::util::run_refresh(&t.lake, true).await;
-    let project = Project::embedded();
-    let ctx = engine::session(&t.lake, &project, FileSelection::All)
+    let ctx = joblake::query::repl::sql_session(&t.lake, &Project::embedded())
         .await
-        .expect("session");
-    let models = joblake::project::model::load_models(&project).expect("models");
-    joblake::transform::run::register_views(&ctx, &models)
-        .await
-        .expect("views");
+        .expect("the shell's session, views registered");
     let plan = ctx
         .sql("SELECT * FROM silver.int_listing_records")
         .await
