@@ -7,14 +7,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use joblake::cli::{self, Cli};
 
-/// jemalloc, not the system allocator: the refresh builds and drops Arrow buffers of megabytes
-/// at a high rate, which glibc's handed back to the kernel and faulted in again (a fifth of an
-/// incremental refresh's CPU in the kernel). At 1M postings the incremental refresh took 27.3-29.1
-/// s instead of 31.3-34.9 s, its peak 2.3 GB instead of 2.5 (docs/performance.md).
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {

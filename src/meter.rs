@@ -396,24 +396,11 @@ pub fn cpu_seconds() -> Option<f64> {
     Some(secs(usage.ru_utime) + secs(usage.ru_stime))
 }
 
-/// Returns the memory the allocators hold free to the system: jemalloc's (the binary's, in
-/// `src/main.rs`), which gives freed pages back only after its decay time (10 s), and glibc's
-/// (`malloc_trim`; C libraries allocate there). Kept, what a model freed stayed resident under
-/// the next ones: the data tests of a 10M incremental refresh started on top of the models'
-/// 3.9 GB, and each model's peak would be an earlier one's (docs/performance.md).
+/// Returns the memory the allocator holds free to the system (glibc's `malloc_trim`; a no-op
+/// elsewhere). glibc keeps what a step freed for later allocations, so a refresh's resident
+/// memory never fell between models: the data tests of a 10M incremental refresh started on top
+/// of the models' 3.9 GB (docs/performance.md).
 pub fn release_free_memory() {
-    #[cfg(not(target_env = "msvc"))]
-    // SAFETY: a mallctl write-only call with no value: the name is a NUL-terminated string,
-    // the other pointers are null as the call allows. 4096 is MALLCTL_ARENAS_ALL.
-    unsafe {
-        tikv_jemalloc_sys::mallctl(
-            c"arena.4096.purge".as_ptr(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            0,
-        );
-    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointer.
     unsafe {
