@@ -4,6 +4,7 @@
 -- mirror: star
 -- partition_by: posted_month
 -- unique: posting_key
+-- merge_on: posting_id
 -- not_null: posting_key, posting_id, date_key, company_key, location_key, job_family_key, contract_key, source_key
 -- relationships: date_key -> gold.dim_date.date_key; company_key -> gold.dim_company.company_key; location_key -> gold.dim_location.location_key; job_family_key -> gold.dim_job_family.job_family_key; contract_key -> gold.dim_contract.contract_key; source_key -> gold.dim_source.source_key
 SELECT
@@ -32,3 +33,4 @@ SELECT
     last_seen,
     posted_month
 FROM silver.job_postings
+WHERE joblake_pass(posting_id)

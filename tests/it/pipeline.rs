@@ -17,7 +17,10 @@ use crate::util::*;
 const SNAPSHOT_QUERIES: &[&str] = &[
     "SELECT posting_id, title, company, city, country, contract_type, salary_annual_mid_eur, job_family, skills, posted_date, sources, listings FROM silver.job_postings ORDER BY posting_id",
     "SELECT bronze_line, source, source_id, reject_reason FROM silver.rejects ORDER BY source, source_id, reject_reason, bronze_line",
-    "SELECT posting_key, date_key, company_key, location_key, job_family_key, contract_key, source_key FROM gold.fact_job_posting ORDER BY posting_key",
+    // Every column: the fact is merged by posting in an incremental refresh.
+    "SELECT * FROM gold.fact_job_posting ORDER BY posting_key",
+    "SELECT * FROM gold.agg_hiring_companies_monthly ORDER BY posted_month, company_key",
+    "SELECT * FROM gold.agg_postings_daily ORDER BY posted_date, source, job_family",
     "SELECT * FROM gold.agg_skill_demand_monthly ORDER BY posted_month, job_family, skill",
     "SELECT * FROM gold.agg_salary_by_family_region ORDER BY job_family, country, region",
     "SELECT count(*) FROM gold.bridge_posting_skill",
@@ -391,6 +394,7 @@ async fn incremental_equals_full_at_scale() {
             ("silver.posting_matches", "table (merge)"),
             ("silver.job_postings", "table (merge)"),
             ("silver.listing_history", "table (merge)"),
+            ("gold.fact_job_posting", "table (merge)"),
         ] {
             assert!(
                 r.models
