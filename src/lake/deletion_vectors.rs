@@ -91,39 +91,12 @@ pub async fn replace_rows(
     let mut writer = StreamingDeletionVectorWriter::new(&mut dv_bytes);
     let dv_uuid = uuid::Uuid::new_v4();
     let mut replaced = Replaced::default();
-    // Every file's key column, read side by side (a task a file: decoding is the cost), a few
-    // at a time: each is fetched whole, and a table of ten million postings is gigabytes.
-    let shared_keys = Arc::new(keys.clone());
-    let permits = file_permits();
-    let reads: Vec<_> = snapshot
-        .log_data()
-        .iter()
-        .map(|file| {
-            // The file's action as the log holds it, re-added below with its new vector.
-            #[allow(deprecated)]
-            let add = file.add_action();
-            let (store, key, keys, permits) = (
-                Arc::clone(&store),
-                key.to_string(),
-                Arc::clone(&shared_keys),
-                Arc::clone(&permits),
-            );
-            let read = tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                let positions = key_positions(&store, &add, &key, &keys).await;
-                (add, positions)
-            });
-            (file.remove_action(true), read)
-        })
-        .collect();
-    for (remove, read) in reads {
-        let (add, positions) = read
-            .await
-            .map_err(|e| Error::Internal(format!("reading a file's keys: {e}")))?;
-        let positions = positions?;
-        if positions.is_empty() {
-            continue;
-        }
+    for KeyedFile {
+        add,
+        remove,
+        positions,
+    } in keyed_files(&table, key, keys).await?
+    {
         let before = match &add.deletion_vector {
             Some(dv) => read_vector(dv, &engine, &table_url)?,
             None => RoaringTreemap::new(),
@@ -183,26 +156,100 @@ pub async fn replace_rows(
     if actions.is_empty() {
         return Ok((table, replaced));
     }
+    let table = commit_merge(table, &snapshot, key, keys.len(), actions, properties).await?;
+    Ok((table, replaced))
+}
+
+/// Commits a merge's `actions` (rows of `keys` keys of `key` replaced) on `snapshot`;
+/// returns `table` at the new version.
+pub(super) async fn commit_merge(
+    mut table: DeltaTable,
+    snapshot: &deltalake::table::state::DeltaTableState,
+    key: &str,
+    keys: usize,
+    actions: Vec<Action>,
+    properties: CommitProperties,
+) -> Result<DeltaTable> {
     let operation = DeltaOperation::Merge {
         predicate: None,
-        merge_predicate: Some(format!("{key} in {} keys", keys.len())),
+        merge_predicate: Some(format!("{key} in {keys} keys")),
         matched_predicates: Vec::new(),
         not_matched_predicates: Vec::new(),
         not_matched_by_source_predicates: Vec::new(),
     };
     CommitBuilder::from(properties)
         .with_actions(actions)
-        .build(Some(&snapshot), table.log_store(), operation)
+        .build(Some(snapshot), table.log_store(), operation)
         .await?;
     table.update_incremental(None).await?;
-    Ok((table, replaced))
+    Ok(table)
 }
 
 /// How many data files are read (or rewritten) at once: one per core, so that a table of
 /// gigabytes is not held in memory whole.
-fn file_permits() -> Arc<tokio::sync::Semaphore> {
+pub(super) fn file_permits() -> Arc<tokio::sync::Semaphore> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     Arc::new(tokio::sync::Semaphore::new(cores))
+}
+
+/// A data file holding rows of the keys a replacement takes away.
+pub(super) struct KeyedFile {
+    /// The file's action as the log holds it (re-added with a vector, or rewritten).
+    pub add: Add,
+    /// The action that removes it.
+    pub remove: deltalake::kernel::Remove,
+    /// The positions (from 0, in file order) of its rows of those keys.
+    pub positions: Vec<u64>,
+}
+
+/// The data files of `table`'s loaded version that hold rows whose `key` is in `keys`, with
+/// their positions. Every file's key column is read side by side (a task a file: decoding is
+/// the cost), a few at a time: each is fetched whole, and a table of ten million postings is
+/// gigabytes.
+pub(super) async fn keyed_files(
+    table: &DeltaTable,
+    key: &str,
+    keys: &HashSet<String>,
+) -> Result<Vec<KeyedFile>> {
+    let store = table.object_store();
+    let shared_keys = Arc::new(keys.clone());
+    let permits = file_permits();
+    let reads: Vec<_> = table
+        .snapshot()?
+        .log_data()
+        .iter()
+        .map(|file| {
+            #[allow(deprecated)]
+            let add = file.add_action();
+            let (store, key, keys, permits) = (
+                Arc::clone(&store),
+                key.to_string(),
+                Arc::clone(&shared_keys),
+                Arc::clone(&permits),
+            );
+            let read = tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let positions = key_positions(&store, &add, &key, &keys).await;
+                (add, positions)
+            });
+            (file.remove_action(true), read)
+        })
+        .collect();
+    let mut files = Vec::new();
+    for (remove, read) in reads {
+        let (add, positions) = read
+            .await
+            .map_err(|e| Error::Internal(format!("reading a file's keys: {e}")))?;
+        let positions = positions?;
+        if !positions.is_empty() {
+            files.push(KeyedFile {
+                add,
+                remove,
+                positions,
+            });
+        }
+    }
+    Ok(files)
 }
 
 /// A data file this small counts as a fragment: the files a merge adds (a 1% increment's rows
@@ -239,6 +286,15 @@ impl CompactAt {
     pub const KEPT_VECTORS: CompactAt = CompactAt {
         small_files: 32,
         deleted_share: 0.25,
+    };
+
+    /// For a table whose merges write files again (`super::rewrite`): no vectors, and each
+    /// merge leaves a file of new rows in the partitions they enter that held none of the
+    /// replaced rows (a new month). Compacted once one holds more than a few of them, as a
+    /// partition in several files reads slower (docs/performance.md).
+    pub const REWRITTEN: CompactAt = CompactAt {
+        small_files: 4,
+        deleted_share: 1.0,
     };
 }
 
@@ -420,7 +476,7 @@ async fn rewrite_without_deleted(
 
 /// A file's rows with its partition columns (which Delta keeps in the log, not in the file),
 /// as the table's schema types them.
-fn with_partition_values(
+pub(super) fn with_partition_values(
     batch: RecordBatch,
     add: &Add,
     schema: &deltalake::arrow::datatypes::SchemaRef,
@@ -462,8 +518,12 @@ pub async fn changed_keys(
     let engine = table.log_store().engine(None);
     let url = table.table_url().clone();
     // Each file with the positions of its changed rows (None: all of them).
-    let mut files: Vec<(String, Option<RoaringTreemap>)> =
-        changes.added.iter().map(|p| (p.clone(), None)).collect();
+    let mut files: Vec<(String, Option<RoaringTreemap>)> = changes
+        .added
+        .iter()
+        .chain(&changes.change_files)
+        .map(|p| (p.clone(), None))
+        .collect();
     for marked in &changes.marked {
         let mut deleted = read_vector(&marked.after, &engine, &url)?;
         if let Some(before) = &marked.before {
@@ -561,7 +621,7 @@ pub async fn for_each_key(
 }
 
 /// The row positions a file's current deletion vector removes, read by the Delta kernel.
-fn read_vector(
+pub(super) fn read_vector(
     dv: &DeletionVectorDescriptor,
     engine: &Arc<dyn delta_kernel::Engine>,
     table_url: &url::Url,

@@ -90,6 +90,24 @@ fn actions(commit: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// True when a commit only set table properties (turning the change data feed on): its
+/// metadata names the same schema, and no row changed.
+fn is_set_properties(actions: &[serde_json::Value]) -> bool {
+    let operation = actions.iter().find_map(|a| {
+        a.get("commitInfo")
+            .and_then(|info| info.get("operation"))
+            .and_then(serde_json::Value::as_str)
+    });
+    operation == Some("SET TBLPROPERTIES")
+        && actions.iter().all(|action| {
+            action.as_object().is_some_and(|action| {
+                action
+                    .keys()
+                    .all(|kind| matches!(kind.as_str(), "commitInfo" | "metaData" | "protocol"))
+            })
+        })
+}
+
 /// True when a commit's actions only rearranged files (compaction adds and removes them with
 /// `dataChange: false`, the Delta protocol's mark for that) or recorded a vacuum. Any other
 /// action (rows added or removed, a schema change, a restore): false.
@@ -138,7 +156,7 @@ pub async fn grown(
 ) -> Result<Option<Vec<String>>> {
     Ok(row_changes(lake, layer, name, from, to)
         .await?
-        .filter(|changes| changes.marked.is_empty())
+        .filter(|changes| changes.marked.is_empty() && changes.change_files.is_empty())
         .map(|changes| changes.added))
 }
 
@@ -150,6 +168,9 @@ pub struct RowChanges {
     pub added: Vec<String>,
     /// Files some of whose rows were marked deleted (`super::deletion_vectors::replace_rows`).
     pub marked: Vec<Marked>,
+    /// Change data files (`super::rewrite::replace_rows`): every row a commit that wrote them
+    /// deleted or added (that commit's data files are left out: they hold rows it kept).
+    pub change_files: Vec<String>,
 }
 
 /// A data file re-added with a larger deletion vector: its rows in `after` and not in `before`
@@ -167,9 +188,10 @@ pub struct Marked {
 /// The rows the commits of `layer.name` after version `from`, up to `to`, added and
 /// deleted, when each commit only added files of new rows ([`grown`]), marked rows of files
 /// deleted (a file removed and re-added with a deletion vector, as a merge by key writes it),
-/// rearranged files (`dataChange: false`) or raised the protocol. None when a commit removed
-/// a file's rows whole (a rewrite), changed the schema, or did anything else; an unreadable
-/// commit counts as that. The changed rows are then found by comparing versions instead.
+/// wrote its changes to change data files (a merge that rewrites files, `super::rewrite`),
+/// rearranged files (`dataChange: false`), raised the protocol or set table properties. None
+/// when a commit removed a file's rows whole without change data (a rewrite), changed the
+/// schema, or did anything else; an unreadable commit counts as that. The changed rows are then found by comparing versions instead.
 pub async fn row_changes(
     lake: &Lake,
     layer: &str,
@@ -189,7 +211,14 @@ pub async fn row_changes(
         // path -> the vector it had, for the files this commit removed with a data change.
         let mut removed: BTreeMap<String, Option<DeletionVectorDescriptor>> = BTreeMap::new();
         let mut added: Vec<(String, Option<DeletionVectorDescriptor>)> = Vec::new();
-        for action in actions(&bytes) {
+        let actions = actions(&bytes);
+        if is_set_properties(&actions) {
+            continue;
+        }
+        // With change data files, they are the commit's changes (the Delta protocol's rule):
+        // its data files hold the rows it kept as well.
+        let mut change_files = Vec::new();
+        for action in actions {
             let Some(action) = action.as_object() else {
                 return Ok(None);
             };
@@ -203,6 +232,12 @@ pub async fn row_changes(
                 };
                 match kind.as_str() {
                     "commitInfo" | "protocol" => {}
+                    "cdc" => {
+                        let Some(path) = path() else {
+                            return Ok(None);
+                        };
+                        change_files.push(path.to_string());
+                    }
                     "add" | "remove" if data_change(body) == Some(false) => {}
                     "add" | "remove" => {
                         let (Some(path), Ok(vector)) = (path(), vector()) else {
@@ -217,6 +252,10 @@ pub async fn row_changes(
                     _ => return Ok(None),
                 }
             }
+        }
+        if !change_files.is_empty() {
+            changes.change_files.extend(change_files);
+            continue;
         }
         for (path, vector) in added {
             match (removed.remove(&path), vector) {

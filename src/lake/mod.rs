@@ -9,6 +9,7 @@ pub mod meta;
 pub mod metered;
 pub mod models;
 pub mod parquet;
+pub mod rewrite;
 pub mod run_log;
 pub mod s3;
 

@@ -14,7 +14,8 @@
 //! -- rollup: true                   (gold tables only: project::rollup)
 //! -- merge_on: posting_id           (tables that call joblake_pass, or whose increment returns
 //!                                    the rows of the keys it changes: rows replaced by key)
-//! -- deletion_vectors: keep         (with merge_on: leave them, for tables only models read)
+//! -- deletion_vectors: keep         (with merge_on: replace rows with deletion vectors, for
+//!                                    tables only models read; default `rewrite`)
 //! SELECT ...
 //! ```
 
@@ -118,17 +119,19 @@ pub struct Model {
     pub rollup: Option<Rollup>,
     /// The key its rows are replaced by in a refresh that is not `--full` (`merge_on:`): only
     /// the keys whose input rows changed are computed again (its `joblake_pass(key)` is true
-    /// for them alone) and replace their rows in place (`lake::deletion_vectors`). The query
+    /// for them alone) and replace their rows (`lake::rewrite`, or `lake::deletion_vectors`
+    /// with `deletion_vectors: keep`). The query
     /// must give each key's rows from the rows of that key alone (as passes require) and read
     /// other tables only where they only grow (`transform::merge`). A model with an increment
     /// is replaced by the rows its increment returns instead: every row of each key they
     /// hold (`silver.int_listing_openings`).
     pub merge_on: Option<String>,
-    /// With `merge_on`: leave the deletion vectors and new files a merge writes
-    /// (`deletion_vectors: keep`) instead of compacting the table through them right after
-    /// (the default, `purge`). delta-rs reads a file with a vector without the query's
-    /// filters, so a table analysts query is compacted; a table only models read keeps them,
-    /// until `joblake maintain`.
+    /// With `merge_on`: replace rows with deletion vectors and leave them and the new files
+    /// (`deletion_vectors: keep`), for a table only models read, instead of writing the
+    /// partitions that hold the replaced rows again (the default, `rewrite`:
+    /// `lake::rewrite`). Vectors put a reader feature in the table's protocol that some
+    /// readers refuse (Python's `deltalake` with pyarrow), and delta-rs reads a file with a
+    /// vector without the query's filters: a table analysts query is rewritten.
     pub keep_deletion_vectors: bool,
 }
 
@@ -288,10 +291,11 @@ impl Model {
                 Some(("deletion_vectors", v)) => {
                     model.keep_deletion_vectors = match v {
                         "keep" => true,
-                        "purge" => false,
+                        // `purge`: its name before merges wrote files again (`lake::rewrite`).
+                        "rewrite" | "purge" => false,
                         other => {
                             return Err(fail(format!(
-                                "deletion_vectors: {other:?} (keep or purge)"
+                                "deletion_vectors: {other:?} (keep or rewrite)"
                             )));
                         }
                     }
@@ -591,9 +595,14 @@ mod tests {
         let pass = "SELECT * FROM silver.a WHERE joblake_pass(k)";
         let m = parse("-- merge_on: k", pass).expect("valid");
         assert_eq!(m.merge_on.as_deref(), Some("k"));
-        assert!(!m.keep_deletion_vectors, "purged by default");
+        assert!(!m.keep_deletion_vectors, "rewritten by default");
         let m = parse("-- merge_on: k\n-- deletion_vectors: keep", pass).expect("valid");
         assert!(m.keep_deletion_vectors);
+        for value in ["rewrite", "purge"] {
+            let header = format!("-- merge_on: k\n-- deletion_vectors: {value}");
+            let m = parse(&header, pass).expect("valid");
+            assert!(!m.keep_deletion_vectors, "{value}");
+        }
         for (header, query, says) in [
             ("-- merge_on: k", "SELECT * FROM silver.a", "joblake_pass"),
             (
@@ -605,7 +614,7 @@ mod tests {
             (
                 "-- merge_on: k\n-- deletion_vectors: sometimes",
                 pass,
-                "keep or purge",
+                "keep or rewrite",
             ),
         ] {
             let err = parse(header, query).expect_err(header).to_string();

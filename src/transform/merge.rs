@@ -30,7 +30,7 @@ use super::steps;
 use crate::engine::pass_udf;
 use crate::error::Result;
 use crate::lake::deletion_vectors::{self, CompactAt};
-use crate::lake::{DELTA_LAYERS, Lake, inputs, parquet};
+use crate::lake::{DELTA_LAYERS, Lake, inputs, parquet, rewrite};
 use crate::project::model::{Check, Materialized, Model};
 
 /// Which keys a merge replaces.
@@ -56,9 +56,11 @@ pub struct Merge<'a> {
     pub stop: Option<&'a AtomicBool>,
 }
 
-/// Computes the rows of `merge`'s keys and replaces the stored rows of those keys in `table`
-/// (deletion vectors, new files), then compacts the table, unless its model keeps the vectors
-/// and no cluster reads it: then once its fragmentation passes [`CompactAt::KEPT_VECTORS`].
+/// Computes the rows of `merge`'s keys and replaces the stored rows of those keys in `table`:
+/// with deletion vectors and new files when its model keeps the vectors and no cluster reads
+/// it, else by writing the partitions that hold them again (`lake::rewrite`). Then compacts
+/// the table once its fragmentation passes [`CompactAt::KEPT_VECTORS`] or
+/// [`CompactAt::REWRITTEN`].
 /// Returns the version written (the table's own when no key changed).
 /// Where the time goes is logged (debug): finding the keys is the caller's, then computing
 /// the rows, replacing them, compacting.
@@ -94,41 +96,46 @@ pub async fn replace(
             return Ok(table.version());
         }
         let inputs = inputs::current(lake, &model.deps).await?;
-        let (table, replaced) = deletion_vectors::replace_rows(
-            table,
-            merge.key,
-            &keys,
-            batches,
-            parquet::writer_properties(),
-            inputs::commit_properties(&inputs),
-        )
-        .await?;
+        // Vectors only where models alone read the table (and no cluster, which reads whole
+        // files): the `deletionVectors` reader feature they need stays in the protocol, and
+        // some readers refuse it (`lake::rewrite`). Elsewhere the files are written again.
+        let keep_vectors = model.keep_deletion_vectors && lake.engine_settings().cluster.is_none();
+        let (rows, properties) = (batches, inputs::commit_properties(&inputs));
+        let writer_properties = parquet::writer_properties();
+        let (table, replaced) = if keep_vectors {
+            deletion_vectors::replace_rows(
+                table,
+                merge.key,
+                &keys,
+                rows,
+                writer_properties,
+                properties,
+            )
+            .await?
+        } else {
+            rewrite::replace_rows(table, merge.key, &keys, rows, writer_properties, properties)
+                .await?
+        };
         lap("replace");
         tracing::debug!(
             "{}: {} keys changed, {replaced:?}",
             model.qualified(),
             keys.len()
         );
-        // Files with vectors are read without the query's filters, and a partition in several
-        // files reads slower: compacted, unless only models read the table, and then once its
-        // small files or deleted rows pass a bound. Deferring it for `job_postings` too was
-        // measured: gold's reads of it then took 1.2 s longer at 1M postings, most of the
-        // 1.7 s it saved (docs/performance.md). A cluster reads whole files
-        // (engine::cluster::table): no vectors for it.
-        let table = if model.keep_deletion_vectors && lake.engine_settings().cluster.is_none() {
-            let (table, compacted) = deletion_vectors::compact_past(
-                table,
-                CompactAt::KEPT_VECTORS,
-                parquet::writer_properties(),
-            )
-            .await?;
-            if let Some(fragmentation) = compacted {
-                tracing::debug!("{}: compacted at {fragmentation:?}", model.qualified());
-            }
-            table
+        // Files with vectors are read without the query's filters: a table that keeps them
+        // is compacted once its small files or deleted rows pass a bound. A table written
+        // again holds a file a partition it touched, and a file of new rows in each other
+        // partition they entered: compacted once those pile up.
+        let bound = if keep_vectors {
+            CompactAt::KEPT_VECTORS
         } else {
-            deletion_vectors::compact(table, parquet::writer_properties()).await?
+            CompactAt::REWRITTEN
         };
+        let (table, compacted) =
+            deletion_vectors::compact_past(table, bound, parquet::writer_properties()).await?;
+        if let Some(fragmentation) = compacted {
+            tracing::debug!("{}: compacted at {fragmentation:?}", model.qualified());
+        }
         lap("compact");
         Ok(table.version())
     }

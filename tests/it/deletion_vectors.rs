@@ -1,9 +1,12 @@
-//! Rows replaced in place with deletion vectors (`joblake::lake::deletion_vectors`): the
-//! engine's reads see the new rows and not the old, the files stay, earlier versions keep
-//! their rows, a second replacement adds to a file's vector, and a full refresh and
-//! `maintain` take such a table back to plain files, and a merged table is compacted once its
-//! small files or deleted rows pass a bound. The rows a table's merges changed are
-//! read back from their commits (`joblake::lake::inputs::row_changes`).
+//! Rows replaced by key. In place with deletion vectors (`joblake::lake::deletion_vectors`,
+//! for tables only models read): the engine's reads see the new rows and not the old, the
+//! files stay, earlier versions keep their rows, a second replacement adds to a file's
+//! vector, and a full refresh and `maintain` take such a table back to plain files, and a
+//! merged table is compacted once its small files or deleted rows pass a bound. By writing
+//! the files that hold them again (`joblake::lake::rewrite`, for tables analysts query): the
+//! same rows, no vector and no reader feature, and the change in the change data feed. The
+//! rows a table's merges changed are read back from their commits
+//! (`joblake::lake::inputs::row_changes`).
 
 use std::collections::HashSet;
 
@@ -13,6 +16,7 @@ use joblake::lake::deletion_vectors::{
     CompactAt, Fragmentation, changed_keys, compact_past, purge, replace_rows,
 };
 use joblake::lake::inputs::row_changes;
+use joblake::lake::rewrite;
 use joblake::maintain::{self, MaintainSettings};
 
 use crate::util::*;
@@ -55,27 +59,89 @@ fn file_paths(table: &deltalake::DeltaTable) -> HashSet<String> {
         .collect()
 }
 
-/// Replaces the rows of `keys` in `silver.job_postings` by their edited rows.
-async fn replace_edited(
-    lake: &joblake::lake::Lake,
-    keys: &[String],
-) -> (
+/// A table after a replacement, and what it replaced.
+type Replacement = (
     deltalake::DeltaTable,
     joblake::lake::deletion_vectors::Replaced,
-) {
-    let table = lake.table("silver", "job_postings").await.expect("table");
+);
+
+/// How rows are replaced.
+#[derive(Clone, Copy)]
+enum How {
+    /// In place, with deletion vectors (`replace_rows`).
+    Vectors,
+    /// By writing the files that hold them again (`rewrite::replace_rows`).
+    Rewrite,
+}
+
+/// Replaces the rows of `keys` in `silver.job_postings` by their edited rows.
+async fn edit(lake: &joblake::lake::Lake, keys: &[String], how: How) -> Replacement {
     let new_rows = edited_rows(lake, keys).await;
+    replace(lake, keys, new_rows, how).await
+}
+
+/// Replaces the rows of `keys` in `silver.job_postings` by `rows`.
+async fn replace(
+    lake: &joblake::lake::Lake,
+    keys: &[String],
+    rows: Vec<deltalake::arrow::array::RecordBatch>,
+    how: How,
+) -> Replacement {
+    let table = lake.table("silver", "job_postings").await.expect("table");
     let keys: HashSet<String> = keys.iter().cloned().collect();
-    replace_rows(
-        table,
-        "posting_id",
-        &keys,
-        new_rows,
-        joblake::lake::parquet::writer_properties(),
-        Default::default(),
-    )
-    .await
+    let properties = joblake::lake::parquet::writer_properties();
+    if let How::Rewrite = how {
+        rewrite::replace_rows(
+            table,
+            "posting_id",
+            &keys,
+            rows,
+            properties,
+            Default::default(),
+        )
+        .await
+    } else {
+        replace_rows(
+            table,
+            "posting_id",
+            &keys,
+            rows,
+            properties,
+            Default::default(),
+        )
+        .await
+    }
     .expect("replaced")
+}
+
+/// The count of rows of `silver.job_postings` among `keys` whose title was edited.
+fn edited(keys: &[String]) -> String {
+    let list: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
+    format!(
+        "SELECT count(*) FROM silver.job_postings WHERE title LIKE '% (edited)' AND posting_id IN ({})",
+        list.join(", ")
+    )
+}
+
+/// The keys of `column` that the commits of `silver.job_postings` after `from`, up to `to`,
+/// changed, sorted; None when they are not read from the log.
+async fn logged_keys(
+    lake: &joblake::lake::Lake,
+    from: u64,
+    to: u64,
+    column: &str,
+) -> Option<Vec<String>> {
+    let changes = row_changes(lake, "silver", "job_postings", from, to)
+        .await
+        .expect("log read")?;
+    let table = lake.table("silver", "job_postings").await.expect("table");
+    let mut keys: Vec<String> = changed_keys(&table, &changes, column)
+        .await
+        .expect("keys read")
+        .into_iter()
+        .collect();
+    keys.sort();
+    Some(keys)
 }
 
 /// The first `n` posting ids of `silver.job_postings`.
@@ -113,7 +179,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     let files_before = file_paths(&table);
 
     // The first three postings replaced by their edited rows.
-    let (table, replaced) = replace_edited(&t.lake, &ids[..3]).await;
+    let (table, replaced) = edit(&t.lake, &ids[..3], How::Vectors).await;
     assert_eq!(replaced.deleted, 3, "{replaced:?}");
     assert_eq!(replaced.added, 3, "{replaced:?}");
     assert!(replaced.files_touched >= 1);
@@ -125,13 +191,6 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
         "no file was rewritten: every earlier file is still in the table"
     );
     each_posting_once(&t.lake, rows).await;
-    let edited = |keys: &[String]| {
-        let list: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
-        format!(
-            "SELECT count(*) FROM silver.job_postings WHERE title LIKE '% (edited)' AND posting_id IN ({})",
-            list.join(", ")
-        )
-    };
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
     // Read file by file in parallel (engine::dv_scan), not as delta-rs plans it: one group.
     let plan = query_text(
@@ -159,7 +218,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
 
     // Again: one posting already replaced (its new row is in a new file) and one not. Its old
     // row, deleted already, stays deleted; its newer row goes.
-    let (_, replaced) = replace_edited(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
+    let (_, replaced) = edit(&t.lake, &[ids[0].clone(), ids[4].clone()], How::Vectors).await;
     assert_eq!(replaced.deleted, 2, "{replaced:?}");
     each_posting_once(&t.lake, rows).await;
     assert_eq!(
@@ -196,7 +255,7 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     restored(before).await;
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 0);
     each_posting_once(&t.lake, rows).await;
-    replace_edited(&t.lake, &ids[..3]).await;
+    edit(&t.lake, &ids[..3], How::Vectors).await;
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
 
     // The files with vectors rewritten without the rows they remove: the same rows, in a
@@ -247,22 +306,12 @@ async fn the_keys_merges_changed_are_read_back_from_their_commits() {
     let ids = posting_ids(&t.lake, 6).await;
     let version = |table: &deltalake::DeltaTable| table.version().expect("version");
     let start = version(&t.lake.table("silver", "job_postings").await.expect("table"));
-    let (table, _) = replace_edited(&t.lake, &ids[..3]).await;
+    let (table, _) = edit(&t.lake, &ids[..3], How::Vectors).await;
     let first = version(&table);
     // ids[0] again (its row now in the file the first merge added), and ids[4].
-    replace_edited(&t.lake, &[ids[0].clone(), ids[4].clone()]).await;
+    edit(&t.lake, &[ids[0].clone(), ids[4].clone()], How::Vectors).await;
     // ids[5] deleted, no row added: found by the vector alone.
-    let table = t.lake.table("silver", "job_postings").await.expect("table");
-    let (table, deleted) = replace_rows(
-        table,
-        "posting_id",
-        &HashSet::from([ids[5].clone()]),
-        Vec::new(),
-        joblake::lake::parquet::writer_properties(),
-        Default::default(),
-    )
-    .await
-    .expect("deleted");
+    let (table, deleted) = replace(&t.lake, &ids[5..6], Vec::new(), How::Vectors).await;
     assert_eq!((deleted.deleted, deleted.added), (1, 0));
     // Compaction in between changes no row.
     let (table, purged) = purge(table, joblake::lake::parquet::writer_properties())
@@ -270,22 +319,7 @@ async fn the_keys_merges_changed_are_read_back_from_their_commits() {
         .expect("purged");
     assert!(purged >= 1);
     let end = version(&table);
-    let keys = |from: u64, to: u64| {
-        let lake = t.lake.clone();
-        async move {
-            let changes = row_changes(&lake, "silver", "job_postings", from, to)
-                .await
-                .expect("log read")?;
-            let table = lake.table("silver", "job_postings").await.expect("table");
-            let mut keys: Vec<String> = changed_keys(&table, &changes, "posting_id")
-                .await
-                .expect("keys read")
-                .into_iter()
-                .collect();
-            keys.sort();
-            Some(keys)
-        }
-    };
+    let keys = |from: u64, to: u64| logged_keys(&t.lake, from, to, "posting_id");
     let mut want: Vec<String> = ids.iter().filter(|&id| *id != ids[3]).cloned().collect();
     want.sort();
     assert_eq!(keys(start, end).await, Some(want), "every merge");
@@ -322,8 +356,8 @@ async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
     // Two merges, each into the partitions of its postings: a small file more there, and
     // the rows they replace marked deleted.
     let ids = posting_ids(&t.lake, 4).await;
-    replace_edited(&t.lake, &ids[..3]).await;
-    let (table, _) = replace_edited(&t.lake, &ids[3..]).await;
+    edit(&t.lake, &ids[..3], How::Vectors).await;
+    let (table, _) = edit(&t.lake, &ids[3..], How::Vectors).await;
     let merged = Fragmentation::of(&table).expect("measured");
     assert_eq!(merged.deleted_rows, 4, "{merged:?}");
     assert_eq!(
@@ -370,7 +404,7 @@ async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
     each_posting_once(&t.lake, rows).await;
 
     // Past the share of deleted rows alone.
-    let (table, _) = replace_edited(&t.lake, &ids[..1]).await;
+    let (table, _) = edit(&t.lake, &ids[..1], How::Vectors).await;
     let share = Fragmentation::of(&table).expect("measured").deleted_share();
     assert!(share > 0.0);
     let (table, compacted) = compact_past(
@@ -386,4 +420,80 @@ async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
     assert!(compacted.is_some());
     assert_eq!(files_with_vectors(&table), 0);
     each_posting_once(&t.lake, rows).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_replaced_by_writing_files_again_keep_the_protocol_and_feed_the_changes() {
+    let t = refreshed_demo(120).await;
+    let rows = query_i64(&t.lake, "SELECT count(*) FROM silver.job_postings").await;
+    let ids = posting_ids(&t.lake, 6).await;
+    let table = t.lake.table("silver", "job_postings").await.expect("table");
+    let start = table.version().expect("version");
+    let files_before = file_paths(&table);
+    let titles = query_text(&t.lake, TITLES).await;
+
+    let (table, replaced) = edit(&t.lake, &ids[..3], How::Rewrite).await;
+    assert_eq!((replaced.deleted, replaced.added), (3, 3), "{replaced:?}");
+    assert!(replaced.files_touched >= 1);
+    let first = table.version().expect("version");
+    each_posting_once(&t.lake, rows).await;
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
+    // No vector, and no reader feature: any Delta reader opens the table.
+    assert_eq!(files_with_vectors(&table), 0);
+    let snapshot = table.snapshot().expect("snapshot");
+    assert_eq!(snapshot.protocol().min_reader_version(), 1);
+    assert_eq!(
+        snapshot
+            .metadata()
+            .configuration()
+            .get(rewrite::CHANGE_DATA_FEED)
+            .map(String::as_str),
+        Some("true")
+    );
+    // The files that held the rows are gone from the table, the others stay.
+    let files_after = file_paths(&table);
+    assert_eq!(
+        files_before.difference(&files_after).count(),
+        replaced.files_touched
+    );
+    // The version before reads as it was.
+    assert_eq!(
+        query_text(
+            &t.lake,
+            &TITLES.replace(
+                "silver.job_postings",
+                &format!("table_at('silver.job_postings', {start})")
+            )
+        )
+        .await,
+        titles
+    );
+
+    // Again, with a posting replaced already; then one deleted without a new row.
+    let (_, replaced) = edit(&t.lake, &[ids[0].clone(), ids[4].clone()], How::Rewrite).await;
+    assert_eq!((replaced.deleted, replaced.added), (2, 2), "{replaced:?}");
+    let (table, deleted) = replace(&t.lake, &ids[5..6], Vec::new(), How::Rewrite).await;
+    assert_eq!((deleted.deleted, deleted.added), (1, 0));
+    each_posting_once(&t.lake, rows - 1).await;
+    assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 4);
+    let end = table.version().expect("version");
+
+    // The keys each commit changed, from its change data (the commit turning the feed on
+    // changed none): by posting, and by another column of the rows.
+    let mut want: Vec<String> = ids.iter().filter(|&id| *id != ids[3]).cloned().collect();
+    want.sort();
+    assert_eq!(
+        logged_keys(&t.lake, start, end, "posting_id").await,
+        Some(want)
+    );
+    let mut later = vec![ids[0].clone(), ids[4].clone(), ids[5].clone()];
+    later.sort();
+    assert_eq!(
+        logged_keys(&t.lake, first, end, "posting_id").await,
+        Some(later)
+    );
+    let edited_titles = logged_keys(&t.lake, end - 1, end, "title")
+        .await
+        .expect("read from the log");
+    assert_eq!(edited_titles.len(), 1, "{edited_titles:?}");
 }

@@ -1,32 +1,41 @@
 //! The silver and gold tables are real Delta tables: Python's `deltalake` (with pyarrow) opens
-//! every one and sees the same rows and versions as joblake. Needs `JOBLAKE_PYTHON`, a Python
-//! with `deltalake` installed (`.ci/run` makes one); unset, the test says so and passes over.
+//! every one and sees the same rows and versions as joblake, after a full refresh and after an
+//! incremental one that replaced rows by key; the change data feed a merge writes, applied to
+//! a table's rows before, gives its rows after. Needs `JOBLAKE_PYTHON`, a Python with
+//! `deltalake` installed (`.ci/run` makes one); unset, the tests say so and pass over.
 
 use std::collections::BTreeMap;
 
 use crate::util::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_deltalake_reads_every_table() {
-    let Some(python) = std::env::var_os("JOBLAKE_PYTHON") else {
-        eprintln!("JOBLAKE_PYTHON is not set: skipping the independent Delta reader check");
-        return;
-    };
-    let t = refreshed_demo(120).await;
-
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/read_delta.py");
+/// Runs a script of `tests/fixtures` with `python`; returns what it printed, as JSON.
+fn python_json<T: serde::de::DeserializeOwned>(
+    python: &std::ffi::OsStr,
+    script: &str,
+    args: &[&str],
+) -> T {
+    let script = format!("{}/tests/fixtures/{script}", env!("CARGO_MANIFEST_DIR"));
     let output = std::process::Command::new(python)
-        .arg(script)
-        .arg(t.dir.path())
+        .arg(&script)
+        .args(args)
         .output()
         .expect("python runs");
     assert!(
         output.status.success(),
-        "python failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let seen: BTreeMap<String, serde_json::Value> =
-        serde_json::from_slice(&output.stdout).expect("json from the script");
+    serde_json::from_slice(&output.stdout).expect("json from the script")
+}
+
+/// What `read_delta.py` says of each table of `t`'s lake, checked against joblake: the same
+/// tables, and each with joblake's rows and version.
+async fn read_by_python(
+    python: &std::ffi::OsStr,
+    t: &TempLake,
+) -> BTreeMap<String, serde_json::Value> {
+    let lake = t.dir.path().to_str().expect("a UTF-8 path");
+    let seen: BTreeMap<String, serde_json::Value> = python_json(python, "read_delta.py", &[lake]);
     let mut expected = std::collections::BTreeSet::new();
     for layer in ["silver", "gold"] {
         for name in t.lake.list_tables(layer).await.expect("listing") {
@@ -46,10 +55,107 @@ async fn python_deltalake_reads_every_table() {
         let version = t.lake.table(layer, name).await.expect("table").version();
         assert_eq!(info["version"].as_u64(), version, "{table}");
     }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_deltalake_reads_every_table() {
+    let Some(python) = std::env::var_os("JOBLAKE_PYTHON") else {
+        eprintln!("JOBLAKE_PYTHON is not set: skipping the independent Delta reader check");
+        return;
+    };
+    let t = refreshed_demo(120).await;
+    let seen = read_by_python(&python, &t).await;
+    for (table, info) in &seen {
+        assert_eq!(info["reader"], "pyarrow", "{table}: {info}");
+    }
     assert_eq!(
         seen["silver.job_postings"]["partitions"],
         serde_json::json!(["posted_month"])
     );
+}
+
+/// After an incremental refresh that replaced rows by key: the tables analysts query are
+/// still read by pyarrow (their merges wrote files again, and their protocol needs no reader
+/// feature: `lake::rewrite`), the ones only models read (`deletion_vectors: keep`) by
+/// DataFusion; and the change data feed of the merged tables replays their merge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_reads_every_table_and_the_change_feed_after_an_incremental_refresh() {
+    let Some(python) = std::env::var_os("JOBLAKE_PYTHON") else {
+        eprintln!("JOBLAKE_PYTHON is not set: skipping the independent Delta reader check");
+        return;
+    };
+    let t = temp_lake();
+    let spec = |seed: u64, postings: usize| joblake_gen::DemoSpec {
+        seed,
+        jobs: joblake::pipeline::jobs_for_postings(postings),
+        anchor: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date"),
+    };
+    joblake::pipeline::generate(&t.lake, &spec(7, 2_000), &[], 2)
+        .await
+        .expect("generates");
+    run_refresh(&t.lake, false).await;
+    let merged = ["silver.job_postings", "gold.fact_job_posting"];
+    let mut before = Vec::new();
+    for table in merged {
+        let (layer, name) = table.split_once('.').expect("qualified");
+        let version = t.lake.table(layer, name).await.expect("table").version();
+        before.push(version.expect("a version"));
+    }
+    joblake::pipeline::generate(&t.lake, &spec(8, 20), &[], 2)
+        .await
+        .expect("generates");
+    let report = run_refresh(&t.lake, false).await;
+    for table in merged {
+        assert!(
+            report
+                .models
+                .iter()
+                .any(|m| m.model == table && m.materialized == "table (merge)"),
+            "{table}'s rows were replaced by key"
+        );
+    }
+
+    let seen = read_by_python(&python, &t).await;
+    let models = joblake::project::model::load_models(&joblake::project::Project::embedded())
+        .expect("models");
+    for (table, info) in &seen {
+        let kept = models
+            .iter()
+            .any(|m| &m.qualified() == table && m.keep_deletion_vectors);
+        if !kept {
+            assert_eq!(
+                (info["reader"].as_str(), info["reader_version"].as_u64()),
+                (Some("pyarrow"), Some(1)),
+                "{table}: {info}"
+            );
+        }
+    }
+    assert!(
+        seen.values().any(|info| info["reader"] == "datafusion"),
+        "a table that keeps its vectors needs the feature: {seen:?}"
+    );
+
+    for (table, from) in merged.into_iter().zip(before) {
+        let (layer, name) = table.split_once('.').expect("qualified");
+        let to = t.lake.table(layer, name).await.expect("table").version();
+        let path = t.dir.path().join(layer).join(name);
+        let replay: serde_json::Value = python_json(
+            &python,
+            "replay_changes.py",
+            &[
+                path.to_str().expect("a UTF-8 path"),
+                &from.to_string(),
+                &to.expect("a version").to_string(),
+            ],
+        );
+        assert_eq!(replay["equal"], true, "{table}: {replay}");
+        assert_eq!(replay["deleted_not_there"], 0, "{table}: {replay}");
+        assert!(
+            replay["inserted"].as_u64() > Some(0) && replay["deleted"].as_u64() > Some(0),
+            "{table}: {replay}"
+        );
+    }
 }
 
 /// Every data file of silver and gold is written as `joblake::lake::parquet` says: Zstandard,

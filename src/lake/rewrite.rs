@@ -1,0 +1,356 @@
+//! Rows replaced by rewriting the files that hold them (copy-on-write), with the change in
+//! the table's change data feed: how a merge replaces rows in a table analysts query.
+//!
+//! Deletion vectors (`super::deletion_vectors`) leave the files in place, but they add the
+//! `deletionVectors` reader feature to the table's protocol for good, and readers that lack
+//! it refuse the table even once no file carries a vector (Python's `deltalake`
+//! `to_pyarrow_table` / `to_pandas`, the most common way to open a Delta table from Python,
+//! refused every merged gold table after an incremental refresh). Here each partition that
+//! holds a replaced row is written again, its kept rows and the new rows of that partition
+//! in one file, in one commit: the protocol stays at reader version 1, and the table is as a
+//! compaction leaves it.
+//!
+//! The rows the commit deleted and added are also written as change data files
+//! (`_change_data/`, `cdc` actions, `_change_type` `delete` or `insert`: the Delta
+//! protocol's change data feed, turned on with `delta.enableChangeDataFeed`). The tables
+//! built from this one find the keys to compute again in them (`super::inputs::row_changes`)
+//! instead of comparing versions, and any Delta reader can follow the changes
+//! (`DeltaTable.load_cdf` in Python, `table_changes` in Spark).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use deltalake::DeltaTable;
+use deltalake::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
+use deltalake::arrow::compute::{cast, filter_record_batch};
+use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::kernel::{Action, Add, AddCDCFile};
+use deltalake::parquet::arrow::ArrowWriter;
+use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use deltalake::parquet::file::properties::WriterProperties;
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use object_store::ObjectStoreExt;
+use roaring::RoaringTreemap;
+
+use super::deletion_vectors::{
+    KeyedFile, Replaced, commit_merge, file_permits, keyed_files, read_vector,
+    with_partition_values,
+};
+use crate::error::{Error, Result};
+
+/// The table property that turns the change data feed on.
+pub const CHANGE_DATA_FEED: &str = "delta.enableChangeDataFeed";
+
+/// The column of a change data file that says what happened to its row.
+pub const CHANGE_TYPE: &str = "_change_type";
+
+/// Where change data files go, under the table.
+pub const CHANGE_DATA_DIR: &str = "_change_data";
+
+/// Replaces, in one commit, every row of `table` whose `key` column holds one of `keys` by
+/// `rows` (which should hold the new rows of those keys, and only those): every file holding
+/// such a row is removed, and each partition it was in written again (its other rows, then
+/// the new rows of that partition); new rows of other partitions go in new files. The rows
+/// deleted and added are written to the change data feed, which is turned on first, in a
+/// commit of its own, when it is not yet. `key` is a text column of the files (not a
+/// partition column). Returns the table at the new version.
+pub async fn replace_rows(
+    table: DeltaTable,
+    key: &str,
+    keys: &HashSet<String>,
+    rows: Vec<RecordBatch>,
+    writer_properties: WriterProperties,
+    properties: CommitProperties,
+) -> Result<(DeltaTable, Replaced)> {
+    let table = with_change_data_feed(table).await?;
+    let snapshot = table.snapshot()?.clone();
+    let partition_columns = snapshot.metadata().partition_columns().to_vec();
+    if partition_columns.iter().any(|c| c == key) {
+        return Err(Error::Config(format!(
+            "rows are replaced by a column of the files, not by the partition column {key}"
+        )));
+    }
+    // The partitions to write, by their values (sorted by column, for a stable order).
+    let mut partitions: BTreeMap<PartitionValues, Partition> = BTreeMap::new();
+    let mut removes = Vec::new();
+    for file in keyed_files(&table, key, keys).await? {
+        let values = sorted(&file.add.partition_values);
+        removes.push(file.remove.clone());
+        partitions.entry(values).or_default().files.push(file);
+    }
+    let mut replaced = Replaced {
+        files_touched: removes.len(),
+        ..Replaced::default()
+    };
+    for batch in rows {
+        replaced.added += batch.num_rows();
+        for (values, part) in split_by_partition(&batch, &partition_columns)? {
+            partitions.entry(values).or_default().rows.push(part);
+        }
+    }
+    if partitions.is_empty() {
+        return Ok((table, replaced));
+    }
+    let permits = file_permits();
+    let tasks: Vec<_> = partitions
+        .into_iter()
+        .map(|(values, partition)| {
+            let (table, properties) = (table.clone(), writer_properties.clone());
+            let permits = Arc::clone(&permits);
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                rewrite_partition(&table, values, partition, properties).await
+            })
+        })
+        .collect();
+    let mut actions: Vec<Action> = removes.into_iter().map(Action::Remove).collect();
+    for task in tasks {
+        let written = task
+            .await
+            .map_err(|e| Error::Internal(format!("rewriting a partition: {e}")))??;
+        replaced.deleted += written.deleted;
+        actions.extend(written.adds.into_iter().map(Action::Add));
+        actions.extend(written.change.map(Action::Cdc));
+    }
+    let table = commit_merge(table, &snapshot, key, keys.len(), actions, properties).await?;
+    Ok((table, replaced))
+}
+
+/// `table` with its change data feed on (a commit setting [`CHANGE_DATA_FEED`], which adds
+/// the `changeDataFeed` writer feature; readers need nothing new).
+pub async fn with_change_data_feed(table: DeltaTable) -> Result<DeltaTable> {
+    let on = table
+        .snapshot()?
+        .metadata()
+        .configuration()
+        .get(CHANGE_DATA_FEED)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if on {
+        return Ok(table);
+    }
+    Ok(table
+        .set_tbl_properties()
+        .with_properties(HashMap::from([(
+            CHANGE_DATA_FEED.to_string(),
+            "true".to_string(),
+        )]))
+        .await?)
+}
+
+/// A partition's values: (column, value as the log writes it), sorted by column.
+type PartitionValues = Vec<(String, Option<String>)>;
+
+/// What one partition is written from.
+#[derive(Default)]
+struct Partition {
+    /// Its files that hold rows of the keys replaced.
+    files: Vec<KeyedFile>,
+    /// The new rows that belong to it.
+    rows: Vec<RecordBatch>,
+}
+
+/// What writing a partition again left.
+struct Written {
+    /// Its new data files.
+    adds: Vec<Add>,
+    /// Its change data file (None when no row changed).
+    change: Option<AddCDCFile>,
+    /// Rows deleted.
+    deleted: u64,
+}
+
+/// Writes a partition's kept rows (those of its files not of the keys, and not deleted by a
+/// vector before) and its new rows to new files, and the rows deleted and added to a change
+/// data file.
+async fn rewrite_partition(
+    table: &DeltaTable,
+    values: PartitionValues,
+    partition: Partition,
+    writer_properties: WriterProperties,
+) -> Result<Written> {
+    let mut writer =
+        RecordBatchWriter::for_table(table)?.with_writer_properties(writer_properties.clone());
+    let schema = writer.arrow_schema();
+    let partition_columns: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
+    let data_schema = Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .filter(|f| !partition_columns.contains(&f.name().as_str()))
+            .cloned()
+            .collect::<Vec<_>>(),
+    ));
+    let mut changes = Vec::new();
+    let mut deleted_rows = 0;
+    let engine = table.log_store().engine(None);
+    for file in partition.files {
+        let failed = |message: String| Error::DeletionVector {
+            file: file.add.path.clone(),
+            message,
+        };
+        // Rows a vector deleted before (a merge of an earlier version, interrupted before its
+        // compaction) are neither kept nor changes.
+        let before = match &file.add.deletion_vector {
+            Some(dv) => read_vector(dv, &engine, table.table_url())?,
+            None => RoaringTreemap::new(),
+        };
+        let deleted: RoaringTreemap = file.positions.iter().copied().collect();
+        let path =
+            deltalake::Path::from_url_path(&file.add.path).map_err(|e| failed(e.to_string()))?;
+        let bytes = table.object_store().get(&path).await?.bytes().await?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .and_then(|b| b.build())
+            .map_err(|e| failed(e.to_string()))?;
+        let mut row: u64 = 0;
+        for batch in reader {
+            let batch = batch?;
+            let rows = row..row + batch.num_rows() as u64;
+            row = rows.end;
+            let keep: BooleanArray = rows
+                .clone()
+                .map(|i| Some(!deleted.contains(i) && !before.contains(i)))
+                .collect();
+            let gone: BooleanArray = rows
+                .map(|i| Some(deleted.contains(i) && !before.contains(i)))
+                .collect();
+            let kept = filter_record_batch(&batch, &keep)?;
+            if kept.num_rows() > 0 {
+                let kept = with_partition_values(kept, &file.add, &schema)?;
+                writer
+                    .write(super::parquet::conform(kept, &schema)?)
+                    .await?;
+            }
+            let gone = filter_record_batch(&batch, &gone)?;
+            if gone.num_rows() > 0 {
+                deleted_rows += gone.num_rows() as u64;
+                changes.push(change_rows(gone, &data_schema, "delete")?);
+            }
+        }
+    }
+    for batch in partition.rows {
+        writer
+            .write(super::parquet::conform(batch.clone(), &schema)?)
+            .await?;
+        changes.push(change_rows(batch, &data_schema, "insert")?);
+    }
+    let adds = writer.flush().await?;
+    let change = write_change_file(table, &values, changes, writer_properties).await?;
+    Ok(Written {
+        adds,
+        change,
+        deleted: deleted_rows,
+    })
+}
+
+/// `batch`'s data columns (the table's, partition columns left out: the action holds them)
+/// with the [`CHANGE_TYPE`] column set to `kind`.
+fn change_rows(batch: RecordBatch, data_schema: &SchemaRef, kind: &str) -> Result<RecordBatch> {
+    let batch = super::parquet::conform(batch, data_schema)?;
+    let mut fields = data_schema.fields().to_vec();
+    fields.push(Arc::new(Field::new(CHANGE_TYPE, DataType::Utf8, false)));
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(StringArray::from(vec![kind; batch.num_rows()])));
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+/// Writes `changes` (rows of one partition, of one schema) to one change data file; returns
+/// its action (None when there are no rows).
+async fn write_change_file(
+    table: &DeltaTable,
+    values: &[(String, Option<String>)],
+    changes: Vec<RecordBatch>,
+    writer_properties: WriterProperties,
+) -> Result<Option<AddCDCFile>> {
+    let Some(first) = changes.first() else {
+        return Ok(None);
+    };
+    let failed = |message: String| Error::DeletionVector {
+        file: CHANGE_DATA_DIR.to_string(),
+        message,
+    };
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, first.schema(), Some(writer_properties))
+        .map_err(|e| failed(e.to_string()))?;
+    for batch in &changes {
+        writer.write(batch).map_err(|e| failed(e.to_string()))?;
+    }
+    writer.close().map_err(|e| failed(e.to_string()))?;
+    let path = format!(
+        "{CHANGE_DATA_DIR}/cdc-00000-{}.c000.zstd.parquet",
+        uuid::Uuid::new_v4()
+    );
+    let size = bytes.len() as i64;
+    table
+        .object_store()
+        .put(&deltalake::Path::from(path.as_str()), bytes.into())
+        .await?;
+    Ok(Some(AddCDCFile {
+        path,
+        size,
+        partition_values: values.iter().cloned().collect(),
+        data_change: false,
+        tags: None,
+    }))
+}
+
+/// A file's partition values, sorted by column.
+fn sorted(values: &HashMap<String, Option<String>>) -> PartitionValues {
+    let mut values: Vec<_> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    values.sort();
+    values
+}
+
+/// `batch`'s rows by the values of its partition columns, as text (as the log writes them:
+/// Delta's text of a date or a number is Arrow's cast to text), sorted by column.
+fn split_by_partition(
+    batch: &RecordBatch,
+    partition_columns: &[String],
+) -> Result<Vec<(PartitionValues, RecordBatch)>> {
+    if partition_columns.is_empty() || batch.num_rows() == 0 {
+        return Ok(if batch.num_rows() == 0 {
+            Vec::new()
+        } else {
+            vec![(Vec::new(), batch.clone())]
+        });
+    }
+    let mut columns = partition_columns.to_vec();
+    columns.sort();
+    let texts = columns
+        .iter()
+        .map(|c| {
+            let column = batch.column_by_name(c).ok_or_else(|| {
+                Error::Config(format!("the new rows have no partition column {c}"))
+            })?;
+            Ok(cast(column, &DataType::Utf8)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let texts: Vec<&StringArray> = texts
+        .iter()
+        .map(|t| {
+            t.as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| Error::Internal("a cast to text is not text".into()))
+        })
+        .collect::<Result<_>>()?;
+    let mut groups: BTreeMap<Vec<Option<String>>, Vec<bool>> = BTreeMap::new();
+    for row in 0..batch.num_rows() {
+        let values: Vec<Option<String>> = texts
+            .iter()
+            .map(|t| t.is_valid(row).then(|| t.value(row).to_string()))
+            .collect();
+        groups
+            .entry(values)
+            .or_insert_with(|| vec![false; batch.num_rows()])[row] = true;
+    }
+    groups
+        .into_iter()
+        .map(|(values, mask)| {
+            let rows = filter_record_batch(batch, &BooleanArray::from(mask))?;
+            Ok((columns.iter().cloned().zip(values).collect(), rows))
+        })
+        .collect()
+}
