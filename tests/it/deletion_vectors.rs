@@ -456,6 +456,32 @@ async fn rows_replaced_by_writing_files_again_keep_the_protocol_and_feed_the_cha
         files_before.difference(&files_after).count(),
         replaced.files_touched
     );
+    // The new files store the Arrow types the old ones did (string views, dictionaries), not
+    // the plain strings of the table's Delta schema: they read slower.
+    let types = |paths: &HashSet<String>| {
+        let mut types = std::collections::BTreeSet::new();
+        for path in paths {
+            let file = t.dir.path().join("silver/job_postings").join(path);
+            let file = std::fs::File::open(&file).expect("a data file");
+            let reader =
+                deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                    file,
+                )
+                .expect("parquet");
+            for field in reader.schema().fields() {
+                types.insert(format!("{}: {}", field.name(), field.data_type()));
+            }
+        }
+        types
+    };
+    let written: HashSet<String> = files_after.difference(&files_before).cloned().collect();
+    assert!(!written.is_empty());
+    assert_eq!(types(&written), types(&files_before));
+    assert!(
+        types(&written).iter().any(|t| t.contains("Utf8View")),
+        "{:?}",
+        types(&written)
+    );
     // The version before reads as it was.
     assert_eq!(
         query_text(
