@@ -90,8 +90,8 @@ fn actions(commit: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// True when a commit only set table properties (turning the change data feed on): its
-/// metadata names the same schema, and no row changed.
+/// True when a commit only set table properties (turning the change data feed on): such a
+/// commit rewrites the metadata with new properties, not a new schema, and changes no row.
 fn is_set_properties(actions: &[serde_json::Value]) -> bool {
     let operation = actions.iter().find_map(|a| {
         a.get("commitInfo")
@@ -191,7 +191,8 @@ pub struct Marked {
 /// wrote its changes to change data files (a merge that rewrites files, `super::rewrite`),
 /// rearranged files (`dataChange: false`), raised the protocol or set table properties. None
 /// when a commit removed a file's rows whole without change data (a rewrite), changed the
-/// schema, or did anything else; an unreadable commit counts as that. The changed rows are then found by comparing versions instead.
+/// schema, or did anything else; an unreadable commit counts as that. The changed rows are
+/// then found by comparing versions instead.
 pub async fn row_changes(
     lake: &Lake,
     layer: &str,

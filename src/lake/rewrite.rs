@@ -33,7 +33,6 @@ use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::parquet::arrow::parquet_to_arrow_schema;
 use deltalake::parquet::file::metadata::ParquetMetaDataReader;
 use deltalake::parquet::file::properties::WriterProperties;
-use deltalake::writer::RecordBatchWriter;
 use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
 
@@ -255,8 +254,8 @@ async fn writer_config(
     partition_columns: &[String],
     writer_properties: WriterProperties,
 ) -> Result<(WriterConfig, SchemaRef)> {
-    let table_schema = RecordBatchWriter::for_table(table)?.arrow_schema();
     let snapshot = table.snapshot()?;
+    let table_schema = snapshot.snapshot().arrow_schema();
     let stored = match snapshot.log_data().iter().min_by_key(|f| f.size()) {
         Some(file) => Some(stored_schema(table, file.path().as_ref(), file.size() as u64).await?),
         None => None,
@@ -396,12 +395,11 @@ fn split_by_partition(
     batch: &RecordBatch,
     partition_columns: &[String],
 ) -> Result<Vec<(PartitionValues, RecordBatch)>> {
-    if partition_columns.is_empty() || batch.num_rows() == 0 {
-        return Ok(if batch.num_rows() == 0 {
-            Vec::new()
-        } else {
-            vec![(Vec::new(), batch.clone())]
-        });
+    if batch.num_rows() == 0 {
+        return Ok(Vec::new());
+    }
+    if partition_columns.is_empty() {
+        return Ok(vec![(Vec::new(), batch.clone())]);
     }
     let mut columns = partition_columns.to_vec();
     columns.sort();

@@ -86,32 +86,24 @@ async fn python_reads_every_table_and_the_change_feed_after_an_incremental_refre
         return;
     };
     let t = temp_lake();
-    let spec = |seed: u64, postings: usize| joblake_gen::DemoSpec {
-        seed,
-        jobs: joblake::pipeline::jobs_for_postings(postings),
-        anchor: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date"),
-    };
-    joblake::pipeline::generate(&t.lake, &spec(7, 2_000), &[], 2)
+    joblake::pipeline::generate(&t.lake, &postings_spec(7, 2_000), &[], 2)
         .await
         .expect("generates");
     run_refresh(&t.lake, false).await;
-    let merged = ["silver.job_postings", "gold.fact_job_posting"];
+    let replaced = ["silver.job_postings", "gold.fact_job_posting"];
     let mut before = Vec::new();
-    for table in merged {
+    for table in replaced {
         let (layer, name) = table.split_once('.').expect("qualified");
         let version = t.lake.table(layer, name).await.expect("table").version();
         before.push(version.expect("a version"));
     }
-    joblake::pipeline::generate(&t.lake, &spec(8, 20), &[], 2)
+    joblake::pipeline::generate(&t.lake, &postings_spec(8, 20), &[], 2)
         .await
         .expect("generates");
     let report = run_refresh(&t.lake, false).await;
-    for table in merged {
+    for table in replaced {
         assert!(
-            report
-                .models
-                .iter()
-                .any(|m| m.model == table && m.materialized == "table (merge)"),
+            merged(&report, table),
             "{table}'s rows were replaced by key"
         );
     }
@@ -136,7 +128,7 @@ async fn python_reads_every_table_and_the_change_feed_after_an_incremental_refre
         "a table that keeps its vectors needs the feature: {seen:?}"
     );
 
-    for (table, from) in merged.into_iter().zip(before) {
+    for (table, from) in replaced.into_iter().zip(before) {
         let (layer, name) = table.split_once('.').expect("qualified");
         let to = t.lake.table(layer, name).await.expect("table").version();
         let path = t.dir.path().join(layer).join(name);

@@ -295,10 +295,7 @@ async fn a_refresh_in_passes_gives_the_tables_of_one_pass() {
     assert!(ran_increment(&report), "the increment ran under the limit");
     for table in ["silver.job_postings", "silver.listing_history"] {
         assert!(
-            report
-                .models
-                .iter()
-                .any(|m| m.model == table && m.materialized == "table (merge)"),
+            merged(&report, table),
             "{table}'s rows were replaced by key under the limit"
         );
     }
@@ -370,11 +367,7 @@ async fn incremental_equals_full_at_scale() {
     // A lake of N postings, then 1% more twice, each refreshed incrementally, as `bench` does...
     let postings = incremental_postings();
     let t = temp_lake();
-    let spec = |seed: u64, postings: usize| joblake_gen::DemoSpec {
-        seed,
-        jobs: joblake::pipeline::jobs_for_postings(postings),
-        anchor: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date"),
-    };
+    let spec = postings_spec;
     joblake::pipeline::generate(&t.lake, &spec(7, postings), &[], 2)
         .await
         .expect("generates");

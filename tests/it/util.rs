@@ -80,6 +80,24 @@ pub async fn run_refresh(lake: &Lake, full: bool) -> RefreshReport {
     report
 }
 
+/// A generated lake of about `postings` postings from `seed`, anchored on 2026-11-01 (as
+/// `joblake gen --postings N --seed S --anchor 2026-11-01`).
+pub fn postings_spec(seed: u64, postings: usize) -> DemoSpec {
+    DemoSpec {
+        seed,
+        jobs: joblake::pipeline::jobs_for_postings(postings),
+        anchor: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date"),
+    }
+}
+
+/// True when `report`'s refresh replaced the rows of `table` by key.
+pub fn merged(report: &RefreshReport, table: &str) -> bool {
+    report
+        .models
+        .iter()
+        .any(|m| m.model == table && m.materialized == "table (merge)")
+}
+
 /// Runs a query over the lake and returns its batches.
 pub async fn query(lake: &Lake, sql: &str) -> Vec<RecordBatch> {
     let project = Project::embedded();
