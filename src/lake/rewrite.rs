@@ -6,9 +6,10 @@
 //! it refuse the table even once no file carries a vector (Python's `deltalake`
 //! `to_pyarrow_table` / `to_pandas`, the most common way to open a Delta table from Python,
 //! refused every merged gold table after an incremental refresh). Here each partition that
-//! holds a replaced row is written again, its kept rows and the new rows of that partition
-//! in one file, in one commit: the protocol stays at reader version 1, and the table is as a
-//! compaction leaves it.
+//! holds a replaced row is written again, its kept rows and the new rows of that partition,
+//! in one commit: the protocol stays at reader version 1, and the table is as a compaction
+//! leaves it. The small files of a partition become one; a large file is written by a writer
+//! of its own, all at once (a lone large file cut by its row groups, one part per core).
 //!
 //! The rows the commit deleted and added are also written as change data files
 //! (`_change_data/`, `cdc` actions, `_change_type` `delete` or `insert`: the Delta
@@ -20,6 +21,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use delta_kernel::table_properties::DataSkippingNumIndexedCols;
 use deltalake::DeltaTable;
 use deltalake::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
@@ -37,7 +39,7 @@ use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
 
 use super::deletion_vectors::{
-    KeyedFile, Replaced, commit_merge, file_permits, keyed_files, read_vector,
+    FRAGMENT_BYTES, KeyedFile, Replaced, commit_merge, keyed_files, read_vector,
     with_partition_values,
 };
 use crate::error::{Error, Result};
@@ -54,7 +56,8 @@ pub const CHANGE_DATA_DIR: &str = "_change_data";
 /// Replaces, in one commit, every row of `table` whose `key` column holds one of `keys` by
 /// `rows` (which should hold the new rows of those keys, and only those): every file holding
 /// such a row is removed, and each partition it was in written again (its other rows, then
-/// the new rows of that partition); new rows of other partitions go in new files. The rows
+/// the new rows of that partition, in parts that `writers` spreads over the cores); new rows
+/// of other partitions go in new files. The rows
 /// deleted and added are written to the change data feed, which is turned on first, in a
 /// commit of its own, when it is not yet. `key` is a text column of the files (not a
 /// partition column). Returns the table at the new version.
@@ -65,6 +68,7 @@ pub async fn replace_rows(
     rows: Vec<RecordBatch>,
     writer_properties: WriterProperties,
     properties: CommitProperties,
+    writers: Writers,
 ) -> Result<(DeltaTable, Replaced)> {
     let table = with_change_data_feed(table).await?;
     let snapshot = table.snapshot()?.clone();
@@ -77,6 +81,7 @@ pub async fn replace_rows(
     // The partitions to write, by their values (sorted by column, for a stable order).
     let mut partitions: BTreeMap<PartitionValues, Partition> = BTreeMap::new();
     let mut removes = Vec::new();
+    let clock = std::time::Instant::now();
     for file in keyed_files(&table, key, keys).await? {
         let values = sorted(&file.add.partition_values);
         removes.push(file.remove.clone());
@@ -95,36 +100,81 @@ pub async fn replace_rows(
     if partitions.is_empty() {
         return Ok((table, replaced));
     }
+    let found = clock.elapsed().as_secs_f64();
     let (config, schema) =
         writer_config(&table, &partition_columns, writer_properties.clone()).await?;
-    let permits = file_permits();
-    let tasks: Vec<_> = partitions
+    let engine = table.log_store().engine(None);
+    let split = split_into(removes.len(), writers.cores);
+    let mut plans = Vec::new();
+    for (values, partition) in partitions {
+        plans.push((
+            values,
+            plan_parts(partition, split, writers, &engine, &table)?,
+        ));
+    }
+    // Every part of every partition at once, one per core.
+    let permits = Arc::new(tokio::sync::Semaphore::new(writers.cores.max(1)));
+    let writing: Vec<(PartitionValues, Vec<_>)> = plans
         .into_iter()
-        .map(|(values, partition)| {
-            let (table, config, schema, properties) = (
-                table.clone(),
-                config.clone(),
-                Arc::clone(&schema),
-                writer_properties.clone(),
-            );
-            let permits = Arc::clone(&permits);
-            tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                rewrite_partition(&table, values, partition, (config, schema), properties).await
-            })
+        .map(|(values, parts)| {
+            let tasks = parts
+                .into_iter()
+                .map(|part| {
+                    let (table, config, schema) =
+                        (table.clone(), config.clone(), Arc::clone(&schema));
+                    let permits = Arc::clone(&permits);
+                    tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await;
+                        write_part(&table, part, (config, schema)).await
+                    })
+                })
+                .collect();
+            (values, tasks)
         })
         .collect();
     let mut actions: Vec<Action> = removes.into_iter().map(Action::Remove).collect();
-    for task in tasks {
-        let written = task
-            .await
-            .map_err(|e| Error::Internal(format!("rewriting a partition: {e}")))??;
-        replaced.deleted += written.deleted;
-        actions.extend(written.adds.into_iter().map(Action::Add));
-        actions.extend(written.change.map(Action::Cdc));
+    for (values, tasks) in writing {
+        let mut changes = Vec::new();
+        for task in tasks {
+            let written = task
+                .await
+                .map_err(|e| Error::Internal(format!("rewriting a partition: {e}")))??;
+            replaced.deleted += written.deleted;
+            actions.extend(written.adds.into_iter().map(Action::Add));
+            changes.extend(written.changes);
+        }
+        let change = write_change_file(&table, &values, changes, writer_properties.clone()).await?;
+        actions.extend(change.map(Action::Cdc));
     }
+    let written = clock.elapsed().as_secs_f64();
     let table = commit_merge(table, &snapshot, key, keys.len(), actions, properties).await?;
+    tracing::debug!(
+        "rows replaced: files found in {found:.2} s, written by {:.2} s, committed by {:.2} s",
+        written,
+        clock.elapsed().as_secs_f64()
+    );
     Ok((table, replaced))
+}
+
+/// How a merge spreads the writing of the partitions it writes again.
+#[derive(Debug, Clone, Copy)]
+pub struct Writers {
+    /// Parts written at once (and the cores a lone large file is cut for).
+    pub cores: usize,
+    /// A file at least this large is written again by a writer of its own, and cut into parts
+    /// of at least this size; smaller files share one ([`FRAGMENT_BYTES`] by default: the size
+    /// under which a file counts as a fragment to compact).
+    pub own_writer_bytes: i64,
+}
+
+impl Default for Writers {
+    /// One part per core of this machine; fragments are files under [`FRAGMENT_BYTES`].
+    fn default() -> Self {
+        Self {
+            cores: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            own_writer_bytes: FRAGMENT_BYTES,
+        }
+    }
 }
 
 /// `table` with its change data feed on (a commit setting [`CHANGE_DATA_FEED`], which adds
@@ -160,50 +210,145 @@ struct Partition {
     rows: Vec<RecordBatch>,
 }
 
-/// What writing a partition again left.
+/// A data file written again, fetched once for every part that reads it.
+struct Source {
+    file: KeyedFile,
+    /// Rows a vector deleted before (a merge of an earlier version, interrupted before its
+    /// compaction): neither kept nor changes.
+    before: RoaringTreemap,
+    /// The positions of its rows of the keys replaced.
+    deleted: RoaringTreemap,
+    bytes: tokio::sync::OnceCell<Bytes>,
+}
+
+impl Source {
+    /// The file's bytes, fetched by the first part that needs them.
+    async fn bytes(&self, table: &DeltaTable) -> Result<Bytes> {
+        let fetched = self
+            .bytes
+            .get_or_try_init(|| async {
+                let path = deltalake::Path::from_url_path(&self.file.add.path)
+                    .map_err(|e| self.failed(e.to_string()))?;
+                Ok::<_, Error>(table.object_store().get(&path).await?.bytes().await?)
+            })
+            .await?;
+        Ok(fetched.clone())
+    }
+
+    fn failed(&self, message: String) -> Error {
+        Error::DeletionVector {
+            file: self.file.add.path.clone(),
+            message,
+        }
+    }
+}
+
+/// What one writer writes: the kept rows of some row groups of some files (`k` of `n`: the
+/// `k`-th of `n` even shares of a file's row groups), and new rows.
+#[derive(Default)]
+struct Part {
+    reads: Vec<(Arc<Source>, usize, usize)>,
+    rows: Vec<RecordBatch>,
+}
+
+/// Into how many parts a file may be cut, when `files` are written again on `cores`: one
+/// writer per file already keeps the cores busy when there are as many files as cores, and a
+/// table of one large file (`silver.listing_history`, unpartitioned) would otherwise be
+/// written again by one core.
+fn split_into(files: usize, cores: usize) -> usize {
+    cores.checked_div(files).unwrap_or(1).max(1)
+}
+
+/// The parts a partition is written in. A file of at least `writers.own_writer_bytes` is
+/// written by a writer of its own (cut into up to `split` parts of its row groups, each at
+/// least that size), so that the files of a partition are written at once and a large
+/// partition stays in files of the size it had; smaller files (the fragments merges leave) and
+/// the partition's new rows share one writer, which makes them one file, as a compaction
+/// would (with no fragment, the new rows go with the last part: no new fragment either).
+fn plan_parts(
+    partition: Partition,
+    split: usize,
+    writers: Writers,
+    engine: &Arc<dyn delta_kernel::Engine>,
+    table: &DeltaTable,
+) -> Result<Vec<Part>> {
+    let mut parts = Vec::new();
+    let mut shared = Part::default();
+    for file in partition.files {
+        let before = match &file.add.deletion_vector {
+            Some(dv) => read_vector(dv, engine, table.table_url())?,
+            None => RoaringTreemap::new(),
+        };
+        let size = file.add.size;
+        let source = Arc::new(Source {
+            deleted: file.positions.iter().copied().collect(),
+            before,
+            file,
+            bytes: tokio::sync::OnceCell::new(),
+        });
+        if size < writers.own_writer_bytes {
+            shared.reads.push((source, 0, 1));
+            continue;
+        }
+        let shares = size / writers.own_writer_bytes.max(1);
+        let n = split.min(usize::try_from(shares).unwrap_or(1)).max(1);
+        for k in 0..n {
+            parts.push(Part {
+                reads: vec![(Arc::clone(&source), k, n)],
+                rows: Vec::new(),
+            });
+        }
+    }
+    match parts.last_mut() {
+        Some(last) if shared.reads.is_empty() => last.rows = partition.rows,
+        _ => {
+            shared.rows = partition.rows;
+            parts.push(shared);
+        }
+    }
+    Ok(parts)
+}
+
+/// What writing a part left.
 struct Written {
     /// Its new data files.
     adds: Vec<Add>,
-    /// Its change data file (None when no row changed).
-    change: Option<AddCDCFile>,
+    /// The rows deleted and added, as change data rows.
+    changes: Vec<RecordBatch>,
     /// Rows deleted.
     deleted: u64,
 }
 
-/// Writes a partition's kept rows (those of its files not of the keys, and not deleted by a
-/// vector before) and its new rows to new files, and the rows deleted and added to a change
-/// data file.
-async fn rewrite_partition(
+/// Writes a part's kept rows (those of its row groups not of the keys, and not deleted by a
+/// vector before) and its new rows to new files; returns them with the rows deleted and added
+/// as change data rows.
+async fn write_part(
     table: &DeltaTable,
-    values: PartitionValues,
-    partition: Partition,
+    part: Part,
     (config, schema): (WriterConfig, SchemaRef),
-    writer_properties: WriterProperties,
 ) -> Result<Written> {
     let data_schema = config.file_schema();
     let mut writer = DeltaWriter::new(table.object_store(), config);
     let mut changes = Vec::new();
     let mut deleted_rows = 0;
-    let engine = table.log_store().engine(None);
-    for file in partition.files {
-        let failed = |message: String| Error::DeletionVector {
-            file: file.add.path.clone(),
-            message,
-        };
-        // Rows a vector deleted before (a merge of an earlier version, interrupted before its
-        // compaction) are neither kept nor changes.
-        let before = match &file.add.deletion_vector {
-            Some(dv) => read_vector(dv, &engine, table.table_url())?,
-            None => RoaringTreemap::new(),
-        };
-        let deleted: RoaringTreemap = file.positions.iter().copied().collect();
-        let path =
-            deltalake::Path::from_url_path(&file.add.path).map_err(|e| failed(e.to_string()))?;
-        let bytes = table.object_store().get(&path).await?.bytes().await?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
-            .and_then(|b| b.build())
-            .map_err(|e| failed(e.to_string()))?;
-        let mut row: u64 = 0;
+    for (source, k, n) in part.reads {
+        let bytes = source.bytes(table).await?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .map_err(|e| source.failed(e.to_string()))?;
+        let groups = builder.metadata().row_groups();
+        let (first, last) = (k * groups.len() / n, (k + 1) * groups.len() / n);
+        if first == last {
+            continue;
+        }
+        let mut row: u64 = groups[..first]
+            .iter()
+            .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+            .sum();
+        let reader = builder
+            .with_row_groups((first..last).collect())
+            .build()
+            .map_err(|e| source.failed(e.to_string()))?;
+        let (deleted, before) = (&source.deleted, &source.before);
         for batch in reader {
             let batch = batch?;
             let rows = row..row + batch.num_rows() as u64;
@@ -217,7 +362,7 @@ async fn rewrite_partition(
                 .collect();
             let kept = filter_record_batch(&batch, &keep)?;
             if kept.num_rows() > 0 {
-                let kept = with_partition_values(kept, &file.add, &schema)?;
+                let kept = with_partition_values(kept, &source.file.add, &schema)?;
                 writer
                     .write(&super::parquet::conform(kept, &schema)?)
                     .await?;
@@ -229,17 +374,15 @@ async fn rewrite_partition(
             }
         }
     }
-    for batch in partition.rows {
+    for batch in part.rows {
         writer
             .write(&super::parquet::conform(batch.clone(), &schema)?)
             .await?;
         changes.push(change_rows(batch, &data_schema, "insert")?);
     }
-    let adds = writer.close().await?;
-    let change = write_change_file(table, &values, changes, writer_properties).await?;
     Ok(Written {
-        adds,
-        change,
+        adds: writer.close().await?,
+        changes,
         deleted: deleted_rows,
     })
 }

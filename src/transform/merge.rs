@@ -113,8 +113,16 @@ pub async fn replace(
             )
             .await?
         } else {
-            rewrite::replace_rows(table, merge.key, &keys, rows, writer_properties, properties)
-                .await?
+            rewrite::replace_rows(
+                table,
+                merge.key,
+                &keys,
+                rows,
+                writer_properties,
+                properties,
+                rewrite::Writers::default(),
+            )
+            .await?
         };
         lap("replace");
         tracing::debug!(

@@ -98,6 +98,7 @@ async fn replace(
             rows,
             properties,
             Default::default(),
+            rewrite::Writers::default(),
         )
         .await
     } else {
@@ -522,4 +523,168 @@ async fn rows_replaced_by_writing_files_again_keep_the_protocol_and_feed_the_cha
         .await
         .expect("read from the log");
     assert_eq!(edited_titles.len(), 1, "{edited_titles:?}");
+}
+
+/// A large file is written again in parts at once, each of its own row groups: the rows a
+/// part keeps and deletes are found by their positions in the whole file, and a part whose
+/// share of row groups is empty writes nothing. (`silver.listing_history` is one file at a
+/// million postings: written by one core, its merge took 1.4 s.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_is_written_again_in_parts_at_once() {
+    use deltalake::arrow::array::{Int64Array, RecordBatch, StringArray};
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    use deltalake::parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+
+    let t = temp_lake();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("n", DataType::Int64, false),
+    ]));
+    let batch = |ids: std::ops::Range<i64>, offset: i64| {
+        RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![
+                Arc::new(StringArray::from_iter_values(
+                    ids.clone().map(|i| format!("k{i}")),
+                )),
+                Arc::new(Int64Array::from_iter_values(ids.map(|i| i + offset))),
+            ],
+        )
+        .expect("batch")
+    };
+    // One file of 100 rows in 10 row groups.
+    let table = t
+        .lake
+        .table("silver", "parts")
+        .await
+        .expect("table")
+        .write(vec![batch(0..100, 0)])
+        .with_writer_properties(
+            WriterProperties::builder()
+                .set_max_row_group_row_count(Some(10))
+                .build(),
+        )
+        .await
+        .expect("written");
+    assert_eq!(file_paths(&table).len(), 1);
+    // Keys in the first, a middle and the last row group, one at a row group's edge, and a
+    // key no row has; their new rows, and one new key.
+    let keys: HashSet<String> = ["k0", "k19", "k20", "k57", "k99", "k500"]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    let new_rows = vec![
+        batch(0..1, 1000),
+        batch(19..21, 1000),
+        batch(57..58, 1000),
+        batch(500..501, 1000),
+    ];
+    let (table, replaced) = rewrite::replace_rows(
+        table,
+        "id",
+        &keys,
+        new_rows,
+        joblake::lake::parquet::writer_properties(),
+        Default::default(),
+        // Three cores for one file: three parts of its row groups (3, 3 and 4), each to its
+        // own file, the new rows with the last. Every file counts as large here.
+        rewrite::Writers {
+            cores: 3,
+            own_writer_bytes: 1,
+        },
+    )
+    .await
+    .expect("replaced");
+    assert_eq!(
+        (replaced.deleted, replaced.added, replaced.files_touched),
+        (5, 5, 1),
+        "{replaced:?}"
+    );
+    assert_eq!(file_paths(&table).len(), 3, "{:?}", file_paths(&table));
+    let rows = |sql: &str| {
+        let lake = &t.lake;
+        let sql = sql.to_string();
+        async move {
+            query(lake, &sql)
+                .await
+                .iter()
+                .flat_map(|b| {
+                    let ids = deltalake::arrow::compute::cast(b.column(0), &DataType::Utf8)
+                        .expect("text");
+                    let ids = ids.as_string::<i32>().clone();
+                    let ns = b
+                        .column(1)
+                        .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
+                        .clone();
+                    (0..b.num_rows())
+                        .map(move |i| (ids.value(i).to_string(), ns.value(i)))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let now = rows("SELECT id, n FROM silver.parts ORDER BY n").await;
+    let mut expected: Vec<(String, i64)> = (0..100)
+        .map(|i| (format!("k{i}"), i))
+        .filter(|(k, _)| !keys.contains(k))
+        .chain(
+            [0, 19, 20, 57, 500]
+                .into_iter()
+                .map(|i| (format!("k{i}"), i + 1000)),
+        )
+        .collect();
+    expected.sort_by_key(|(_, n)| *n);
+    assert_eq!(now, expected);
+    // The change data: the five rows as they were, and as they are.
+    let (deleted, inserted) = rewrite_changes(&t, &table);
+    assert_eq!(deleted, vec![0, 19, 20, 57, 99]);
+    assert_eq!(inserted, vec![1000, 1019, 1020, 1057, 1500]);
+}
+
+/// The `n` of the rows the change data files of `table`'s last commit deleted and inserted,
+/// sorted.
+fn rewrite_changes(t: &TempLake, table: &deltalake::DeltaTable) -> (Vec<i64>, Vec<i64>) {
+    let version = table.version().expect("version");
+    let log = t
+        .dir
+        .path()
+        .join(format!("silver/parts/_delta_log/{version:020}.json"));
+    let (mut deleted, mut inserted) = (Vec::new(), Vec::new());
+    for line in std::fs::read_to_string(log).expect("commit").lines() {
+        let action: serde_json::Value = serde_json::from_str(line).expect("json");
+        let Some(path) = action["cdc"]["path"].as_str() else {
+            continue;
+        };
+        let file = std::fs::File::open(t.dir.path().join("silver/parts").join(path)).expect("cdc");
+        let reader =
+            deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                .expect("parquet")
+                .build()
+                .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let n = batch
+                .column_by_name("n")
+                .expect("n")
+                .as_primitive::<deltalake::arrow::datatypes::Int64Type>()
+                .clone();
+            let kind = deltalake::arrow::compute::cast(
+                batch.column_by_name(rewrite::CHANGE_TYPE).expect("kind"),
+                &deltalake::arrow::datatypes::DataType::Utf8,
+            )
+            .expect("text");
+            let kind = kind.as_string::<i32>();
+            for i in 0..batch.num_rows() {
+                match kind.value(i) {
+                    "delete" => deleted.push(n.value(i)),
+                    "insert" => inserted.push(n.value(i)),
+                    other => panic!("change type {other}"),
+                }
+            }
+        }
+    }
+    deleted.sort_unstable();
+    inserted.sort_unstable();
+    (deleted, inserted)
 }
