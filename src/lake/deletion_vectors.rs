@@ -29,12 +29,12 @@ use deltalake::DeltaTable;
 use deltalake::arrow::array::{Array, AsArray, RecordBatch};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType;
+use deltalake::datafile::writer::DeltaWriter;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
 use deltalake::kernel::{Action, Add, DeletionVectorDescriptor, StorageType, TableFeatures};
 use deltalake::parquet::arrow::ProjectionMask;
 use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use deltalake::protocol::DeltaOperation;
-use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
 
@@ -139,18 +139,19 @@ pub async fn replace_rows(
     }
     let added = rows.iter().map(RecordBatch::num_rows).sum();
     if added > 0 {
-        let mut rows_writer =
-            RecordBatchWriter::for_table(&table)?.with_writer_properties(writer_properties);
-        let schema = rows_writer.arrow_schema();
+        let partition_columns = snapshot.metadata().partition_columns().to_vec();
+        let (config, schema) =
+            super::parquet::stored_writer(&table, &partition_columns, writer_properties).await?;
+        let mut rows_writer = DeltaWriter::new(store, config);
         for batch in rows {
             if batch.num_rows() == 0 {
                 continue;
             }
             rows_writer
-                .write(super::parquet::conform(batch, &schema)?)
+                .write(&super::parquet::conform(batch, &schema)?)
                 .await?;
         }
-        actions.extend(rows_writer.flush().await?.into_iter().map(Action::Add));
+        actions.extend(rows_writer.close().await?.into_iter().map(Action::Add));
     }
     replaced.added = added;
     if actions.is_empty() {
@@ -452,9 +453,10 @@ async fn rewrite_without_deleted(
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
         .and_then(|b| b.build())
         .map_err(|e| failed(e.to_string()))?;
-    let mut rows_writer =
-        RecordBatchWriter::for_table(table)?.with_writer_properties(writer_properties);
-    let schema = rows_writer.arrow_schema();
+    let partition_columns = table.snapshot()?.metadata().partition_columns().to_vec();
+    let (config, schema) =
+        super::parquet::stored_writer(table, &partition_columns, writer_properties).await?;
+    let mut rows_writer = DeltaWriter::new(table.object_store(), config);
     let mut row: u64 = 0;
     for batch in reader {
         let batch = batch?;
@@ -468,10 +470,10 @@ async fn rewrite_without_deleted(
         }
         let kept = with_partition_values(kept, add, &schema)?;
         rows_writer
-            .write(super::parquet::conform(kept, &schema)?)
+            .write(&super::parquet::conform(kept, &schema)?)
             .await?;
     }
-    Ok(rows_writer.flush().await?)
+    Ok(rows_writer.close().await?)
 }
 
 /// A file's rows with its partition columns (which Delta keeps in the log, not in the file),

@@ -22,7 +22,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use delta_kernel::table_properties::DataSkippingNumIndexedCols;
 use deltalake::DeltaTable;
 use deltalake::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use deltalake::arrow::compute::{cast, filter_record_batch};
@@ -32,8 +31,6 @@ use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::{Action, Add, AddCDCFile};
 use deltalake::parquet::arrow::ArrowWriter;
 use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use deltalake::parquet::arrow::parquet_to_arrow_schema;
-use deltalake::parquet::file::metadata::ParquetMetaDataReader;
 use deltalake::parquet::file::properties::WriterProperties;
 use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
@@ -102,7 +99,8 @@ pub async fn replace_rows(
     }
     let found = clock.elapsed().as_secs_f64();
     let (config, schema) =
-        writer_config(&table, &partition_columns, writer_properties.clone()).await?;
+        super::parquet::stored_writer(&table, &partition_columns, writer_properties.clone())
+            .await?;
     let engine = table.log_store().engine(None);
     let split = split_into(removes.len(), writers.cores);
     let mut plans = Vec::new();
@@ -385,90 +383,6 @@ async fn write_part(
         changes,
         deleted: deleted_rows,
     })
-}
-
-/// How the partitions are written: in the Arrow types the table's data files hold (a full
-/// write stores string views and dictionaries as the query gave them, and a file of plain
-/// strings read 25–30% slower: `silver/search_titles` took 139–167 ms at 1M against 106–117
-/// ms), taken from the footer of one of them; with the table's statistics settings. Returns
-/// the configuration and the schema batches are written in (partition columns included).
-async fn writer_config(
-    table: &DeltaTable,
-    partition_columns: &[String],
-    writer_properties: WriterProperties,
-) -> Result<(WriterConfig, SchemaRef)> {
-    let snapshot = table.snapshot()?;
-    let table_schema = snapshot.snapshot().arrow_schema();
-    let stored = match snapshot.log_data().iter().min_by_key(|f| f.size()) {
-        Some(file) => Some(stored_schema(table, file.path().as_ref(), file.size() as u64).await?),
-        None => None,
-    };
-    // The table's columns in its order, each typed as the files hold it (or as the table
-    // declares it: a partition column, one no file has).
-    let fields: Vec<_> = table_schema
-        .fields()
-        .iter()
-        .map(|field| {
-            stored
-                .as_ref()
-                .and_then(|s| s.field_with_name(field.name()).ok())
-                .filter(|_| !partition_columns.contains(field.name()))
-                .map_or_else(
-                    || Arc::clone(field),
-                    |f| Arc::new(f.clone().with_nullable(field.is_nullable())),
-                )
-        })
-        .collect();
-    let configuration = snapshot.metadata().configuration();
-    let indexed = configuration
-        .get("delta.dataSkippingNumIndexedCols")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(deltalake::table::config::DEFAULT_NUM_INDEX_COLS);
-    let stats_columns = configuration
-        .get("delta.dataSkippingStatsColumns")
-        .map(|v| v.split(',').map(str::to_string).collect());
-    let schema = Arc::new(Schema::new(fields));
-    let config = WriterConfig::new(
-        Arc::clone(&schema),
-        partition_columns.to_vec(),
-        Some(writer_properties),
-        None,
-        None,
-        DataSkippingNumIndexedCols::NumColumns(indexed),
-        stats_columns,
-    );
-    Ok((config, schema))
-}
-
-/// The Arrow schema a data file stores (its footer's, read alone: two ranged reads).
-async fn stored_schema(table: &DeltaTable, path: &str, size: u64) -> Result<SchemaRef> {
-    let failed = |message: String| Error::DeletionVector {
-        file: path.to_string(),
-        message,
-    };
-    let location = deltalake::Path::from_url_path(path).map_err(|e| failed(e.to_string()))?;
-    let store = table.object_store();
-    if size < 8 {
-        return Err(failed("shorter than a Parquet footer".into()));
-    }
-    let tail = store.get_range(&location, size - 8..size).await?;
-    let tail: [u8; 8] = tail
-        .as_ref()
-        .try_into()
-        .map_err(|_| failed("no Parquet footer".into()))?;
-    let footer = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
-    if &tail[4..] != b"PAR1" || footer + 8 > size {
-        return Err(failed("not a Parquet file".into()));
-    }
-    let bytes = store
-        .get_range(&location, size - 8 - footer..size - 8)
-        .await?;
-    let metadata =
-        ParquetMetaDataReader::decode_metadata(&bytes).map_err(|e| failed(e.to_string()))?;
-    let file = metadata.file_metadata();
-    let schema = parquet_to_arrow_schema(file.schema_descr(), file.key_value_metadata())
-        .map_err(|e| failed(e.to_string()))?;
-    Ok(Arc::new(schema))
 }
 
 /// `batch`'s data columns (the table's, partition columns left out: the action holds them)

@@ -59,6 +59,22 @@ fn file_paths(table: &deltalake::DeltaTable) -> HashSet<String> {
         .collect()
 }
 
+/// The Arrow types the data files `paths` of `silver.job_postings` store, as `column: type`.
+fn stored_types(t: &TempLake, paths: &HashSet<String>) -> std::collections::BTreeSet<String> {
+    let mut types = std::collections::BTreeSet::new();
+    for path in paths {
+        let file = t.dir.path().join("silver/job_postings").join(path);
+        let file = std::fs::File::open(&file).expect("a data file");
+        let reader =
+            deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                .expect("parquet");
+        for field in reader.schema().fields() {
+            types.insert(format!("{}: {}", field.name(), field.data_type()));
+        }
+    }
+    types
+}
+
 /// A table after a replacement, and what it replaced.
 type Replacement = (
     deltalake::DeltaTable,
@@ -191,6 +207,10 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
         files_before.is_subset(&files_after),
         "no file was rewritten: every earlier file is still in the table"
     );
+    // The new rows' files store the types the others do (string views), as a rewrite's.
+    let added: HashSet<String> = files_after.difference(&files_before).cloned().collect();
+    assert!(!added.is_empty());
+    assert_eq!(stored_types(&t, &added), stored_types(&t, &files_before));
     each_posting_once(&t.lake, rows).await;
     assert_eq!(query_i64(&t.lake, &edited(&ids)).await, 3);
     // Read file by file in parallel (engine::dv_scan), not as delta-rs plans it: one group.
@@ -266,12 +286,18 @@ async fn rows_replaced_with_deletion_vectors_read_as_new_and_old_versions_keep_t
     let table = t.lake.table("silver", "job_postings").await.expect("table");
     let with_vectors = files_with_vectors(&table);
     assert!(with_vectors >= 1);
+    let files_before = file_paths(&table);
     let (table, purged) = purge(table, joblake::lake::parquet::writer_properties())
         .await
         .expect("purged");
     let table_version = table.version();
     assert_eq!(purged, with_vectors);
     assert_eq!(files_with_vectors(&table), 0);
+    // The files written again store the types the files they replace did.
+    let files_after = file_paths(&table);
+    let written: HashSet<String> = files_after.difference(&files_before).cloned().collect();
+    assert!(!written.is_empty());
+    assert_eq!(stored_types(&t, &written), stored_types(&t, &files_before));
     assert_eq!(titles().await, answer);
     let (again, none) = purge(table, joblake::lake::parquet::writer_properties())
         .await
@@ -459,22 +485,7 @@ async fn rows_replaced_by_writing_files_again_keep_the_protocol_and_feed_the_cha
     );
     // The new files store the Arrow types the old ones did (string views, dictionaries), not
     // the plain strings of the table's Delta schema: they read slower.
-    let types = |paths: &HashSet<String>| {
-        let mut types = std::collections::BTreeSet::new();
-        for path in paths {
-            let file = t.dir.path().join("silver/job_postings").join(path);
-            let file = std::fs::File::open(&file).expect("a data file");
-            let reader =
-                deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                    file,
-                )
-                .expect("parquet");
-            for field in reader.schema().fields() {
-                types.insert(format!("{}: {}", field.name(), field.data_type()));
-            }
-        }
-        types
-    };
+    let types = |paths: &HashSet<String>| stored_types(&t, paths);
     let written: HashSet<String> = files_after.difference(&files_before).cloned().collect();
     assert!(!written.is_empty());
     assert_eq!(types(&written), types(&files_before));
