@@ -117,6 +117,10 @@ WHERE f.first_seen <= b.last_seen;
 -- it did not meet then; and with its first record's facts, stored with it (joining every
 -- record to find them took most of this step's 63 s at ten million postings). In passes by
 -- block under a memory limit: at ten million postings a +1% reads 5.7 million listings again.
+-- (In one pass it took 13 s of a 10M +1% against 59 s, each pass reading the whole table
+-- again; but `met` and `placed`, which read this step in passes, took 8 and 31 s longer, each
+-- of their passes 30-40% slower: written in passes, each of its files holds one pass's
+-- blocks, and the row filter of a later pass skips the other files' pages.)
 CREATE TABLE stored AS
 WITH touched AS (
     SELECT block FROM fresh
@@ -306,16 +310,23 @@ assigned AS (
         o['text_start'] AS text_start
     FROM (SELECT block, unnest(openings) AS o FROM shared) s
 ),
--- What is kept of each listing placed now: its first sighting.
+-- What is kept of each listing placed now: its first sighting. A stored listing placed again
+-- keeps the one stored, and brings what was decided for it then (`was_*`): its row changes
+-- only if the placing decides otherwise (`changed`).
 sightings AS (
     SELECT source, source_id, listing, block, first_key, first_seen, first_fetched_at, first_file,
            first_line, company_key, posted_date, contract_type, pay_min_eur, pay_max_eur,
-           pay_period
+           pay_period, false AS was_stored, CAST(NULL AS VARCHAR) AS was_opening_key,
+           CAST(NULL AS VARCHAR) AS was_rule, CAST(NULL AS VARCHAR) AS was_leader_source,
+           CAST(NULL AS VARCHAR) AS was_leader_source_id, CAST(NULL AS DOUBLE) AS was_overlap,
+           CAST(NULL AS VARCHAR) AS was_kept_apart, CAST(NULL AS BIGINT) AS was_text_start
     FROM fresh_here
     UNION ALL
     SELECT p.source, p.source_id, p.source || '|' || p.source_id, p.block, p.first_key,
            p.first_seen, p.first_fetched_at, p.first_file, p.first_line, p.company_key,
-           p.posted_date, p.contract_type, p.pay_min_eur, p.pay_max_eur, p.pay_period
+           p.posted_date, p.contract_type, p.pay_min_eur, p.pay_max_eur, p.pay_period,
+           true, p.opening_key, p.rule, p.leader_source, p.leader_source_id, p.overlap,
+           p.kept_apart, p.text_start
     FROM stored_here p
     WHERE NOT p.gone
 )
@@ -340,46 +351,38 @@ SELECT
     l.contract_type AS first_contract_type,
     l.pay_min_eur AS first_pay_min_eur,
     l.pay_max_eur AS first_pay_max_eur,
-    l.pay_period AS first_pay_period
+    l.pay_period AS first_pay_period,
+    l.was_stored,
+    l.was_opening_key,
+    l.was_rule,
+    l.was_leader_source,
+    l.was_leader_source_id,
+    l.was_overlap,
+    l.was_kept_apart,
+    l.was_text_start
 FROM sightings l
 JOIN assigned a ON a.block = l.block AND a.listing = l.listing;
 
--- The stored rows of the stored listings placed again, from `stored`, which holds them. The
--- listings placed now for the first time or again from their first record (`fresh`) are
--- changed whatever their stored row: a new listing has none, and a moved one has another first
--- sighting (an earlier run, fetch or position) or, at the same position, another key. Reading
--- their rows from the table decoded its every column for every row (1.2 s of a 1M +1%; read
--- from the table in the passes below, `changed` took 50 s of a 10M +1% in 22 passes).
-CREATE TABLE previous AS
-SELECT s.source, s.source_id, s.opening_key, s.rule, s.leader_source, s.leader_source_id,
-       s.overlap, s.kept_apart, s.block, s.first_key, s.first_seen, s.first_fetched_at,
-       s.first_file, s.first_line, s.text_start, s.first_company_key, s.first_posted_date,
-       s.first_contract_type, s.first_pay_min_eur, s.first_pay_max_eur, s.first_pay_period
-FROM stored s
-JOIN (SELECT source, source_id FROM placed) n ON n.source = s.source AND n.source_id = s.source_id
-WHERE NOT s.gone;
-
--- The listings placed now whose row is not the stored one: new, moved, or placed elsewhere. A listing
--- placed again where it was changes nothing, and the tables that read this one compute again
--- the listings whose rows it replaced (docs/models.md). In passes by listing under a memory
--- limit, as the listings placed may be most of the table.
+-- The listings placed now whose row is not the stored one: new, moved, or placed elsewhere. A
+-- listing placed again where it was changes nothing, and the tables that read this one compute
+-- again the listings whose rows it replaced (docs/models.md). The listings placed from their
+-- first record (`fresh`: new, or moved to an earlier run, fetch or position, or to another key
+-- at the same position) are changed whatever their stored row. A stored listing placed again
+-- keeps its first sighting and facts (`sightings`), so only what the placing decides can
+-- differ, and `placed` carries what was decided before: no join with the stored rows. (Joined
+-- with them, in passes `changed` took 50 s of a 10M +1%; built from `stored`, the join ran out
+-- of a 2 GB limit when a 10M +1% placed 2.3 million listings again.)
 CREATE TABLE changed AS
-SELECT n.*
-FROM placed n
-LEFT JOIN (
-    SELECT * FROM previous WHERE joblake_pass(source_id)
-) p ON p.source = n.source AND p.source_id = n.source_id
-WHERE joblake_pass(n.source_id)
-  AND (p.source IS NULL
-   OR (n.opening_key, n.rule, n.leader_source, n.leader_source_id, n.overlap, n.kept_apart,
-       n.block, n.first_key, n.first_seen, n.first_fetched_at, n.first_file, n.first_line,
-       n.text_start, n.first_company_key, n.first_posted_date, n.first_contract_type,
-       n.first_pay_min_eur, n.first_pay_max_eur, n.first_pay_period)
+SELECT source, source_id, opening_key, rule, leader_source, leader_source_id, overlap,
+       kept_apart, block, first_key, first_seen, first_fetched_at, first_file, first_line,
+       text_start, first_company_key, first_posted_date, first_contract_type, first_pay_min_eur,
+       first_pay_max_eur, first_pay_period
+FROM placed
+WHERE NOT was_stored
+   OR (opening_key, rule, leader_source, leader_source_id, overlap, kept_apart, text_start)
       IS DISTINCT FROM
-      (p.opening_key, p.rule, p.leader_source, p.leader_source_id, p.overlap, p.kept_apart,
-       p.block, p.first_key, p.first_seen, p.first_fetched_at, p.first_file, p.first_line,
-       p.text_start, p.first_company_key, p.first_posted_date, p.first_contract_type,
-       p.first_pay_min_eur, p.first_pay_max_eur, p.first_pay_period));
+      (was_opening_key, was_rule, was_leader_source, was_leader_source_id, was_overlap,
+       was_kept_apart, was_text_start);
 
 -- The rows this refresh replaces (merge_on: source_id, in the model's header): the changed
 -- listings, and the other listings with one of their source ids (another source's), as they
