@@ -192,7 +192,9 @@ pub struct Marked {
 /// rearranged files (`dataChange: false`), raised the protocol or set table properties. None
 /// when a commit removed a file's rows whole without change data (a rewrite), changed the
 /// schema, or did anything else; an unreadable commit counts as that. The changed rows are
-/// then found by comparing versions instead.
+/// then found by comparing versions instead. A restore to a version at or after `from` (how
+/// a failed refresh puts its tables back) undoes the commits after that version: the changes
+/// are those up to it, then the commits after the restore's.
 pub async fn row_changes(
     lake: &Lake,
     layer: &str,
@@ -204,74 +206,94 @@ pub async fn row_changes(
         return Ok(None);
     }
     let log = lake.unloaded_table(layer, name)?.log_store();
-    let mut changes = RowChanges::default();
+    // The changes from `from` up to each version read (None: not known from the commits).
+    let mut at: BTreeMap<u64, Option<RowChanges>> = BTreeMap::new();
+    let mut changes = Some(RowChanges::default());
+    at.insert(from, changes.clone());
     for version in from + 1..=to {
         let Some(bytes) = log.read_commit_entry(version).await? else {
             return Ok(None);
         };
-        // path -> the vector it had, for the files this commit removed with a data change.
-        let mut removed: BTreeMap<String, Option<DeletionVectorDescriptor>> = BTreeMap::new();
-        let mut added: Vec<(String, Option<DeletionVectorDescriptor>)> = Vec::new();
         let actions = actions(&bytes);
-        if is_set_properties(&actions) {
-            continue;
-        }
-        // With change data files, they are the commit's changes (the Delta protocol's rule):
-        // its data files hold the rows it kept as well.
-        let mut change_files = Vec::new();
-        for action in actions {
-            let Some(action) = action.as_object() else {
-                return Ok(None);
-            };
-            for (kind, body) in action {
-                let path = || body.get("path").and_then(serde_json::Value::as_str);
-                let vector = || -> std::result::Result<Option<DeletionVectorDescriptor>, ()> {
-                    match body.get("deletionVector") {
-                        None | Some(serde_json::Value::Null) => Ok(None),
-                        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| ()),
-                    }
-                };
-                match kind.as_str() {
-                    "commitInfo" | "protocol" => {}
-                    "cdc" => {
-                        let Some(path) = path() else {
-                            return Ok(None);
-                        };
-                        change_files.push(path.to_string());
-                    }
-                    "add" | "remove" if data_change(body) == Some(false) => {}
-                    "add" | "remove" => {
-                        let (Some(path), Ok(vector)) = (path(), vector()) else {
-                            return Ok(None);
-                        };
-                        if kind == "add" {
-                            added.push((path.to_string(), vector));
-                        } else {
-                            removed.insert(path.to_string(), vector);
-                        }
-                    }
-                    _ => return Ok(None),
+        changes = match restored_version(&actions) {
+            Some(restored) => at.get(&restored).cloned().flatten(),
+            None => changes.and_then(|before| commit_changes(before, actions)),
+        };
+        at.insert(version, changes.clone());
+    }
+    Ok(changes)
+}
+
+/// The version a restore commit (`RESTORE`, as `DeltaTable::restore` writes it) took its
+/// table back to.
+fn restored_version(actions: &[serde_json::Value]) -> Option<u64> {
+    let info = actions.iter().find_map(|a| a.get("commitInfo"))?;
+    if info.get("operation").and_then(serde_json::Value::as_str) != Some("RESTORE") {
+        return None;
+    }
+    let version = info.get("operationParameters")?.get("version")?;
+    // The log writes operation parameters as text.
+    match version {
+        serde_json::Value::String(v) => v.parse().ok(),
+        other => other.as_u64(),
+    }
+}
+
+/// `changes` with one commit's (its `actions`) added ([`row_changes`]); None when the commit
+/// did something else than add, mark or rearrange rows.
+fn commit_changes(mut changes: RowChanges, actions: Vec<serde_json::Value>) -> Option<RowChanges> {
+    if is_set_properties(&actions) {
+        return Some(changes);
+    }
+    // path -> the vector it had, for the files this commit removed with a data change.
+    let mut removed: BTreeMap<String, Option<DeletionVectorDescriptor>> = BTreeMap::new();
+    let mut added: Vec<(String, Option<DeletionVectorDescriptor>)> = Vec::new();
+    // With change data files, they are the commit's changes (the Delta protocol's rule): its
+    // data files hold the rows it kept as well.
+    let mut change_files = Vec::new();
+    for action in actions {
+        let action = action.as_object()?;
+        for (kind, body) in action {
+            let path = || body.get("path").and_then(serde_json::Value::as_str);
+            let vector = || -> std::result::Result<Option<DeletionVectorDescriptor>, ()> {
+                match body.get("deletionVector") {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| ()),
                 }
+            };
+            match kind.as_str() {
+                "commitInfo" | "protocol" => {}
+                "cdc" => change_files.push(path()?.to_string()),
+                "add" | "remove" if data_change(body) == Some(false) => {}
+                "add" | "remove" => {
+                    let (Some(path), Ok(vector)) = (path(), vector()) else {
+                        return None;
+                    };
+                    if kind == "add" {
+                        added.push((path.to_string(), vector));
+                    } else {
+                        removed.insert(path.to_string(), vector);
+                    }
+                }
+                _ => return None,
             }
-        }
-        if !change_files.is_empty() {
-            changes.change_files.extend(change_files);
-            continue;
-        }
-        for (path, vector) in added {
-            match (removed.remove(&path), vector) {
-                (None, None) => changes.added.push(path),
-                (Some(before), Some(after)) => changes.marked.push(Marked {
-                    path,
-                    before,
-                    after,
-                }),
-                _ => return Ok(None),
-            }
-        }
-        if !removed.is_empty() {
-            return Ok(None); // rows removed with their file: a rewrite
         }
     }
-    Ok(Some(changes))
+    if !change_files.is_empty() {
+        changes.change_files.extend(change_files);
+        return Some(changes);
+    }
+    for (path, vector) in added {
+        match (removed.remove(&path), vector) {
+            (None, None) => changes.added.push(path),
+            (Some(before), Some(after)) => changes.marked.push(Marked {
+                path,
+                before,
+                after,
+            }),
+            _ => return None,
+        }
+    }
+    // Rows removed with their file: a rewrite.
+    removed.is_empty().then_some(changes)
 }
