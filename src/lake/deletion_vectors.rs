@@ -189,8 +189,12 @@ pub(super) async fn commit_merge(
 /// How many data files are read (or rewritten) at once: one per core, so that a table of
 /// gigabytes is not held in memory whole.
 pub(super) fn file_permits() -> Arc<tokio::sync::Semaphore> {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Arc::new(tokio::sync::Semaphore::new(cores))
+    Arc::new(tokio::sync::Semaphore::new(cores()))
+}
+
+/// The cores files are read or written on at once (2 when the machine does not say).
+pub(super) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// A data file holding rows of the keys a replacement takes away.

@@ -36,7 +36,7 @@ use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
 
 use super::deletion_vectors::{
-    FRAGMENT_BYTES, KeyedFile, Replaced, commit_merge, keyed_files, read_vector,
+    FRAGMENT_BYTES, KeyedFile, Replaced, commit_merge, cores, keyed_files, read_vector,
     with_partition_values,
 };
 use crate::error::{Error, Result};
@@ -169,7 +169,7 @@ impl Default for Writers {
     /// One part per core of this machine; fragments are files under [`FRAGMENT_BYTES`].
     fn default() -> Self {
         Self {
-            cores: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            cores: cores(),
             own_writer_bytes: FRAGMENT_BYTES,
         }
     }
