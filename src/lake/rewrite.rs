@@ -101,6 +101,7 @@ pub async fn replace_rows(
     let (config, schema) =
         super::parquet::stored_writer(&table, &partition_columns, writer_properties.clone())
             .await?;
+    let changes_schema = change_schema(&snapshot, &partition_columns);
     let engine = table.log_store().engine(None);
     let split = split_into(removes.len(), writers.cores);
     let mut plans = Vec::new();
@@ -118,12 +119,16 @@ pub async fn replace_rows(
             let tasks = parts
                 .into_iter()
                 .map(|part| {
-                    let (table, config, schema) =
-                        (table.clone(), config.clone(), Arc::clone(&schema));
+                    let (table, config, schema, changes_schema) = (
+                        table.clone(),
+                        config.clone(),
+                        Arc::clone(&schema),
+                        Arc::clone(&changes_schema),
+                    );
                     let permits = Arc::clone(&permits);
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
-                        write_part(&table, part, (config, schema)).await
+                        write_part(&table, part, (config, schema), &changes_schema).await
                     })
                 })
                 .collect();
@@ -319,13 +324,13 @@ struct Written {
 
 /// Writes a part's kept rows (those of its row groups not of the keys, and not deleted by a
 /// vector before) and its new rows to new files; returns them with the rows deleted and added
-/// as change data rows.
+/// as change data rows (in `changes_schema`'s types).
 async fn write_part(
     table: &DeltaTable,
     part: Part,
     (config, schema): (WriterConfig, SchemaRef),
+    changes_schema: &SchemaRef,
 ) -> Result<Written> {
-    let data_schema = config.file_schema();
     let mut writer = DeltaWriter::new(table.object_store(), config);
     let mut changes = Vec::new();
     let mut deleted_rows = 0;
@@ -368,7 +373,7 @@ async fn write_part(
             let gone = filter_record_batch(&batch, &gone)?;
             if gone.num_rows() > 0 {
                 deleted_rows += gone.num_rows() as u64;
-                changes.push(change_rows(gone, &data_schema, "delete")?);
+                changes.push(change_rows(gone, changes_schema, "delete")?);
             }
         }
     }
@@ -376,7 +381,7 @@ async fn write_part(
         writer
             .write(&super::parquet::conform(batch.clone(), &schema)?)
             .await?;
-        changes.push(change_rows(batch, &data_schema, "insert")?);
+        changes.push(change_rows(batch, changes_schema, "insert")?);
     }
     Ok(Written {
         adds: writer.close().await?,
@@ -385,8 +390,29 @@ async fn write_part(
     })
 }
 
-/// `batch`'s data columns (the table's, partition columns left out: the action holds them)
-/// with the [`CHANGE_TYPE`] column set to `kind`.
+/// The columns of a change data file: the table's data columns (partition columns left out:
+/// the `cdc` action holds them) in the plain types of its Delta schema. The rows deleted are
+/// a filter of the rows read, and a filtered string view still holds every string of the
+/// batch it was read in: kept until the partition's change file is written, the views of a
+/// few deleted rows per batch held the whole file decoded (a merge of `job_postings` peaked
+/// at 4.1-6.1 GB at 10M). A cast to plain strings copies only the rows kept.
+fn change_schema(
+    snapshot: &deltalake::table::state::DeltaTableState,
+    partition_columns: &[String],
+) -> SchemaRef {
+    let fields: Vec<_> = snapshot
+        .snapshot()
+        .arrow_schema()
+        .fields()
+        .iter()
+        .filter(|f| !partition_columns.contains(f.name()))
+        .cloned()
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// `batch`'s columns of `data_schema` ([`change_schema`]) with the [`CHANGE_TYPE`] column set
+/// to `kind`.
 fn change_rows(batch: RecordBatch, data_schema: &SchemaRef, kind: &str) -> Result<RecordBatch> {
     let batch = super::parquet::conform(batch, data_schema)?;
     let mut fields = data_schema.fields().to_vec();
@@ -494,4 +520,56 @@ fn split_by_partition(
             Ok((columns.iter().cloned().zip(values).collect(), rows))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deltalake::arrow::array::{ListBuilder, StringViewArray, StringViewBuilder};
+
+    /// A deleted row read with a batch of long strings: its change row must not keep the
+    /// batch's strings (the 10M merge's peak came from views of a few rows per batch).
+    #[test]
+    fn change_rows_hold_only_their_own_strings() {
+        let text = |i: usize| format!("{i:04}{}", "x".repeat(2_000));
+        let titles: StringViewArray = (0..1_000).map(|i| Some(text(i))).collect();
+        let mut skills = ListBuilder::new(StringViewBuilder::new());
+        for i in 0..1_000 {
+            skills.values().append_value(text(i));
+            skills.append(true);
+        }
+        let read = Arc::new(Schema::new(vec![
+            Field::new("title", DataType::Utf8View, true),
+            Field::new_list(
+                "skills",
+                Field::new_list_field(DataType::Utf8View, true),
+                true,
+            ),
+        ]));
+        let batch = RecordBatch::try_new(read, vec![Arc::new(titles), Arc::new(skills.finish())])
+            .expect("a batch");
+        let one: BooleanArray = (0..1_000).map(|i| Some(i == 500)).collect();
+        let gone = filter_record_batch(&batch, &one).expect("a filter");
+        // The filter alone keeps the batch's strings: what the change rows must not do.
+        assert!(gone.get_array_memory_size() > 1_000_000);
+        let table = Arc::new(Schema::new(vec![
+            Field::new("title", DataType::Utf8, true),
+            Field::new_list("skills", Field::new_list_field(DataType::Utf8, true), true),
+        ]));
+        let change = change_rows(gone, &table, "delete").expect("change rows");
+        assert_eq!(change.num_rows(), 1);
+        assert!(
+            change.get_array_memory_size() < 20_000,
+            "{} bytes for one row",
+            change.get_array_memory_size()
+        );
+        let title = cast(change.column(0), &DataType::Utf8).expect("text");
+        assert_eq!(
+            title
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .map(|t| t.value(0).to_string()),
+            Some(text(500))
+        );
+    }
 }
