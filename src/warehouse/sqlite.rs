@@ -281,12 +281,57 @@ pub(super) async fn load(
     if ended.is_err() {
         let _ = exec(&mut conn, "ROLLBACK".into(), "rolling back").await;
     }
+    // The rows are committed: a failed checkpoint only leaves the log for a later one.
+    if result.is_ok()
+        && ended.is_ok()
+        && let Err(e) = checkpoint(&mut conn).await
+    {
+        tracing::warn!("the mirror is committed, its write-ahead log not emptied: {e}");
+    }
+    // Closed here, not dropped: a dropped connection closes on its worker thread, possibly
+    // after the pool's, and two connections closing at once leave the log to each other.
+    let closed = sqlx::Connection::close(conn)
+        .await
+        .map_err(sql_error("closing the mirror's connection"));
     let (report, checks_seconds) = result?;
     ended?;
+    closed?;
     Ok((
         report,
         checks_seconds + commit_started.elapsed().as_secs_f64(),
     ))
+}
+
+/// How long the checkpoint after a mirror waits for a reader still on the rows before it.
+const CHECKPOINT_WAIT_MS: u64 = 2_000;
+
+/// Copies the mirror's pages from the write-ahead log into the database and empties the log.
+/// The transaction wrote every table again, so the log is as large as the database; SQLite
+/// does this only when the last connection closes, and with a reader connected (a BI tool) none
+/// closes last: the log stayed at that size. A reader still in a transaction on the rows before
+/// the mirror holds it up; past [`CHECKPOINT_WAIT_MS`] the log is left for a later one.
+async fn checkpoint(conn: &mut SqliteConnection) -> Result<()> {
+    let started = Instant::now();
+    exec(
+        conn,
+        format!("PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}"),
+        "preparing the checkpoint",
+    )
+    .await?;
+    let (busy, pages, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(sql_error("checkpointing the write-ahead log"))?;
+    tracing::debug!(
+        "sqlite checkpoint: {copied} of {pages} pages copied in {:.2} s{}",
+        started.elapsed().as_secs_f64(),
+        if busy == 0 {
+            ""
+        } else {
+            ", a reader held the rest back"
+        }
+    );
+    Ok(())
 }
 
 async fn replace(
