@@ -274,16 +274,33 @@ pub struct Fragmentation {
     pub rows: u64,
 }
 
-/// When a refresh compacts a table it replaced rows in: past either bound.
+/// When a refresh compacts a table it replaced rows in: past any bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompactAt {
     /// More small files than this in one partition.
     pub small_files: usize,
     /// More than this share of the rows marked deleted.
     pub deleted_share: f64,
+    /// Any row marked deleted once the table holds more rows than this (None: no such bound).
+    pub any_deleted_past_rows: Option<u64>,
 }
 
 impl CompactAt {
+    /// For a table that keeps its vectors, in a lake whose steps run in passes of `pass_rows`
+    /// rows (`EngineSettings::pass_rows_in_effect`). A step reading it in passes decodes each
+    /// file that carries a vector whole in every pass (delta-rs reads such files without the
+    /// pass's filter), so once the table is larger than a pass a vector costs more at the next
+    /// refresh than compacting it now: at 10M postings (23 passes) a +1% refresh took 467 s
+    /// after `joblake maintain` (41.5 s) against 572 s before it, and each refresh was slower
+    /// than the one before while vectors piled up (docs/performance.md). Without passes:
+    /// [`CompactAt::KEPT_VECTORS`].
+    pub fn kept_vectors(pass_rows: Option<u64>) -> CompactAt {
+        CompactAt {
+            any_deleted_past_rows: pass_rows,
+            ..CompactAt::KEPT_VECTORS
+        }
+    }
+
     /// For a table whose merges leave their vectors (`deletion_vectors: keep`, read by models
     /// only, side by side through the vectors: `engine::dv_scan`): a merge of 1% new postings
     /// adds a small file and marks under 1% of the rows deleted, so the table is compacted
@@ -291,6 +308,7 @@ impl CompactAt {
     pub const KEPT_VECTORS: CompactAt = CompactAt {
         small_files: 32,
         deleted_share: 0.25,
+        any_deleted_past_rows: None,
     };
 
     /// For a table whose merges write files again (`super::rewrite`): no vectors, and each
@@ -300,6 +318,7 @@ impl CompactAt {
     pub const REWRITTEN: CompactAt = CompactAt {
         small_files: 4,
         deleted_share: 1.0,
+        any_deleted_past_rows: None,
     };
 }
 
@@ -334,9 +353,11 @@ impl Fragmentation {
         }
     }
 
-    /// True when past either bound of `at`.
+    /// True when past any bound of `at`.
     pub fn exceeds(&self, at: CompactAt) -> bool {
-        self.small_files > at.small_files || self.deleted_share() > at.deleted_share
+        self.small_files > at.small_files
+            || self.deleted_share() > at.deleted_share
+            || (self.deleted_rows > 0 && at.any_deleted_past_rows.is_some_and(|r| self.rows > r))
     }
 }
 

@@ -59,7 +59,7 @@ pub struct Merge<'a> {
 /// Computes the rows of `merge`'s keys and replaces the stored rows of those keys in `table`:
 /// with deletion vectors and new files when its model keeps the vectors and no cluster reads
 /// it, else by writing the partitions that hold them again (`lake::rewrite`). Then compacts
-/// the table once its fragmentation passes [`CompactAt::KEPT_VECTORS`] or
+/// the table once its fragmentation passes [`CompactAt::kept_vectors`] or
 /// [`CompactAt::REWRITTEN`].
 /// Returns the version written (the table's own when no key changed).
 /// Where the time goes is logged (debug): finding the keys is the caller's, then computing
@@ -131,11 +131,12 @@ pub async fn replace(
             keys.len()
         );
         // Files with vectors are read without the query's filters: a table that keeps them
-        // is compacted once its small files or deleted rows pass a bound. A table written
-        // again holds a file a partition it touched, and a file of new rows in each other
-        // partition they entered: compacted once those pile up.
+        // is compacted once its small files or deleted rows pass a bound, or at once where
+        // steps read it in passes. A table written again holds a file a partition it touched,
+        // and a file of new rows in each other partition they entered: compacted once those
+        // pile up.
         let bound = if keep_vectors {
-            CompactAt::KEPT_VECTORS
+            CompactAt::kept_vectors(lake.engine_settings().pass_rows_in_effect())
         } else {
             CompactAt::REWRITTEN
         };

@@ -402,6 +402,7 @@ async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
         CompactAt {
             small_files: merged.small_files,
             deleted_share: 1.0,
+            any_deleted_past_rows: None,
         },
         joblake::lake::parquet::writer_properties(),
     )
@@ -417,6 +418,7 @@ async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
         CompactAt {
             small_files: merged.small_files - 1,
             deleted_share: 1.0,
+            any_deleted_past_rows: None,
         },
         joblake::lake::parquet::writer_properties(),
     )
@@ -439,12 +441,37 @@ async fn a_merged_table_is_compacted_once_past_a_bound_and_not_before() {
         CompactAt {
             small_files: usize::MAX,
             deleted_share: share / 2.0,
+            any_deleted_past_rows: None,
         },
         joblake::lake::parquet::writer_properties(),
     )
     .await
     .expect("compacted");
     assert!(compacted.is_some());
+    assert_eq!(files_with_vectors(&table), 0);
+    each_posting_once(&t.lake, rows).await;
+
+    // Where steps read in passes: any deleted row, once the table is larger than a pass.
+    assert_eq!(CompactAt::kept_vectors(None), CompactAt::KEPT_VECTORS);
+    let (table, _) = edit(&t.lake, &ids[1..2], How::Vectors).await;
+    let held = Fragmentation::of(&table).expect("measured");
+    assert_eq!(held.deleted_rows, 1, "{held:?}");
+    let (table, compacted) = compact_past(
+        table,
+        CompactAt::kept_vectors(Some(held.rows)),
+        joblake::lake::parquet::writer_properties(),
+    )
+    .await
+    .expect("looked at");
+    assert_eq!(compacted, None, "a table of one pass keeps its vector");
+    let (table, compacted) = compact_past(
+        table,
+        CompactAt::kept_vectors(Some(held.rows - 1)),
+        joblake::lake::parquet::writer_properties(),
+    )
+    .await
+    .expect("compacted");
+    assert_eq!(compacted, Some(held));
     assert_eq!(files_with_vectors(&table), 0);
     each_posting_once(&t.lake, rows).await;
 }
