@@ -323,6 +323,12 @@ struct Scan {
     /// `<` positions that a tag scan which found no end walked over outside quotes: a tag
     /// starting there finds no end either (the scan from there goes the same way).
     endless: HashSet<usize>,
+    /// `<` positions that a tag scan which met a quote never closed walked over outside
+    /// quotes: a tag starting there meets it too, and ends at the first `>` after its name.
+    unquoted: HashSet<usize>,
+    /// The last first-`>`-after lookup: (from, found). A lookup from between the two finds the
+    /// same `>` without scanning again.
+    next_gt: Option<(usize, usize)>,
     /// Names of skipped elements (`head`, `title`...) whose closing tag does not occur after a
     /// position.
     unclosed: Vec<(Vec<u8>, usize)>,
@@ -333,8 +339,22 @@ impl Scan {
         Scan {
             last_gt: memchr::memrchr(b'>', b),
             endless: HashSet::new(),
+            unquoted: HashSet::new(),
+            next_gt: None,
             unclosed: Vec::new(),
         }
+    }
+
+    /// The first `>` at or after `from`.
+    fn gt_after(&mut self, b: &[u8], from: usize) -> Option<usize> {
+        if let Some((after, gt)) = self.next_gt
+            && (after..=gt).contains(&from)
+        {
+            return Some(gt);
+        }
+        let gt = find_byte(b, from, b'>')?;
+        self.next_gt = Some((from, gt));
+        Some(gt)
     }
 
     /// Whether a `>` occurs at or after `i`.
@@ -407,10 +427,12 @@ fn parse_tag(b: &[u8], lt: usize, scan: &mut Scan) -> Option<(Markup, usize)> {
                 Some(c) if c.is_ascii_whitespace() || *c == b'/' || *c == b'>' => {}
                 _ => return None,
             }
-            let end = if scan.gt_from(i) && !scan.endless.contains(&lt) {
-                scan_tag_end(b, i, &mut scan.endless)
-            } else {
+            let end = if !scan.gt_from(i) || scan.endless.contains(&lt) {
                 None
+            } else if scan.unquoted.contains(&lt) {
+                scan.gt_after(b, i)
+            } else {
+                scan_tag_end(b, i, scan)
             };
             let Some(gt) = end else {
                 // Truncated input ending inside a real tag ("<p style=\"...): drop the rest.
@@ -432,9 +454,11 @@ fn parse_tag(b: &[u8], lt: usize, scan: &mut Scan) -> Option<(Markup, usize)> {
 }
 
 /// Finds the `>` closing a tag whose attributes start at `i`, honouring quoted attribute
-/// values. Falls back to the first `>` when a quote is never closed. When there is no end, the
-/// `<` walked over outside quotes are added to `endless`.
-fn scan_tag_end(b: &[u8], mut i: usize, endless: &mut HashSet<usize>) -> Option<usize> {
+/// values. Falls back to the first `>` when a quote is never closed. The `<` walked over
+/// outside quotes are remembered: in `scan.endless` when there is no end, in `scan.unquoted`
+/// when a quote is never closed (a text of `<zz a='>'` repeated, then one `<a href="`, was
+/// scanned again from each `<`: quadratic, found by tests/fuzz.rs).
+fn scan_tag_end(b: &[u8], mut i: usize, scan: &mut Scan) -> Option<usize> {
     let start = i;
     let mut walked = Vec::new();
     while i < b.len() {
@@ -452,14 +476,17 @@ fn scan_tag_end(b: &[u8], mut i: usize, endless: &mut HashSet<usize>) -> Option<
                 if let Some(&q) = b.get(i).filter(|&&q| q == b'"' || q == b'\'') {
                     match find_byte(b, i + 1, q) {
                         Some(close) => i = close + 1,
-                        None => return find_byte(b, start, b'>'),
+                        None => {
+                            scan.unquoted.extend(walked);
+                            return scan.gt_after(b, start);
+                        }
                     }
                 }
             }
             _ => i += 1,
         }
     }
-    endless.extend(walked);
+    scan.endless.extend(walked);
     None
 }
 
@@ -804,6 +831,12 @@ mod tests {
             quick(&format!("x<p a='>'{}", "<p a='>'".repeat(20_000))),
             "x"
         );
+        // Quotes that a last, truncated tag never closes: each tag before it ends at the
+        // first `>` after its name (the `>` in its quotes), as it did for a short text.
+        let short = html_to_text("<p><zz a='>'<zz a='>'<zz a='>'<a href=\"");
+        assert_eq!(short, "'''");
+        let long = quick(&format!("<p>{}<a href=\"", "<zz a='>'".repeat(20_000)));
+        assert_eq!(long, "'".repeat(20_000));
     }
 
     #[test]
