@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use deltalake::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use deltalake::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArrayType};
 use deltalake::arrow::buffer::BooleanBuffer;
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType;
@@ -115,43 +115,16 @@ fn predicate(keep: Option<Keep>) -> ScalarUDF {
 /// `keep` of each value of `values`, read as text. Text columns are read where they are (a
 /// cast to text copied every string of every pass); other types are cast.
 fn kept(values: &ArrayRef, keep: &Keep) -> DfResult<BooleanArray> {
-    fn each<'a>(len: usize, value: impl Fn(usize) -> Option<&'a str>, keep: &Keep) -> BooleanArray {
-        BooleanArray::from(BooleanBuffer::collect_bool(len, |i| keep(value(i))))
+    fn each<'a>(text: impl StringArrayType<'a>, keep: &Keep) -> BooleanArray {
+        BooleanArray::from(BooleanBuffer::collect_bool(text.len(), |i| {
+            keep(text.is_valid(i).then(|| text.value(i)))
+        }))
     }
     Ok(match values.data_type() {
-        DataType::Utf8View => {
-            let text = values.as_string_view();
-            each(
-                text.len(),
-                |i| text.is_valid(i).then(|| text.value(i)),
-                keep,
-            )
-        }
-        DataType::Utf8 => {
-            let text = values.as_string::<i32>();
-            each(
-                text.len(),
-                |i| text.is_valid(i).then(|| text.value(i)),
-                keep,
-            )
-        }
-        DataType::LargeUtf8 => {
-            let text = values.as_string::<i64>();
-            each(
-                text.len(),
-                |i| text.is_valid(i).then(|| text.value(i)),
-                keep,
-            )
-        }
-        _ => {
-            let cast = cast(values, &DataType::Utf8)?;
-            let text = cast.as_string::<i32>();
-            each(
-                text.len(),
-                |i| text.is_valid(i).then(|| text.value(i)),
-                keep,
-            )
-        }
+        DataType::Utf8View => each(values.as_string_view(), keep),
+        DataType::Utf8 => each(values.as_string::<i32>(), keep),
+        DataType::LargeUtf8 => each(values.as_string::<i64>(), keep),
+        _ => each(cast(values, &DataType::Utf8)?.as_string::<i32>(), keep),
     })
 }
 
