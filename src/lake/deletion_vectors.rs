@@ -33,7 +33,9 @@ use deltalake::datafile::writer::DeltaWriter;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
 use deltalake::kernel::{Action, Add, DeletionVectorDescriptor, StorageType, TableFeatures};
 use deltalake::parquet::arrow::ProjectionMask;
-use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use deltalake::parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use deltalake::protocol::DeltaOperation;
 use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
@@ -613,27 +615,7 @@ pub async fn for_each_key(
     key: &str,
     mut f: impl FnMut(u64, Option<&str>),
 ) -> Result<()> {
-    let failed = |message: String| Error::DeletionVector {
-        file: path.to_string(),
-        message,
-    };
-    let location = deltalake::Path::from_url_path(path).map_err(|e| failed(e.to_string()))?;
-    let bytes = store.get(&location).await?.bytes().await?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| failed(e.to_string()))?;
-    let Some(index) = builder
-        .schema()
-        .fields()
-        .iter()
-        .position(|f| f.name() == key)
-    else {
-        return Err(failed(format!("no column {key}")));
-    };
-    let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
-    let reader = builder
-        .with_projection(mask)
-        .build()
-        .map_err(|e| failed(e.to_string()))?;
+    let reader = read_columns(store, path, &[key]).await?;
     let mut row: u64 = 0;
     for batch in reader {
         let batch = batch?;
@@ -645,6 +627,39 @@ pub async fn for_each_key(
         row += values.len() as u64;
     }
     Ok(())
+}
+
+/// A reader of the columns `names` of the data file at `path` (relative to the table whose
+/// `store` it is), in the file's order of columns. The file is fetched whole.
+pub(super) async fn read_columns(
+    store: &Arc<dyn deltalake::ObjectStore>,
+    path: &str,
+    names: &[&str],
+) -> Result<ParquetRecordBatchReader> {
+    let failed = |message: String| Error::DeletionVector {
+        file: path.to_string(),
+        message,
+    };
+    let location = deltalake::Path::from_url_path(path).map_err(|e| failed(e.to_string()))?;
+    let bytes = store.get(&location).await?.bytes().await?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| failed(e.to_string()))?;
+    let indices = names
+        .iter()
+        .map(|name| {
+            builder
+                .schema()
+                .fields()
+                .iter()
+                .position(|f| f.name() == name)
+                .ok_or_else(|| failed(format!("no column {name}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+    builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| failed(e.to_string()))
 }
 
 /// The row positions a file's current deletion vector removes, read by the Delta kernel.

@@ -2,6 +2,7 @@
 //! tables of silver and gold, and `_meta`. Nothing else in the code knows which store it is.
 
 pub mod audit;
+pub mod changed_rows;
 pub mod deletion_vectors;
 pub mod inputs;
 pub mod lease;
@@ -339,7 +340,7 @@ mod tests {
 }
 
 /// Which version of a table is current, and since when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableStamp {
     /// The Delta version.
     pub version: u64,

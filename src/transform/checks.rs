@@ -1,17 +1,29 @@
 //! Data tests: queries that must return no rows. Declared checks in model headers (unique,
 //! not_null, relationships, accepted_values) are turned into small generated queries; singular
 //! tests are the files of `tests/` in the SQL project.
+//!
+//! After a refresh whose tests passed, the next one checks a declared check on the rows that
+//! changed since (`Changes`): a table not written since holds still, a duplicate or a null must
+//! involve a row the table did not have then, and a missing reference a new row or a key its
+//! parent lost. Such a form finds every failure the whole check would (it reads a superset of
+//! the changed rows, `lake::file_diff`); when it finds rows, the whole check runs and reports
+//! them. Singular tests always read whole tables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Instant;
 
-use deltalake::arrow::array::{Array, AsArray};
+use deltalake::arrow::array::{Array, AsArray, RecordBatch};
 use deltalake::arrow::datatypes::Int64Type;
 use deltalake::arrow::util::pretty::pretty_format_batches;
+use deltalake::datafusion::datasource::MemTable;
 use deltalake::datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use serde::Serialize;
 
+use crate::error::Result;
+use crate::lake::changed_rows::{self, Side as RowSide};
+use crate::lake::{Lake, TableStamp, inputs};
 use crate::project::Project;
 use crate::project::model::{Check, Model};
 
@@ -28,6 +40,20 @@ pub struct TestOutcome {
     pub error: Option<String>,
     /// Wall time in seconds (a not_null test probed with its table's others: its share).
     pub seconds: f64,
+    /// What it read.
+    pub scope: TestScope,
+}
+
+/// The rows a data test read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestScope {
+    /// Its tables whole.
+    Whole,
+    /// The rows changed since its tables last passed (`Changes`), and the rows they meet.
+    Changed,
+    /// Nothing: its tables were not written since they last passed.
+    Unchanged,
 }
 
 impl TestOutcome {
@@ -42,11 +68,22 @@ impl TestOutcome {
 pub struct DataTest {
     /// Test name.
     pub name: String,
-    /// The query.
+    /// The query, over whole tables.
     pub sql: String,
-    /// For a not_null check, (table, column): all of a table's not_null checks are first
-    /// probed with one scan, and only a column with nulls runs its own query.
-    pub not_null: Option<(String, String)>,
+    /// The declared check it comes from, with its table (None: a singular test). All of a
+    /// table's not_null checks are first probed with one scan, and only a column with nulls
+    /// runs its own query.
+    pub check: Option<(String, Check)>,
+}
+
+impl DataTest {
+    /// (table, column) of a not_null check.
+    fn not_null(&self) -> Option<(&str, &str)> {
+        match &self.check {
+            Some((table, Check::NotNull(column))) => Some((table, column)),
+            _ => None,
+        }
+    }
 }
 
 /// The generated queries for the declared checks of `models`, then the singular tests.
@@ -92,14 +129,10 @@ pub fn collect(models: &[Model], project: &Project) -> Vec<DataTest> {
                     ),
                 ),
             };
-            let not_null = match check {
-                Check::NotNull(c) => Some((t.clone(), c.clone())),
-                _ => None,
-            };
             tests.push(DataTest {
                 name: format!("{kind}:{t}.{cols}"),
                 sql,
-                not_null,
+                check: Some((t.clone(), check.clone())),
             });
         }
     }
@@ -108,24 +141,326 @@ pub fn collect(models: &[Model], project: &Project) -> Vec<DataTest> {
         tests.push(DataTest {
             name: name.to_string(),
             sql: sql.to_string(),
-            not_null: None,
+            check: None,
         });
     }
     tests
 }
 
-/// Runs every test; a test that cannot run is reported as an error, not a panic.
-pub async fn run(ctx: &SessionContext, tests: &[DataTest]) -> Vec<TestOutcome> {
-    let probed = probe_not_null(ctx, tests).await;
+/// What changed in each table since its data tests last passed, as relations registered in
+/// the tests' session. A table absent here is read whole.
+#[derive(Debug, Default)]
+pub struct Changes {
+    tables: BTreeMap<String, Change>,
+}
+
+/// How a table changed since its tests last passed: the rows it gained and those it lost.
+#[derive(Debug, Clone, PartialEq)]
+struct Change {
+    gained: Side,
+    lost: Side,
+}
+
+/// One side of a [`Change`].
+#[derive(Debug, Clone, PartialEq)]
+enum Side {
+    /// No such row.
+    None,
+    /// The relation (registered in the tests' session) holding these columns of them.
+    Rows {
+        relation: String,
+        columns: BTreeSet<String>,
+    },
+    /// Not read apart (too many, or not known from the table's commits): checks that need
+    /// them read the tables whole.
+    Whole,
+}
+
+impl Side {
+    /// The relation of the rows if it holds `columns`: Ok(None) when there are none, Err when
+    /// they are read whole.
+    fn relation(&self, columns: &[&String]) -> std::result::Result<Option<&str>, ()> {
+        match self {
+            Side::None => Ok(None),
+            Side::Rows {
+                relation,
+                columns: held,
+            } if columns.iter().all(|c| held.contains(*c)) => Ok(Some(relation)),
+            Side::Rows { .. } | Side::Whole => Err(()),
+        }
+    }
+}
+
+/// More changed rows than this share of a table's: looking them up costs about what the
+/// whole check does.
+const MAX_CHANGED_SHARE: f64 = 0.5;
+
+impl Changes {
+    /// Finds what changed in each of `tables` (qualified names) since the version `tested`
+    /// stamps for it, reads the columns `tests` check of the rows it gained and lost, and
+    /// registers them in `ctx`. A table whose changes its commits do not say (no stamp,
+    /// rewritten whole, an earlier version gone) is left out: its checks read it whole.
+    pub async fn since(
+        lake: &Lake,
+        ctx: &SessionContext,
+        tests: &[DataTest],
+        tables: &[String],
+        tested: &BTreeMap<String, TableStamp>,
+    ) -> Result<Changes> {
+        let mut changes = Changes::default();
+        if lake.engine_settings().cluster.is_some() {
+            return Ok(changes);
+        }
+        // The columns the checks read of each table's gained rows, and of its lost ones.
+        let mut gained: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut lost: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for (table, check) in tests.iter().filter_map(|t| t.check.as_ref()) {
+            let columns = gained.entry(table).or_default();
+            match check {
+                Check::Unique(cols) => columns.extend(cols.iter().cloned()),
+                Check::NotNull(c) | Check::AcceptedValues { column: c, .. } => {
+                    columns.insert(c.clone());
+                }
+                Check::Relationship {
+                    column,
+                    table: parent,
+                    to_column,
+                } => {
+                    columns.insert(column.clone());
+                    lost.entry(parent).or_default().insert(to_column.clone());
+                }
+            }
+        }
+        for table in tables {
+            let (Some(then), Some((layer, name))) = (tested.get(table), table.split_once('.'))
+            else {
+                continue;
+            };
+            if let Some(change) = Self::of_table(
+                lake,
+                ctx,
+                (layer, name),
+                then,
+                gained.get(table.as_str()),
+                lost.get(table.as_str()),
+            )
+            .await?
+            {
+                changes.tables.insert(table.clone(), change);
+            }
+        }
+        Ok(changes)
+    }
+
+    /// The change of `layer.name` since `then`, its sides read and registered; None when
+    /// its commits do not say.
+    async fn of_table(
+        lake: &Lake,
+        ctx: &SessionContext,
+        (layer, name): (&str, &str),
+        then: &TableStamp,
+        gained_columns: Option<&BTreeSet<String>>,
+        lost_columns: Option<&BTreeSet<String>>,
+    ) -> Result<Option<Change>> {
+        let table = format!("{layer}.{name}");
+        let Some(now) = lake.stamp(layer, name).await? else {
+            return Ok(None);
+        };
+        if now == *then {
+            return Ok(Some(Change {
+                gained: Side::None,
+                lost: Side::None,
+            }));
+        }
+        // The version stamped must still be the one in the log (not a table written again).
+        let mut earlier = lake.unloaded_table(layer, name)?;
+        if now.version < then.version || earlier.load_version(then.version).await.is_err() {
+            return Ok(None);
+        }
+        let committed_at = earlier
+            .snapshot()?
+            .version_timestamp(then.version)
+            .and_then(chrono::DateTime::from_timestamp_millis);
+        if committed_at != then.committed_at {
+            return Ok(None);
+        }
+        let Some(row_changes) =
+            inputs::row_changes(lake, layer, name, then.version, now.version).await?
+        else {
+            tracing::debug!("{table}: changed by other commits than appends and merges");
+            return Ok(None);
+        };
+        let current = lake.table(layer, name).await?;
+        let snapshot = current.snapshot()?;
+        let partitions = snapshot.metadata().partition_columns().to_vec();
+        let rows: u64 = snapshot
+            .log_data()
+            .iter()
+            .map(|f| f.num_records().unwrap_or(0) as u64)
+            .sum();
+        let side = async |kind: RowSide, columns: Option<&BTreeSet<String>>, any: bool| {
+            if !any {
+                return Ok::<_, crate::error::Error>(Side::None);
+            }
+            let columns: Vec<String> = columns
+                .into_iter()
+                .flatten()
+                .filter(|c| !partitions.contains(c))
+                .cloned()
+                .collect();
+            if columns.is_empty() {
+                return Ok(Side::Whole);
+            }
+            let (schema, batches) =
+                match changed_rows::read(&current, &row_changes, &columns, kind).await {
+                    Ok(read) => read,
+                    Err(e) => {
+                        tracing::info!("{table}: its changed rows could not be read: {e}");
+                        return Ok(Side::Whole);
+                    }
+                };
+            let read: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            tracing::debug!("{table}: {read} rows {kind:?} of {rows}");
+            if read as f64 > MAX_CHANGED_SHARE * rows.max(1) as f64 {
+                return Ok(Side::Whole);
+            }
+            let relation = format!(
+                "__changes_{}_{layer}_{name}",
+                if kind == RowSide::Gained {
+                    "gained"
+                } else {
+                    "lost"
+                }
+            );
+            ctx.register_table(
+                relation.as_str(),
+                Arc::new(MemTable::try_new(schema, vec![batches])?),
+            )?;
+            Ok(Side::Rows {
+                relation,
+                columns: columns.into_iter().collect(),
+            })
+        };
+        let any_gained = !row_changes.added.is_empty() || !row_changes.change_files.is_empty();
+        let any_lost = !row_changes.marked.is_empty() || !row_changes.change_files.is_empty();
+        let gained = side(RowSide::Gained, gained_columns, any_gained).await?;
+        let lost = side(RowSide::Lost, lost_columns, any_lost).await?;
+        Ok(Some(Change { gained, lost }))
+    }
+
+    /// The relation of `table`'s gained rows with `columns`: Ok(None) when it gained none,
+    /// Err when its checks read it whole.
+    fn gained(&self, table: &str, columns: &[&String]) -> std::result::Result<Option<&str>, ()> {
+        self.tables.get(table).ok_or(())?.gained.relation(columns)
+    }
+
+    /// The relation of the rows `table` lost, as [`Changes::gained`].
+    fn lost(&self, table: &str, columns: &[&String]) -> std::result::Result<Option<&str>, ()> {
+        self.tables.get(table).ok_or(())?.lost.relation(columns)
+    }
+}
+
+/// How a test runs given what changed.
+#[derive(Debug, Clone, PartialEq)]
+enum Form {
+    /// It holds without a query: nothing it reads changed in a way that could break it.
+    Holds,
+    /// This query over the changed rows returns a superset of the failures' keys (none when
+    /// the whole test passes).
+    Changed(String),
+    /// Its own query, over whole tables.
+    Whole,
+}
+
+/// The form of a declared `check` of `table` given `changes`.
+fn form(table: &str, check: &Check, changes: &Changes) -> Form {
+    match check {
+        Check::Unique(cols) => match changes.gained(table, &cols.iter().collect::<Vec<_>>()) {
+            Err(()) => Form::Whole,
+            Ok(None) => Form::Holds,
+            Ok(Some(new)) => {
+                let distinct = cols.join(", ");
+                let of_t: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
+                let on: Vec<String> = cols
+                    .iter()
+                    .map(|c| format!("(t.{c} IS NOT DISTINCT FROM k.{c})"))
+                    .collect();
+                // The new keys on the build side of the join: the table is only probed.
+                Form::Changed(format!(
+                    "SELECT {of_t}, count(*) AS n FROM (SELECT DISTINCT {distinct} FROM {new}) k \
+                     JOIN {table} t ON {on} GROUP BY {of_t} HAVING count(*) > 1",
+                    of_t = of_t.join(", "),
+                    on = on.join(" AND ")
+                ))
+            }
+        },
+        Check::NotNull(column) => match changes.gained(table, &[column]) {
+            Err(()) => Form::Whole,
+            Ok(None) => Form::Holds,
+            Ok(Some(new)) => Form::Changed(format!("SELECT * FROM {new} WHERE {column} IS NULL")),
+        },
+        Check::AcceptedValues { column, values } => match changes.gained(table, &[column]) {
+            Err(()) => Form::Whole,
+            Ok(None) => Form::Holds,
+            Ok(Some(new)) => Form::Changed(format!(
+                "SELECT {column}, count(*) AS n FROM {new} WHERE {column} NOT IN ({}) GROUP BY {column}",
+                values.join(", ")
+            )),
+        },
+        Check::Relationship {
+            column,
+            table: parent,
+            to_column,
+        } => {
+            let (Ok(new), Ok(lost)) = (
+                changes.gained(table, &[column]),
+                changes.lost(parent, &[to_column]),
+            ) else {
+                return Form::Whole;
+            };
+            // A reference breaks on a new row, or on a row whose key its parent lost.
+            let keys: Vec<String> = new
+                .map(|new| format!("SELECT {column} AS k FROM {new}"))
+                .into_iter()
+                .chain(lost.map(|lost| format!("SELECT {to_column} AS k FROM {lost}")))
+                .collect();
+            if keys.is_empty() {
+                return Form::Holds;
+            }
+            Form::Changed(format!(
+                "WITH v AS (SELECT DISTINCT k FROM ({}) u WHERE k IS NOT NULL), \
+                 kept AS (SELECT DISTINCT p.{to_column} AS k FROM v JOIN {parent} p ON p.{to_column} = v.k) \
+                 SELECT c.{column} FROM v JOIN {table} c ON c.{column} = v.k \
+                 LEFT JOIN kept ON c.{column} = kept.k WHERE kept.k IS NULL",
+                keys.join(" UNION ALL ")
+            ))
+        }
+    }
+}
+
+/// Runs every test; a test that cannot run is reported as an error, not a panic. `changes`
+/// says which tables to read whole (all of them when it is empty).
+pub async fn run(ctx: &SessionContext, tests: &[DataTest], changes: &Changes) -> Vec<TestOutcome> {
+    let forms: Vec<Form> = tests
+        .iter()
+        .map(|test| match &test.check {
+            Some((table, check)) => form(table, check, changes),
+            None => Form::Whole,
+        })
+        .collect();
+    let probed = probe_not_null(ctx, tests, changes).await;
     // Most tests are small queries whose time goes to planning and opening tables: a few at a
     // time keep both the cores and the store busy. `buffered` keeps the declared order.
     // The futures are built first: a stream mapping through a closure that borrows `probed`
     // is not provably `Send` to the scheduler's `tokio::spawn` (a higher-ranked lifetime limit).
     let pending: Vec<_> = tests
         .iter()
-        .map(|test| {
-            let probed = test.not_null.as_ref().and_then(|key| probed.get(key));
-            outcome(ctx, test, probed.copied())
+        .zip(forms)
+        .map(|(test, form)| {
+            let probed = test
+                .not_null()
+                .and_then(|(t, c)| probed.get(&(t.to_string(), c.to_string())));
+            outcome(ctx, test, form, probed.copied())
         })
         .collect();
     futures::stream::iter(pending)
@@ -134,18 +469,41 @@ pub async fn run(ctx: &SessionContext, tests: &[DataTest]) -> Vec<TestOutcome> {
         .await
 }
 
-/// The outcome of `test`: passed without a query of its own when the not_null probe found
-/// its column clean (`probed`: its share of the probe's time).
-async fn outcome(ctx: &SessionContext, test: &DataTest, probed: Option<f64>) -> TestOutcome {
-    match probed {
-        Some(seconds) => TestOutcome {
-            name: test.name.clone(),
-            failing_rows: 0,
-            sample: None,
-            error: None,
-            seconds,
-        },
-        None => run_one(ctx, test).await,
+/// The outcome of `test` in `form`: passed without a query of its own when the not_null probe
+/// found its column clean (`probed`: its share of the probe's time). A form over the changed
+/// rows that finds rows hands over to the whole test, which reports the failures exactly.
+async fn outcome(
+    ctx: &SessionContext,
+    test: &DataTest,
+    form: Form,
+    probed: Option<(f64, TestScope)>,
+) -> TestOutcome {
+    let passed = |seconds, scope| TestOutcome {
+        name: test.name.clone(),
+        failing_rows: 0,
+        sample: None,
+        error: None,
+        seconds,
+        scope,
+    };
+    if let Some((seconds, scope)) = probed {
+        return passed(seconds, scope);
+    }
+    match form {
+        Form::Holds => passed(0.0, TestScope::Unchanged),
+        Form::Whole => run_one(ctx, test, &test.sql, TestScope::Whole).await,
+        Form::Changed(sql) => {
+            let changed = run_one(ctx, test, &sql, TestScope::Changed).await;
+            if changed.passed() {
+                return changed;
+            }
+            if let Some(e) = &changed.error {
+                tracing::info!("data test {}: over the changed rows: {e}", test.name);
+            }
+            let mut whole = run_one(ctx, test, &test.sql, TestScope::Whole).await;
+            whole.seconds += changed.seconds;
+            whole
+        }
     }
 }
 
@@ -153,20 +511,37 @@ async fn outcome(ctx: &SessionContext, test: &DataTest, probed: Option<f64>) -> 
 const TESTS_AT_ONCE: usize = 4;
 
 /// Counts the nulls of every not_null column of a table in one scan (a table of a million
-/// rows has up to nine such checks, each a full scan of its own). Returns the checks found
-/// clean, with their share of the probe's time; the others, and those of a probe that could
-/// not run, go through their own query, which gives the failing rows.
+/// rows has up to nine such checks, each a full scan of its own), over its new rows when
+/// `changes` has them. Returns the checks found clean, with their share of the probe's time
+/// and what it read; the others, and those of a probe that could not run, go through their
+/// own query, which gives the failing rows.
 async fn probe_not_null(
     ctx: &SessionContext,
     tests: &[DataTest],
-) -> BTreeMap<(String, String), f64> {
-    let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (table, column) in tests.iter().filter_map(|t| t.not_null.as_ref()) {
-        by_table.entry(table).or_default().push(column);
+    changes: &Changes,
+) -> BTreeMap<(String, String), (f64, TestScope)> {
+    // (table, the relation read, its scope) -> its columns.
+    let mut by_table: BTreeMap<(&str, String, TestScope), Vec<&str>> = BTreeMap::new();
+    for (table, column) in tests.iter().filter_map(DataTest::not_null) {
+        let (relation, scope) = match changes.gained(table, &[&column.to_string()]) {
+            Err(()) => (table.to_string(), TestScope::Whole),
+            Ok(None) => continue,
+            Ok(Some(new)) => (new.to_string(), TestScope::Changed),
+        };
+        by_table
+            .entry((table, relation, scope))
+            .or_default()
+            .push(column);
     }
     let pending: Vec<_> = by_table
         .into_iter()
-        .map(|(table, columns)| probe_table(ctx, table, columns))
+        .map(|((table, relation, scope), columns)| async move {
+            probe_table(ctx, &relation, &columns)
+                .await
+                .into_iter()
+                .map(|(column, seconds)| ((table.to_string(), column), (seconds, scope)))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let clean: Vec<Vec<_>> = futures::stream::iter(pending)
         .buffer_unordered(TESTS_AT_ONCE)
@@ -175,18 +550,14 @@ async fn probe_not_null(
     clean.into_iter().flatten().collect()
 }
 
-/// The not_null columns of `table` found without nulls, with their share of the scan's time.
-async fn probe_table(
-    ctx: &SessionContext,
-    table: &str,
-    columns: Vec<&str>,
-) -> Vec<((String, String), f64)> {
+/// The `columns` of `relation` found without nulls, with their share of the scan's time.
+async fn probe_table(ctx: &SessionContext, relation: &str, columns: &[&str]) -> Vec<(String, f64)> {
     let started = Instant::now();
     let counts: Vec<String> = columns
         .iter()
         .map(|c| format!("count(*) FILTER (WHERE {c} IS NULL)"))
         .collect();
-    let sql = format!("SELECT {} FROM {table}", counts.join(", "));
+    let sql = format!("SELECT {} FROM {relation}", counts.join(", "));
     let batches = match ctx.sql(&sql).await {
         Ok(df) => df.collect().await,
         Err(e) => Err(e),
@@ -206,19 +577,25 @@ async fn probe_table(
                 .as_primitive_opt::<Int64Type>()
                 .is_some_and(|a| !a.is_null(0) && a.value(0) == 0)
         })
-        .map(|(_, column)| ((table.to_string(), column.to_string()), share))
+        .map(|(_, column)| (column.to_string(), share))
         .collect()
 }
 
-async fn run_one(ctx: &SessionContext, test: &DataTest) -> TestOutcome {
+/// Runs `sql`, one form of `test`.
+async fn run_one(
+    ctx: &SessionContext,
+    test: &DataTest,
+    sql: &str,
+    scope: TestScope,
+) -> TestOutcome {
     let started = Instant::now();
     let result = async {
-        let batches = ctx.sql(&test.sql).await?.collect().await?;
+        let batches = ctx.sql(sql).await?.collect().await?;
         Ok::<_, deltalake::datafusion::error::DataFusionError>(batches)
     }
     .await;
     let seconds = started.elapsed().as_secs_f64();
-    tracing::debug!("data test {}: {seconds:.3} s", test.name);
+    tracing::debug!("data test {} ({scope:?}): {seconds:.3} s", test.name);
     match result {
         Ok(batches) => {
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
@@ -238,6 +615,7 @@ async fn run_one(ctx: &SessionContext, test: &DataTest) -> TestOutcome {
                 sample,
                 error: None,
                 seconds,
+                scope,
             }
         }
         Err(e) => TestOutcome {
@@ -246,6 +624,7 @@ async fn run_one(ctx: &SessionContext, test: &DataTest) -> TestOutcome {
             sample: None,
             error: Some(e.to_string()),
             seconds,
+            scope,
         },
     }
 }

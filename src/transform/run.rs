@@ -306,15 +306,38 @@ pub async fn refresh(
     crate::bronze::line_cache::record_in(&ctx);
     register_views(&ctx, &models).await?;
     let tests = checks::collect(&models, project);
-    report.tests = checks::run(&ctx, &tests).await;
+    let tests_print = tests_fingerprint(&tests);
+    let tables: Vec<String> = models
+        .iter()
+        .filter(|m| m.materialized != Materialized::View)
+        .map(Model::qualified)
+        .collect();
+    // After a refresh whose tests passed, the same tests check the rows changed since.
+    let changes = match completed.as_ref() {
+        Some(c) if !full && c.tests_fingerprint == tests_print => {
+            checks::Changes::since(lake, &ctx, &tests, &tables, &c.tested).await?
+        }
+        _ => checks::Changes::default(),
+    };
+    report.tests = checks::run(&ctx, &tests, &changes).await;
     if !report.failed_tests().is_empty() {
         report.rolled_back = roll_back(lake, &written).await?;
     }
     if report.failed_tests().is_empty() {
+        let mut tested = BTreeMap::new();
+        for table in &tables {
+            if let Some((layer, name)) = table.split_once('.')
+                && let Some(stamp) = lake.stamp(layer, name).await?
+            {
+                tested.insert(table.clone(), stamp);
+            }
+        }
         RefreshState {
             incremental_versions: incremental_versions(lake, &models).await?,
             trained_models: trained_now,
             built_from: fingerprints,
+            tested,
+            tests_fingerprint: tests_print,
             completed_at: chrono::Utc::now(),
         }
         .write(lake)
@@ -659,6 +682,14 @@ struct RefreshState {
     /// absent in older states (their next refresh is a full one).
     #[serde(default)]
     built_from: BTreeMap<String, String>,
+    /// The version of each table the data tests passed on; the next refresh's tests check
+    /// what changed since (`checks::Changes`). Absent in older states.
+    #[serde(default)]
+    tested: BTreeMap<String, crate::lake::TableStamp>,
+    /// The tests that passed ([`tests_fingerprint`]): another set (a check added to a
+    /// model, another joblake) reads every table whole once.
+    #[serde(default)]
+    tests_fingerprint: String,
     completed_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -784,12 +815,27 @@ async fn trained_versions(lake: &Lake) -> Result<BTreeMap<String, u64>> {
     Ok(out)
 }
 
-/// Runs the data tests alone, over the lake as it is.
+/// Runs the data tests alone, over the lake as it is: every table read whole.
 pub async fn test(lake: &Lake, project: &Project) -> Result<Vec<TestOutcome>> {
     let models = load_models(project)?;
     let ctx = engine::session(lake, project, FileSelection::All).await?;
     register_views(&ctx, &models).await?;
-    Ok(checks::run(&ctx, &checks::collect(&models, project)).await)
+    let tests = checks::collect(&models, project);
+    Ok(checks::run(&ctx, &tests, &checks::Changes::default()).await)
+}
+
+/// What the data `tests` are: their names and queries, and the joblake that runs them.
+fn tests_fingerprint(tests: &[checks::DataTest]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    for test in tests {
+        h.update(&test.name);
+        h.update([0]);
+        h.update(&test.sql);
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
 }
 
 /// Registers the project's view models in `ctx`, so that queries can use them too. A view

@@ -9,6 +9,7 @@ mod contracts;
 mod corpus;
 mod cost;
 mod dashboard;
+mod data_tests;
 mod dedup;
 mod deletion_vectors;
 mod delta_readers;

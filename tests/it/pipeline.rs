@@ -823,16 +823,7 @@ async fn a_not_null_check_on_a_column_with_nulls_fails_with_its_rows() {
     land_demo(&t.lake, &small_demo(80))
         .await
         .expect("demo lands");
-    let mut files = embedded_files();
-    let path = "silver/job_postings.sql".to_string();
-    let sql = files[&path].replacen(
-        "-- not_null: posting_id,",
-        "-- not_null: salary_min, posting_id,",
-        1,
-    );
-    assert_ne!(sql, files[&path], "the header line to extend exists");
-    files.insert(path, sql);
-    let project = Project::from_files(files);
+    let project = salary_min_not_null();
     // A good refresh first: the failed one then restores its tables (a first refresh that
     // fails removes them), so the nulls can be counted in the data it was tested on.
     run_refresh(&t.lake, false).await;
@@ -1106,20 +1097,6 @@ async fn the_same_bytes_landed_at_once_are_written_once() {
     let files = bronze::list_files(&t.lake, None).await.expect("listing");
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].relative, landed[0]);
-}
-
-/// The built-in project's files, to make variants of it.
-fn embedded_files() -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    let embedded = Project::embedded();
-    for folder in ["silver", "silver/increments", "gold", "tests", "reference"] {
-        for ext in [".sql", ".csv"] {
-            for (path, text) in embedded.files_in(folder, ext) {
-                files.insert(path.to_string(), text.to_string());
-            }
-        }
-    }
-    files
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -222,3 +222,32 @@ pub fn files_with_vectors(table: &deltalake::DeltaTable) -> usize {
         .filter(|f| f.deletion_vector_descriptor().is_some())
         .count()
 }
+
+/// The built-in project's files, to make variants of it.
+pub fn embedded_files() -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let embedded = Project::embedded();
+    for folder in ["silver", "silver/increments", "gold", "tests", "reference"] {
+        for ext in [".sql", ".csv"] {
+            for (path, text) in embedded.files_in(folder, ext) {
+                files.insert(path.to_string(), text.to_string());
+            }
+        }
+    }
+    files
+}
+
+/// The built-in project with one more check, which the demo's data breaks: `salary_min` of
+/// `silver.job_postings` not null (postings without a salary have none).
+pub fn salary_min_not_null() -> Project {
+    let mut files = embedded_files();
+    let path = "silver/job_postings.sql".to_string();
+    let sql = files[&path].replacen(
+        "-- not_null: posting_id,",
+        "-- not_null: salary_min, posting_id,",
+        1,
+    );
+    assert_ne!(sql, files[&path], "the header line to extend exists");
+    files.insert(path, sql);
+    Project::from_files(files)
+}

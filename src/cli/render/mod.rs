@@ -19,6 +19,7 @@ use crate::lake::run_log::RunRecord;
 use crate::maintain::MaintainReport;
 use crate::pipeline::{self, LandReport};
 use crate::transform::RefreshReport;
+use crate::transform::checks::TestScope;
 use crate::warehouse::MirrorReport;
 
 /// A spinner on stderr while `message` runs (hidden when quiet or not on a terminal).
@@ -322,8 +323,17 @@ pub(crate) fn print_refresh(r: &RefreshReport) {
     );
     print_failures(r);
     let failed = r.failed_tests().len();
+    let count = |scope| r.tests.iter().filter(|t| t.scope == scope).count();
+    let (changed, unchanged) = (count(TestScope::Changed), count(TestScope::Unchanged));
+    let scopes = if changed + unchanged > 0 {
+        format!(
+            " ({changed} on the rows changed since the last passing run, {unchanged} on tables not written since)"
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "Data tests: {} passed, {failed} failed",
+        "Data tests: {} passed, {failed} failed{scopes}",
         r.tests.len() - failed
     );
 }
