@@ -1149,3 +1149,84 @@ async fn a_refresh_that_died_midway_is_finished_by_the_next_one() {
     assert_eq!(fact, postings);
     assert!(run_refresh(&t.lake, false).await.up_to_date());
 }
+
+/// Each data file of `silver.job_postings` with its runs of rows of one country, and its
+/// countries: as many runs as countries when every country's rows are together.
+async fn country_runs(t: &TempLake) -> Vec<(String, usize, usize)> {
+    let table = t.dir.path().join("silver/job_postings");
+    let snapshot = t.lake.table("silver", "job_postings").await.expect("table");
+    let paths: Vec<String> = snapshot
+        .snapshot()
+        .expect("snapshot")
+        .log_data()
+        .iter()
+        .map(|f| f.path().to_string())
+        .collect();
+    let mut out = Vec::new();
+    for path in paths {
+        let file = std::fs::File::open(table.join(&path)).expect("a data file");
+        let builder =
+            deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                .expect("parquet");
+        let index = builder
+            .schema()
+            .fields()
+            .iter()
+            .position(|f| f.name() == "country")
+            .expect("a country column");
+        let mask =
+            deltalake::parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [index]);
+        let mut values: Vec<Option<String>> = Vec::new();
+        for batch in builder.with_projection(mask).build().expect("reader") {
+            let column = deltalake::arrow::compute::cast(
+                batch.expect("batch").column(0),
+                &deltalake::arrow::datatypes::DataType::Utf8,
+            )
+            .expect("text");
+            use deltalake::arrow::array::{Array, AsArray};
+            let column = column.as_string::<i32>();
+            values.extend(
+                (0..column.len()).map(|i| column.is_valid(i).then(|| column.value(i).to_string())),
+            );
+        }
+        let runs = 1 + values.windows(2).filter(|w| w[0] != w[1]).count();
+        let countries = values
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        out.push((path, runs, countries));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postings_are_stored_by_country_within_each_month() {
+    let t = temp_lake();
+    land_demo(&t.lake, &postings_spec(11, 800))
+        .await
+        .expect("lands");
+    run_refresh(&t.lake, false).await;
+    let full = country_runs(&t).await;
+    assert!(!full.is_empty());
+    assert!(
+        full.iter().all(|(_, runs, countries)| runs == countries),
+        "{full:?}"
+    );
+    // A merge writes its rows after the kept ones, in the same order: two runs at most.
+    land_demo(&t.lake, &postings_spec(12, 60))
+        .await
+        .expect("more lands");
+    let report = run_refresh(&t.lake, false).await;
+    assert!(
+        merged(&report, "silver.job_postings"),
+        "{:?}",
+        report.models
+    );
+    let after = country_runs(&t).await;
+    assert!(
+        after
+            .iter()
+            .all(|(_, runs, countries)| *runs <= 2 * countries),
+        "{after:?}"
+    );
+}
