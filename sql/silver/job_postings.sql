@@ -100,8 +100,3 @@ JOIN silver.posting_records p ON p.bronze_file = b.bronze_file AND p.bronze_line
 -- Whole, unless it runs out of memory (its build side held 1 GB at ten million postings):
 -- then in passes by posting, each scanning posting_records again (docs/models.md).
 WHERE joblake_pass(b.posting_id)
--- Stored by country within each month: a search in one country skips whole batches of the
--- others before its text filters run (silver/search_titles at 1M: 96-113 -> 49-55 ms), for
--- no measurable cost to the write (6.7 -> 6.9 s, peak 2.9 -> 2.8 GB). A merge adds its rows
--- after the kept ones, in the same order.
-ORDER BY posted_month, p.country
