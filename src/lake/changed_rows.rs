@@ -9,6 +9,7 @@
 //! files (inserted rows along). That is what checks over the changed rows of a table need
 //! (`transform::checks`): every row gained or lost is there.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use deltalake::DeltaTable;
@@ -17,7 +18,7 @@ use deltalake::arrow::compute::{cast, filter_record_batch};
 use deltalake::arrow::datatypes::{Field, Schema, SchemaRef};
 use roaring::RoaringTreemap;
 
-use super::deletion_vectors::{file_permits, read_columns, read_vector};
+use super::deletion_vectors::{file_permits, for_each_key, read_columns, read_vector};
 use super::inputs::RowChanges;
 use crate::error::{Error, Result};
 
@@ -50,50 +51,108 @@ pub async fn read(
         })
         .collect::<Result<_>>()?;
     let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let engine = table.log_store().engine(None);
-    let url = table.table_url().clone();
-    // Each file with the positions of its rows wanted (None: all of them).
+    let files = changed_files(table, changes, &[side])?;
+    let store = table.object_store();
+    let reads = at_once(files, "reading changed rows", |(path, positions)| {
+        let (store, schema) = (Arc::clone(&store), Arc::clone(&schema));
+        async move { read_file(&store, &path, &schema, positions.as_ref()).await }
+    })
+    .await?;
+    let batches = reads.into_iter().flatten().collect();
+    Ok((schema, batches))
+}
+
+/// The `key` values of the rows `changes` added (every row of the files added) and deleted
+/// (the rows each marked file's vector took away since its vector before), the files read
+/// side by side. `table` is the table the changes are of (loaded or not).
+pub async fn changed_keys(
+    table: &DeltaTable,
+    changes: &RowChanges,
+    key: &str,
+) -> Result<HashSet<String>> {
+    let files = changed_files(table, changes, &[Side::Gained, Side::Lost])?;
+    let store = table.object_store();
+    let reads = at_once(files, "reading a file's keys", |(path, positions)| {
+        let (store, key) = (Arc::clone(&store), key.to_string());
+        async move {
+            let mut keys = Vec::new();
+            for_each_key(&store, &path, &key, |row, value| {
+                if let Some(v) = value
+                    && positions.as_ref().is_none_or(|p| p.contains(row))
+                {
+                    keys.push(v.to_string());
+                }
+            })
+            .await
+            .map(|()| keys)
+        }
+    })
+    .await?;
+    Ok(reads.into_iter().flatten().collect())
+}
+
+/// Each file holding rows of `sides` of `changes`, with the positions of those rows (None: all
+/// of them): the change data files (both sides: a superset), the added files for the rows
+/// gained, the rows each marked file's vector took away since its vector before for the rows
+/// lost.
+fn changed_files(
+    table: &DeltaTable,
+    changes: &RowChanges,
+    sides: &[Side],
+) -> Result<Vec<(String, Option<RoaringTreemap>)>> {
     let mut files: Vec<(String, Option<RoaringTreemap>)> = changes
         .change_files
         .iter()
         .map(|p| (p.clone(), None))
         .collect();
-    match side {
-        Side::Gained => files.extend(changes.added.iter().map(|p| (p.clone(), None))),
-        Side::Lost => {
-            for marked in &changes.marked {
-                let mut deleted = read_vector(&marked.after, &engine, &url)?;
-                if let Some(before) = &marked.before {
-                    deleted -= read_vector(before, &engine, &url)?;
-                }
-                files.push((marked.path.clone(), Some(deleted)));
+    if sides.contains(&Side::Gained) {
+        files.extend(changes.added.iter().map(|p| (p.clone(), None)));
+    }
+    if sides.contains(&Side::Lost) {
+        let engine = table.log_store().engine(None);
+        let url = table.table_url().clone();
+        for marked in &changes.marked {
+            let mut deleted = read_vector(&marked.after, &engine, &url)?;
+            if let Some(before) = &marked.before {
+                deleted -= read_vector(before, &engine, &url)?;
             }
+            files.push((marked.path.clone(), Some(deleted)));
         }
     }
-    let store = table.object_store();
+    Ok(files)
+}
+
+/// `read` of each of `files`, a task each, as many at once as [`file_permits`] allows (each
+/// file is fetched whole); the results in the files' order. `what` names the work in an error.
+async fn at_once<F, Fut, T>(
+    files: Vec<(String, Option<RoaringTreemap>)>,
+    what: &str,
+    read: F,
+) -> Result<Vec<T>>
+where
+    F: Fn((String, Option<RoaringTreemap>)) -> Fut,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
     let permits = file_permits();
-    let reads: Vec<_> = files
+    let tasks: Vec<_> = files
         .into_iter()
-        .map(|(path, positions)| {
-            let (store, schema, permits) = (
-                Arc::clone(&store),
-                Arc::clone(&schema),
-                Arc::clone(&permits),
-            );
+        .map(|file| {
+            let (permits, read) = (Arc::clone(&permits), read(file));
             tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                read_file(&store, &path, &schema, positions.as_ref()).await
+                read.await
             })
         })
         .collect();
-    let mut batches = Vec::new();
-    for read in reads {
-        let read = read
-            .await
-            .map_err(|e| Error::Internal(format!("reading changed rows: {e}")))?;
-        batches.extend(read?);
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        out.push(
+            task.await
+                .map_err(|e| Error::Internal(format!("{what}: {e}")))??,
+        );
     }
-    Ok((schema, batches))
+    Ok(out)
 }
 
 /// The columns of `schema` of the rows of the data file at `path` (relative to the table),

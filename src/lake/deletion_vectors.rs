@@ -40,7 +40,6 @@ use deltalake::protocol::DeltaOperation;
 use object_store::ObjectStoreExt;
 use roaring::RoaringTreemap;
 
-use super::inputs::RowChanges;
 use crate::error::{Error, Result};
 
 /// What [`replace_rows`] did.
@@ -533,59 +532,6 @@ fn has_deletion_vectors_feature(table: &DeltaTable) -> Result<bool> {
         .protocol()
         .reader_features()
         .is_some_and(|f| f.contains(&delta_kernel::table_features::TableFeature::DeletionVectors)))
-}
-
-/// The `key` values of the rows `changes` added (every row of the files added) and deleted
-/// (the rows each marked file's vector took away since its vector before), the files read
-/// side by side. `table` is the table the changes are of (loaded or not).
-pub async fn changed_keys(
-    table: &DeltaTable,
-    changes: &RowChanges,
-    key: &str,
-) -> Result<HashSet<String>> {
-    let store = table.object_store();
-    let engine = table.log_store().engine(None);
-    let url = table.table_url().clone();
-    // Each file with the positions of its changed rows (None: all of them).
-    let mut files: Vec<(String, Option<RoaringTreemap>)> = changes
-        .added
-        .iter()
-        .chain(&changes.change_files)
-        .map(|p| (p.clone(), None))
-        .collect();
-    for marked in &changes.marked {
-        let mut deleted = read_vector(&marked.after, &engine, &url)?;
-        if let Some(before) = &marked.before {
-            deleted -= read_vector(before, &engine, &url)?;
-        }
-        files.push((marked.path.clone(), Some(deleted)));
-    }
-    let reads: Vec<_> = files
-        .into_iter()
-        .map(|(path, positions)| {
-            let (store, key) = (Arc::clone(&store), key.to_string());
-            tokio::spawn(async move {
-                let mut keys = Vec::new();
-                for_each_key(&store, &path, &key, |row, value| {
-                    if let Some(v) = value
-                        && positions.as_ref().is_none_or(|p| p.contains(row))
-                    {
-                        keys.push(v.to_string());
-                    }
-                })
-                .await
-                .map(|()| keys)
-            })
-        })
-        .collect();
-    let mut keys = HashSet::new();
-    for read in reads {
-        let read = read
-            .await
-            .map_err(|e| Error::Internal(format!("reading a file's keys: {e}")))?;
-        keys.extend(read?);
-    }
-    Ok(keys)
 }
 
 /// The positions (from 0, in file order) of the rows of a data file whose `key` is in `keys`.

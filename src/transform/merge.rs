@@ -30,7 +30,7 @@ use super::steps;
 use crate::engine::pass_udf;
 use crate::error::Result;
 use crate::lake::deletion_vectors::{self, CompactAt};
-use crate::lake::{DELTA_LAYERS, Lake, inputs, parquet, rewrite};
+use crate::lake::{DELTA_LAYERS, Lake, changed_rows, inputs, parquet, rewrite};
 use crate::project::model::{Check, Materialized, Model};
 
 /// Which keys a merge replaces.
@@ -204,7 +204,7 @@ pub async fn changed_keys(
         let mut read = None;
         if keyed && let Some(changes) = inputs::row_changes(lake, layer, name, *then, now).await? {
             let table = lake.unloaded_table(layer, name)?;
-            match deletion_vectors::changed_keys(&table, &changes, key).await {
+            match changed_rows::changed_keys(&table, &changes, key).await {
                 Ok(changed) => read = Some(changed),
                 Err(e) => tracing::info!("{}: {dep}: {e}: compared instead", model.qualified()),
             }

@@ -12,8 +12,9 @@ use std::collections::HashSet;
 
 use deltalake::arrow::array::{Array, AsArray};
 
+use joblake::lake::changed_rows::changed_keys;
 use joblake::lake::deletion_vectors::{
-    CompactAt, Fragmentation, changed_keys, compact_past, purge, replace_rows,
+    CompactAt, Fragmentation, compact_past, purge, replace_rows,
 };
 use joblake::lake::inputs::row_changes;
 use joblake::lake::rewrite;
