@@ -10,6 +10,7 @@
 pub mod cluster;
 pub mod dv_scan;
 pub mod eager_aggregate;
+pub mod filter_cascade;
 pub mod json_udf;
 pub mod listings_udf;
 pub mod median_of_counts;
@@ -93,6 +94,8 @@ pub async fn session(
         )))
         // Last of the analyzer rules: it sees the plan as SQL wrote it, types resolved.
         .with_analyzer_rule(Arc::new(rollups::Rollups::for_project(lake, project)))
+        // After DataFusion's physical rules: cheap conditions of a filter before costly ones.
+        .with_physical_optimizer_rule(Arc::new(filter_cascade::FilterCascade))
         // Last of the physical rules: a table with deletion vectors is scanned file by file.
         .with_physical_optimizer_rule(Arc::new(dv_scan::ParallelDeletionVectorScans));
     // The settings travel with the lake handle, so two lakes (or two runs) in one process can
