@@ -61,7 +61,7 @@ impl Rollups {
     /// read: no rewrite).
     pub fn for_project(lake: &Lake, project: &Project) -> Rollups {
         let off = lake.engine_settings().rollups == Some(false);
-        let rollups = load_models(project)
+        let mut rollups: Vec<(String, String, Rollup)> = load_models(project)
             .ok()
             .filter(|_| !off)
             .map(|models| {
@@ -74,6 +74,9 @@ impl Rollups {
                     .collect()
             })
             .unwrap_or_default();
+        // The first rollup that answers a query is used: the coarsest grain first, as it
+        // usually has the fewest rows (a grain within another never has more), then by name.
+        rollups.sort_by(|a, b| (a.2.grain.len(), &a.0, &a.1).cmp(&(b.2.grain.len(), &b.0, &b.1)));
         Rollups {
             lake: lake.clone(),
             rollups,

@@ -30,11 +30,28 @@ async fn rows(lake: &Lake, sql: &str) -> Vec<String> {
 const PYTHON_BY_SOURCE: &str =
     include_str!("../../bench/queries/gold/python_postings_by_source.sql");
 const SALARY_BY_COUNTRY: &str = include_str!("../../bench/queries/gold/salary_by_country.sql");
+const FAMILY_AND_MONTH: &str =
+    include_str!("../../bench/queries/gold/postings_by_family_and_month.sql");
 
 /// Queries a rollup answers, each with the rollup it reads.
 const ANSWERED: &[(&str, &str)] = &[
     (PYTHON_BY_SOURCE, "rollup_posting_skills"),
     (SALARY_BY_COUNTRY, "rollup_salaries"),
+    // A count and a pre-summed measure (listings) over time.
+    (FAMILY_AND_MONTH, "rollup_postings_daily"),
+    // Two rollups hold the family: the coarser grain answers.
+    (
+        "SELECT j.job_family_name, count(*) AS n FROM gold.fact_job_posting f \
+         JOIN gold.dim_job_family j ON j.job_family_key = f.job_family_key GROUP BY 1",
+        "rollup_postings_daily",
+    ),
+    // Postings and listings per source and day, filtered on the grain.
+    (
+        "SELECT s.source, f.date_key, count(*) AS n, sum(f.listings) AS listings \
+         FROM gold.fact_job_posting f JOIN gold.dim_source s ON s.source_key = f.source_key \
+         WHERE f.date_key >= 20000101 GROUP BY 1, 2",
+        "rollup_postings_daily",
+    ),
     // Every kind of aggregate with a counterpart, a filter on the grain, a HAVING.
     (
         "SELECT j.job_family_name, count(*) AS n, count(f.salary_annual_mid_eur) AS with_salary, \
