@@ -17,6 +17,7 @@ use deltalake::arrow::array::{Array, AsArray, RecordBatch};
 use deltalake::arrow::datatypes::Int64Type;
 use deltalake::arrow::util::pretty::pretty_format_batches;
 use deltalake::datafusion::datasource::MemTable;
+use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use serde::Serialize;
@@ -42,6 +43,10 @@ pub struct TestOutcome {
     pub seconds: f64,
     /// What it read.
     pub scope: TestScope,
+    /// It could not run for lack of memory (under `memory_limit_mb`, beside other tests): it
+    /// runs again alone.
+    #[serde(skip)]
+    pub out_of_memory: bool,
 }
 
 /// The rows a data test read.
@@ -441,13 +446,7 @@ fn form(table: &str, check: &Check, changes: &Changes) -> Form {
 /// Runs every test; a test that cannot run is reported as an error, not a panic. `changes`
 /// says which tables to read whole (all of them when it is empty).
 pub async fn run(ctx: &SessionContext, tests: &[DataTest], changes: &Changes) -> Vec<TestOutcome> {
-    let forms: Vec<Form> = tests
-        .iter()
-        .map(|test| match &test.check {
-            Some((table, check)) => form(table, check, changes),
-            None => Form::Whole,
-        })
-        .collect();
+    let forms: Vec<Form> = tests.iter().map(|t| form_of(t, changes)).collect();
     let probed = probe_not_null(ctx, tests, changes).await;
     // Most tests are small queries whose time goes to planning and opening tables: a few at a
     // time keep both the cores and the store busy. The singular tests start first: they read
@@ -476,7 +475,29 @@ pub async fn run(ctx: &SessionContext, tests: &[DataTest], changes: &Changes) ->
         .collect()
         .await;
     outcomes.sort_by_key(|(i, _)| *i);
-    outcomes.into_iter().map(|(_, o)| o).collect()
+    let mut outcomes: Vec<TestOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
+    // A test that ran out of memory beside the others (a hash join over ten million keys
+    // under `memory_limit_mb`) runs again alone, with the whole pool.
+    for (test, done) in tests.iter().zip(outcomes.iter_mut()) {
+        if done.out_of_memory {
+            tracing::info!(
+                "data test {} ran out of memory beside others: run alone",
+                test.name
+            );
+            let seconds = done.seconds;
+            *done = outcome(ctx, test, form_of(test, changes), None).await;
+            done.seconds += seconds;
+        }
+    }
+    outcomes
+}
+
+/// How `test` reads its tables this time: a singular test reads them whole.
+fn form_of(test: &DataTest, changes: &Changes) -> Form {
+    match &test.check {
+        Some((table, check)) => form(table, check, changes),
+        None => Form::Whole,
+    }
 }
 
 /// The order tests start in: the singular tests first, then the declared checks, each group
@@ -503,6 +524,7 @@ async fn outcome(
         error: None,
         seconds,
         scope,
+        out_of_memory: false,
     };
     if let Some((seconds, scope)) = probed {
         return passed(seconds, scope);
@@ -609,7 +631,7 @@ async fn run_one(
     let started = Instant::now();
     let result = async {
         let batches = ctx.sql(sql).await?.collect().await?;
-        Ok::<_, deltalake::datafusion::error::DataFusionError>(batches)
+        Ok::<_, DataFusionError>(batches)
     }
     .await;
     let seconds = started.elapsed().as_secs_f64();
@@ -634,12 +656,14 @@ async fn run_one(
                 error: None,
                 seconds,
                 scope,
+                out_of_memory: false,
             }
         }
         Err(e) => TestOutcome {
             name: test.name.clone(),
             failing_rows: 0,
             sample: None,
+            out_of_memory: matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)),
             error: Some(e.to_string()),
             seconds,
             scope,
@@ -687,5 +711,37 @@ mod tests {
         assert_eq!(outcomes[7].failing_rows, 0, "{:?}", outcomes[7]);
         assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
         assert_eq!(start_order(&tests), [7, 0, 1, 2, 3, 4, 5, 6]);
+    }
+
+    #[tokio::test]
+    async fn a_test_out_of_memory_is_marked_and_runs_again_alone() {
+        use deltalake::datafusion::execution::memory_pool::GreedyMemoryPool;
+        use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        use deltalake::datafusion::prelude::SessionConfig;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(1 << 20)))
+            .build_arc()
+            .expect("runtime");
+        let ctx = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
+        // A hash join builds its side in memory and cannot spill: 1 MB is not enough.
+        let join = "SELECT a.value FROM generate_series(1, 200000) a \
+                    JOIN generate_series(1, 200000) b ON a.value = b.value + 300000";
+        let tests = vec![
+            DataTest {
+                name: "too_big".into(),
+                sql: join.into(),
+                check: None,
+            },
+            DataTest {
+                name: "small".into(),
+                sql: "SELECT 1 WHERE false".into(),
+                check: None,
+            },
+        ];
+        let outcomes = run(&ctx, &tests, &Changes::default()).await;
+        assert!(outcomes[0].out_of_memory, "{:?}", outcomes[0]);
+        let error = outcomes[0].error.as_deref().unwrap_or_default();
+        assert!(error.contains("Resources exhausted"), "{error}");
+        assert!(outcomes[1].passed() && !outcomes[1].out_of_memory);
     }
 }
