@@ -52,7 +52,10 @@ pub fn commit_properties(inputs: &InputVersions) -> CommitProperties {
 
 /// What the commit that wrote `table`'s rows, as of its loaded version, recorded: the newest
 /// commit that says, past later ones that only compacted or vacuumed it (None: it recorded
-/// nothing, as a commit by another writer does, or rows changed since).
+/// nothing, as a commit by another writer does, or rows changed since). A restore (how a
+/// failed refresh puts its tables back) holds the rows of the version it went back to, so
+/// the walk goes on from that version: the refresh after a failed one merges its tables
+/// again instead of writing them whole.
 pub async fn recorded(table: &DeltaTable) -> Result<Option<InputVersions>> {
     let Some(mut version) = table.version() else {
         return Ok(None);
@@ -63,6 +66,13 @@ pub async fn recorded(table: &DeltaTable) -> Result<Option<InputVersions>> {
             return Ok(None);
         };
         let actions = actions(&bytes);
+        if let Some(restored) = restored_version(&actions) {
+            if restored >= version {
+                return Ok(None);
+            }
+            version = restored;
+            continue;
+        }
         if let Some(inputs) = actions.iter().find_map(|a| {
             a.get("commitInfo")
                 .and_then(|info| info.get(COMMIT_KEY))

@@ -98,3 +98,78 @@ async fn a_refresh_stopped_on_request_puts_its_tables_back() {
         before
     );
 }
+
+/// The refresh after a stopped one merges the tables the stopped one wrote and put back, as a
+/// refresh that follows a completed one does, rather than writing them whole: a restore holds
+/// the rows of the version it went back to, and what that version was built from. (Without it,
+/// the refresh after a failed one at 1M postings took 40.4 s instead of 24.8 s, its matching
+/// and `job_postings` written whole; at 10M, 734 s instead of 514 s.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refresh_after_a_stopped_one_merges_as_it_would_have() {
+    let t = temp_lake();
+    land_demo(&t.lake, &postings_spec(1, 2_000))
+        .await
+        .expect("lands");
+    run_refresh(&t.lake, false).await;
+    // 1% more: few enough changed keys that the tables are merged, not written whole.
+    land_demo(&t.lake, &postings_spec(2, 20))
+        .await
+        .expect("more lands");
+    // A copy of the lake as it is now, refreshed without a stop.
+    let copy = temp_lake();
+    copy_dir(t.dir.path(), copy.dir.path());
+    let unstopped = run_refresh(&copy.lake, false).await;
+    assert!(
+        merged_tables(&unstopped).len() >= 4,
+        "{:?}",
+        merged_tables(&unstopped)
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let options = RefreshOptions {
+        full: false,
+        stop: Some(stop.clone()),
+    };
+    refresh(&t.lake, &Project::embedded(), &options, &|event| {
+        if let RefreshEvent::Model { model, .. } = event
+            && model == "gold.fact_job_posting"
+        {
+            stop.store(true, Ordering::SeqCst);
+        }
+    })
+    .await
+    .expect_err("stopped");
+
+    let report = run_refresh(&t.lake, false).await;
+    assert_eq!(merged_tables(&report), merged_tables(&unstopped));
+    let postings = "SELECT posting_id, title, company, city, sources, listings, records \
+                    FROM silver.job_postings ORDER BY posting_id";
+    assert_eq!(
+        query_text(&t.lake, postings).await,
+        query_text(&copy.lake, postings).await
+    );
+}
+
+/// The tables a refresh replaced rows of by key (its increment's rows or its changed keys').
+fn merged_tables(report: &joblake::transform::RefreshReport) -> Vec<String> {
+    report
+        .models
+        .iter()
+        .filter(|m| m.materialized.ends_with("merge)"))
+        .map(|m| m.model.clone())
+        .collect()
+}
+
+/// Copies the directory tree `from` into `to` (which exists).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).expect("reads the lake") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a type").is_dir() {
+            std::fs::create_dir_all(&target).expect("creates a directory");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copies a file");
+        }
+    }
+}
