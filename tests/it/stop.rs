@@ -101,9 +101,9 @@ async fn a_refresh_stopped_on_request_puts_its_tables_back() {
 
 /// The refresh after a stopped one merges the tables the stopped one wrote and put back, as a
 /// refresh that follows a completed one does, rather than writing them whole: a restore holds
-/// the rows of the version it went back to, and what that version was built from. (Without it,
-/// the refresh after a failed one at 1M postings took 40.4 s instead of 24.8 s, its matching
-/// and `job_postings` written whole; at 10M, 734 s instead of 514 s.)
+/// the rows of the version it went back to, and what that version was built from. (Before,
+/// the refresh after a failed one wrote its matching and `job_postings` whole: 40.4 s against
+/// 24.8 s without the failure at 1M postings, docs/performance.md.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_refresh_after_a_stopped_one_merges_as_it_would_have() {
     let t = temp_lake();
