@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::temp_lake;
+use crate::util::{copy_missing, files_under, temp_lake};
 
 /// A port nobody listens on now.
 fn free_port() -> u16 {
@@ -286,35 +286,9 @@ fn assert_same_tables(here: &std::path::Path, there: &std::path::Path) {
     }
 }
 
-/// The files under `dir`, at any depth.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.map(|e| e.expect("a directory entry")) {
-            let path = entry.path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
-
 /// Copies the bronze files of `from` that `to` lacks (the same bytes, under the same names).
 fn copy_bronze(from: &std::path::Path, to: &std::path::Path) {
-    for file in files_under(&from.join("bronze")) {
-        let target = to.join(file.strip_prefix(from).expect("inside the lake"));
-        if !target.exists() {
-            std::fs::create_dir_all(target.parent().expect("a parent")).expect("a directory");
-            std::fs::copy(&file, &target).expect("a copy");
-        }
-    }
+    copy_missing(&files_under(&from.join("bronze")), from, to);
 }
 
 /// `joblake gen` into `lake`.

@@ -98,6 +98,48 @@ pub fn merged(report: &RefreshReport, table: &str) -> bool {
         .any(|m| m.model == table && m.materialized == "table (merge)")
 }
 
+/// The tables a refresh replaced rows of by key: its changed keys' (`merged`) or the rows its
+/// increment returned.
+pub fn merged_tables(report: &RefreshReport) -> Vec<String> {
+    report
+        .models
+        .iter()
+        .filter(|m| m.materialized.ends_with("merge)"))
+        .map(|m| m.model.clone())
+        .collect()
+}
+
+/// The files under `dir`, at any depth.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.map(|e| e.expect("a directory entry")) {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// Copies `files` (under `from`) to the same places under `to`, those `to` lacks.
+pub fn copy_missing(files: &[PathBuf], from: &std::path::Path, to: &std::path::Path) {
+    for file in files {
+        let target = to.join(file.strip_prefix(from).expect("inside the source"));
+        if !target.exists() {
+            std::fs::create_dir_all(target.parent().expect("a parent")).expect("a directory");
+            std::fs::copy(file, &target).expect("a copy");
+        }
+    }
+}
+
 /// Runs a query over the lake and returns its batches.
 pub async fn query(lake: &Lake, sql: &str) -> Vec<RecordBatch> {
     let project = Project::embedded();
