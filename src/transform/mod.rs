@@ -7,4 +7,4 @@ pub mod merge;
 pub mod run;
 pub mod steps;
 
-pub use run::{RefreshEvent, RefreshOptions, RefreshReport, RolledBack, refresh};
+pub use run::{RefreshEvent, RefreshOptions, RefreshReport, RolledBack, RunKind, refresh};

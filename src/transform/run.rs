@@ -52,8 +52,8 @@ impl RefreshOptions {
 pub struct ModelReport {
     /// Qualified name.
     pub model: String,
-    /// view, table or incremental.
-    pub materialized: String,
+    /// How it ran: a view, written whole, appended, or its rows replaced by key.
+    pub materialized: RunKind,
     /// Rows the table holds after the refresh (views: none).
     pub rows: Option<i64>,
     /// Delta version written (None: nothing written).
@@ -66,6 +66,67 @@ pub struct ModelReport {
     /// Peak resident memory of the process while it ran, in bytes (None for a view, which
     /// runs when read, and where unknown).
     pub peak_memory_bytes: Option<u64>,
+}
+
+/// How a refresh ran a model (the report's `kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// A view: nothing written, it runs when read.
+    View,
+    /// A table written whole.
+    Table,
+    /// An incremental model: the records of new bronze files appended.
+    Incremental,
+    /// A table written whole from its increment (`increments/`).
+    Increment,
+    /// A table whose rows of the keys whose inputs changed were replaced (`merge_on`).
+    Merge,
+    /// A table whose increment returned the rows that replace the stored ones of their keys.
+    IncrementMerge,
+}
+
+impl RunKind {
+    /// How a model of this materialization runs when it is neither an increment nor merged.
+    pub fn of(materialized: Materialized) -> Self {
+        match materialized {
+            Materialized::View => RunKind::View,
+            Materialized::Table => RunKind::Table,
+            Materialized::Incremental => RunKind::Incremental,
+        }
+    }
+
+    /// Whether it replaced rows by key rather than writing the table whole.
+    pub fn is_merge(self) -> bool {
+        matches!(self, RunKind::Merge | RunKind::IncrementMerge)
+    }
+
+    /// The name the report shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::View => "view",
+            RunKind::Table => "table",
+            RunKind::Incremental => "incremental",
+            RunKind::Increment => "table (increment)",
+            RunKind::Merge => "table (merge)",
+            RunKind::IncrementMerge => "table (increment, merge)",
+        }
+    }
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialized as the name the report shows, as when it was a string.
+impl Serialize for RunKind {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// What a refresh did.
@@ -117,8 +178,8 @@ pub enum RefreshEvent {
     Model {
         /// Qualified name.
         model: String,
-        /// view, table or incremental.
-        materialized: &'static str,
+        /// How it runs.
+        materialized: RunKind,
     },
     /// The models are done; the data tests start (a run splits the refresh's cost here).
     DataTests,
@@ -403,7 +464,7 @@ async fn run_models(
         if plan.skip_incremental && model.materialized == Materialized::Incremental {
             progress(&RefreshEvent::Model {
                 model: model.qualified(),
-                materialized: mat_name(model.materialized),
+                materialized: RunKind::of(model.materialized),
             });
             continue;
         }
@@ -424,8 +485,8 @@ async fn run_models(
             !plan.full && before.is_some() && plan.increments_from.contains(&model.qualified())
         });
         let (sql, path, kind) = match increment {
-            Some(inc) => (&inc.sql, &inc.path, "table (increment)"),
-            None => (&model.sql, &model.path, mat_name(model.materialized)),
+            Some(inc) => (&inc.sql, &inc.path, RunKind::Increment),
+            None => (&model.sql, &model.path, RunKind::of(model.materialized)),
         };
         progress(&RefreshEvent::Model {
             model: model.qualified(),
@@ -465,8 +526,8 @@ async fn run_models(
         };
         if let (Some((key, keys)), Some(table)) = (merge, table.clone()) {
             let kind = match keys {
-                merge::Keys::Changed(_) => "table (merge)",
-                merge::Keys::Returned => "table (increment, merge)",
+                merge::Keys::Changed(_) => RunKind::Merge,
+                merge::Keys::Returned => RunKind::IncrementMerge,
             };
             // An increment's steps run in passes under a memory limit, as when it is written
             // whole; a merge takes no more keys than one pass does (merge::changed_keys), and
@@ -499,7 +560,7 @@ async fn run_models(
                 .map_err(fail)?;
             report.models.push(ModelReport {
                 model: model.qualified(),
-                materialized: kind.to_string(),
+                materialized: kind,
                 rows: Some(rows),
                 version,
                 seconds: t.elapsed().as_secs_f64(),
@@ -553,7 +614,7 @@ async fn run_models(
         })?;
         report.models.push(ModelReport {
             model: model.qualified(),
-            materialized: kind.to_string(),
+            materialized: kind,
             rows,
             version,
             seconds: t.elapsed().as_secs_f64(),
@@ -913,14 +974,6 @@ fn shorten(message: &str) -> String {
         "{}… (message cut; RUST_LOG=debug shows it whole)",
         &message[..cut]
     )
-}
-
-fn mat_name(m: Materialized) -> &'static str {
-    match m {
-        Materialized::View => "view",
-        Materialized::Table => "table",
-        Materialized::Incremental => "incremental",
-    }
 }
 
 #[cfg(test)]

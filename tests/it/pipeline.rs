@@ -8,7 +8,7 @@ use joblake::bronze;
 use joblake::lake::deletion_vectors::{CompactAt, Fragmentation};
 use joblake::pipeline::{land_bytes, land_demo};
 use joblake::project::Project;
-use joblake::transform::{RefreshOptions, refresh};
+use joblake::transform::{RefreshOptions, RunKind, refresh};
 use object_store::{ObjectStoreExt, PutPayload};
 
 use crate::util::*;
@@ -55,7 +55,8 @@ fn assert_same_snapshot(got: &[String], expected: &[String], what: &str) {
 /// rather than its full form.
 fn ran_increment(report: &joblake::transform::RefreshReport) -> bool {
     report.models.iter().any(|m| {
-        m.model == "silver.int_listing_openings" && m.materialized.starts_with("table (increment")
+        m.model == "silver.int_listing_openings"
+            && matches!(m.materialized, RunKind::Increment | RunKind::IncrementMerge)
     })
 }
 
@@ -390,14 +391,14 @@ async fn incremental_equals_full_at_scale() {
         assert!(ran_increment(&r), "seed {seed}: the increment ran");
         // 1% more postings change about 1.4% of them: their rows are replaced in place.
         for (table, kind) in [
-            ("silver.int_listing_openings", "table (increment, merge)"),
-            ("silver.int_match_places", "table (merge)"),
-            ("silver.int_posting_keys", "table (merge)"),
-            ("silver.posting_sources", "table (merge)"),
-            ("silver.posting_matches", "table (merge)"),
-            ("silver.job_postings", "table (merge)"),
-            ("silver.listing_history", "table (merge)"),
-            ("gold.fact_job_posting", "table (merge)"),
+            ("silver.int_listing_openings", RunKind::IncrementMerge),
+            ("silver.int_match_places", RunKind::Merge),
+            ("silver.int_posting_keys", RunKind::Merge),
+            ("silver.posting_sources", RunKind::Merge),
+            ("silver.posting_matches", RunKind::Merge),
+            ("silver.job_postings", RunKind::Merge),
+            ("silver.listing_history", RunKind::Merge),
+            ("gold.fact_job_posting", RunKind::Merge),
         ] {
             assert!(
                 r.models

@@ -12,7 +12,7 @@ use joblake::bronze::FileSelection;
 use joblake::engine;
 use joblake::lake::Lake;
 use joblake::project::Project;
-use joblake::transform::{RefreshOptions, RefreshReport, refresh};
+use joblake::transform::{RefreshOptions, RefreshReport, RunKind, refresh};
 use joblake_gen::DemoSpec;
 
 /// The real corpus, if `JOBLAKE_CORPUS` is set. Unset: says so and returns None (a user who
@@ -95,7 +95,7 @@ pub fn merged(report: &RefreshReport, table: &str) -> bool {
     report
         .models
         .iter()
-        .any(|m| m.model == table && m.materialized == "table (merge)")
+        .any(|m| m.model == table && m.materialized == RunKind::Merge)
 }
 
 /// The tables a refresh replaced rows of by key: its changed keys' (`merged`) or the rows its
@@ -104,7 +104,7 @@ pub fn merged_tables(report: &RefreshReport) -> Vec<String> {
     report
         .models
         .iter()
-        .filter(|m| m.materialized.ends_with("merge)"))
+        .filter(|m| m.materialized.is_merge())
         .map(|m| m.model.clone())
         .collect()
 }

@@ -303,7 +303,7 @@ pub(crate) fn print_refresh(r: &RefreshReport) {
         t.add_row(vec![
             m.model.clone(),
             match m.passes {
-                0 | 1 => m.materialized.clone(),
+                0 | 1 => m.materialized.to_string(),
                 n => format!("{}, {n} passes", m.materialized),
             },
             m.rows.map(|r| r.to_string()).unwrap_or_default(),
