@@ -23,6 +23,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::Value;
 
+use crate::util::files_under;
+
 /// Longest time one decode may take, in milliseconds (debug build, a loaded 2-core machine).
 const CASE_MS: u64 = 3_000;
 
@@ -292,10 +294,11 @@ fn no_json_entry_point_lifts_serde_json_s_depth_limit() {
     // serde_json refuses more than 128 levels when it builds values, unless told otherwise
     // (`disable_recursion_limit`, the `unbounded_depth` feature): nothing here may.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["src", "crates", "tests"] {
-        collect(&root.join(dir), &mut files);
-    }
+    let mut files: Vec<_> = ["src", "crates", "tests"]
+        .iter()
+        .flat_map(|dir| files_under(&root.join(dir)))
+        .filter(|path| path.extension().is_some_and(|e| e == "rs" || e == "toml"))
+        .collect();
     files.push(root.join("Cargo.toml"));
     assert!(files.len() > 50, "{} files", files.len());
     let this = Path::new(file!()).file_name();
@@ -310,20 +313,6 @@ fn no_json_entry_point_lifts_serde_json_s_depth_limit() {
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs" || e == "toml") {
-            out.push(path);
-        }
-    }
-}
-
 /// A lake in `dir/lake`, so that anything written beside it shows.
 fn lake_in(dir: &Path) -> Lake {
     let root = dir.join("lake");
@@ -333,18 +322,11 @@ fn lake_in(dir: &Path) -> Lake {
 
 /// Every file under `dir`, relative to it.
 fn tree(dir: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(dir) {
-                files.push(rel.display().to_string());
-            }
-        }
-    }
+    let mut files: Vec<String> = files_under(dir)
+        .iter()
+        .filter_map(|path| path.strip_prefix(dir).ok())
+        .map(|rel| rel.display().to_string())
+        .collect();
     files.sort();
     files
 }

@@ -13,7 +13,7 @@ use joblake_sources::http::HttpSettings;
 use joblake_sources::{IngestOptions, IngestReport, Secrets, SourceReport, SourceStatus};
 
 use crate::replay::{Received, Replay, Reply};
-use crate::util::{TempLake, corpus, query_i64, query_text, temp_lake};
+use crate::util::{TempLake, corpus, files_under, query_i64, query_text, temp_lake};
 
 /// Fast but still real politeness: a rate limit, retries with short backoff, a timeout.
 fn quick() -> HttpSettings {
@@ -899,25 +899,17 @@ async fn crawl_delay_slows_a_board_down_and_user_agents_rotate_when_asked() {
 fn lake_files_containing(t: &TempLake, needle: &str) -> Vec<String> {
     use std::io::Read;
     let mut found = Vec::new();
-    let mut dirs = vec![t.dir.path().to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let mut text = String::from_utf8_lossy(&raw).into_owned();
-            if path.extension().is_some_and(|x| x == "gz") {
-                text.clear();
-                flate2::read::MultiGzDecoder::new(&raw[..])
-                    .read_to_string(&mut text)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            }
-            if text.contains(needle) {
-                found.push(path.display().to_string());
-            }
+    for path in files_under(t.dir.path()) {
+        let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut text = String::from_utf8_lossy(&raw).into_owned();
+        if path.extension().is_some_and(|x| x == "gz") {
+            text.clear();
+            flate2::read::MultiGzDecoder::new(&raw[..])
+                .read_to_string(&mut text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+        if text.contains(needle) {
+            found.push(path.display().to_string());
         }
     }
     found
