@@ -16,7 +16,7 @@ use std::ops::Range;
 use std::sync::{Arc, Weak};
 
 use deltalake::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, StringArray, UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, StringArray, StringBuilder, UInt64Array,
 };
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::common::ScalarValue;
@@ -261,13 +261,18 @@ fn extract(texts: &StringArray, index: &Index, path: &[Step], kind: Kind) -> Arr
     };
     let rows = 0..texts.len();
     match kind {
-        Kind::Str => Arc::new(
-            rows.map(|row| {
-                let (mut j, p) = locate(row)?;
-                (p == Peek::String).then(|| j.known_str().ok().map(str::to_owned))?
-            })
-            .collect::<StringArray>(),
-        ),
+        Kind::Str => {
+            // Each value straight from the parser into the array: collecting `Option<String>`
+            // allocated, copied and freed every value of every field once more.
+            let mut values = StringBuilder::with_capacity(texts.len(), 0);
+            for row in rows {
+                match locate(row) {
+                    Some((mut j, Peek::String)) => values.append_option(j.known_str().ok()),
+                    _ => values.append_null(),
+                }
+            }
+            Arc::new(values.finish())
+        }
         Kind::Float => Arc::new(
             rows.map(|row| locate(row).and_then(|(mut j, p)| float_value(&mut j, p)))
                 .collect::<Float64Array>(),

@@ -358,6 +358,19 @@ impl SkillMatcher {
 
     /// Canonical skill names found in `text`, sorted (byte order) and deduplicated.
     pub fn find(&self, text: &str) -> Vec<String> {
+        self.names(self.find_indices(text))
+    }
+
+    /// The names of skill indices.
+    fn names(&self, found: Vec<usize>) -> Vec<String> {
+        found
+            .into_iter()
+            .map(|k| self.skills[k].0.clone())
+            .collect()
+    }
+
+    /// [`Self::find`], as indices into `skills` (in name order).
+    fn find_indices(&self, text: &str) -> Vec<usize> {
         // (start, end, skill)
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
         if let Some(ac) = &self.ci {
@@ -406,9 +419,6 @@ impl SkillMatcher {
         found.sort_unstable();
         found.dedup();
         found
-            .into_iter()
-            .map(|k| self.skills[k].0.clone())
-            .collect()
     }
 
     /// [`Self::find`], without the employer's own products: Amazon's postings mention AWS and
@@ -416,21 +426,15 @@ impl SkillMatcher {
     /// brand word of its name or aliases (the first word of a multi-word spelling: `amazon` in
     /// `Amazon Web Services`) is a word of the company's name.
     pub fn find_for_employer(&self, text: &str, employer: &str) -> Vec<String> {
-        let found = self.find(text);
-        let company = crate::keys::normalize_company(employer);
-        if company.is_empty() {
-            return found;
+        let mut found = self.find_indices(text);
+        // The employer's name is normalised only when a skill found has brand words: most
+        // skills have none.
+        if found.iter().any(|&k| !self.brands[k].is_empty()) {
+            let company = crate::keys::normalize_company(employer);
+            let words: Vec<&str> = company.split(' ').filter(|w| !w.is_empty()).collect();
+            found.retain(|&k| !self.brands[k].iter().any(|b| words.contains(&b.as_str())));
         }
-        let words: Vec<&str> = company.split(' ').collect();
-        found
-            .into_iter()
-            .filter(|skill| {
-                let Ok(i) = self.skills.binary_search_by(|(s, _)| s.as_str().cmp(skill)) else {
-                    return true;
-                };
-                !self.brands[i].iter().any(|b| words.contains(&b.as_str()))
-            })
-            .collect()
+        self.names(found)
     }
 
     /// `(skill, family)` pairs sorted by skill name, for the gold skill dimension (stop
