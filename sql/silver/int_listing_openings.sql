@@ -113,7 +113,7 @@ whole AS (
     SELECT
         l.*,
         coalesce(s.description = 'full', false) AS full_text,
-        substr(r.description, 1, 1500) AS text_head
+        text_head(r.description, 1500) AS text_head
     FROM blocked l
     JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
     LEFT JOIN ref.sources s ON s.source = l.source

@@ -247,6 +247,7 @@ pub fn register(ctx: &SessionContext, project: &Project) -> Result<()> {
             .map_err(|e| bad("workplaces.csv", e))?,
     )));
     ctx.register_udf(super::listings_udf::text_start());
+    ctx.register_udf(super::listings_udf::text_head());
     ctx.register_udf(super::listings_udf::company_candidate());
     {
         let s = skills.clone();

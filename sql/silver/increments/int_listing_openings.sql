@@ -76,7 +76,7 @@ SELECT
     -- coalesced: a column declared NOT NULL comes back nullable from the Delta table a step is
     -- under a memory limit, and the union below then fails DataFusion's schema check.
     s.description = 'full' AS full_text,
-    substr(r.description, 1, 1500) AS text_head
+    text_head(r.description, 1500) AS text_head
 FROM listings l
 JOIN silver.posting_records r ON r.bronze_file = l.first_file AND r.bronze_line = l.first_line
 LEFT JOIN ref.sources s ON s.source = l.source;
@@ -221,7 +221,7 @@ JOIN kept_keys k ON k.block = s.block AND k.first_key = s.first_key;
 -- scan of every description (placed took 142 s of a 10M +1% in 22 passes). One pass: its hash
 -- table holds their record positions, the texts stream through.
 CREATE TABLE texts AS
-SELECT p.block, p.source, p.source_id, substr(r.description, 1, 1500) AS text_head
+SELECT p.block, p.source, p.source_id, text_head(r.description, 1500) AS text_head
 FROM stored p
 LEFT JOIN met m ON m.source = p.source AND m.source_id = p.source_id
 JOIN silver.posting_records r ON r.bronze_file = p.first_file AND r.bronze_line = p.first_line
