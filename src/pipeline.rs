@@ -81,9 +81,13 @@ pub async fn land_bytes(
                 report.already_landed.push((origin, bronze_file))
             }
             Err(Error::Source { source, .. }) => report.refused.push((origin, source.to_string())),
-            Err(e) => return Err(e),
+            Err(e) => {
+                bronze::remember_positions(lake, report.landed.iter().map(|(_, f)| f)).await;
+                return Err(e);
+            }
         }
     }
+    bronze::remember_positions(lake, report.landed.iter().map(|(_, f)| f)).await;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -262,21 +266,30 @@ pub async fn generate(
         })
         .buffer_unordered(concurrency.max(1));
     let mut landed = std::pin::pin!(landed);
-    while let Some(joined) = landed.next().await {
-        let (raw, outcome) =
-            joined.map_err(|e| Error::Internal(format!("a landing task failed: {e}")))?;
-        report.files += 1;
-        report.raw_bytes += raw;
-        match outcome {
-            Ok(LandOutcome::Landed(f)) => {
-                report.records += f.records;
-                report.bronze_bytes += f.bytes as u64;
+    // The files written, for their record positions (kept once, at the end).
+    let mut written = Vec::new();
+    let outcome = async {
+        while let Some(joined) = landed.next().await {
+            let (raw, outcome) =
+                joined.map_err(|e| Error::Internal(format!("a landing task failed: {e}")))?;
+            report.files += 1;
+            report.raw_bytes += raw;
+            match outcome {
+                Ok(LandOutcome::Landed(f)) => {
+                    report.records += f.records;
+                    report.bronze_bytes += f.bytes as u64;
+                    written.push(f);
+                }
+                Ok(LandOutcome::AlreadyLanded { .. }) => {}
+                Err(Error::Source { .. }) => report.refused += 1,
+                Err(e) => return Err(e),
             }
-            Ok(LandOutcome::AlreadyLanded { .. }) => {}
-            Err(Error::Source { .. }) => report.refused += 1,
-            Err(e) => return Err(e),
         }
+        Ok(())
     }
+    .await;
+    bronze::remember_positions(lake, &written).await;
+    outcome?;
     generator
         .await
         .map_err(|e| Error::Internal(format!("the generator task failed: {e}")))?

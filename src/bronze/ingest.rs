@@ -22,12 +22,28 @@ use crate::lake::Lake;
 /// The lake's bronze zone as the sources' [`Landing`].
 pub struct LakeLanding<'a> {
     lake: &'a Lake,
+    /// The files landed so far, for their record positions ([`Self::remember_positions`]).
+    written: std::sync::Mutex<Vec<bronze::LandedFile>>,
 }
 
 impl<'a> LakeLanding<'a> {
     /// Lands in `lake`.
     pub fn new(lake: &'a Lake) -> Self {
-        LakeLanding { lake }
+        LakeLanding {
+            lake,
+            written: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Keeps the record positions of the files landed so far in the lake's cache
+    /// ([`bronze::remember_positions`]), in one update.
+    pub async fn remember_positions(&self) {
+        let written = match self.written.lock() {
+            Ok(mut written) => std::mem::take(&mut *written),
+            // A landing that panicked holding the list: its positions are only a cache.
+            Err(_) => return,
+        };
+        bronze::remember_positions(self.lake, &written).await;
     }
 }
 
@@ -54,9 +70,12 @@ impl Landing for LakeLanding<'_> {
         seq: usize,
     ) -> std::result::Result<(), LandingError> {
         let postings = postings.iter().map(|(p, at)| (p, *at));
-        bronze::write_postings(self.lake, parser, postings, run_id, seq)
+        let landed = bronze::write_postings(self.lake, parser, postings, run_id, seq)
             .await
             .map_err(landing_error)?;
+        if let Ok(mut written) = self.written.lock() {
+            written.push(landed);
+        }
         Ok(())
     }
 
@@ -116,7 +135,10 @@ pub async fn ingest(
     declared: &BTreeMap<String, serde_json::Value>,
     options: &IngestOptions,
 ) -> Result<IngestReport> {
-    ingest_with(&LakeLanding::new(lake), settings, declared, options).await
+    let landing = LakeLanding::new(lake);
+    let report = ingest_with(&landing, settings, declared, options).await;
+    landing.remember_positions().await;
+    report
 }
 
 /// Like [`ingest`], landing through `landing` (the lake's bronze zone, or a topic:

@@ -9,9 +9,11 @@
 //! is a hash of the content; a local file's, its inode, is left out so that a copied or
 //! restored lake keeps its entries) the file had when it was read, so a file replaced by hand
 //! is read again. The cache is best-effort: an unreadable or missing one, or a
-//! lost update (two processes recording at once), only means reading the files again. Only a
-//! session marked with [`record_in`] (a refresh's data tests) records: a query session never
-//! writes to the lake, and a cluster's executors, which lack the mark, only read.
+//! lost update (two processes recording at once), only means reading the files again. Two
+//! writers record: a landing, the positions of the files it wrote (taken from the text it
+//! compressed, by the scan's own rule: `bronze::remember_positions`), and a session marked
+//! with [`record_in`] (a refresh's data tests), those its position-only scans read. A query
+//! session never writes to the lake, and a cluster's executors, which lack the mark, only read.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -45,8 +47,13 @@ pub struct FileLines {
 impl FileLines {
     /// The entry of `file` whose records are at `lines` (in order, as decoding found them).
     pub fn of(file: &BronzeFile, lines: &Int64Array) -> FileLines {
+        Self::from_lines(file, lines.values().iter().copied())
+    }
+
+    /// The entry of `file` whose records are at `lines` (in order).
+    pub fn from_lines(file: &BronzeFile, lines: impl IntoIterator<Item = i64>) -> FileLines {
         let mut runs: Vec<(i64, i64)> = Vec::new();
-        for line in lines.values().iter().copied() {
+        for line in lines {
             match runs.last_mut() {
                 Some((_, last)) if *last + 1 == line => *last = line,
                 _ => runs.push((line, line)),

@@ -72,6 +72,11 @@ pub struct LandedFile {
     pub records: usize,
     /// Compressed bytes written.
     pub bytes: usize,
+    /// Where its records are, as the reconciliation test's scan finds them, for the file as
+    /// stored (None when it could not be described after the write): [`remember_positions`]
+    /// keeps them, so that the first refresh need not decompress the file to count them.
+    #[serde(skip)]
+    pub positions: Option<line_cache::FileLines>,
 }
 
 /// Outcome of landing one raw file.
@@ -201,7 +206,8 @@ pub async fn write_postings<'p>(
         file: relative.clone(),
         message,
     };
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // The text is kept until the file is written: its record positions are taken from it.
+    let mut text = Vec::new();
     let mut records = 0;
     for (p, fetched_at) in postings {
         records += 1;
@@ -215,19 +221,47 @@ pub async fn write_postings<'p>(
             run_id,
             payload: &payload,
         };
-        serde_json::to_writer(&mut gz, &env).map_err(|e| fail(e.to_string()))?;
-        gz.write_all(b"\n").map_err(|e| fail(e.to_string()))?;
+        serde_json::to_writer(&mut text, &env).map_err(|e| fail(e.to_string()))?;
+        text.push(b'\n');
     }
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(text.len() / 4),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(&text).map_err(|e| fail(e.to_string()))?;
     let body = gz.finish().map_err(|e| fail(e.to_string()))?;
     let bytes = body.len();
-    lake.store()
-        .put(&lake.path(&relative), PutPayload::from(body))
-        .await?;
+    let path = lake.path(&relative);
+    lake.store().put(&path, PutPayload::from(body)).await?;
+    // The file as a listing will describe it (size, modification time, tag): an entry holds
+    // only for those.
+    let positions = match lake.store().head(&path).await {
+        Ok(meta) => BronzeFile::listed(lake, meta)
+            .map(|file| line_cache::FileLines::from_lines(&file, record_lines(&text))),
+        Err(e) => {
+            tracing::debug!(
+                "{relative}: not described after its write ({e}); its positions are not kept"
+            );
+            None
+        }
+    };
     Ok(LandedFile {
         bronze_file: relative,
         records,
         bytes,
+        positions,
     })
+}
+
+/// Keeps the record positions of `landed` files in the lake's cache ([`line_cache`]), in one
+/// update: the refresh that reads them next counts their records without decompressing them.
+/// Best-effort, as the cache is.
+pub async fn remember_positions<'f>(lake: &Lake, landed: impl IntoIterator<Item = &'f LandedFile>) {
+    let entries: Vec<(String, line_cache::FileLines)> = landed
+        .into_iter()
+        .filter_map(|f| Some((f.bronze_file.clone(), f.positions.clone()?)))
+        .collect();
+    line_cache::record(lake, entries).await;
 }
 
 /// A bronze object found by listing.
@@ -280,34 +314,9 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
         None => lake.path("bronze"),
     };
     let metas: Vec<_> = lake.store().list(Some(&prefix)).try_collect().await?;
-    let local = lake.is_local();
     let mut files: Vec<BronzeFile> = metas
         .into_iter()
-        .filter_map(|m| {
-            let relative = lake.relative(&m.location);
-            let mut parts = relative.split('/');
-            if parts.next() != Some("bronze") {
-                return None;
-            }
-            let source = parts.next().filter(|s| !s.starts_with('_'))?.to_string();
-            let name = m.location.filename()?;
-            if !(name.ends_with(".ndjson.gz") || name.ends_with(".ndjson")) {
-                return None;
-            }
-            let ingest_date = relative
-                .split('/')
-                .find_map(|p| p.strip_prefix("ingest_date="))
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            Some(BronzeFile {
-                path: m.location,
-                relative,
-                source,
-                ingest_date,
-                size: m.size,
-                modified: m.last_modified.timestamp_micros(),
-                e_tag: m.e_tag.filter(|_| !local),
-            })
-        })
+        .filter_map(|m| BronzeFile::listed(lake, m))
         .collect();
     let position = |f: &BronzeFile| f.path.filename().and_then(stream::parse_file_name);
     if files.iter().any(|f| position(f).is_some()) {
@@ -316,6 +325,38 @@ pub async fn list_files(lake: &Lake, source: Option<&str>) -> Result<Vec<BronzeF
     }
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(files)
+}
+
+impl BronzeFile {
+    /// The bronze file a store's object is, as a listing describes it; None for an object
+    /// that is not one (outside a source's directory, another extension).
+    pub fn listed(lake: &Lake, m: object_store::ObjectMeta) -> Option<BronzeFile> {
+        let relative = lake.relative(&m.location);
+        let mut parts = relative.split('/');
+        if parts.next() != Some("bronze") {
+            return None;
+        }
+        let source = parts.next().filter(|s| !s.starts_with('_'))?.to_string();
+        let name = m.location.filename()?;
+        if !(name.ends_with(".ndjson.gz") || name.ends_with(".ndjson")) {
+            return None;
+        }
+        let ingest_date = relative
+            .split('/')
+            .find_map(|p| p.strip_prefix("ingest_date="))
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        Some(BronzeFile {
+            path: m.location,
+            relative,
+            source,
+            ingest_date,
+            size: m.size,
+            modified: m.last_modified.timestamp_micros(),
+            // A local file's tag is its inode: left out, so that a copied lake keeps its
+            // entries (line_cache).
+            e_tag: m.e_tag.filter(|_| !lake.is_local()),
+        })
+    }
 }
 
 /// The columns of every bronze table.
@@ -400,15 +441,10 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Res
         }
         raw
     };
-    let lines = text.split(|b| *b == b'\n');
     if !parse {
-        let numbers: Vec<i64> = lines
-            .enumerate()
-            .filter(|(_, line)| !is_blank(line))
-            .map(|(i, _)| i as i64 + 1)
-            .collect();
-        return positions_batch(file, numbers);
+        return positions_batch(file, record_lines(text));
     }
+    let lines = text.split(|b| *b == b'\n');
     let mut source_id = StringBuilder::new();
     let mut fetched_at = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut url = StringBuilder::new();
@@ -487,6 +523,16 @@ fn decode_columns(file: &BronzeFile, raw: &[u8], parse: bool, limit: u64) -> Res
 /// A line that is not a record: only whitespace (a `\r` included).
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The line numbers (from 1) of the records of a bronze file's decompressed text: its lines
+/// that are not blank. The one rule of the position-only scan and of the writer's positions.
+fn record_lines(text: &[u8]) -> Vec<i64> {
+    text.split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !is_blank(line))
+        .map(|(i, _)| i as i64 + 1)
+        .collect()
 }
 
 /// The rows of `file`'s records at line numbers `lines` with only the columns known without
