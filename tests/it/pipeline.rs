@@ -876,6 +876,29 @@ async fn decoded_lines(lake: &joblake::lake::Lake, file: &bronze::BronzeFile) ->
         .to_vec()
 }
 
+/// Every one of `files` has its record positions in the cache, equal to what decoding it
+/// gives, and the position-only scan reads none of them.
+async fn assert_positions_kept(lake: &joblake::lake::Lake, files: &[bronze::BronzeFile]) {
+    let known = bronze::line_cache::known(lake, files).await;
+    for f in files {
+        let kept = known
+            .get(&f.relative)
+            .unwrap_or_else(|| panic!("{} has no positions", f.relative));
+        assert_eq!(
+            kept.lines().collect::<Vec<_>>(),
+            decoded_lines(lake, f).await,
+            "{}",
+            f.relative
+        );
+    }
+    let plan = query_text(
+        lake,
+        "EXPLAIN SELECT bronze_file, count(*) FROM bronze.envelopes GROUP BY bronze_file",
+    )
+    .await;
+    assert!(plan.contains(&format!("cached={}", files.len())), "{plan}");
+}
+
 /// Landing keeps the record positions of the files it writes, by all three ways files land
 /// (raw files, the generator, a source's run): before any refresh, the position-only scan
 /// reads none of them, and each file's positions are what decoding it gives. A refresh's
@@ -911,24 +934,7 @@ async fn landing_keeps_the_record_positions_of_the_files_it_writes() {
 
     let files = bronze::list_files(&t.lake, None).await.expect("listing");
     assert!(files.len() > 10, "{} files", files.len());
-    let known = bronze::line_cache::known(&t.lake, &files).await;
-    for f in &files {
-        let kept = known
-            .get(&f.relative)
-            .unwrap_or_else(|| panic!("{} has no positions", f.relative));
-        assert_eq!(
-            kept.lines().collect::<Vec<_>>(),
-            decoded_lines(&t.lake, f).await,
-            "{}",
-            f.relative
-        );
-    }
-    let plan = query_text(
-        &t.lake,
-        "EXPLAIN SELECT bronze_file, count(*) FROM bronze.envelopes GROUP BY bronze_file",
-    )
-    .await;
-    assert!(plan.contains(&format!("cached={}", files.len())), "{plan}");
+    assert_positions_kept(&t.lake, &files).await;
     let report = run_refresh(&t.lake, false).await;
     let reconciled = report
         .tests
@@ -951,22 +957,7 @@ async fn bronze_positions_kept_between_refreshes_follow_a_changed_file() {
         .expect("demo lands");
     run_refresh(&t.lake, false).await;
     let files = bronze::list_files(&t.lake, None).await.expect("listing");
-    let known = bronze::line_cache::known(&t.lake, &files).await;
-    assert_eq!(known.len(), files.len(), "every file's positions are kept");
-    for f in &files {
-        assert_eq!(
-            known[&f.relative].lines().collect::<Vec<_>>(),
-            decoded_lines(&t.lake, f).await,
-            "{}",
-            f.relative
-        );
-    }
-    let plan = query_text(
-        &t.lake,
-        "EXPLAIN SELECT bronze_file, count(*) FROM bronze.envelopes GROUP BY bronze_file",
-    )
-    .await;
-    assert!(plan.contains(&format!("cached={}", files.len())), "{plan}");
+    assert_positions_kept(&t.lake, &files).await;
     let test = || async {
         joblake::transform::run::test(&t.lake, &Project::embedded())
             .await
