@@ -530,25 +530,28 @@ mod tests {
                     "SELECT count(*) FROM texts WHERE (text_head({column}, {n}) IS DISTINCT FROM \
                      substr(t, 1, {n})) OR arrow_typeof(text_head({column}, {n})) <> 'Utf8View'"
                 );
-                let differ = ctx
-                    .sql(&sql)
-                    .await
-                    .expect("plans")
-                    .collect()
-                    .await
-                    .expect("runs");
-                let differ = differ[0].column(0).as_primitive::<Int64Type>().value(0);
+                let differ = first_value(&ctx, &sql).await;
+                let differ = differ.as_primitive::<Int64Type>().value(0);
                 assert_eq!(differ, 0, "n = {n}, {column}");
             }
             let literal = format!("SELECT text_head('économie', {n}) = substr('économie', 1, {n})");
-            let same = ctx
-                .sql(&literal)
-                .await
-                .expect("plans")
-                .collect()
-                .await
-                .expect("runs");
-            assert!(same[0].column(0).as_boolean().value(0), "literal, n = {n}");
+            let same = first_value(&ctx, &literal).await;
+            assert!(same.as_boolean().value(0), "literal, n = {n}");
         }
+    }
+
+    /// The first column of the first batch `sql` gives.
+    async fn first_value(
+        ctx: &deltalake::datafusion::prelude::SessionContext,
+        sql: &str,
+    ) -> deltalake::arrow::array::ArrayRef {
+        let batches = ctx
+            .sql(sql)
+            .await
+            .expect("plans")
+            .collect()
+            .await
+            .expect("runs");
+        batches[0].column(0).clone()
     }
 }

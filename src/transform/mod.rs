@@ -4,7 +4,9 @@
 
 pub mod checks;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod steps;
 
-pub use run::{RefreshEvent, RefreshOptions, RefreshReport, RolledBack, RunKind, refresh};
+pub use report::{ModelReport, RefreshEvent, RefreshReport, RolledBack, RunKind};
+pub use run::{RefreshOptions, refresh};
