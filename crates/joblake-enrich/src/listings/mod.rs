@@ -465,13 +465,17 @@ fn template_compare(a: &Words<'_>, b: &Words<'_>) -> Result<f64, Conflict> {
     // three. Aligning them is most of the cost of clustering, so texts sharing few three-word
     // runs are not aligned: their overlap is the share of runs in common.
     let runs = a.runs.len().min(b.runs.len());
-    let shared_runs = shared_count(&a.runs, &b.runs);
-    if runs == 0 || (shared_runs as f64 / runs as f64) < MIN_SHARED_RUNS {
-        return Ok(if runs == 0 {
-            0.0
-        } else {
-            shared_runs as f64 / runs as f64
-        });
+    if runs == 0 {
+        return Ok(0.0);
+    }
+    // The fewest shared runs that are enough: past it the count is not needed (the overlap is
+    // the alignment's), so the merge stops there.
+    let enough = (0..=runs)
+        .find(|&k| k as f64 / runs as f64 >= MIN_SHARED_RUNS)
+        .unwrap_or(runs + 1);
+    let shared_runs = shared_count(&a.runs, &b.runs, enough);
+    if shared_runs < enough {
+        return Ok(shared_runs as f64 / runs as f64);
     }
     // The words lined up are a longest common subsequence: its length, bit-parallel, costs a
     // few hundred word operations. Only texts that line up enough to be one template need the
