@@ -34,8 +34,9 @@ impl Lcs {
         let mut v = lcs_start(m);
         rows[0] = v;
         // Each word of `b` looked up in `a`'s positions ([`WordMap`]).
+        let positions = a.positions();
         for (row, &word) in rows[1..].iter_mut().zip(&b.folded) {
-            if let Some(mask) = a.positions.get(&word) {
+            if let Some(mask) = positions.get(&word) {
                 lcs_step(&mut v, mask);
             }
             *row = v;
@@ -172,8 +173,9 @@ pub(super) struct Words<'t> {
     pub(super) folded: Vec<u64>,
     /// Hashes of every run of three words, sorted: for counting shared runs.
     pub(super) runs: Vec<u64>,
-    /// Each distinct word with the bit mask of its positions: for [`Lcs`].
-    positions: WordMap,
+    /// Each distinct word with the bit mask of its positions: for [`Lcs`], which reads it on
+    /// the older text's side only, so a listing that joins an opening never needs it.
+    positions: OnceCell<WordMap>,
     spans: Vec<(usize, usize)>,
     /// Bit `i` set: word `i` opens a sentence.
     sentence_starts: [u64; BLOCKS],
@@ -205,15 +207,11 @@ impl<'t> Words<'t> {
             .map(|w| w[0].rotate_left(21) ^ w[1].rotate_left(42) ^ w[2])
             .collect();
         runs.sort_unstable();
-        let mut positions = WordMap::with_capacity_and_hasher(folded.len(), FxBuildHasher);
-        for (i, &word) in folded.iter().enumerate() {
-            positions.entry(word).or_default()[i / 64] |= 1 << (i % 64);
-        }
         Words {
             text,
             folded,
             runs,
-            positions,
+            positions: OnceCell::new(),
             spans,
             sentence_starts,
             head: &text[..end],
@@ -221,6 +219,17 @@ impl<'t> Words<'t> {
             dates: OnceCell::new(),
             workplaces: OnceCell::new(),
         }
+    }
+
+    /// Each distinct word with the bit mask of its positions, built on first use.
+    fn positions(&self) -> &WordMap {
+        self.positions.get_or_init(|| {
+            let mut positions = WordMap::with_capacity_and_hasher(self.folded.len(), FxBuildHasher);
+            for (i, &word) in self.folded.iter().enumerate() {
+                positions.entry(word).or_default()[i / 64] |= 1 << (i % 64);
+            }
+            positions
+        })
     }
 
     pub(super) fn span(&self, at: usize, len: usize) -> String {
